@@ -1,0 +1,115 @@
+# phasor: build, test, demo, bench, install.
+#   make            check dependencies and build      make CUDA=0   without CUDA objects
+#   make demo       install missing packages (root), build, run the demo into results/demo/
+#   make test       install missing packages (root), build, run the TAP suite with prove
+#   make sanitize   the same suite built with ASan + UBSan (into build-san/)
+#   make bench      benchmarks; figures go to docs/performance.md
+#   make install PREFIX=/usr/local
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+SAN     ?= 0
+NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+CUDA    ?= $(if $(NVCC),1,0)
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+NP      ?= 2
+
+CC      := mpicc
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+PKGS    := hdf5-openmpi inih libpng fftw3f cmocka
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+# Messages are deliberately cut to fixed buffers, so format-truncation is not an error.
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -fopenmp \
+           -DPHASOR_GIT_COMMIT='"$(GIT_COMMIT)"' $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+LDFLAGS += -fopenmp
+ifeq ($(SAN),1)
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC := $(wildcard common/*/*.c) $(wildcard kernels/cpu/*.c)
+CU_SRC  := $(wildcard kernels/cuda/*.cu)
+ifeq ($(CUDA),1)
+  CFLAGS  += -DPHASOR_CUDA=1
+  LIB_SRC := $(filter-out kernels/cpu/cuda_absent.c,$(LIB_SRC))
+  CU_OBJ  := $(CU_SRC:%.cu=$(BUILD)/%.o)
+  # Static cudart: the binaries start on machines without CUDA and report "no device".
+  LDLIBS  += -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
+  NVFLAGS := -O2 -std=c++17 -Xcompiler -Wall,-Werror -gencode arch=compute_90,code=sm_90 \
+             -gencode arch=compute_90,code=compute_90
+endif
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
+LIB     := $(BUILD)/libphasor.a
+
+STAGES  := $(patsubst stages/%/main.c,%,$(wildcard stages/*/main.c))
+BINS    := $(STAGES:%=$(BUILD)/bin/phasor-%)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNITS   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.t)
+
+.PHONY: all build deps deps-check test check sanitize demo bench install clean
+all: deps-check
+	@$(MAKE) --no-print-directory build
+
+build: $(BINS) $(UNITS)
+
+deps-check:
+	@scripts/deps.sh check
+
+deps:
+	@scripts/deps.sh install
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/phasor-%: $(BUILD)/stages/%/main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+# The TAP suite: C unit tests (cmocka, TAP output) and shell tests, all through prove.
+test: deps
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory check
+
+check:
+	PHASOR_BUILD=$(abspath $(BUILD)) prove -j1 $(UNITS) tests/*.t
+
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 CUDA=0 build
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:suppressions=$(abspath tests/lsan.supp) \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(MAKE) --no-print-directory BUILD=build-san SAN=1 CUDA=0 check
+
+demo: deps
+	@$(MAKE) --no-print-directory build
+	NP=$(NP) PHASOR_BUILD=$(abspath $(BUILD)) scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory build
+	PHASOR_BUILD=$(abspath $(BUILD)) bench/run.sh
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,76 @@
+/* config.h: typed INI configuration, one key table per section.
+ *
+ * Every key has a type, a default (NULL: required), a range and a one-line doc.
+ * The same tables validate files, apply --set overrides, print --help and
+ * write the effective config text that every output stores. */
+#ifndef PHASOR_CONFIG_H
+#define PHASOR_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum { CFG_INT, CFG_REAL, CFG_BOOL, CFG_STRING, CFG_ENUM, CFG_TYPE_COUNT } cfg_type;
+extern const char *const cfg_type_names[CFG_TYPE_COUNT];
+
+typedef struct {
+    const char *key;
+    cfg_type type;
+    const char *def;     /* default as text; NULL means the key is required */
+    double min, max;     /* CFG_INT and CFG_REAL only */
+    const char *choices; /* CFG_ENUM only: "a|b|c" */
+    const char *doc;
+} cfg_key;
+
+/* A section table.  A name ending in ".*" (for example "split.*") matches
+ * any number of sections "split.NAME"; at least min_count must be present. */
+typedef struct {
+    const char *name;
+    const char *doc;
+    const cfg_key *keys;
+    int nkeys;
+    int min_count; /* pattern sections only */
+} cfg_section;
+
+typedef struct {
+    char *section, *key, *value;
+    char where[320]; /* "file:line" or "--set" */
+} cfg_entry;
+
+typedef struct {
+    const cfg_section *const *sections;
+    int nsections;
+    cfg_entry *entries;
+    int nentries, cap;
+    char source[256]; /* config file name, for messages */
+} cfg;
+
+void cfg_init(cfg *c, const cfg_section *const *sections, int nsections);
+void cfg_free(cfg *c);
+
+/* Parse INI text read from `source`; syntax errors are usage errors naming file:line. */
+void cfg_parse_text(cfg *c, const char *text, const char *source);
+/* "section.key=value" from the command line; the last assignment wins. */
+void cfg_override(cfg *c, const char *assignment);
+/* Unknown sections/keys, wrong types, out-of-range values, missing required
+ * keys and too few pattern sections: usage error naming file:line. */
+void cfg_validate(const cfg *c);
+
+int64_t cfg_int(const cfg *c, const char *section, const char *key);
+double cfg_real(const cfg *c, const char *section, const char *key);
+int cfg_bool(const cfg *c, const char *section, const char *key);
+const char *cfg_str(const cfg *c, const char *section, const char *key);
+/* Where a key's value came from: "file:line", "--set" or "default". */
+const char *cfg_where(const cfg *c, const char *section, const char *key);
+
+/* Names (after the dot) of present sections matching "prefix.*", in file order. */
+int cfg_section_names(const cfg *c, const char *prefix, const char **names, int max);
+
+/* Canonical INI text of every key's effective value (malloc'd). */
+char *cfg_effective_text(const cfg *c);
+/* Key tables as --help text. */
+void cfg_help(FILE *f, const cfg_section *const *sections, int nsections);
+
+/* Reads a whole file into a malloc'd string; NULL with errno set on failure. */
+char *cfg_read_file(const char *path);
+
+#endif

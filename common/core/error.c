@@ -1,0 +1,146 @@
+/* error.c: fatal error reporting, partial-output cleanup and signal handling. */
+#include "error.h"
+
+#include <hdf5.h>
+#include <mpi.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define PH_MAX_PARTIALS 16
+#define PH_PATH_MAX 4096
+
+static char stage_name[64] = "phasor";
+/* Fixed storage so the signal handler can read it without allocating. */
+static char partials[PH_MAX_PARTIALS][PH_PATH_MAX];
+static volatile sig_atomic_t partial_used[PH_MAX_PARTIALS];
+
+void ph_error_init(const char *stage)
+{
+    snprintf(stage_name, sizeof stage_name, "%s", stage);
+    /* Errors are reported by our macros, not by HDF5's own stack dump. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+const char *ph_stage_name(void) { return stage_name; }
+
+void ph_partial_register(const char *path)
+{
+    for (int i = 0; i < PH_MAX_PARTIALS; i++)
+        if (!partial_used[i]) {
+            snprintf(partials[i], PH_PATH_MAX, "%s", path);
+            partial_used[i] = 1;
+            return;
+        }
+}
+
+void ph_partial_forget(const char *path)
+{
+    for (int i = 0; i < PH_MAX_PARTIALS; i++)
+        if (partial_used[i] && strcmp(partials[i], path) == 0) partial_used[i] = 0;
+}
+
+static void partials_unlink(void)
+{
+    for (int i = 0; i < PH_MAX_PARTIALS; i++)
+        if (partial_used[i]) {
+            unlink(partials[i]);
+            partial_used[i] = 0;
+        }
+}
+
+static int mpi_is_up(void)
+{
+    int up = 0, down = 0;
+    MPI_Initialized(&up);
+    MPI_Finalized(&down);
+    return up && !down;
+}
+
+static int world_rank(void)
+{
+    int r = 0;
+    if (mpi_is_up()) MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r;
+}
+
+void ph_fail_at(const char *file, int line, const char *what, const char *why, const char *hint)
+{
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    int rank = world_rank();
+    char where[32] = "";
+    if (mpi_is_up()) {
+        int size = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        if (size > 1) snprintf(where, sizeof where, " on rank %d", rank);
+    }
+    fprintf(stderr, "phasor-%s: %s failed%s: %s (%s) [%s:%d]\n", stage_name, what, where,
+            (why && *why) ? why : "unknown error", hint, base, line);
+    fflush(stderr);
+    partials_unlink();
+    if (mpi_is_up()) MPI_Abort(MPI_COMM_WORLD, PH_EXIT_RUNTIME);
+    exit(PH_EXIT_RUNTIME);
+}
+
+void ph_usage_error(const char *fmt, ...)
+{
+    if (world_rank() == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "phasor-%s: ", stage_name);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+        fflush(stderr);
+    }
+    partials_unlink();
+    if (mpi_is_up()) MPI_Finalize();
+    exit(PH_EXIT_USAGE);
+}
+
+static void on_signal(int sig)
+{
+    /* Only async-signal-safe calls here. */
+    static const char tail[] = ": interrupted by signal; partial output removed (rerun the command)\n";
+    char head[96] = "phasor-";
+    size_t n = 7;
+    for (const char *s = stage_name; *s && n < sizeof head - 1; s++) head[n++] = *s;
+    for (int i = 0; i < PH_MAX_PARTIALS; i++)
+        if (partial_used[i]) unlink(partials[i]);
+    if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1) {
+        ssize_t w = write(STDERR_FILENO, head, n);
+        w = write(STDERR_FILENO, tail, sizeof tail - 1);
+        (void)w;
+    }
+    _exit(PH_EXIT_RUNTIME);
+}
+
+void ph_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+static herr_t h5_walk_innermost(unsigned n, const H5E_error2_t *e, void *data)
+{
+    /* Walk is H5E_WALK_UPWARD: entry 0 is the innermost cause. */
+    if (n == 0 && e->desc) snprintf((char *)data, 256, "%s", e->desc);
+    return 0;
+}
+
+const char *ph_h5_why(void)
+{
+    static char why[256];
+    why[0] = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, h5_walk_innermost, why);
+    if (!why[0]) snprintf(why, sizeof why, "HDF5 call failed");
+    return why;
+}

@@ -1,0 +1,63 @@
+/* stage.c: stage start-up shared by all executables. */
+#include "stage.h"
+
+#include "config.h"
+#include "error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int g_rank, g_size = 1;
+
+void ph_stage_begin(int *argc, char ***argv, const char *stage)
+{
+    ph_error_init(stage);
+    MPI_Init(argc, argv);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    ph_signals_install();
+}
+
+void ph_stage_end(void) { MPI_Finalize(); }
+
+int ph_rank(void) { return g_rank; }
+int ph_size(void) { return g_size; }
+
+char *ph_config_read_bcast(const char *path)
+{
+    long long len = -1;
+    char *text = NULL;
+    char why[256] = "";
+    if (g_rank == 0) {
+        text = cfg_read_file(path);
+        if (text)
+            len = (long long)strlen(text);
+        else
+            snprintf(why, sizeof why, "%s", strerror(errno));
+    }
+    PH_CHECK_MPI(MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD), "sharing the config",
+                 "check the MPI installation");
+    if (len < 0) {
+        PH_CHECK_MPI(MPI_Bcast(why, sizeof why, MPI_CHAR, 0, MPI_COMM_WORLD), "sharing an error",
+                     "check the MPI installation");
+        ph_usage_error("cannot read config %s: %s (check the path)", path, why);
+    }
+    if (g_rank != 0) {
+        text = malloc((size_t)len + 1);
+        PH_CHECK_ALLOC(text, "receiving the config");
+    }
+    PH_CHECK_MPI(MPI_Bcast(text, (int)len + 1, MPI_CHAR, 0, MPI_COMM_WORLD), "sharing the config",
+                 "check the MPI installation");
+    return text;
+}
+
+void ph_usage_check_bcast(const char *msg_on_rank0)
+{
+    char msg[1024] = "";
+    if (g_rank == 0 && msg_on_rank0) snprintf(msg, sizeof msg, "%s", msg_on_rank0);
+    PH_CHECK_MPI(MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, MPI_COMM_WORLD), "sharing a check",
+                 "check the MPI installation");
+    if (msg[0]) ph_usage_error("%s", msg);
+}

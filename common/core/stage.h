@@ -1,0 +1,20 @@
+/* stage.h: what every stage executable does first: MPI, error reporting,
+ * signals, and reading its config once on rank 0. */
+#ifndef PHASOR_STAGE_H
+#define PHASOR_STAGE_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+/* MPI_Init, errors returned (not fatal) so PH_CHECK_MPI reports them, signals. */
+void ph_stage_begin(int *argc, char ***argv, const char *stage);
+void ph_stage_end(void);
+int ph_rank(void);
+int ph_size(void);
+
+/* Rank 0 reads the file and broadcasts it; a read failure is a usage error on all ranks. */
+char *ph_config_read_bcast(const char *path);
+/* Rank 0's message (or "" for none) reaches every rank; if non-empty all exit 2. */
+void ph_usage_check_bcast(const char *msg_on_rank0);
+
+#endif

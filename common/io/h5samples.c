@@ -1,0 +1,382 @@
+/* h5samples.c: parallel HDF5 sample files (MPI-IO driver, collective transfers). */
+#include "h5samples.h"
+
+#include "../core/error.h"
+#include "../core/fsutil.h"
+#include "../core/progress.h"
+#include "../core/version.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const ph_dtype_names[PH_DTYPE_COUNT] = {
+    [PH_U8] = "uint8", [PH_I16] = "int16", [PH_I32] = "int32", [PH_F32] = "float32"};
+
+static const size_t dtype_sizes[PH_DTYPE_COUNT] = {
+    [PH_U8] = 1, [PH_I16] = 2, [PH_I32] = 4, [PH_F32] = 4};
+
+size_t ph_dtype_size(ph_dtype t) { return dtype_sizes[t]; }
+
+static hid_t mem_type(ph_dtype t)
+{
+    switch (t) {
+    case PH_U8: return H5T_NATIVE_UINT8;
+    case PH_I16: return H5T_NATIVE_INT16;
+    case PH_I32: return H5T_NATIVE_INT32;
+    case PH_F32: return H5T_NATIVE_FLOAT;
+    default: return -1;
+    }
+}
+
+static hid_t file_type(ph_dtype t)
+{
+    switch (t) {
+    case PH_U8: return H5T_STD_U8LE;
+    case PH_I16: return H5T_STD_I16LE;
+    case PH_I32: return H5T_STD_I32LE;
+    case PH_F32: return H5T_IEEE_F32LE;
+    default: return -1;
+    }
+}
+
+size_t ph_field_sample_bytes(const ph_field *f)
+{
+    size_t b = ph_dtype_size(f->type);
+    for (int i = 0; i < f->ndims; i++) b *= (size_t)f->dims[i];
+    return b;
+}
+
+void ph_rank_range(int64_t n, int64_t chunk, int rank, int size, int64_t *start, int64_t *count)
+{
+    int64_t nchunks = (n + chunk - 1) / chunk;
+    int64_t c0 = nchunks * rank / size, c1 = nchunks * (rank + 1) / size;
+    int64_t s0 = c0 * chunk, s1 = c1 * chunk;
+    if (s0 > n) s0 = n;
+    if (s1 > n) s1 = n;
+    *start = s0;
+    *count = s1 - s0;
+}
+
+static hid_t dxpl_collective(void)
+{
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    PH_CHECK_H5(dxpl, "creating an HDF5 transfer property list", "check the HDF5 installation");
+    PH_CHECK_H5(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE),
+                "selecting collective MPI-IO transfers", "HDF5 must be built with MPI (libhdf5-openmpi-dev)");
+    return dxpl;
+}
+
+static hid_t fapl_mpio(MPI_Comm comm)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    PH_CHECK_H5(fapl, "creating an HDF5 file-access property list", "check the HDF5 installation");
+    PH_CHECK_H5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "selecting the MPI-IO file driver",
+                "HDF5 must be built with MPI (libhdf5-openmpi-dev)");
+    /* Metadata reads by one rank and broadcast; writes collective: scales to many ranks. */
+    PH_CHECK_H5(H5Pset_all_coll_metadata_ops(fapl, 1), "enabling collective metadata reads",
+                "HDF5 1.10 or newer is required");
+    PH_CHECK_H5(H5Pset_coll_metadata_write(fapl, 1), "enabling collective metadata writes",
+                "HDF5 1.10 or newer is required");
+    return fapl;
+}
+
+void ph_samples_create(ph_samples_writer *w, MPI_Comm comm, const char *path, int64_t n,
+                       const ph_field *fields, int nfields, int64_t chunk, int deflate)
+{
+    memset(w, 0, sizeof *w);
+    w->comm = comm;
+    MPI_Comm_rank(comm, &w->rank);
+    MPI_Comm_size(comm, &w->size);
+    w->n = n;
+    w->chunk = chunk < n ? chunk : n;
+    if (w->chunk < 1) w->chunk = 1;
+    if (nfields > PH_MAX_FIELDS) PH_FAIL("creating a sample file", "too many datasets", "this is a bug");
+    w->nfields = nfields;
+    memcpy(w->fields, fields, (size_t)nfields * sizeof *fields);
+    snprintf(w->final_path, sizeof w->final_path, "%s", path);
+    ph_partial_path(path, w->partial_path, sizeof w->partial_path);
+    ph_partial_register(w->partial_path);
+
+    hid_t fapl = fapl_mpio(comm);
+    w->file = H5Fcreate(w->partial_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    char what[4200];
+    snprintf(what, sizeof what, "creating %s", w->partial_path);
+    PH_CHECK_H5(w->file, what, "check that the output directory exists, is writable and has space");
+    H5Pclose(fapl);
+    w->dxpl = dxpl_collective();
+
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    PH_CHECK_H5(H5Pset_create_intermediate_group(lcpl, 1), "allowing nested dataset paths",
+                "check the HDF5 installation");
+    for (int f = 0; f < nfields; f++) {
+        const ph_field *fd = &w->fields[f];
+        hsize_t dims[PH_FIELD_MAX_DIMS + 1], cdims[PH_FIELD_MAX_DIMS + 1];
+        dims[0] = (hsize_t)n;
+        cdims[0] = (hsize_t)w->chunk;
+        for (int d = 0; d < fd->ndims; d++) dims[d + 1] = cdims[d + 1] = fd->dims[d];
+        hid_t space = H5Screate_simple(fd->ndims + 1, dims, NULL);
+        PH_CHECK_H5(space, "creating a dataspace", "check the dataset dimensions");
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        PH_CHECK_H5(H5Pset_chunk(dcpl, fd->ndims + 1, cdims), "setting the chunk shape",
+                    "lower generate.chunk");
+        PH_CHECK_H5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "disabling fill values",
+                    "check the HDF5 installation");
+        if (deflate > 0)
+            PH_CHECK_H5(H5Pset_deflate(dcpl, (unsigned)deflate), "enabling deflate compression",
+                        "HDF5 must have zlib; or set generate.deflate = 0");
+        snprintf(what, sizeof what, "creating dataset /%s in %s", fd->name, w->partial_path);
+        w->dsets[f] = H5Dcreate2(w->file, fd->name, file_type(fd->type), space, lcpl, dcpl,
+                                 H5P_DEFAULT);
+        PH_CHECK_H5(w->dsets[f], what, "check free space and the dataset layout");
+        if (fd->doc) {
+            hid_t st = H5Tcopy(H5T_C_S1);
+            H5Tset_size(st, strlen(fd->doc) + 1);
+            hid_t sc = H5Screate(H5S_SCALAR);
+            hid_t a = H5Acreate2(w->dsets[f], "doc", st, sc, H5P_DEFAULT, H5P_DEFAULT);
+            PH_CHECK_H5(a, "creating a dataset doc attribute", "check free space");
+            PH_CHECK_H5(H5Awrite(a, st, fd->doc), "writing a dataset doc attribute", "check free space");
+            H5Aclose(a);
+            H5Sclose(sc);
+            H5Tclose(st);
+        }
+        H5Pclose(dcpl);
+        H5Sclose(space);
+    }
+    H5Pclose(lcpl);
+}
+
+static void attr_write(hid_t obj, const char *name, hid_t type, const void *value)
+{
+    hid_t sc = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, type, sc, H5P_DEFAULT, H5P_DEFAULT);
+    PH_CHECK_H5(a, "creating a file attribute", "check free space; very long config texts need fewer comments");
+    PH_CHECK_H5(H5Awrite(a, type, value), "writing a file attribute", "check free space");
+    H5Aclose(a);
+    H5Sclose(sc);
+}
+
+void ph_samples_attr_str(ph_samples_writer *w, const char *name, const char *value)
+{
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, strlen(value) + 1);
+    H5Tset_strpad(st, H5T_STR_NULLTERM);
+    attr_write(w->file, name, st, value);
+    H5Tclose(st);
+}
+
+void ph_samples_attr_i64(ph_samples_writer *w, const char *name, int64_t value)
+{
+    hid_t sc = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(w->file, name, H5T_STD_I64LE, sc, H5P_DEFAULT, H5P_DEFAULT);
+    PH_CHECK_H5(a, "creating a file attribute", "check free space");
+    PH_CHECK_H5(H5Awrite(a, H5T_NATIVE_INT64, &value), "writing a file attribute", "check free space");
+    H5Aclose(a);
+    H5Sclose(sc);
+}
+
+/* File and memory selections for samples [start, start+count) of a dataset. */
+static void select_range(hid_t dset, int ndims, const hsize_t *dims, int64_t start,
+                         int64_t count, hid_t *filespace, hid_t *memspace)
+{
+    hsize_t off[PH_FIELD_MAX_DIMS + 1] = {0}, cnt[PH_FIELD_MAX_DIMS + 1];
+    off[0] = (hsize_t)start;
+    cnt[0] = (hsize_t)(count > 0 ? count : 1);
+    for (int d = 0; d < ndims; d++) cnt[d + 1] = dims[d];
+    *filespace = H5Dget_space(dset);
+    PH_CHECK_H5(*filespace, "getting a dataset's dataspace", "the file may be damaged");
+    *memspace = H5Screate_simple(ndims + 1, cnt, NULL);
+    PH_CHECK_H5(*memspace, "creating a memory dataspace", "check the sample shape");
+    if (count > 0) {
+        PH_CHECK_H5(H5Sselect_hyperslab(*filespace, H5S_SELECT_SET, off, NULL, cnt, NULL),
+                    "selecting a sample range", "the range must lie inside the dataset");
+    } else {
+        PH_CHECK_H5(H5Sselect_none(*filespace), "selecting nothing", "check the HDF5 installation");
+        PH_CHECK_H5(H5Sselect_none(*memspace), "selecting nothing", "check the HDF5 installation");
+    }
+}
+
+void ph_samples_write(ph_samples_writer *w, int field, int64_t start, int64_t count,
+                      const void *buf)
+{
+    static const uint8_t dummy[8];
+    const ph_field *fd = &w->fields[field];
+    hid_t fs, ms;
+    select_range(w->dsets[field], fd->ndims, fd->dims, start, count, &fs, &ms);
+    double t0 = ph_now();
+    char what[256];
+    snprintf(what, sizeof what, "writing samples %lld..%lld of /%s", (long long)start,
+             (long long)(start + count), fd->name);
+    PH_CHECK_H5(H5Dwrite(w->dsets[field], mem_type(fd->type), ms, fs, w->dxpl,
+                         count > 0 ? buf : dummy),
+                what, "check free space and quota on the output file system");
+    w->write_seconds += ph_now() - t0;
+    H5Sclose(fs);
+    H5Sclose(ms);
+}
+
+void ph_samples_close(ph_samples_writer *w)
+{
+    for (int f = 0; f < w->nfields; f++)
+        PH_CHECK_H5(H5Dclose(w->dsets[f]), "closing a dataset", "check free space");
+    H5Pclose(w->dxpl);
+    double t0 = ph_now();
+    PH_CHECK_H5(H5Fclose(w->file), "closing the sample file (flushing metadata)",
+                "check free space and quota on the output file system");
+    w->write_seconds += ph_now() - t0;
+    PH_CHECK_MPI(MPI_Barrier(w->comm), "waiting for every rank to close the file",
+                 "another rank failed; see its message");
+    if (w->rank == 0) ph_publish(w->partial_path, w->final_path);
+    ph_partial_forget(w->partial_path);
+    PH_CHECK_MPI(MPI_Barrier(w->comm), "waiting for rank 0 to publish the file",
+                 "rank 0 failed; see its message");
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int64_t dataset_n(ph_samples_reader *r, const char *name)
+{
+    hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t s = H5Dget_space(d);
+    hsize_t dims[PH_FIELD_MAX_DIMS + 1];
+    int nd = H5Sget_simple_extent_dims(s, dims, NULL);
+    H5Sclose(s);
+    H5Dclose(d);
+    return nd >= 1 ? (int64_t)dims[0] : -1;
+}
+
+void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
+{
+    memset(r, 0, sizeof *r);
+    r->comm = comm;
+    snprintf(r->path, sizeof r->path, "%s", path);
+    char what[4200];
+    snprintf(what, sizeof what, "opening sample file %s", path);
+    if (!ph_exists(path)) PH_FAIL(what, "no such file", "check the path; run phasor-generate first");
+#if H5_VERSION_GE(1, 12, 0)
+    if (H5Fis_accessible(path, H5P_DEFAULT) <= 0)
+#else
+    if (H5Fis_hdf5(path) <= 0)
+#endif
+        PH_FAIL(what, "not an HDF5 file or damaged", "regenerate the file with phasor-generate");
+    hid_t fapl = fapl_mpio(comm);
+    r->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    PH_CHECK_H5(r->file, what, "the file may be damaged or still being written");
+    r->dxpl = dxpl_collective();
+    if (H5Aexists(r->file, "phasor_schema") <= 0)
+        PH_FAIL(what, "no phasor_schema attribute: not a phasor sample file",
+                "give a file written by phasor-generate or phasor-preprocess");
+    int64_t schema = 0;
+    hid_t a = H5Aopen(r->file, "phasor_schema", H5P_DEFAULT);
+    PH_CHECK_H5(a, what, "the file may be damaged");
+    PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, &schema), what, "the file may be damaged");
+    H5Aclose(a);
+    if (schema != PHASOR_SCHEMA_VERSION) {
+        char why[128];
+        snprintf(why, sizeof why, "schema version %lld, this phasor reads version %d",
+                 (long long)schema, PHASOR_SCHEMA_VERSION);
+        PH_FAIL(what, why, "regenerate the file with this phasor or use a matching phasor");
+    }
+    int64_t nx = dataset_n(r, "x"), ny = dataset_n(r, "y");
+    if (nx < 0 || ny < 0) PH_FAIL(what, "missing /x or /y", "the file is incomplete; regenerate it");
+    if (nx != ny) {
+        char why[128];
+        snprintf(why, sizeof why, "/x has %lld samples but /y has %lld", (long long)nx, (long long)ny);
+        PH_FAIL(what, why, "the file is inconsistent; regenerate it");
+    }
+    r->n = nx;
+}
+
+int ph_samples_has(ph_samples_reader *r, const char *name)
+{
+    return H5Lexists(r->file, name, H5P_DEFAULT) > 0;
+}
+
+void ph_samples_field(ph_samples_reader *r, const char *name, ph_field *out)
+{
+    memset(out, 0, sizeof *out);
+    char what[4400];
+    snprintf(what, sizeof what, "reading /%s of %s", name, r->path);
+    if (!ph_samples_has(r, name))
+        PH_FAIL(what, "no such dataset", "check the file's challenge with h5dump -H");
+    hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
+    PH_CHECK_H5(d, what, "the file may be damaged");
+    hid_t s = H5Dget_space(d), t = H5Dget_type(d);
+    hsize_t dims[PH_FIELD_MAX_DIMS + 2];
+    int nd = H5Sget_simple_extent_ndims(s);
+    if (nd < 1 || nd > PH_FIELD_MAX_DIMS + 1)
+        PH_FAIL(what, "unsupported number of dimensions", "the file is not a phasor sample file");
+    H5Sget_simple_extent_dims(s, dims, NULL);
+    if ((int64_t)dims[0] != r->n)
+        PH_FAIL(what, "first dimension differs from the number of samples", "regenerate the file");
+    snprintf(out->name, sizeof out->name, "%s", name);
+    out->ndims = nd - 1;
+    for (int i = 1; i < nd; i++) out->dims[i - 1] = dims[i];
+    H5T_class_t cls = H5Tget_class(t);
+    size_t sz = H5Tget_size(t);
+    if (cls == H5T_FLOAT)
+        out->type = PH_F32;
+    else if (sz == 1)
+        out->type = PH_U8;
+    else if (sz == 2)
+        out->type = PH_I16;
+    else
+        out->type = PH_I32;
+    H5Tclose(t);
+    H5Sclose(s);
+    H5Dclose(d);
+}
+
+void ph_samples_read(ph_samples_reader *r, const char *name, ph_dtype type, int64_t start,
+                     int64_t count, void *buf)
+{
+    static uint8_t dummy[8];
+    ph_field f;
+    ph_samples_field(r, name, &f);
+    char what[4400];
+    snprintf(what, sizeof what, "reading samples %lld..%lld of /%s in %s", (long long)start,
+             (long long)(start + count), name, r->path);
+    if (start < 0 || count < 0 || start + count > r->n)
+        PH_FAIL(what, "range outside the dataset", "ask for samples that exist");
+    hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
+    PH_CHECK_H5(d, what, "the file may be damaged");
+    hid_t fs, ms;
+    select_range(d, f.ndims, f.dims, start, count, &fs, &ms);
+    PH_CHECK_H5(H5Dread(d, mem_type(type), ms, fs, r->dxpl, count > 0 ? buf : dummy), what,
+                "the file may be damaged or truncated; regenerate it");
+    H5Sclose(fs);
+    H5Sclose(ms);
+    H5Dclose(d);
+}
+
+char *ph_samples_attr(ph_samples_reader *r, const char *name)
+{
+    if (H5Aexists(r->file, name) <= 0) return NULL;
+    hid_t a = H5Aopen(r->file, name, H5P_DEFAULT);
+    PH_CHECK_H5(a, "opening a file attribute", "the file may be damaged");
+    hid_t t = H5Aget_type(a);
+    char *out = NULL;
+    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
+        size_t n = H5Tget_size(t);
+        out = calloc(n + 1, 1);
+        PH_CHECK_ALLOC(out, "reading a file attribute");
+        PH_CHECK_H5(H5Aread(a, t, out), "reading a file attribute", "the file may be damaged");
+    } else if (H5Tget_class(t) == H5T_INTEGER) {
+        long long v = 0;
+        PH_CHECK_H5(H5Aread(a, H5T_NATIVE_LLONG, &v), "reading a file attribute", "the file may be damaged");
+        out = malloc(32);
+        PH_CHECK_ALLOC(out, "reading a file attribute");
+        snprintf(out, 32, "%lld", v);
+    }
+    H5Tclose(t);
+    H5Aclose(a);
+    return out;
+}
+
+void ph_samples_reader_close(ph_samples_reader *r)
+{
+    H5Pclose(r->dxpl);
+    PH_CHECK_H5(H5Fclose(r->file), "closing a sample file", "the file may be damaged");
+}

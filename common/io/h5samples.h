@@ -1,0 +1,83 @@
+/* h5samples.h: one shared sample file written and read collectively by all ranks.
+ *
+ * Layout (docs/schema.md): every dataset is [N, ...per-sample dims], chunked
+ * along N (`chunk` samples per chunk), optionally deflated.  Each rank owns a
+ * contiguous, chunk-aligned range of samples (ph_rank_range), so every chunk
+ * has exactly one writer; writes are collective hyperslab writes, and a rank
+ * with nothing to write takes part with an empty selection.  The file is
+ * created as NAME.partial and renamed to NAME after a successful close. */
+#ifndef PHASOR_H5SAMPLES_H
+#define PHASOR_H5SAMPLES_H
+
+#include <hdf5.h>
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { PH_U8, PH_I16, PH_I32, PH_F32, PH_DTYPE_COUNT } ph_dtype;
+extern const char *const ph_dtype_names[PH_DTYPE_COUNT];
+size_t ph_dtype_size(ph_dtype t);
+
+#define PH_FIELD_MAX_DIMS 5
+#define PH_MAX_FIELDS 16
+
+/* One dataset of a sample file, described per sample (without the N axis). */
+typedef struct {
+    char name[64]; /* path inside the file: "x", "y", "meta/target" */
+    ph_dtype type;
+    int ndims;
+    hsize_t dims[PH_FIELD_MAX_DIMS];
+    const char *doc; /* stored as the dataset's "doc" attribute */
+} ph_field;
+
+size_t ph_field_sample_bytes(const ph_field *f);
+
+/* This rank's contiguous range of samples: whole chunks, spread evenly. */
+void ph_rank_range(int64_t n, int64_t chunk, int rank, int size, int64_t *start, int64_t *count);
+
+typedef struct {
+    MPI_Comm comm;
+    int rank, size;
+    hid_t file, dxpl;
+    int64_t n, chunk;
+    int nfields;
+    ph_field fields[PH_MAX_FIELDS];
+    hid_t dsets[PH_MAX_FIELDS];
+    char final_path[4096], partial_path[4096];
+    double write_seconds; /* time inside H5Dwrite on this rank */
+} ph_samples_writer;
+
+/* Collective.  chunk is clipped to n; deflate 0 disables compression. */
+void ph_samples_create(ph_samples_writer *w, MPI_Comm comm, const char *path, int64_t n,
+                       const ph_field *fields, int nfields, int64_t chunk, int deflate);
+/* Root attributes; collective, same value on every rank. */
+void ph_samples_attr_str(ph_samples_writer *w, const char *name, const char *value);
+void ph_samples_attr_i64(ph_samples_writer *w, const char *name, int64_t value);
+/* Collective: every rank calls it for the same field; count may be 0. */
+void ph_samples_write(ph_samples_writer *w, int field, int64_t start, int64_t count,
+                      const void *buf);
+/* Collective: close, then rank 0 publishes NAME.partial as NAME. */
+void ph_samples_close(ph_samples_writer *w);
+
+typedef struct {
+    MPI_Comm comm;
+    hid_t file, dxpl;
+    int64_t n;
+    char path[4096];
+} ph_samples_reader;
+
+/* Collective.  Fails with one line if the file is missing, not HDF5, not a
+ * phasor sample file, of another schema version, or has inconsistent N. */
+void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path);
+/* Per-sample shape and type of a dataset; fatal if absent. */
+void ph_samples_field(ph_samples_reader *r, const char *name, ph_field *out);
+/* 1 if the dataset exists. */
+int ph_samples_has(ph_samples_reader *r, const char *name);
+/* Collective read of samples [start, start+count) converted to `type`. */
+void ph_samples_read(ph_samples_reader *r, const char *name, ph_dtype type, int64_t start,
+                     int64_t count, void *buf);
+/* Root string attribute (malloc'd), NULL if absent. */
+char *ph_samples_attr(ph_samples_reader *r, const char *name);
+void ph_samples_reader_close(ph_samples_reader *r);
+
+#endif

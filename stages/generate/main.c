@@ -1,0 +1,299 @@
+/* phasor-generate: config -> one HDF5 sample file per split.
+ *
+ * Every rank generates its contiguous, chunk-aligned range of sample indices
+ * (a pure function of seed and index) and writes it collectively, block by
+ * block, into one shared file published atomically. */
+#include "../../common/challenges/challenge.h"
+#include "../../common/core/config.h"
+#include "../../common/core/error.h"
+#include "../../common/core/fsutil.h"
+#include "../../common/core/progress.h"
+#include "../../common/core/provenance.h"
+#include "../../common/core/stage.h"
+#include "../../common/core/version.h"
+#include "../../common/io/h5samples.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static cfg_key generate_keys[] = {
+    {"challenge", CFG_ENUM, "pathtracker", 0, 0, NULL, "which challenge to generate"},
+    {"out_dir", CFG_STRING, "data", 0, 0, NULL, "output folder (relative to the working directory); one SPLIT.h5 per split"},
+    {"chunk", CFG_INT, "16", 1, 65536, NULL, "samples per HDF5 chunk (rank ranges are aligned to it)"},
+    {"deflate", CFG_INT, "1", 0, 9, NULL, "deflate level, 0 = uncompressed (1 suits sparse videos)"},
+    {"write_block", CFG_INT, "256", 1, 1 << 20, NULL, "samples per collective write (rounded up to whole chunks)"},
+};
+static const cfg_section generate_section = {
+    "generate", "what to generate and how to write it", generate_keys,
+    (int)(sizeof generate_keys / sizeof generate_keys[0]), 0};
+
+static const cfg_key split_keys[] = {
+    {"n", CFG_INT, NULL, 1, 1e12, NULL, "number of samples"},
+    {"seed", CFG_INT, NULL, 0, 4294967295.0, NULL, "Philox seed of this split (use different seeds per split)"},
+};
+static const cfg_section split_section = {
+    "split.*", "one output file per [split.NAME] (for example train, val, test)", split_keys,
+    (int)(sizeof split_keys / sizeof split_keys[0]), 1};
+
+#define MAX_SECTIONS 16
+static const cfg_section *sections[MAX_SECTIONS];
+static int nsections;
+
+static void sections_init(void)
+{
+    generate_keys[0].choices = ph_challenge_names();
+    sections[nsections++] = &generate_section;
+    for (int i = 0; i < ph_challenge_count; i++) sections[nsections++] = ph_challenges[i]->section;
+    sections[nsections++] = &split_section;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: phasor-generate [options] CONFIG.ini\n"
+            "\n"
+            "Generates the stimuli of a challenge into one HDF5 sample file per split,\n"
+            "OUT_DIR/SPLIT.h5, from any number of MPI ranks (mpirun -np P phasor-generate ...).\n"
+            "The same config gives the same datasets for any P.\n"
+            "\n"
+            "options:\n"
+            "  --set SECTION.KEY=VALUE  override a config key (repeatable)\n"
+            "  --out DIR                same as --set generate.out_dir=DIR\n"
+            "  --force                  replace existing outputs (atomically, on success)\n"
+            "  --quiet                  no progress lines\n"
+            "  --help                   this text and every config key\n"
+            "  --version                version and git commit\n"
+            "\n"
+            "exit status: 0 success, 2 usage or config error, 1 runtime failure.\n"
+            "Outputs appear as NAME.partial and are renamed to NAME only when complete.\n"
+            "\n"
+            "challenges:\n");
+    for (int i = 0; i < ph_challenge_count; i++)
+        fprintf(f, "  %-14s %s\n", ph_challenges[i]->name, ph_challenges[i]->summary);
+    fprintf(f, "\nconfig keys (key, type, default, range, meaning):\n");
+    cfg_help(f, sections, nsections);
+}
+
+typedef struct {
+    const char *config_path;
+    const char *sets[64];
+    int nsets;
+    int force, quiet;
+} options;
+
+static void options_parse(int argc, char **argv, options *o)
+{
+    static const struct option longs[] = {
+        {"set", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
+        {"force", no_argument, 0, 'f'},     {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},      {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
+    static char out_set[4200];
+    memset(o, 0, sizeof *o);
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "", longs, NULL)) != -1;) {
+        switch (c) {
+        case 's':
+        case 'o':
+            if (o->nsets == 64) ph_usage_error("too many --set options (at most 64)");
+            if (c == 'o') {
+                snprintf(out_set, sizeof out_set, "generate.out_dir=%s", optarg);
+                o->sets[o->nsets++] = out_set;
+            } else {
+                o->sets[o->nsets++] = optarg;
+            }
+            break;
+        case 'f': o->force = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h':
+            if (ph_rank() == 0) usage(stdout);
+            ph_stage_end();
+            exit(0);
+        case 'V':
+            if (ph_rank() == 0)
+                printf("phasor-generate %s (git %s, schema %d)\n", PHASOR_VERSION, PHASOR_GIT_COMMIT,
+                       PHASOR_SCHEMA_VERSION);
+            ph_stage_end();
+            exit(0);
+        default:
+            ph_usage_error("unknown option '%s' (see phasor-generate --help)", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        ph_usage_error("expected one CONFIG.ini argument, got %d (see phasor-generate --help)",
+                       argc - optind);
+    o->config_path = argv[optind];
+}
+
+/* Output folder and files are checked on rank 0 before any work starts. */
+static void outputs_check(const char *out_dir, const char **splits, int nsplits, int force)
+{
+    char msg[1024] = "";
+    if (ph_rank() == 0) {
+        if (ph_mkdir_p(out_dir))
+            snprintf(msg, sizeof msg, "cannot create output directory %s: %s (choose a writable "
+                     "--out)", out_dir, strerror(errno));
+        else if (access(out_dir, W_OK | X_OK))
+            snprintf(msg, sizeof msg, "output directory %s is not writable: %s (choose a "
+                     "writable --out)", out_dir, strerror(errno));
+        for (int s = 0; s < nsplits && !msg[0] && !force; s++) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s.h5", out_dir, splits[s]);
+            if (ph_exists(path))
+                snprintf(msg, sizeof msg, "output %s already exists (pass --force to replace it, "
+                         "or choose another --out)", path);
+        }
+    }
+    ph_usage_check_bcast(msg);
+}
+
+typedef struct {
+    double seconds, generate_seconds, write_seconds;
+    long long file_bytes, logical_bytes;
+} split_stats;
+
+static split_stats generate_split(const ph_challenge *ch, const void *params, const cfg *c,
+                                  const char *split, const char *out_dir, const char *config_text,
+                                  int quiet)
+{
+    char section[256], path[4200], condition[128], created[32], label[96];
+    snprintf(section, sizeof section, "split.%s", split);
+    snprintf(path, sizeof path, "%s/%s.h5", out_dir, split);
+    int64_t n = cfg_int(c, section, "n");
+    uint32_t seed = (uint32_t)cfg_int(c, section, "seed");
+    int64_t chunk = cfg_int(c, "generate", "chunk");
+    if (chunk > n) chunk = n;
+    int64_t block = cfg_int(c, "generate", "write_block");
+    block = (block + chunk - 1) / chunk * chunk;
+
+    ph_field fields[PH_MAX_FIELDS];
+    int nf = ch->fields(params, fields, PH_MAX_FIELDS);
+    ch->condition(params, condition, sizeof condition);
+    ph_created_now(MPI_COMM_WORLD, created, sizeof created);
+
+    double t0 = ph_now();
+    ph_samples_writer w;
+    ph_samples_create(&w, MPI_COMM_WORLD, path, n, fields, nf, chunk,
+                      (int)cfg_int(c, "generate", "deflate"));
+    ph_provenance prov = {"generate", ch->name, split, condition, seed, config_text, created};
+    ph_provenance_write(&w, &prov);
+
+    int64_t start, count;
+    ph_rank_range(n, chunk, ph_rank(), ph_size(), &start, &count);
+    long long my_rounds = (count + block - 1) / block, rounds = 0;
+    PH_CHECK_MPI(MPI_Allreduce(&my_rounds, &rounds, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD),
+                 "agreeing on the number of write rounds", "another rank failed");
+
+    size_t bytes[PH_MAX_FIELDS];
+    uint8_t *buf[PH_MAX_FIELDS];
+    long long logical = 0;
+    for (int f = 0; f < nf; f++) {
+        bytes[f] = ph_field_sample_bytes(&fields[f]);
+        logical += (long long)bytes[f] * n;
+        buf[f] = malloc(bytes[f] * (size_t)(block < count ? block : (count ? count : 1)));
+        PH_CHECK_ALLOC(buf[f], "allocating a write block");
+    }
+
+    ph_progress prog;
+    snprintf(label, sizeof label, "generate %s", split);
+    ph_progress_init(&prog, label, "samples", n, !quiet && ph_rank() == 0);
+    double gen_s = 0;
+    for (long long r = 0; r < rounds; r++) {
+        int64_t s0 = start + r * block;
+        int64_t m = count - r * block;
+        m = m < 0 ? 0 : (m > block ? block : m);
+        double tg = ph_now();
+        for (int f = 0; f < nf; f++) memset(buf[f], 0, bytes[f] * (size_t)m);
+        for (int64_t i = 0; i < m; i++) {
+            void *slots[PH_MAX_FIELDS];
+            for (int f = 0; f < nf; f++) slots[f] = buf[f] + bytes[f] * (size_t)i;
+            ch->generate(params, seed, s0 + i, slots);
+        }
+        gen_s += ph_now() - tg;
+        for (int f = 0; f < nf; f++) ph_samples_write(&w, f, s0, m, buf[f]);
+        /* Every rank advances at the same pace; rank 0's share stands for all. */
+        int64_t mine = s0 + m - start;
+        ph_progress_update(&prog, count ? mine * n / count : n);
+    }
+    ph_samples_close(&w);
+    ph_progress_finish(&prog);
+    for (int f = 0; f < nf; f++) free(buf[f]);
+
+    split_stats st = {ph_now() - t0, gen_s, w.write_seconds, 0, logical};
+    double local[3] = {st.seconds, st.generate_seconds, st.write_seconds}, maxed[3];
+    PH_CHECK_MPI(MPI_Reduce(local, maxed, 3, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD),
+                 "collecting timings", "another rank failed");
+    if (ph_rank() == 0) {
+        struct stat sb;
+        st.seconds = maxed[0], st.generate_seconds = maxed[1], st.write_seconds = maxed[2];
+        st.file_bytes = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+    }
+    return st;
+}
+
+static void log_split(const char *out_dir, const char *split, const char *challenge, int64_t n,
+                      const split_stats *st, int deflate, int64_t chunk)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/generate.jsonl", out_dir);
+    FILE *f = fopen(path, "a");
+    PH_CHECK_LIBC(f != NULL, "opening the metrics log", "check that the output directory is writable");
+    fprintf(f,
+            "{\"stage\":\"generate\",\"challenge\":\"%s\",\"split\":\"%s\",\"n\":%lld,"
+            "\"ranks\":%d,\"chunk\":%lld,\"deflate\":%d,\"seconds\":%.6f,"
+            "\"generate_seconds\":%.6f,\"write_seconds\":%.6f,\"samples_per_second\":%.3f,"
+            "\"logical_bytes\":%lld,\"file_bytes\":%lld}\n",
+            challenge, split, (long long)n, ph_size(), (long long)chunk, deflate, st->seconds,
+            st->generate_seconds, st->write_seconds, st->seconds > 0 ? (double)n / st->seconds : 0,
+            st->logical_bytes, st->file_bytes);
+    PH_CHECK_LIBC(fclose(f) == 0, "writing the metrics log", "check free space");
+}
+
+int main(int argc, char **argv)
+{
+    ph_stage_begin(&argc, &argv, "generate");
+    sections_init();
+    options o;
+    options_parse(argc, argv, &o);
+
+    char *text = ph_config_read_bcast(o.config_path);
+    cfg c;
+    cfg_init(&c, sections, nsections);
+    cfg_parse_text(&c, text, o.config_path);
+    for (int i = 0; i < o.nsets; i++) cfg_override(&c, o.sets[i]);
+    cfg_validate(&c);
+
+    const ph_challenge *ch = ph_challenge_find(cfg_str(&c, "generate", "challenge"));
+    void *params = ch->params_load(&c);
+    const char *splits[256];
+    int nsplits = cfg_section_names(&c, "split", splits, 256);
+    const char *out_dir = cfg_str(&c, "generate", "out_dir");
+    outputs_check(out_dir, splits, nsplits, o.force);
+    char *effective = cfg_effective_text(&c);
+
+    for (int s = 0; s < nsplits; s++) {
+        char section[256];
+        snprintf(section, sizeof section, "split.%s", splits[s]);
+        int64_t n = cfg_int(&c, section, "n");
+        split_stats st = generate_split(ch, params, &c, splits[s], out_dir, effective, o.quiet);
+        if (ph_rank() == 0) {
+            log_split(out_dir, splits[s], ch->name, n, &st, (int)cfg_int(&c, "generate", "deflate"),
+                      cfg_int(&c, "generate", "chunk"));
+            if (!o.quiet)
+                fprintf(stderr, "phasor-generate: wrote %s/%s.h5: %lld samples, %.1f MB on disk, "
+                        "%.2fs (%.0f samples/s, %.0f%% in HDF5 writes)\n", out_dir, splits[s],
+                        (long long)n, st.file_bytes / 1e6, st.seconds, n / st.seconds,
+                        100.0 * st.write_seconds / st.seconds);
+        }
+    }
+    free(effective);
+    ch->params_free(params);
+    cfg_free(&c);
+    free(text);
+    ph_stage_end();
+    return 0;
+}
