@@ -49,12 +49,14 @@ STAGES  := $(patsubst stages/%/main.c,%,$(wildcard stages/*/main.c))
 BINS    := $(STAGES:%=$(BUILD)/bin/phasor-%)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNITS   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.t)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCHES := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all build deps deps-check test check sanitize demo bench install clean
 all: deps-check
 	@$(MAKE) --no-print-directory build
 
-build: $(BINS) $(UNITS)
+build: $(BINS) $(UNITS) $(BENCHES)
 
 deps-check:
 	@scripts/deps.sh check
@@ -79,6 +81,10 @@ $(BUILD)/bin/phasor-%: $(BUILD)/stages/%/main.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
