@@ -110,6 +110,9 @@ static void outline3(uint8_t *frame, int r, int c, uint8_t R, uint8_t G, uint8_t
 
 /* ---- challenge interface ------------------------------------------------ */
 
+/* Sub-streams from here on redraw coords_3 (far above any distractor count). */
+#define PT_SUB_REDRAW 0x40000000u
+
 enum { F_X, F_Y, F_TARGET, F_COORDS3, F_START, F_GOAL, F_CONDITION, F_DISTRACTORS, F_COUNT };
 
 static void *pt_params_load(const cfg *c)
@@ -175,6 +178,16 @@ static void pt_generate(const void *params, uint32_t seed, int64_t index, void *
     pathtracker_track(&r, T, p->skip, target);
     ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)index, 1);
     pathtracker_track(&r, T, p->skip, coords3);
+    /* Fixed quirk: the original never checks that, in a negative, the target
+     * does not also end inside the goal (about 1 in 800 negatives), which
+     * makes those videos positives in all but name.  Redraw coords_3 from a
+     * reserved sub-stream until its end differs from the target's. */
+    for (uint32_t redraw = 0; !label && coords3[2 * (T - 1)] == target[2 * (T - 1)] &&
+                              coords3[2 * (T - 1) + 1] == target[2 * (T - 1) + 1];
+         redraw++) {
+        ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)index, PT_SUB_REDRAW + redraw);
+        pathtracker_track(&r, T, p->skip, coords3);
+    }
     for (int d = 0; d < nd; d++) {
         ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)index, 2u + (uint32_t)d);
         pathtracker_track(&r, T, p->skip, dist + (size_t)d * T * 2);

@@ -77,8 +77,10 @@ void ph_fail_at(const char *file, int line, const char *what, const char *why, c
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         if (size > 1) snprintf(where, sizeof where, " on rank %d", rank);
     }
-    fprintf(stderr, "phasor-%s: %s failed%s: %s (%s) [%s:%d]\n", stage_name, what, where,
-            (why && *why) ? why : "unknown error", hint, base, line);
+    char msg[2048];
+    snprintf(msg, sizeof msg, "phasor-%s: %s failed%s: %s (%s) [%s:%d]\n", stage_name, what,
+             where, (why && *why) ? why : "unknown error", hint, base, line);
+    fputs(msg, stderr);
     fflush(stderr);
     partials_unlink();
     if (mpi_is_up()) MPI_Abort(MPI_COMM_WORLD, PH_EXIT_RUNTIME);
@@ -88,12 +90,14 @@ void ph_fail_at(const char *file, int line, const char *what, const char *why, c
 void ph_usage_error(const char *fmt, ...)
 {
     if (world_rank() == 0) {
+        /* One write per line, so lines of different processes never interleave. */
+        char line[2048];
+        int n = snprintf(line, sizeof line, "phasor-%s: ", stage_name);
         va_list ap;
         va_start(ap, fmt);
-        fprintf(stderr, "phasor-%s: ", stage_name);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
         va_end(ap);
+        fprintf(stderr, "%s\n", line);
         fflush(stderr);
     }
     partials_unlink();
