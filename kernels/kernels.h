@@ -31,6 +31,10 @@ int ph_u8_affine_cpu(const uint8_t *src, float *dst, size_t n, float scale, floa
 int ph_u8_affine_cuda(const uint8_t *src, float *dst, size_t n, float scale, float shift,
                       char *why, size_t why_n);
 
+/* The same on device pointers, no copies (for the engine and for benchmarks). */
+int ph_u8_affine_cuda_device(const uint8_t *d_src, float *d_dst, size_t n, float scale,
+                             float shift, char *why, size_t why_n);
+
 typedef struct {
     const char *name;
     ph_u8_affine_fn impl[PH_DEVICE_COUNT];

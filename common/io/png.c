@@ -42,7 +42,8 @@ void ph_png_write_rgb(const char *path, int width, int height, const uint8_t *rg
     if (!info) PH_FAIL(what, "cannot create a libpng info struct", "out of memory");
     /* Nothing set after this point is read on the error path: no volatile needed. */
     if (setjmp(png_jmpbuf(png)))
-        PH_FAIL(what, png_why, "check free space and quota on the output file system");
+        PH_FAIL(what, png_why, "check free space and quota on the output file system, and the "
+                "image size");
 
     png_init_io(png, f);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB,

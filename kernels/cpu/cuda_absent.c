@@ -17,3 +17,9 @@ int ph_u8_affine_cuda(const uint8_t *src, float *dst, size_t n, float scale, flo
     snprintf(why, why_n, "this build has no CUDA backend");
     return -1;
 }
+
+int ph_u8_affine_cuda_device(const uint8_t *d_src, float *d_dst, size_t n, float scale,
+                             float shift, char *why, size_t why_n)
+{
+    return ph_u8_affine_cuda(d_src, d_dst, n, scale, shift, why, why_n);
+}
