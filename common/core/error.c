@@ -87,6 +87,32 @@ void ph_fail_at(const char *file, int line, const char *what, const char *why, c
     exit(PH_EXIT_RUNTIME);
 }
 
+void ph_fail_all_at(MPI_Comm comm, const char *file, int line, const char *what, const char *why,
+                    const char *hint)
+{
+    int rank = 0;
+    if (mpi_is_up()) {
+        MPI_Comm_rank(comm, &rank);
+        if (rank != 0) {
+            /* Let rank 0 print before anyone aborts the job. */
+            MPI_Barrier(comm);
+            MPI_Abort(MPI_COMM_WORLD, PH_EXIT_RUNTIME);
+        }
+        /* Rank 0: print, release the others, abort. */
+        const char *base = strrchr(file, '/');
+        base = base ? base + 1 : file;
+        char msg[2048];
+        snprintf(msg, sizeof msg, "phasor-%s: %s failed: %s (%s) [%s:%d]\n", stage_name, what,
+                 (why && *why) ? why : "unknown error", hint, base, line);
+        fputs(msg, stderr);
+        fflush(stderr);
+        partials_unlink();
+        MPI_Barrier(comm);
+        MPI_Abort(MPI_COMM_WORLD, PH_EXIT_RUNTIME);
+    }
+    ph_fail_at(file, line, what, why, hint);
+}
+
 void ph_usage_error(const char *fmt, ...)
 {
     if (world_rank() == 0) {

@@ -9,6 +9,7 @@
 #define PHASOR_ERROR_H
 
 #include <errno.h>
+#include <mpi.h>
 #include <string.h>
 
 enum { PH_EXIT_OK = 0, PH_EXIT_RUNTIME = 1, PH_EXIT_USAGE = 2 };
@@ -25,6 +26,11 @@ void ph_partial_forget(const char *path);
 __attribute__((noreturn)) void ph_fail_at(const char *file, int line, const char *what,
                                           const char *why, const char *hint);
 
+/* Runtime failure that every rank of comm detects alike (a bad input file):
+ * only its rank 0 prints, then every rank aborts (exit 1). */
+__attribute__((noreturn)) void ph_fail_all_at(MPI_Comm comm, const char *file, int line,
+                                              const char *what, const char *why, const char *hint);
+
 /* Usage/config error known to every rank alike: rank 0 prints, all exit 2.
  * msg is the full text after "phasor-STAGE: ". */
 __attribute__((noreturn, format(printf, 1, 2))) void ph_usage_error(const char *fmt, ...);
@@ -36,6 +42,8 @@ void ph_signals_install(void);
 const char *ph_h5_why(void);
 
 #define PH_FAIL(what, why, hint) ph_fail_at(__FILE__, __LINE__, (what), (why), (hint))
+#define PH_FAIL_ALL(comm, what, why, hint) \
+    ph_fail_all_at((comm), __FILE__, __LINE__, (what), (why), (hint))
 
 /* libc: cond must be true on success; errno explains a failure. */
 #define PH_CHECK_LIBC(cond, what, hint)                                     \

@@ -253,20 +253,20 @@ void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
     snprintf(r->path, sizeof r->path, "%s", path);
     char what[4200];
     snprintf(what, sizeof what, "opening sample file %s", path);
-    if (!ph_exists(path)) PH_FAIL(what, "no such file", "check the path; run phasor-generate first");
+    if (!ph_exists(path)) PH_FAIL_ALL(comm, what, "no such file", "check the path; run phasor-generate first");
 #if H5_VERSION_GE(1, 12, 0)
     if (H5Fis_accessible(path, H5P_DEFAULT) <= 0)
 #else
     if (H5Fis_hdf5(path) <= 0)
 #endif
-        PH_FAIL(what, "not an HDF5 file or damaged", "regenerate the file with phasor-generate");
+        PH_FAIL_ALL(comm, what, "not an HDF5 file or damaged", "regenerate the file with phasor-generate");
     hid_t fapl = fapl_mpio(comm);
     r->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     PH_CHECK_H5(r->file, what, "the file may be damaged or still being written");
     r->dxpl = dxpl_collective();
     if (H5Aexists(r->file, "phasor_schema") <= 0)
-        PH_FAIL(what, "no phasor_schema attribute: not a phasor sample file",
+        PH_FAIL_ALL(comm, what, "no phasor_schema attribute: not a phasor sample file",
                 "give a file written by phasor-generate or phasor-preprocess");
     int64_t schema = 0;
     hid_t a = H5Aopen(r->file, "phasor_schema", H5P_DEFAULT);
@@ -277,14 +277,14 @@ void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
         char why[128];
         snprintf(why, sizeof why, "schema version %lld, this phasor reads version %d",
                  (long long)schema, PHASOR_SCHEMA_VERSION);
-        PH_FAIL(what, why, "regenerate the file with this phasor or use a matching phasor");
+        PH_FAIL_ALL(comm, what, why, "regenerate the file with this phasor or use a matching phasor");
     }
     int64_t nx = dataset_n(r, "x"), ny = dataset_n(r, "y");
-    if (nx < 0 || ny < 0) PH_FAIL(what, "missing /x or /y", "the file is incomplete; regenerate it");
+    if (nx < 0 || ny < 0) PH_FAIL_ALL(comm, what, "missing /x or /y", "the file is incomplete; regenerate it");
     if (nx != ny) {
         char why[128];
         snprintf(why, sizeof why, "/x has %lld samples but /y has %lld", (long long)nx, (long long)ny);
-        PH_FAIL(what, why, "the file is inconsistent; regenerate it");
+        PH_FAIL_ALL(comm, what, why, "the file is inconsistent; regenerate it");
     }
     r->n = nx;
 }
@@ -300,17 +300,17 @@ void ph_samples_field(ph_samples_reader *r, const char *name, ph_field *out)
     char what[4400];
     snprintf(what, sizeof what, "reading /%s of %s", name, r->path);
     if (!ph_samples_has(r, name))
-        PH_FAIL(what, "no such dataset", "check the file's challenge with h5dump -H");
+        PH_FAIL_ALL(r->comm, what, "no such dataset", "check the file's challenge with h5dump -H");
     hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
     PH_CHECK_H5(d, what, "the file may be damaged");
     hid_t s = H5Dget_space(d), t = H5Dget_type(d);
     hsize_t dims[PH_FIELD_MAX_DIMS + 2];
     int nd = H5Sget_simple_extent_ndims(s);
     if (nd < 1 || nd > PH_FIELD_MAX_DIMS + 1)
-        PH_FAIL(what, "unsupported number of dimensions", "the file is not a phasor sample file");
+        PH_FAIL_ALL(r->comm, what, "unsupported number of dimensions", "the file is not a phasor sample file");
     H5Sget_simple_extent_dims(s, dims, NULL);
     if ((int64_t)dims[0] != r->n)
-        PH_FAIL(what, "first dimension differs from the number of samples", "regenerate the file");
+        PH_FAIL_ALL(r->comm, what, "first dimension differs from the number of samples", "regenerate the file");
     snprintf(out->name, sizeof out->name, "%s", name);
     out->ndims = nd - 1;
     for (int i = 1; i < nd; i++) out->dims[i - 1] = dims[i];
