@@ -23,7 +23,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 # Messages are deliberately cut to fixed buffers, so format-truncation is not an error.
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -fopenmp \
-           -DPHASOR_GIT_COMMIT='"$(GIT_COMMIT)"' $(PKG_CFLAGS)
+           $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 LDFLAGS += -fopenmp
 ifeq ($(SAN),1)
@@ -31,7 +31,8 @@ ifeq ($(SAN),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC := $(wildcard common/*/*.c) $(wildcard kernels/cpu/*.c)
+# Every .c below common/ (challenges may be folders) and the CPU kernels.
+LIB_SRC := $(sort $(shell find common kernels/cpu -name '*.c')) $(BUILD)/gen/git_commit.c
 CU_SRC  := $(wildcard kernels/cuda/*.cu)
 ifeq ($(CUDA),1)
   CFLAGS  += -DPHASOR_CUDA=1
@@ -39,10 +40,19 @@ ifeq ($(CUDA),1)
   CU_OBJ  := $(CU_SRC:%.cu=$(BUILD)/%.o)
   # Static cudart: the binaries start on machines without CUDA and report "no device".
   LDLIBS  += -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
+  # sm_90 machine code for the H200/H100, PTX from compute_75 so older GPUs JIT it.
   NVFLAGS := -O2 -std=c++17 -Xcompiler -Wall,-Werror -gencode arch=compute_90,code=sm_90 \
-             -gencode arch=compute_90,code=compute_90
+             -gencode arch=compute_75,code=compute_75
 endif
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_OBJ)
+LIB_OBJ := $(patsubst $(BUILD)/%.c,$(BUILD)/%.o,$(filter $(BUILD)/%,$(LIB_SRC))) \
+           $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(BUILD)/%,$(LIB_SRC))) $(CU_OBJ)
+
+# The commit string lives in one generated file, rewritten only when it changes.
+$(shell mkdir -p $(BUILD)/gen && echo 'const char ph_git_commit[] = "$(GIT_COMMIT)";' \
+  | cmp -s - $(BUILD)/gen/git_commit.c || echo 'const char ph_git_commit[] = "$(GIT_COMMIT)";' \
+  > $(BUILD)/gen/git_commit.c)
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CFLAGS) -c $< -o $@
 LIB     := $(BUILD)/libphasor.a
 
 STAGES  := $(patsubst stages/%/main.c,%,$(wildcard stages/*/main.c))

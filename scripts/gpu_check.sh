@@ -12,7 +12,7 @@ cuda=${CUDA_HOME:-$(dirname "$(dirname "$(command -v nvcc)")")}
 cm=${CMOCKA_DIR:-}
 cmflags=() cmlibs=(-lcmocka)
 [ -n "$cm" ] && cmflags=(-I"$cm/include") cmlibs=(-L"$cm/lib" -lcmocka) && export LD_LIBRARY_PATH="$cm/lib:${LD_LIBRARY_PATH:-}"
-nv=(nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90)
+nv=(nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_75,code=compute_75)
 cc=(gcc -O2 -std=c11 -D_GNU_SOURCE -fopenmp -Wall -Wextra -Werror)
 link=(-L"$cuda/lib64" -lcudart_static -ldl -lrt -lpthread -lstdc++ -lm)
 {
@@ -20,11 +20,14 @@ link=(-L"$cuda/lib64" -lcudart_static -ldl -lrt -lpthread -lstdc++ -lm)
   nvcc --version | tail -2
   "${nv[@]}" -c kernels/cuda/u8_affine.cu -o "$b/u8_affine_cuda.o"
   "${cc[@]}" -c kernels/cpu/u8_affine.c -o "$b/u8_affine_cpu.o"
-  "${cc[@]}" "${cmflags[@]}" -c tests/unit/test_kernels.c -o "$b/test_kernels.o"
-  gcc -fopenmp "$b/test_kernels.o" "$b/u8_affine_cpu.o" "$b/u8_affine_cuda.o" "${cmlibs[@]}" "${link[@]}" -o "$b/test_kernels.t"
+  for t in test_kernels test_kernels_cuda; do
+    "${cc[@]}" "${cmflags[@]}" -c tests/unit/$t.c -o "$b/$t.o"
+    gcc -fopenmp "$b/$t.o" "$b/u8_affine_cpu.o" "$b/u8_affine_cuda.o" "${cmlibs[@]}" "${link[@]}" -o "$b/$t.t"
+  done
   "${nv[@]}" bench/cuda_u8_affine.cu "$b/u8_affine_cuda.o" "$b/u8_affine_cpu.o" -Xcompiler -fopenmp -o "$b/cuda_u8_affine"
-  echo "== backend comparison (tests/unit/test_kernels.c)"
+  echo "== CPU reference and backend comparison (tests/unit/test_kernels*.c)"
   "$b/test_kernels.t"
+  "$b/test_kernels_cuda.t"
   echo "== GPU benchmark (bench/cuda_u8_affine.cu)"
   "$b/cuda_u8_affine"
 } 2>&1 | tee "$out/gpu_check.log"

@@ -16,6 +16,7 @@ static char stage_name[64] = "phasor";
 /* Fixed storage so the signal handler can read it without allocating. */
 static char partials[PH_MAX_PARTIALS][PH_PATH_MAX];
 static volatile sig_atomic_t partial_used[PH_MAX_PARTIALS];
+static int signal_rank; /* only rank 0 reports a signal: one line, not one per rank */
 
 void ph_error_init(const char *stage)
 {
@@ -140,7 +141,7 @@ static void on_signal(int sig)
     for (const char *s = stage_name; *s && n < sizeof head - 1; s++) head[n++] = *s;
     for (int i = 0; i < PH_MAX_PARTIALS; i++)
         if (partial_used[i]) unlink(partials[i]);
-    if (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1) {
+    if (signal_rank == 0 && (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1)) {
         ssize_t w = write(STDERR_FILENO, head, n);
         w = write(STDERR_FILENO, tail, sizeof tail - 1);
         (void)w;
@@ -150,6 +151,7 @@ static void on_signal(int sig)
 
 void ph_signals_install(void)
 {
+    signal_rank = world_rank();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

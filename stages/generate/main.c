@@ -8,7 +8,7 @@
 #include "../../common/core/error.h"
 #include "../../common/core/fsutil.h"
 #include "../../common/core/progress.h"
-#include "../../common/core/provenance.h"
+#include "../../common/io/provenance.h"
 #include "../../common/core/stage.h"
 #include "../../common/core/version.h"
 #include "../../common/io/h5samples.h"
@@ -271,6 +271,10 @@ int main(int argc, char **argv)
     void *params = ch->params_load(&c);
     const char *splits[256];
     int nsplits = cfg_section_names(&c, "split", splits, 256);
+    for (int s = 0; s < nsplits; s++)
+        if (splits[s][strspn(splits[s], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] != 0)
+            ph_usage_error("config error in %s: split name '%s' may only use letters, digits, '_' "
+                           "and '-' (it becomes a file name)", o.config_path, splits[s]);
     const char *out_dir = cfg_str(&c, "generate", "out_dir");
     outputs_check(out_dir, splits, nsplits, o.force);
     char *effective = cfg_effective_text(&c);
@@ -281,8 +285,9 @@ int main(int argc, char **argv)
         int64_t n = cfg_int(&c, section, "n");
         split_stats st = generate_split(ch, params, &c, splits[s], out_dir, effective, o.quiet);
         if (ph_rank() == 0) {
+            int64_t chunk = cfg_int(&c, "generate", "chunk");
             log_split(out_dir, splits[s], ch->name, n, &st, (int)cfg_int(&c, "generate", "deflate"),
-                      cfg_int(&c, "generate", "chunk"));
+                      chunk < n ? chunk : n);
             if (!o.quiet)
                 fprintf(stderr, "phasor-generate: wrote %s/%s.h5: %lld samples, %.1f MB on disk, "
                         "%.2fs (%.0f samples/s, %.0f%% in HDF5 writes)\n", out_dir, splits[s],

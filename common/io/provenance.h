@@ -2,7 +2,7 @@
 #ifndef PHASOR_PROVENANCE_H
 #define PHASOR_PROVENANCE_H
 
-#include "../io/h5samples.h"
+#include "h5samples.h"
 
 typedef struct {
     const char *stage;     /* "generate" */
