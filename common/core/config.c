@@ -469,11 +469,11 @@ char *cfg_read_file(const char *path)
             PH_CHECK_ALLOC(buf, "reading the config file");
         }
     }
-    int bad = ferror(f);
+    int bad = ferror(f), saved = errno;
     fclose(f);
     if (bad) {
         free(buf);
-        errno = EIO;
+        errno = saved ? saved : EIO; /* keep the real cause, e.g. "Is a directory" */
         return NULL;
     }
     buf[len] = 0;

@@ -17,6 +17,9 @@ static char stage_name[64] = "phasor";
 static char partials[PH_MAX_PARTIALS][PH_PATH_MAX];
 static volatile sig_atomic_t partial_used[PH_MAX_PARTIALS];
 static int signal_rank; /* only rank 0 reports a signal: one line, not one per rank */
+/* Set once a failure has been reported: the SIGTERM that mpirun then sends to
+ * the other ranks must not add a misleading "interrupted" line. */
+static volatile sig_atomic_t failure_reported;
 
 void ph_error_init(const char *stage)
 {
@@ -81,10 +84,13 @@ void ph_fail_at(const char *file, int line, const char *what, const char *why, c
     char msg[2048];
     snprintf(msg, sizeof msg, "phasor-%s: %s failed%s: %s (%s) [%s:%d]\n", stage_name, what,
              where, (why && *why) ? why : "unknown error", hint, base, line);
+    failure_reported = 1;
     fputs(msg, stderr);
     fflush(stderr);
     partials_unlink();
-    if (mpi_is_up()) MPI_Abort(MPI_COMM_WORLD, PH_EXIT_RUNTIME);
+    /* A process started without mpirun has no one to tell: plain exit keeps
+     * the error to one line.  Under mpirun, MPI_Abort ends every rank. */
+    if (mpi_is_up() && getenv("OMPI_COMM_WORLD_SIZE")) MPI_Abort(MPI_COMM_WORLD, PH_EXIT_RUNTIME);
     exit(PH_EXIT_RUNTIME);
 }
 
@@ -92,7 +98,8 @@ void ph_fail_all_at(MPI_Comm comm, const char *file, int line, const char *what,
                     const char *hint)
 {
     int rank = 0;
-    if (mpi_is_up()) {
+    failure_reported = 1;
+    if (mpi_is_up() && getenv("OMPI_COMM_WORLD_SIZE")) {
         MPI_Comm_rank(comm, &rank);
         if (rank != 0) {
             /* Let rank 0 print before anyone aborts the job. */
@@ -116,6 +123,7 @@ void ph_fail_all_at(MPI_Comm comm, const char *file, int line, const char *what,
 
 void ph_usage_error(const char *fmt, ...)
 {
+    failure_reported = 1;
     if (world_rank() == 0) {
         /* One write per line, so lines of different processes never interleave. */
         char line[2048];
@@ -141,7 +149,7 @@ static void on_signal(int sig)
     for (const char *s = stage_name; *s && n < sizeof head - 1; s++) head[n++] = *s;
     for (int i = 0; i < PH_MAX_PARTIALS; i++)
         if (partial_used[i]) unlink(partials[i]);
-    if (signal_rank == 0 && (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1)) {
+    if (!failure_reported && signal_rank == 0 && (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1)) {
         ssize_t w = write(STDERR_FILENO, head, n);
         w = write(STDERR_FILENO, tail, sizeof tail - 1);
         (void)w;

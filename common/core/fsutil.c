@@ -13,6 +13,7 @@
 int ph_mkdir_p(const char *dir)
 {
     char buf[4096];
+    if (!dir[0]) return errno = ENOENT, -1;
     snprintf(buf, sizeof buf, "%s", dir);
     for (char *p = buf + 1; *p; p++)
         if (*p == '/') {
