@@ -89,9 +89,11 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bin/phasor-%: $(BUILD)/stages/%/main.o $(LIB)
+# A stage is every .c in its folder (main.c and what only it uses).
+.SECONDEXPANSION:
+$(BUILD)/bin/phasor-%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard stages/$$*/*.c))) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "error.h"
+#include "strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -386,41 +387,18 @@ int cfg_section_names(const cfg *c, const char *prefix, const char **names, int 
 
 /* ---- output ------------------------------------------------------------- */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-} strbuf;
-
-static void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(strbuf *b, const char *fmt, ...)
+static void section_text(const cfg *c, ph_strbuf *b, const cfg_section *s, const char *name)
 {
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (b->buf && (size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        b->cap = (b->cap + (size_t)n + 1) * 2;
-        b->buf = realloc(b->buf, b->cap);
-        PH_CHECK_ALLOC(b->buf, "building the effective config text");
-    }
-}
-
-static void section_text(const cfg *c, strbuf *b, const cfg_section *s, const char *name)
-{
-    sb_printf(b, "[%s]\n", name);
+    ph_sb_printf(b, "[%s]\n", name);
     for (int i = 0; i < s->nkeys; i++)
-        sb_printf(b, "%s = %s\n", s->keys[i].key, value_of(c, name, s->keys[i].key));
-    sb_printf(b, "\n");
+        ph_sb_printf(b, "%s = %s\n", s->keys[i].key, value_of(c, name, s->keys[i].key));
+    ph_sb_printf(b, "\n");
 }
 
 char *cfg_effective_text(const cfg *c)
 {
-    strbuf b = {0};
-    sb_printf(&b, "; effective configuration (defaults filled in) from %s\n", c->source);
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "; effective configuration (defaults filled in) from %s\n", c->source);
     for (int j = 0; j < c->nsections; j++) {
         const cfg_section *s = c->sections[j];
         if (!is_pattern(s)) {
@@ -437,7 +415,7 @@ char *cfg_effective_text(const cfg *c)
             section_text(c, &b, s, sec);
         }
     }
-    return b.buf;
+    return b.s;
 }
 
 void cfg_help(FILE *f, const cfg_section *const *sections, int nsections)

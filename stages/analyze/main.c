@@ -10,6 +10,7 @@
 #include "../../common/core/fsutil.h"
 #include "../../common/core/progress.h"
 #include "../../common/core/stage.h"
+#include "../../common/core/strbuf.h"
 #include "../../common/core/version.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/io/png.h"
@@ -184,64 +185,20 @@ static void outputs_check(const analysis *a, const options *o)
 
 /* ---- text building -------------------------------------------------------- */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap, ap2;
-    va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) PH_FAIL("formatting a report", "bad format", "this is a bug");
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + (size_t)n + 1) cap *= 2;
-        char *s = realloc(b->s, cap);
-        PH_CHECK_ALLOC(s, "growing a report buffer");
-        b->s = s, b->cap = cap;
-    }
-    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap2);
-    va_end(ap2);
-    b->len += (size_t)n;
-}
-
-/* A JSON string literal, or null for NULL. */
-static void sb_json_str(sbuf *b, const char *s)
-{
-    if (!s) {
-        sb_printf(b, "null");
-        return;
-    }
-    sb_printf(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            sb_printf(b, "\\%c", *p);
-        else if (*p < 0x20)
-            sb_printf(b, "\\u%04x", *p);
-        else
-            sb_printf(b, "%c", *p);
-    }
-    sb_printf(b, "\"");
-}
-
 /* Text for a markdown table cell: '|' escaped, line breaks as spaces, "-" if empty. */
-static void sb_md_cell(sbuf *b, const char *s)
+static void sb_md_cell(ph_strbuf *b, const char *s)
 {
     if (!s || !*s) {
-        sb_printf(b, "-");
+        ph_sb_printf(b, "-");
         return;
     }
     for (const char *p = s; *p; p++) {
         if (*p == '|')
-            sb_printf(b, "\\|");
+            ph_sb_printf(b, "\\|");
         else if (*p == '\n' || *p == '\r')
-            sb_printf(b, " ");
+            ph_sb_printf(b, " ");
         else
-            sb_printf(b, "%c", *p);
+            ph_sb_printf(b, "%c", *p);
     }
 }
 
@@ -563,12 +520,12 @@ static void contact_sheet(const file_summary *s, int frames, const char *png_pat
 static void write_markdown(const char *path, const file_summary *fs, int nfiles,
                            const sheet_info *sh)
 {
-    sbuf b = {0};
-    sb_printf(&b, "# Sample file summary\n\n"
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "# Sample file summary\n\n"
                   "Written by `phasor-analyze summary` (phasor %s, git %s) from %d sample "
                   "file%s.\n\n",
               PHASOR_VERSION, PHASOR_GIT_COMMIT, nfiles, nfiles == 1 ? "" : "s");
-    sb_printf(&b, "| file | challenge | split | condition | N | T | positives | negatives | "
+    ph_sb_printf(&b, "| file | challenge | split | condition | N | T | positives | negatives | "
                   "positive share | size on disk | logical size | compression | "
                   "target step (px/frame) |\n"
                   "|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
@@ -578,123 +535,123 @@ static void write_markdown(const char *path, const file_summary *fs, int nfiles,
         char disk[32], logical[32];
         human_bytes(s->file_bytes, disk, sizeof disk);
         human_bytes(s->logical_bytes, logical, sizeof logical);
-        sb_printf(&b, "| ");
+        ph_sb_printf(&b, "| ");
         sb_md_cell(&b, s->path);
-        sb_printf(&b, " | ");
+        ph_sb_printf(&b, " | ");
         sb_md_cell(&b, s->challenge);
-        sb_printf(&b, " | ");
+        ph_sb_printf(&b, " | ");
         sb_md_cell(&b, s->split);
-        sb_printf(&b, " | ");
+        ph_sb_printf(&b, " | ");
         sb_md_cell(&b, s->condition);
-        sb_printf(&b, " | %lld | %lld | %lld | %lld | ", (long long)s->n, (long long)s->t,
+        ph_sb_printf(&b, " | %lld | %lld | %lld | %lld | ", (long long)s->n, (long long)s->t,
                   s->positives, s->negatives);
         if (s->n > 0)
-            sb_printf(&b, "%.1f%%", 100.0 * (double)s->positives / (double)s->n);
+            ph_sb_printf(&b, "%.1f%%", 100.0 * (double)s->positives / (double)s->n);
         else
-            sb_printf(&b, "-");
-        sb_printf(&b, " | %s | %s | ", disk, logical);
+            ph_sb_printf(&b, "-");
+        ph_sb_printf(&b, " | %s | %s | ", disk, logical);
         if (s->file_bytes > 0)
-            sb_printf(&b, "%.1fx", (double)s->logical_bytes / (double)s->file_bytes);
+            ph_sb_printf(&b, "%.1fx", (double)s->logical_bytes / (double)s->file_bytes);
         else
-            sb_printf(&b, "-");
+            ph_sb_printf(&b, "-");
         if (s->has_step)
-            sb_printf(&b, " | %.3f |\n", s->step);
+            ph_sb_printf(&b, " | %.3f |\n", s->step);
         else
-            sb_printf(&b, " | - |\n");
+            ph_sb_printf(&b, " | - |\n");
         any_other |= s->others > 0;
     }
-    sb_printf(&b, "\nN is the number of samples and T the number of frames per sample. Positives "
+    ph_sb_printf(&b, "\nN is the number of samples and T the number of frames per sample. Positives "
                   "have label /y = 1, negatives /y = 0");
-    if (any_other) sb_printf(&b, " (some samples have other labels; see summary.json)");
-    sb_printf(&b, ". Size on disk is the HDF5 file; logical size is N times the bytes of one "
+    if (any_other) ph_sb_printf(&b, " (some samples have other labels; see summary.json)");
+    ph_sb_printf(&b, ". Size on disk is the HDF5 file; logical size is N times the bytes of one "
                   "sample summed over every dataset, and compression is their ratio. Target step "
                   "is the Euclidean distance, in pixels, that /meta/target moves from one frame "
                   "to the next, averaged over frames and samples (- where the file has no "
                   "/meta/target).\n\n");
 
-    sb_printf(&b, "## Contact sheet\n\n"
+    ph_sb_printf(&b, "## Contact sheet\n\n"
                   "`contact_sheet.png` shows two samples of `%s`: the top row, marked by a green "
                   "band at its left, is the first positive sample",
               sh->path);
     if (sh->sample[0] >= 0)
-        sb_printf(&b, " (index %lld)", (long long)sh->sample[0]);
+        ph_sb_printf(&b, " (index %lld)", (long long)sh->sample[0]);
     else
-        sb_printf(&b, " (the file has none: the row is empty)");
-    sb_printf(&b, "; the bottom row, marked by a magenta band, is the first negative sample");
+        ph_sb_printf(&b, " (the file has none: the row is empty)");
+    ph_sb_printf(&b, "; the bottom row, marked by a magenta band, is the first negative sample");
     if (sh->sample[1] >= 0)
-        sb_printf(&b, " (index %lld)", (long long)sh->sample[1]);
+        ph_sb_printf(&b, " (index %lld)", (long long)sh->sample[1]);
     else
-        sb_printf(&b, " (the file has none: the row is empty)");
-    sb_printf(&b, ". Each row shows %d of the %lld frames, evenly spaced from the first to the "
+        ph_sb_printf(&b, " (the file has none: the row is empty)");
+    ph_sb_printf(&b, ". Each row shows %d of the %lld frames, evenly spaced from the first to the "
                   "last, left to right: frames",
               sh->nframes, (long long)sh->t);
     for (int f = 0; f < sh->nframes; f++)
-        sb_printf(&b, "%s%lld", f ? ", " : " ", (long long)sh->frame[f]);
-    sb_printf(&b, " (counting from 0). Every pixel is drawn as a %dx%d block; grey lines separate "
+        ph_sb_printf(&b, "%s%lld", f ? ", " : " ", (long long)sh->frame[f]);
+    ph_sb_printf(&b, " (counting from 0). Every pixel is drawn as a %dx%d block; grey lines separate "
                   "the frames.", SCALE, SCALE);
-    if (fs[0].y_doc[0]) sb_printf(&b, " The file documents its label as: \"%s\".", fs[0].y_doc);
-    sb_printf(&b, "\n");
+    if (fs[0].y_doc[0]) ph_sb_printf(&b, " The file documents its label as: \"%s\".", fs[0].y_doc);
+    ph_sb_printf(&b, "\n");
     ph_write_file_atomic(path, b.s, b.len);
     free(b.s);
 }
 
 static void write_json(const char *path, const file_summary *fs, int nfiles, const sheet_info *sh)
 {
-    sbuf b = {0};
-    sb_printf(&b, "{\n  \"analysis\": \"summary\",\n  \"software_version\": ");
-    sb_json_str(&b, PHASOR_VERSION);
-    sb_printf(&b, ",\n  \"git_commit\": ");
-    sb_json_str(&b, PHASOR_GIT_COMMIT);
-    sb_printf(&b, ",\n  \"files\": [");
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "{\n  \"analysis\": \"summary\",\n  \"software_version\": ");
+    ph_sb_json_str(&b, PHASOR_VERSION);
+    ph_sb_printf(&b, ",\n  \"git_commit\": ");
+    ph_sb_json_str(&b, PHASOR_GIT_COMMIT);
+    ph_sb_printf(&b, ",\n  \"files\": [");
     for (int i = 0; i < nfiles; i++) {
         const file_summary *s = &fs[i];
-        sb_printf(&b, "%s\n    {\n      \"path\": ", i ? "," : "");
-        sb_json_str(&b, s->path);
-        sb_printf(&b, ",\n      \"challenge\": ");
-        sb_json_str(&b, s->challenge);
-        sb_printf(&b, ",\n      \"split\": ");
-        sb_json_str(&b, s->split);
-        sb_printf(&b, ",\n      \"condition\": ");
-        sb_json_str(&b, s->condition);
-        sb_printf(&b, ",\n      \"n\": %lld,\n      \"t\": %lld,\n      \"positives\": %lld,\n"
+        ph_sb_printf(&b, "%s\n    {\n      \"path\": ", i ? "," : "");
+        ph_sb_json_str(&b, s->path);
+        ph_sb_printf(&b, ",\n      \"challenge\": ");
+        ph_sb_json_str(&b, s->challenge);
+        ph_sb_printf(&b, ",\n      \"split\": ");
+        ph_sb_json_str(&b, s->split);
+        ph_sb_printf(&b, ",\n      \"condition\": ");
+        ph_sb_json_str(&b, s->condition);
+        ph_sb_printf(&b, ",\n      \"n\": %lld,\n      \"t\": %lld,\n      \"positives\": %lld,\n"
                       "      \"negatives\": %lld,\n      \"other_labels\": %lld,\n"
                       "      \"positive_share\": ",
                   (long long)s->n, (long long)s->t, s->positives, s->negatives, s->others);
         if (s->n > 0)
-            sb_printf(&b, "%.17g", (double)s->positives / (double)s->n);
+            ph_sb_printf(&b, "%.17g", (double)s->positives / (double)s->n);
         else
-            sb_printf(&b, "null");
-        sb_printf(&b, ",\n      \"file_bytes\": %lld,\n      \"logical_bytes\": %lld,\n"
+            ph_sb_printf(&b, "null");
+        ph_sb_printf(&b, ",\n      \"file_bytes\": %lld,\n      \"logical_bytes\": %lld,\n"
                       "      \"compression_ratio\": ",
                   s->file_bytes, s->logical_bytes);
         if (s->file_bytes > 0)
-            sb_printf(&b, "%.17g", (double)s->logical_bytes / (double)s->file_bytes);
+            ph_sb_printf(&b, "%.17g", (double)s->logical_bytes / (double)s->file_bytes);
         else
-            sb_printf(&b, "null");
-        sb_printf(&b, ",\n      \"target_step_mean\": ");
+            ph_sb_printf(&b, "null");
+        ph_sb_printf(&b, ",\n      \"target_step_mean\": ");
         if (s->has_step)
-            sb_printf(&b, "%.17g", s->step);
+            ph_sb_printf(&b, "%.17g", s->step);
         else
-            sb_printf(&b, "null");
-        sb_printf(&b, "\n    }");
+            ph_sb_printf(&b, "null");
+        ph_sb_printf(&b, "\n    }");
     }
-    sb_printf(&b, "\n  ],\n  \"contact_sheet\": {\n    \"png\": \"contact_sheet.png\",\n"
+    ph_sb_printf(&b, "\n  ],\n  \"contact_sheet\": {\n    \"png\": \"contact_sheet.png\",\n"
                   "    \"file\": ");
-    sb_json_str(&b, sh->path);
-    sb_printf(&b, ",\n    \"positive_sample\": ");
+    ph_sb_json_str(&b, sh->path);
+    ph_sb_printf(&b, ",\n    \"positive_sample\": ");
     if (sh->sample[0] >= 0)
-        sb_printf(&b, "%lld", (long long)sh->sample[0]);
+        ph_sb_printf(&b, "%lld", (long long)sh->sample[0]);
     else
-        sb_printf(&b, "null");
-    sb_printf(&b, ",\n    \"negative_sample\": ");
+        ph_sb_printf(&b, "null");
+    ph_sb_printf(&b, ",\n    \"negative_sample\": ");
     if (sh->sample[1] >= 0)
-        sb_printf(&b, "%lld", (long long)sh->sample[1]);
+        ph_sb_printf(&b, "%lld", (long long)sh->sample[1]);
     else
-        sb_printf(&b, "null");
-    sb_printf(&b, ",\n    \"frames\": [");
+        ph_sb_printf(&b, "null");
+    ph_sb_printf(&b, ",\n    \"frames\": [");
     for (int f = 0; f < sh->nframes; f++)
-        sb_printf(&b, "%s%lld", f ? ", " : "", (long long)sh->frame[f]);
-    sb_printf(&b, "],\n    \"scale\": %d\n  }\n}\n", SCALE);
+        ph_sb_printf(&b, "%s%lld", f ? ", " : "", (long long)sh->frame[f]);
+    ph_sb_printf(&b, "],\n    \"scale\": %d\n  }\n}\n", SCALE);
     ph_write_file_atomic(path, b.s, b.len);
     free(b.s);
 }

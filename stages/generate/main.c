@@ -10,6 +10,7 @@
 #include "../../common/core/progress.h"
 #include "../../common/io/provenance.h"
 #include "../../common/core/stage.h"
+#include "../../common/core/strbuf.h"
 #include "../../common/core/version.h"
 #include "../../common/io/h5samples.h"
 
@@ -235,22 +236,30 @@ static split_stats generate_split(const ph_challenge *ch, const void *params, co
     return st;
 }
 
+/* One JSON line per split in OUT_DIR/generate.jsonl, appended (a run log). */
 static void log_split(const char *out_dir, const char *split, const char *challenge, int64_t n,
                       const split_stats *st, int deflate, int64_t chunk)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/generate.jsonl", out_dir);
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "{\"stage\":\"generate\",\"challenge\":");
+    ph_sb_json_str(&b, challenge);
+    ph_sb_printf(&b, ",\"split\":");
+    ph_sb_json_str(&b, split);
+    ph_sb_printf(&b,
+                 ",\"n\":%lld,\"ranks\":%d,\"chunk\":%lld,\"deflate\":%d,\"seconds\":%.6f,"
+                 "\"generate_seconds\":%.6f,\"write_seconds\":%.6f,\"samples_per_second\":%.3f,"
+                 "\"logical_bytes\":%lld,\"file_bytes\":%lld}\n",
+                 (long long)n, ph_size(), (long long)chunk, deflate, st->seconds,
+                 st->generate_seconds, st->write_seconds,
+                 st->seconds > 0 ? (double)n / st->seconds : 0, st->logical_bytes, st->file_bytes);
     FILE *f = fopen(path, "a");
     PH_CHECK_LIBC(f != NULL, "opening the metrics log", "check that the output directory is writable");
-    fprintf(f,
-            "{\"stage\":\"generate\",\"challenge\":\"%s\",\"split\":\"%s\",\"n\":%lld,"
-            "\"ranks\":%d,\"chunk\":%lld,\"deflate\":%d,\"seconds\":%.6f,"
-            "\"generate_seconds\":%.6f,\"write_seconds\":%.6f,\"samples_per_second\":%.3f,"
-            "\"logical_bytes\":%lld,\"file_bytes\":%lld}\n",
-            challenge, split, (long long)n, ph_size(), (long long)chunk, deflate, st->seconds,
-            st->generate_seconds, st->write_seconds, st->seconds > 0 ? (double)n / st->seconds : 0,
-            st->logical_bytes, st->file_bytes);
-    PH_CHECK_LIBC(fclose(f) == 0, "writing the metrics log", "check free space");
+    int bad = fputs(b.s, f) == EOF;
+    bad |= fclose(f) != 0;
+    PH_CHECK_LIBC(!bad, "writing the metrics log", "check free space");
+    free(b.s);
 }
 
 int main(int argc, char **argv)
