@@ -226,7 +226,11 @@ void ph_samples_close(ph_samples_writer *w)
     w->write_seconds += ph_now() - t0;
     PH_CHECK_MPI(MPI_Barrier(w->comm), "waiting for every rank to close the file",
                  "another rank failed; see its message");
-    if (w->rank == 0) ph_publish(w->partial_path, w->final_path);
+    if (w->rank == 0) {
+        t0 = ph_now();
+        ph_publish(w->partial_path, w->final_path);
+        w->publish_seconds = ph_now() - t0;
+    }
     ph_partial_forget(w->partial_path);
     PH_CHECK_MPI(MPI_Barrier(w->comm), "waiting for rank 0 to publish the file",
                  "rank 0 failed; see its message");

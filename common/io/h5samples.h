@@ -44,7 +44,8 @@ typedef struct {
     ph_field fields[PH_MAX_FIELDS];
     hid_t dsets[PH_MAX_FIELDS];
     char final_path[4096], partial_path[4096];
-    double write_seconds; /* time inside H5Dwrite on this rank */
+    double write_seconds;   /* time inside H5Dwrite and H5Fclose on this rank */
+    double publish_seconds; /* rank 0: fsync of the whole file, rename, fsync of the folder */
 } ph_samples_writer;
 
 /* Collective.  chunk is clipped to n; deflate 0 disables compression. */

@@ -153,7 +153,7 @@ static void outputs_check(const char *out_dir, const char **splits, int nsplits,
 }
 
 typedef struct {
-    double seconds, generate_seconds, write_seconds;
+    double seconds, generate_seconds, write_seconds, publish_seconds;
     long long file_bytes, logical_bytes;
 } split_stats;
 
@@ -224,7 +224,7 @@ static split_stats generate_split(const ph_challenge *ch, const void *params, co
     ph_progress_finish(&prog);
     for (int f = 0; f < nf; f++) free(buf[f]);
 
-    split_stats st = {ph_now() - t0, gen_s, w.write_seconds, 0, logical};
+    split_stats st = {ph_now() - t0, gen_s, w.write_seconds, w.publish_seconds, 0, logical};
     double local[3] = {st.seconds, st.generate_seconds, st.write_seconds}, maxed[3];
     PH_CHECK_MPI(MPI_Reduce(local, maxed, 3, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD),
                  "collecting timings", "another rank failed");
@@ -249,10 +249,11 @@ static void log_split(const char *out_dir, const char *split, const char *challe
     ph_sb_json_str(&b, split);
     ph_sb_printf(&b,
                  ",\"n\":%lld,\"ranks\":%d,\"chunk\":%lld,\"deflate\":%d,\"seconds\":%.6f,"
-                 "\"generate_seconds\":%.6f,\"write_seconds\":%.6f,\"samples_per_second\":%.3f,"
+                 "\"generate_seconds\":%.6f,\"write_seconds\":%.6f,\"publish_seconds\":%.6f,"
+                 "\"samples_per_second\":%.3f,"
                  "\"logical_bytes\":%lld,\"file_bytes\":%lld}\n",
                  (long long)n, ph_size(), (long long)chunk, deflate, st->seconds,
-                 st->generate_seconds, st->write_seconds,
+                 st->generate_seconds, st->write_seconds, st->publish_seconds,
                  st->seconds > 0 ? (double)n / st->seconds : 0, st->logical_bytes, st->file_bytes);
     FILE *f = fopen(path, "a");
     PH_CHECK_LIBC(f != NULL, "opening the metrics log", "check that the output directory is writable");
