@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "version.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,20 @@ void ph_stage_end(void) { MPI_Finalize(); }
 
 int ph_rank(void) { return g_rank; }
 int ph_size(void) { return g_size; }
+
+void ph_stage_print_and_exit(void (*print)(FILE *f))
+{
+    if (g_rank == 0) print(stdout);
+    fflush(stdout);
+    MPI_Finalize();
+    exit(0);
+}
+
+void ph_print_version(FILE *f)
+{
+    fprintf(f, "phasor-%s %s (git %s, schema %d)\n", ph_stage_name(), PHASOR_VERSION,
+            PHASOR_GIT_COMMIT, PHASOR_SCHEMA_VERSION);
+}
 
 char *ph_config_read_bcast(const char *path)
 {

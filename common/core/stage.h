@@ -5,12 +5,18 @@
 
 #include <mpi.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* MPI_Init, errors returned (not fatal) so PH_CHECK_MPI reports them, signals. */
 void ph_stage_begin(int *argc, char ***argv, const char *stage);
 void ph_stage_end(void);
 int ph_rank(void);
 int ph_size(void);
+
+/* For --help and --version: rank 0 prints, every rank finalizes and exits 0. */
+__attribute__((noreturn)) void ph_stage_print_and_exit(void (*print)(FILE *f));
+/* "phasor-STAGE VERSION (git COMMIT, schema N)". */
+void ph_print_version(FILE *f);
 
 /* Rank 0 reads the file and broadcasts it; a read failure is a usage error on all ranks. */
 char *ph_config_read_bcast(const char *path);

@@ -119,16 +119,8 @@ static const analysis *options_parse(int argc, char **argv, options *o)
         case 'k': o->frames = parse_frames(optarg); break;
         case 'f': o->force = 1; break;
         case 'q': o->quiet = 1; break;
-        case 'h':
-            if (ph_rank() == 0) usage(stdout);
-            ph_stage_end();
-            exit(0);
-        case 'V':
-            if (ph_rank() == 0)
-                printf("phasor-analyze %s (git %s, schema %d)\n", PHASOR_VERSION, PHASOR_GIT_COMMIT,
-                       PHASOR_SCHEMA_VERSION);
-            ph_stage_end();
-            exit(0);
+        case 'h': ph_stage_print_and_exit(usage);
+        case 'V': ph_stage_print_and_exit(ph_print_version);
         case ':':
             ph_usage_error("option '%s' needs a value (see phasor-analyze --help)",
                            argv[optind - 1]);

@@ -96,7 +96,7 @@ static void options_parse(int argc, char **argv, options *o)
     static char out_set[4200];
     memset(o, 0, sizeof *o);
     opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "", longs, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":", longs, NULL)) != -1;) {
         switch (c) {
         case 's':
         case 'o':
@@ -110,16 +110,11 @@ static void options_parse(int argc, char **argv, options *o)
             break;
         case 'f': o->force = 1; break;
         case 'q': o->quiet = 1; break;
-        case 'h':
-            if (ph_rank() == 0) usage(stdout);
-            ph_stage_end();
-            exit(0);
-        case 'V':
-            if (ph_rank() == 0)
-                printf("phasor-generate %s (git %s, schema %d)\n", PHASOR_VERSION, PHASOR_GIT_COMMIT,
-                       PHASOR_SCHEMA_VERSION);
-            ph_stage_end();
-            exit(0);
+        case 'h': ph_stage_print_and_exit(usage);
+        case 'V': ph_stage_print_and_exit(ph_print_version);
+        case ':':
+            ph_usage_error("option '%s' needs a value (see phasor-generate --help)",
+                           argv[optind - 1]);
         default:
             ph_usage_error("unknown option '%s' (see phasor-generate --help)", argv[optind - 1]);
         }
