@@ -24,22 +24,24 @@ CFLAGS  ?= -O2 -g
 # Messages are deliberately cut to fixed buffers, so format-truncation is not an error.
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -fopenmp \
            $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm
+LDLIBS  += $(PKG_LIBS) -ldnnl -lm
 LDFLAGS += -fopenmp
 ifeq ($(SAN),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
 endif
 
-# Every .c below common/ (challenges may be folders) and the CPU kernels.
-LIB_SRC := $(sort $(shell find common kernels/cpu -name '*.c')) $(BUILD)/gen/git_commit.c
+# Every .c below common/ (challenges may be folders) and kernels/ (CPU and shared).
+LIB_SRC := $(sort $(shell find common kernels -name '*.c')) $(BUILD)/gen/git_commit.c
 CU_SRC  := $(wildcard kernels/cuda/*.cu)
 ifeq ($(CUDA),1)
   CFLAGS  += -DPHASOR_CUDA=1
   LIB_SRC := $(filter-out kernels/cpu/cuda_absent.c,$(LIB_SRC))
   CU_OBJ  := $(CU_SRC:%.cu=$(BUILD)/%.o)
-  # Static cudart: the binaries start on machines without CUDA and report "no device".
-  LDLIBS  += -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
+  # Static cudart: without a driver or GPU the binaries start and report "no device".
+  # cuBLAS and cuDNN are shared libraries of the toolkit, found through the rpath.
+  LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas \
+             -lcudart_static -ldl -lrt -lpthread -lstdc++
   # sm_90 machine code for the H200/H100, PTX from compute_75 so older GPUs JIT it.
   NVFLAGS := -O2 -std=c++17 -Xcompiler -Wall,-Werror -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_75,code=compute_75

@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < reps + 3; r++) {
         float ms;
         CK(cudaEventRecord(a));
-        if (ph_u8_affine_cuda_device(src, dst, n, 1.0f / 255, 0, why, sizeof why)) {
+        if (ph_backend_cuda.u8_affine(src, dst, n, 1.0f / 255, 0, why, sizeof why)) {
             fprintf(stderr, "cuda_u8_affine: %s\n", why);
             return 1;
         }

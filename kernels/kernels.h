@@ -1,9 +1,12 @@
-/* kernels.h: compute kernels behind one interface, CPU reference and CUDA.
+/* kernels.h: compute kernels behind one interface, a CPU reference and CUDA.
  *
- * Each op has one entry per device in its table; the CPU entry is the
- * reference and the backend-comparison test (tests/unit/test_kernels.c)
- * checks the CUDA entry against it whenever a GPU is present.  The engine
- * issue grows this table (convolution, pooling, GEMM, ...). */
+ * A backend is a table of functions (ph_backend); ph_backends[] has one row
+ * per device, and every field must be set in every row (tests/unit/
+ * test_kernels.c lists any gap).  The CPU row is the reference (oneDNN and
+ * OpenMP, host pointers); the CUDA row (cuBLAS, cuDNN, own kernels, device
+ * pointers) is checked against it by tests/unit/test_kernels_cuda.c
+ * whenever a GPU is present.  All functions return 0, or -1 with a reason
+ * in `why`; callers wrap them in PH_CHECK_KERNEL. */
 #ifndef PHASOR_KERNELS_H
 #define PHASOR_KERNELS_H
 
@@ -21,25 +24,53 @@ extern const char *const ph_device_names[PH_DEVICE_COUNT];
  * none (no GPU, no driver, or a build without CUDA). */
 int ph_cuda_device_count(char *why, size_t n);
 
-/* dst[i] = src[i] * scale + shift: turns stored uint8 frames into model
- * inputs (scale = 1/255 maps to [0, 1]).  Host pointers; returns 0 on
- * success, -1 with a reason on failure. */
-typedef int (*ph_u8_affine_fn)(const uint8_t *src, float *dst, size_t n, float scale, float shift,
-                               char *why, size_t why_n);
-int ph_u8_affine_cpu(const uint8_t *src, float *dst, size_t n, float scale, float shift,
-                     char *why, size_t why_n);
-int ph_u8_affine_cuda(const uint8_t *src, float *dst, size_t n, float scale, float shift,
-                      char *why, size_t why_n);
+/* Convolution geometry, plain layouts: activations N C (D) H W, weights
+ * O C/G (KD) KH KW, bias O.  Spatial arrays hold nsp entries (2 or 3),
+ * outermost first; dil = 1 means no dilation. */
+typedef struct {
+    int nsp;
+    int n, c, o, groups;
+    int in[3], k[3], stride[3], pad[3], dil[3];
+    int out[3]; /* set by ph_conv_shape_init */
+} ph_conv_shape;
 
-/* The same on device pointers, no copies (for the engine and for benchmarks). */
-int ph_u8_affine_cuda_device(const uint8_t *d_src, float *d_dst, size_t n, float scale,
-                             float shift, char *why, size_t why_n);
+/* Checks the geometry and computes the output size; -1 with a reason if impossible. */
+int ph_conv_shape_init(ph_conv_shape *s, char *why, size_t n);
+size_t ph_conv_x_count(const ph_conv_shape *s);
+size_t ph_conv_w_count(const ph_conv_shape *s);
+size_t ph_conv_y_count(const ph_conv_shape *s);
 
 typedef struct {
     const char *name;
-    ph_u8_affine_fn impl[PH_DEVICE_COUNT];
-} ph_op_u8_affine;
-extern const ph_op_u8_affine ph_op_table_u8_affine;
+    /* memory on the backend's device */
+    void *(*alloc)(size_t bytes);
+    void (*free)(void *p);
+    int (*upload)(void *dst, const void *host, size_t bytes, char *why, size_t n);
+    int (*download)(void *host, const void *src, size_t bytes, char *why, size_t n);
+    /* dst[i] = src[i] * scale + shift: stored uint8 frames -> model inputs */
+    int (*u8_affine)(const uint8_t *src, float *dst, size_t count, float scale, float shift,
+                     char *why, size_t n);
+    /* C = alpha op(A) op(B) + beta C, row-major, op = transpose when ta/tb */
+    int (*sgemm)(int ta, int tb, int64_t m, int64_t nn, int64_t k, float alpha, const float *a,
+                 int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                 char *why, size_t n);
+    /* y = conv(x, w) + b (b may be NULL) */
+    int (*conv_forward)(const ph_conv_shape *s, const float *x, const float *w, const float *b,
+                        float *y, char *why, size_t n);
+    /* dx = conv_transpose(dy, w) */
+    int (*conv_backward_data)(const ph_conv_shape *s, const float *dy, const float *w, float *dx,
+                              char *why, size_t n);
+    /* dw = correlation(x, dy), db = sum of dy over N and space (db may be NULL) */
+    int (*conv_backward_weights)(const ph_conv_shape *s, const float *x, const float *dy,
+                                 float *dw, float *db, char *why, size_t n);
+    /* y = max(x, 0); dx = dy where x > 0, else 0 */
+    int (*relu_forward)(const float *x, float *y, size_t count, char *why, size_t n);
+    int (*relu_backward)(const float *x, const float *dy, float *dx, size_t count, char *why,
+                         size_t n);
+} ph_backend;
+
+extern const ph_backend ph_backend_cpu, ph_backend_cuda;
+extern const ph_backend *const ph_backends[PH_DEVICE_COUNT];
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# gpu_check.sh: on a machine with an NVIDIA GPU, build the CUDA kernels without the
-# rest of phasor (no MPI or HDF5 needed), run the backend-comparison test and the
-# GPU benchmark.  cmocka comes from the system or from CMOCKA_DIR (include/, lib/).
+# gpu_check.sh: on a machine with an NVIDIA GPU, build the kernels (CPU
+# reference and CUDA) without the rest of phasor (no MPI or HDF5 needed), run
+# the kernel tests, the backend comparison and the GPU benchmark.
+# oneDNN and cmocka come from the system or from DEPS_DIR (include/, lib/).
 #   scripts/gpu_check.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,24 +10,34 @@ out=${1:-/tmp/phasor-gpu}
 mkdir -p "$out"
 b=$(mktemp -d)
 cuda=${CUDA_HOME:-$(dirname "$(dirname "$(command -v nvcc)")")}
-cm=${CMOCKA_DIR:-}
-cmflags=() cmlibs=(-lcmocka)
-[ -n "$cm" ] && cmflags=(-I"$cm/include") cmlibs=(-L"$cm/lib" -lcmocka) && export LD_LIBRARY_PATH="$cm/lib:${LD_LIBRARY_PATH:-}"
+inc=() lib=()
+if [ -n "${DEPS_DIR:-}" ]; then
+  inc=(-I"$DEPS_DIR/include") lib=(-L"$DEPS_DIR/lib")
+  export LD_LIBRARY_PATH="$DEPS_DIR/lib:${LD_LIBRARY_PATH:-}"
+fi
 nv=(nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_75,code=compute_75)
-cc=(gcc -O2 -std=c11 -D_GNU_SOURCE -fopenmp -Wall -Wextra -Werror)
-link=(-L"$cuda/lib64" -lcudart_static -ldl -lrt -lpthread -lstdc++ -lm)
+cc=(gcc -O2 -std=c11 -D_GNU_SOURCE -fopenmp -Wall -Wextra -Werror "${inc[@]}")
+link=("${lib[@]}" -ldnnl -lcmocka -L"$cuda/lib64" -Wl,-rpath,"$cuda/lib64" -lcudnn -lcublas
+      -lcudart_static -ldl -lrt -lpthread -lstdc++ -lm)
 {
   echo "== machine"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
   nvcc --version | tail -2
-  "${nv[@]}" -c kernels/cuda/u8_affine.cu -o "$b/u8_affine_cuda.o"
-  "${cc[@]}" -c kernels/cpu/u8_affine.c -o "$b/u8_affine_cpu.o"
-  for t in test_kernels test_kernels_cuda; do
-    "${cc[@]}" "${cmflags[@]}" -c tests/unit/$t.c -o "$b/$t.o"
-    gcc -fopenmp "$b/$t.o" "$b/u8_affine_cpu.o" "$b/u8_affine_cuda.o" "${cmlibs[@]}" "${link[@]}" -o "$b/$t.t"
+  objs=()
+  for f in kernels/conv_shape.c kernels/cpu/backend.c kernels/cpu/conv.c kernels/cpu/elementwise.c kernels/cpu/gemm.c; do
+    o="$b/$(basename "$f" .c).o"; "${cc[@]}" -c "$f" -o "$o"; objs+=("$o")
   done
-  "${nv[@]}" bench/cuda_u8_affine.cu "$b/u8_affine_cuda.o" "$b/u8_affine_cpu.o" -Xcompiler -fopenmp -o "$b/cuda_u8_affine"
-  echo "== CPU reference and backend comparison (tests/unit/test_kernels*.c)"
+  for f in kernels/cuda/*.cu; do
+    o="$b/cuda_$(basename "$f" .cu).o"; "${nv[@]}" "${inc[@]}" -c "$f" -o "$o"; objs+=("$o")
+  done
+  for t in test_kernels test_kernels_cuda; do
+    "${cc[@]}" -c "tests/unit/$t.c" -o "$b/$t.o"
+    gcc -fopenmp "$b/$t.o" "${objs[@]}" "${link[@]}" -o "$b/$t.t"
+  done
+  "${nv[@]}" "${inc[@]}" -c bench/cuda_u8_affine.cu -o "$b/bench.o"
+  gcc -fopenmp "$b/bench.o" "${objs[@]}" "${link[@]}" -o "$b/cuda_u8_affine"
+  echo "== CPU reference (tests/unit/test_kernels.c)"
   "$b/test_kernels.t"
+  echo "== backend comparison (tests/unit/test_kernels_cuda.c)"
   "$b/test_kernels_cuda.t"
   echo "== GPU benchmark (bench/cuda_u8_affine.cu)"
   "$b/cuda_u8_affine"

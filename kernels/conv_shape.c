@@ -1,0 +1,39 @@
+/* conv_shape.c: convolution geometry shared by every backend. */
+#include "kernels.h"
+
+#include <stdio.h>
+
+int ph_conv_shape_init(ph_conv_shape *s, char *why, size_t n)
+{
+    if (s->nsp != 2 && s->nsp != 3) return snprintf(why, n, "convolution must be 2D or 3D"), -1;
+    if (s->n < 1 || s->c < 1 || s->o < 1 || s->groups < 1)
+        return snprintf(why, n, "batch, channels and groups must be positive"), -1;
+    if (s->c % s->groups || s->o % s->groups)
+        return snprintf(why, n, "channels %d -> %d are not divisible by %d groups", s->c, s->o,
+                        s->groups), -1;
+    for (int i = 0; i < s->nsp; i++) {
+        if (s->in[i] < 1 || s->k[i] < 1 || s->stride[i] < 1 || s->dil[i] < 1 || s->pad[i] < 0)
+            return snprintf(why, n, "non-positive size, kernel, stride or dilation"), -1;
+        int span = (s->k[i] - 1) * s->dil[i] + 1;
+        int room = s->in[i] + 2 * s->pad[i] - span;
+        if (room < 0)
+            return snprintf(why, n, "kernel span %d exceeds padded input %d", span,
+                            s->in[i] + 2 * s->pad[i]), -1;
+        s->out[i] = room / s->stride[i] + 1;
+    }
+    return 0;
+}
+
+static size_t spatial(const int *d, int nsp)
+{
+    size_t v = 1;
+    for (int i = 0; i < nsp; i++) v *= (size_t)d[i];
+    return v;
+}
+
+size_t ph_conv_x_count(const ph_conv_shape *s) { return (size_t)s->n * s->c * spatial(s->in, s->nsp); }
+size_t ph_conv_w_count(const ph_conv_shape *s)
+{
+    return (size_t)s->o * (s->c / s->groups) * spatial(s->k, s->nsp);
+}
+size_t ph_conv_y_count(const ph_conv_shape *s) { return (size_t)s->n * s->o * spatial(s->out, s->nsp); }

@@ -1,0 +1,50 @@
+// backend.cu: the CUDA backend table, device discovery and device memory.
+#include "cuda.h"
+
+extern "C" int ph_cuda_device_count(char *why, size_t n)
+{
+    int count = 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess) {
+        snprintf(why, n, "no CUDA device: %s", cudaGetErrorString(e));
+        cudaGetLastError(); // clear the sticky error
+        return 0;
+    }
+    if (count == 0) snprintf(why, n, "no CUDA device present");
+    return count;
+}
+
+static void *cuda_alloc(size_t bytes)
+{
+    void *p = nullptr;
+    return cudaMalloc(&p, bytes ? bytes : 1) == cudaSuccess ? p : nullptr;
+}
+
+static void cuda_free(void *p) { cudaFree(p); }
+
+static int cuda_upload(void *dst, const void *host, size_t bytes, char *why, size_t n)
+{
+    CUDA_TRY(cudaMemcpy(dst, host, bytes, cudaMemcpyHostToDevice), "copying to the device");
+    return 0;
+}
+
+static int cuda_download(void *host, const void *src, size_t bytes, char *why, size_t n)
+{
+    CUDA_TRY(cudaMemcpy(host, src, bytes, cudaMemcpyDeviceToHost), "copying from the device");
+    return 0;
+}
+
+extern "C" const ph_backend ph_backend_cuda = {
+    "cuda",
+    cuda_alloc,
+    cuda_free,
+    cuda_upload,
+    cuda_download,
+    ph_cuda_u8_affine,
+    ph_cuda_sgemm,
+    ph_cuda_conv_forward,
+    ph_cuda_conv_backward_data,
+    ph_cuda_conv_backward_weights,
+    ph_cuda_relu_forward,
+    ph_cuda_relu_backward,
+};
