@@ -43,7 +43,7 @@ ifeq ($(CUDA),1)
   LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas \
              -lcudart_static -ldl -lrt -lpthread -lstdc++
   # sm_90 machine code for the H200/H100, PTX from compute_75 so older GPUs JIT it.
-  NVFLAGS := -O2 -std=c++17 -Xcompiler -Wall,-Werror -gencode arch=compute_90,code=sm_90 \
+  NVFLAGS := -O2 -std=c++20 -Xcompiler -Wall,-Werror -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_75,code=compute_75
 endif
 LIB_OBJ := $(patsubst $(BUILD)/%.c,$(BUILD)/%.o,$(filter $(BUILD)/%,$(LIB_SRC))) \

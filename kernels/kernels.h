@@ -63,6 +63,16 @@ typedef struct {
     /* dw = correlation(x, dy), db = sum of dy over N and space (db may be NULL) */
     int (*conv_backward_weights)(const ph_conv_shape *s, const float *x, const float *dy,
                                  float *dw, float *db, char *why, size_t n);
+    /* y[i] = mean of x[i*spatial .. (i+1)*spatial), i < planes; dx = dy[i] / spatial */
+    int (*avgpool_global_forward)(const float *x, float *y, size_t planes, size_t spatial,
+                                  char *why, size_t n);
+    int (*avgpool_global_backward)(const float *dy, float *dx, size_t planes, size_t spatial,
+                                   char *why, size_t n);
+    /* One Adam(W) step on count parameters; step counts from 1 (bias correction),
+     * decay is decoupled weight decay (AdamW). */
+    int (*adam_update)(float *param, const float *grad, float *m, float *v, size_t count,
+                       float lr, float beta1, float beta2, float eps, float decay, int64_t step,
+                       char *why, size_t n);
     /* y = max(x, 0); dx = dy where x > 0, else 0 */
     int (*relu_forward)(const float *x, float *y, size_t count, char *why, size_t n);
     int (*relu_backward)(const float *x, const float *dy, float *dx, size_t count, char *why,

@@ -15,7 +15,7 @@ if [ -n "${DEPS_DIR:-}" ]; then
   inc=(-I"$DEPS_DIR/include") lib=(-L"$DEPS_DIR/lib")
   export LD_LIBRARY_PATH="$DEPS_DIR/lib:${LD_LIBRARY_PATH:-}"
 fi
-nv=(nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_75,code=compute_75)
+nv=(nvcc -O2 -std=c++20 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_75,code=compute_75)
 cc=(gcc -O2 -std=c11 -D_GNU_SOURCE -fopenmp -Wall -Wextra -Werror "${inc[@]}")
 link=("${lib[@]}" -ldnnl -lcmocka -L"$cuda/lib64" -Wl,-rpath,"$cuda/lib64" -lcudnn -lcublas
       -lcudart_static -ldl -lrt -lpthread -lstdc++ -lm)

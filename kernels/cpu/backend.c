@@ -28,6 +28,9 @@ const ph_backend ph_backend_cpu = {
     .conv_forward = ph_cpu_conv_forward,
     .conv_backward_data = ph_cpu_conv_backward_data,
     .conv_backward_weights = ph_cpu_conv_backward_weights,
+    .avgpool_global_forward = ph_cpu_avgpool_global_forward,
+    .avgpool_global_backward = ph_cpu_avgpool_global_backward,
+    .adam_update = ph_cpu_adam_update,
     .relu_forward = ph_cpu_relu_forward,
     .relu_backward = ph_cpu_relu_backward,
 };

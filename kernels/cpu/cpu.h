@@ -15,6 +15,13 @@ int ph_cpu_conv_backward_data(const ph_conv_shape *s, const float *dy, const flo
                               char *why, size_t n);
 int ph_cpu_conv_backward_weights(const ph_conv_shape *s, const float *x, const float *dy,
                                  float *dw, float *db, char *why, size_t n);
+int ph_cpu_avgpool_global_forward(const float *x, float *y, size_t planes, size_t spatial,
+                                  char *why, size_t n);
+int ph_cpu_avgpool_global_backward(const float *dy, float *dx, size_t planes, size_t spatial,
+                                   char *why, size_t n);
+int ph_cpu_adam_update(float *param, const float *grad, float *m, float *v, size_t count,
+                       float lr, float beta1, float beta2, float eps, float decay, int64_t step,
+                       char *why, size_t n);
 int ph_cpu_relu_forward(const float *x, float *y, size_t count, char *why, size_t n);
 int ph_cpu_relu_backward(const float *x, const float *dy, float *dx, size_t count, char *why,
                          size_t n);

@@ -48,6 +48,20 @@ static int absent_conv_backward_weights(const ph_conv_shape *s, const float *x, 
     (void)s, (void)x, (void)dy, (void)dw, (void)db;
     return ABSENT;
 }
+static int absent_avgpool(const float *x, float *y, size_t planes, size_t spatial, char *why,
+                          size_t n)
+{
+    (void)x, (void)y, (void)planes, (void)spatial;
+    return ABSENT;
+}
+static int absent_adam_update(float *param, const float *grad, float *m, float *v, size_t count,
+                              float lr, float beta1, float beta2, float eps, float decay,
+                              int64_t step, char *why, size_t n)
+{
+    (void)param, (void)grad, (void)m, (void)v, (void)count, (void)lr, (void)beta1, (void)beta2;
+    (void)eps, (void)decay, (void)step;
+    return ABSENT;
+}
 static int absent_relu_forward(const float *x, float *y, size_t count, char *why, size_t n)
 {
     (void)x, (void)y, (void)count;
@@ -71,6 +85,9 @@ const ph_backend ph_backend_cuda = {
     .conv_forward = absent_conv_forward,
     .conv_backward_data = absent_conv_backward_data,
     .conv_backward_weights = absent_conv_backward_weights,
+    .avgpool_global_forward = absent_avgpool,
+    .avgpool_global_backward = absent_avgpool,
+    .adam_update = absent_adam_update,
     .relu_forward = absent_relu_forward,
     .relu_backward = absent_relu_backward,
 };

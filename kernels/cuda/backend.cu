@@ -34,17 +34,22 @@ static int cuda_download(void *host, const void *src, size_t bytes, char *why, s
     return 0;
 }
 
+// Designated initializers (C++20, in declaration order): a field left out is caught
+// by tests/unit/test_kernels.c.
 extern "C" const ph_backend ph_backend_cuda = {
-    "cuda",
-    cuda_alloc,
-    cuda_free,
-    cuda_upload,
-    cuda_download,
-    ph_cuda_u8_affine,
-    ph_cuda_sgemm,
-    ph_cuda_conv_forward,
-    ph_cuda_conv_backward_data,
-    ph_cuda_conv_backward_weights,
-    ph_cuda_relu_forward,
-    ph_cuda_relu_backward,
+    .name = "cuda",
+    .alloc = cuda_alloc,
+    .free = cuda_free,
+    .upload = cuda_upload,
+    .download = cuda_download,
+    .u8_affine = ph_cuda_u8_affine,
+    .sgemm = ph_cuda_sgemm,
+    .conv_forward = ph_cuda_conv_forward,
+    .conv_backward_data = ph_cuda_conv_backward_data,
+    .conv_backward_weights = ph_cuda_conv_backward_weights,
+    .avgpool_global_forward = ph_cuda_avgpool_global_forward,
+    .avgpool_global_backward = ph_cuda_avgpool_global_backward,
+    .adam_update = ph_cuda_adam_update,
+    .relu_forward = ph_cuda_relu_forward,
+    .relu_backward = ph_cuda_relu_backward,
 };

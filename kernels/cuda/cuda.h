@@ -27,6 +27,13 @@ static inline int ph_cuda_grid(size_t count)
 extern "C" {
 int ph_cuda_u8_affine(const uint8_t *src, float *dst, size_t count, float scale, float shift,
                       char *why, size_t n);
+int ph_cuda_avgpool_global_forward(const float *x, float *y, size_t planes, size_t spatial,
+                                   char *why, size_t n);
+int ph_cuda_avgpool_global_backward(const float *dy, float *dx, size_t planes, size_t spatial,
+                                    char *why, size_t n);
+int ph_cuda_adam_update(float *param, const float *grad, float *m, float *v, size_t count,
+                        float lr, float beta1, float beta2, float eps, float decay, int64_t step,
+                        char *why, size_t n);
 int ph_cuda_relu_forward(const float *x, float *y, size_t count, char *why, size_t n);
 int ph_cuda_relu_backward(const float *x, const float *dy, float *dx, size_t count, char *why,
                           size_t n);

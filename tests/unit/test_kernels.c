@@ -62,6 +62,38 @@ static void test_u8_affine_and_relu(void **state)
     }
 }
 
+static void test_avgpool_and_adam(void **state)
+{
+    (void)state;
+    enum { P = 6, S = 50 };
+    float x[P * S], y[P], dy[P], dx[P * S];
+    fill(x, P * S, 9), fill(dy, P, 10);
+    assert_int_equal(cpu->avgpool_global_forward(x, y, P, S, why, sizeof why), 0);
+    assert_int_equal(cpu->avgpool_global_backward(dy, dx, P, S, why, sizeof why), 0);
+    for (int i = 0; i < P; i++) {
+        double s = 0;
+        for (int j = 0; j < S; j++) s += x[i * S + j];
+        assert_true(fabs(s / S - y[i]) < 1e-6);
+        /* The mean is linear: each input's gradient is dy / S exactly. */
+        for (int j = 0; j < S; j++) assert_true(dx[i * S + j] == dy[i] / (float)S);
+    }
+    /* Adam(W) against the textbook update in double, over three steps. */
+    float p[2] = {0.5f, -1.0f}, g[2] = {0.1f, -0.3f}, m[2] = {0}, v[2] = {0};
+    double pr[2] = {0.5, -1.0}, mr[2] = {0}, vr[2] = {0};
+    const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01;
+    for (int t = 1; t <= 3; t++) {
+        assert_int_equal(cpu->adam_update(p, g, m, v, 2, (float)lr, (float)b1, (float)b2, (float)eps,
+                                          (float)wd, t, why, sizeof why), 0);
+        for (int i = 0; i < 2; i++) {
+            mr[i] = b1 * mr[i] + (1 - b1) * g[i];
+            vr[i] = b2 * vr[i] + (1 - b2) * g[i] * g[i];
+            double mh = mr[i] / (1 - pow(b1, t)), vh = vr[i] / (1 - pow(b2, t));
+            pr[i] -= lr * (mh / (sqrt(vh) + eps) + wd * pr[i]);
+            assert_true(fabs(pr[i] - p[i]) < 1e-6);
+        }
+    }
+}
+
 static void test_sgemm_against_loops(void **state)
 {
     (void)state;
@@ -225,6 +257,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_backend_fills_every_op),
         cmocka_unit_test(test_u8_affine_and_relu),
+        cmocka_unit_test(test_avgpool_and_adam),
         cmocka_unit_test(test_sgemm_against_loops),
         cmocka_unit_test(test_conv_shape_rejects_impossible),
         cmocka_unit_test(test_conv_forward_against_float64),

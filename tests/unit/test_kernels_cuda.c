@@ -82,6 +82,34 @@ static void test_elementwise(void **state)
     free(src), free(ref), free(x), free(dy), free(ry), free(rdx);
 }
 
+static void test_avgpool_and_adam(void **state)
+{
+    (void)state;
+    const size_t planes = 37, spatial = 4099, count = planes * spatial;
+    float *x = malloc(count * 4), *y = malloc(planes * 4), *dy = malloc(planes * 4), *dx = malloc(count * 4);
+    fill(x, count, 61), fill(dy, planes, 62);
+    RUN(cpu->avgpool_global_forward(x, y, planes, spatial, why, sizeof why));
+    RUN(cpu->avgpool_global_backward(dy, dx, planes, spatial, why, sizeof why));
+    void *gx = to_gpu(x, count * 4), *gdy = to_gpu(dy, planes * 4);
+    void *gy = gpu->alloc(planes * 4), *gdx = gpu->alloc(count * 4);
+    RUN(gpu->avgpool_global_forward(gx, gy, planes, spatial, why, sizeof why));
+    RUN(gpu->avgpool_global_backward(gdy, gdx, planes, spatial, why, sizeof why));
+    assert_true(compare("avgpool_global forward", y, gy, planes, 1e-6) <= 1e-6);
+    assert_true(compare("avgpool_global backward", dx, gdx, count, 1e-6) <= 1e-6);
+    /* Three Adam steps from the same state on both backends. */
+    float *p = malloc(count * 4), *g = malloc(count * 4), *m = calloc(count, 4), *v = calloc(count, 4);
+    fill(p, count, 63), fill(g, count, 64);
+    void *gp = to_gpu(p, count * 4), *gg = to_gpu(g, count * 4), *gm = to_gpu(m, count * 4), *gv = to_gpu(v, count * 4);
+    for (int t = 1; t <= 3; t++) {
+        RUN(cpu->adam_update(p, g, m, v, count, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, t, why, sizeof why));
+        RUN(gpu->adam_update(gp, gg, gm, gv, count, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, t, why, sizeof why));
+    }
+    assert_true(compare("adam_update (3 steps)", p, gp, count, 1e-6) <= 1e-6);
+    gpu->free(gx), gpu->free(gdy), gpu->free(gy), gpu->free(gdx);
+    gpu->free(gp), gpu->free(gg), gpu->free(gm), gpu->free(gv);
+    free(x), free(y), free(dy), free(dx), free(p), free(g), free(m), free(v);
+}
+
 static void test_sgemm(void **state)
 {
     (void)state;
@@ -151,6 +179,7 @@ int main(void)
     cmocka_set_message_output(CM_OUTPUT_TAP);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_elementwise),
+        cmocka_unit_test(test_avgpool_and_adam),
         cmocka_unit_test(test_sgemm),
         cmocka_unit_test(test_convolutions),
     };
