@@ -13,6 +13,8 @@
 enum {
     PH_STREAM_LABEL = 1,   /* which member of a sample pair is positive */
     PH_STREAM_CONTENT = 2, /* everything drawn to make a sample */
+    PH_STREAM_INIT = 3,    /* initial parameter values, one counter index per tensor */
+    PH_STREAM_BATCH = 4,   /* training order: which samples form each step's batch */
 };
 
 typedef struct {
