@@ -17,7 +17,8 @@
 #    large free on the machine, by anyone, starts the 2 s clock).
 # 2. bench/h5_vs_fwrite with 1 and 2 ranks: the same videos written with
 #    parallel HDF5 and with plain fwrite/pwrite + fsync, interleaved, warm.
-# 3. Tables on stdout, and docs/performance.md (overwritten).
+# 3. bench/engine: the sgemm peak and the 3D CNN's training step.
+# 4. Tables on stdout, and docs/performance.md (overwritten).
 #
 # Environment: BENCH_REPS (5 generate runs per setting), BENCH_H5_REPS (5
 # h5_vs_fwrite rounds), BENCH_N (4096), BENCH_COLD (1: also the cold
@@ -34,7 +35,7 @@ COLD=${BENCH_COLD:-1}
 GEN=$BUILD/bin/phasor-generate
 H5F=$BUILD/bench/h5_vs_fwrite
 DOC=$ROOT/docs/performance.md
-for exe in "$GEN" "$H5F"; do
+for exe in "$GEN" "$H5F" "$BUILD/bench/engine"; do
     [[ -x $exe ]] || { echo "bench/run.sh: $exe is missing (run make build)" >&2; exit 2; }
 done
 if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
@@ -484,6 +485,10 @@ EOF
     echo "CPU used by others: generate warm $LOAD_GEN_WARM; generate cold $LOAD_GEN_COLD; h5_vs_fwrite $LOAD_H5"
     echo "other running programs seen: $OTHERS"
 }
+# 3. The engine: sgemm peak and the 3D CNN's training step, in the same run.
+log "engine: sgemm peak and 3D CNN training step"
+ENGINE=$("$BUILD/bench/engine" --reps "$REPS")
+echo "$ENGINE"
 mkdir -p "$(dirname "$DOC")"
-printf '%s\n' "$REPORT" > "$DOC"
+printf '%s\n%s\n' "$REPORT" "$ENGINE" > "$DOC"
 log "done in ${ELAPSED}s; wrote ${DOC#"$ROOT"/}"
