@@ -16,6 +16,7 @@ static char stage_name[64] = "phasor";
 /* Fixed storage so the signal handler can read it without allocating. */
 static char partials[PH_MAX_PARTIALS][PH_PATH_MAX];
 static volatile sig_atomic_t partial_used[PH_MAX_PARTIALS];
+volatile sig_atomic_t ph_stop_signal;
 static int signal_rank; /* only rank 0 reports a signal: one line, not one per rank */
 /* Set once a failure has been reported: the SIGTERM that mpirun then sends to
  * the other ranks must not add a misleading "interrupted" line. */
@@ -165,6 +166,19 @@ void ph_signals_install(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void on_stop_signal(int sig) { ph_stop_signal = sig; }
+
+void ph_signals_install_stop(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <mpi.h>
+#include <signal.h>
 #include <string.h>
 
 enum { PH_EXIT_OK = 0, PH_EXIT_RUNTIME = 1, PH_EXIT_USAGE = 2 };
@@ -37,6 +38,11 @@ __attribute__((noreturn, format(printf, 1, 2))) void ph_usage_error(const char *
 
 /* SIGTERM/SIGINT/SIGUSR1: unlink registered partial outputs, print one line, exit 1. */
 void ph_signals_install(void);
+
+/* For stages that stop cleanly instead (training): SIGTERM, SIGINT and
+ * SIGUSR1 only set ph_stop_signal, which the stage polls between steps. */
+extern volatile sig_atomic_t ph_stop_signal;
+void ph_signals_install_stop(void);
 
 /* Innermost message of the current HDF5 error stack ("" if none). */
 const char *ph_h5_why(void);

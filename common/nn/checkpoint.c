@@ -1,0 +1,138 @@
+/* checkpoint.c: save and load training state (serial HDF5 from one rank). */
+#include "checkpoint.h"
+
+#include "../core/fsutil.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECKPOINT_VERSION 1
+
+static void attr_i64(hid_t f, const char *name, int64_t v)
+{
+    hid_t sc = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(f, name, H5T_STD_I64LE, sc, H5P_DEFAULT, H5P_DEFAULT);
+    PH_CHECK_H5(a, "writing a checkpoint attribute", "check free space");
+    PH_CHECK_H5(H5Awrite(a, H5T_NATIVE_INT64, &v), "writing a checkpoint attribute", "check free space");
+    H5Aclose(a), H5Sclose(sc);
+}
+
+static void attr_str(hid_t f, const char *name, const char *v)
+{
+    hid_t st = H5Tcopy(H5T_C_S1), sc = H5Screate(H5S_SCALAR);
+    H5Tset_size(st, strlen(v) + 1);
+    hid_t a = H5Acreate2(f, name, st, sc, H5P_DEFAULT, H5P_DEFAULT);
+    PH_CHECK_H5(a, "writing a checkpoint attribute", "check free space");
+    PH_CHECK_H5(H5Awrite(a, st, v), "writing a checkpoint attribute", "check free space");
+    H5Aclose(a), H5Sclose(sc), H5Tclose(st);
+}
+
+static void write_tensor(hid_t f, const char *name, const ph_param *p, const float *dev)
+{
+    float *host = malloc(p->count * sizeof *host);
+    PH_CHECK_ALLOC(host, "saving a checkpoint");
+    ph_dev_download(p->be, host, dev, p->count);
+    hsize_t dims[1] = {p->count};
+    hid_t sp = H5Screate_simple(1, dims, NULL), lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t d = H5Dcreate2(f, name, H5T_IEEE_F32LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    PH_CHECK_H5(d, "creating a checkpoint tensor", "check free space");
+    PH_CHECK_H5(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, host),
+                "writing a checkpoint tensor", "check free space");
+    H5Dclose(d), H5Pclose(lcpl), H5Sclose(sp);
+    free(host);
+}
+
+void ph_checkpoint_save(const char *path, ph_param *const *params, int np, const char *model,
+                        int64_t step, uint32_t seed, const char *config_text)
+{
+    char partial[4200];
+    ph_partial_path(path, partial, sizeof partial);
+    ph_partial_register(partial);
+    hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    PH_CHECK_H5(f, "creating a checkpoint", "check that the output folder is writable");
+    attr_i64(f, "phasor_checkpoint", CHECKPOINT_VERSION);
+    attr_str(f, "model", model);
+    attr_i64(f, "step", step);
+    attr_i64(f, "seed", seed);
+    attr_str(f, "config", config_text);
+    for (int i = 0; i < np; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "params/%02d/w", i);
+        write_tensor(f, name, params[i], params[i]->w);
+        snprintf(name, sizeof name, "params/%02d/m", i);
+        write_tensor(f, name, params[i], params[i]->m);
+        snprintf(name, sizeof name, "params/%02d/v", i);
+        write_tensor(f, name, params[i], params[i]->v);
+    }
+    PH_CHECK_H5(H5Fclose(f), "closing a checkpoint", "check free space");
+    ph_publish(partial, path);
+}
+
+static void read_tensor(hid_t f, const char *path, const char *name, const ph_param *p, float *dev)
+{
+    char what[4400];
+    snprintf(what, sizeof what, "loading /%s from checkpoint %s", name, path);
+    if (H5Lexists(f, "params", H5P_DEFAULT) <= 0 || H5Lexists(f, name, H5P_DEFAULT) <= 0)
+        PH_FAIL(what, "tensor missing", "the checkpoint is damaged or of another model; move it away to start afresh");
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    PH_CHECK_H5(d, what, "the checkpoint is damaged");
+    hid_t sp = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    if (n != (hssize_t)p->count) {
+        char why[128];
+        snprintf(why, sizeof why, "%lld values, the model has %zu", (long long)n, p->count);
+        PH_FAIL(what, why, "the checkpoint belongs to another model size; use its config or move it away");
+    }
+    float *host = malloc(p->count * sizeof *host);
+    PH_CHECK_ALLOC(host, "loading a checkpoint");
+    PH_CHECK_H5(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, host), what,
+                "the checkpoint is damaged or truncated; move it away to start afresh");
+    ph_dev_upload(p->be, dev, host, p->count);
+    free(host);
+    H5Sclose(sp), H5Dclose(d);
+}
+
+int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, const char *model)
+{
+    char what[4200];
+    snprintf(what, sizeof what, "opening checkpoint %s", path);
+    if (H5Fis_hdf5(path) <= 0)
+        PH_FAIL(what, "not an HDF5 file or damaged", "move it away to start afresh");
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    PH_CHECK_H5(f, what, "the checkpoint is damaged");
+    int64_t version = 0, step = 0;
+    if (H5Aexists(f, "phasor_checkpoint") <= 0 || H5Aexists(f, "step") <= 0 || H5Aexists(f, "model") <= 0)
+        PH_FAIL(what, "not a phasor checkpoint", "give a checkpoint written by phasor-train");
+    hid_t a = H5Aopen(f, "phasor_checkpoint", H5P_DEFAULT);
+    PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, &version), what, "the checkpoint is damaged");
+    H5Aclose(a);
+    if (version != CHECKPOINT_VERSION)
+        PH_FAIL(what, "unknown checkpoint version", "use the phasor that wrote it");
+    a = H5Aopen(f, "model", H5P_DEFAULT);
+    hid_t t = H5Aget_type(a);
+    char stored[128] = "";
+    if (H5Tget_size(t) < sizeof stored) PH_CHECK_H5(H5Aread(a, t, stored), what, "the checkpoint is damaged");
+    H5Tclose(t), H5Aclose(a);
+    if (strcmp(stored, model)) {
+        char why[300];
+        snprintf(why, sizeof why, "it holds model '%s', not '%s'", stored, model);
+        PH_FAIL(what, why, "use a matching config or move the checkpoint away");
+    }
+    a = H5Aopen(f, "step", H5P_DEFAULT);
+    PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, &step), what, "the checkpoint is damaged");
+    H5Aclose(a);
+    for (int i = 0; i < np; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "params/%02d/w", i);
+        read_tensor(f, path, name, params[i], params[i]->w);
+        snprintf(name, sizeof name, "params/%02d/m", i);
+        read_tensor(f, path, name, params[i], params[i]->m);
+        snprintf(name, sizeof name, "params/%02d/v", i);
+        read_tensor(f, path, name, params[i], params[i]->v);
+    }
+    H5Fclose(f);
+    return step;
+}

@@ -1,0 +1,337 @@
+/* phasor-train: sample files -> a trained model, checkpoints and a metric log.
+ *
+ * Data parallel over MPI: every step draws a global batch of B sample indices
+ * from Philox (seed, step), rank r runs items [r B/P, (r+1) B/P), and the
+ * gradients of the global mean loss are summed with MPI_Allreduce, so every
+ * rank applies the same AdamW update.  Resumes from OUT_DIR/checkpoint.h5;
+ * SIGTERM/SIGINT/SIGUSR1 checkpoint and stop cleanly between steps. */
+#include "../../common/core/config.h"
+#include "../../common/core/error.h"
+#include "../../common/core/fsutil.h"
+#include "../../common/core/progress.h"
+#include "../../common/core/rng.h"
+#include "../../common/core/stage.h"
+#include "../../common/core/strbuf.h"
+#include "../../common/io/h5samples.h"
+#include "../../common/models/cnn3d.h"
+#include "../../common/nn/checkpoint.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const cfg_key train_keys[] = {
+    {"model", CFG_ENUM, "cnn3d", 0, 0, "cnn3d", "which model to train"},
+    {"device", CFG_ENUM, "auto", 0, 0, "auto|cpu|cuda", "backend: auto = cuda when a GPU is present, else cpu"},
+    {"train", CFG_STRING, NULL, 0, 0, NULL, "training sample file (phasor-generate output)"},
+    {"val", CFG_STRING, NULL, 0, 0, NULL, "validation sample file, same sample shape"},
+    {"out_dir", CFG_STRING, "run", 0, 0, NULL, "folder for checkpoint.h5, best.h5 and train.jsonl"},
+    {"steps", CFG_INT, "200", 1, 1e9, NULL, "optimisation steps"},
+    {"batch", CFG_INT, "16", 1, 1 << 20, NULL, "global batch; must be a multiple of the rank count"},
+    {"lr", CFG_REAL, "0.003", 0, 10, NULL, "AdamW learning rate"},
+    {"weight_decay", CFG_REAL, "0", 0, 1, NULL, "AdamW decoupled weight decay"},
+    {"width", CFG_INT, "8", 1, 1024, NULL, "channels of the first convolution (doubling after)"},
+    {"seed", CFG_INT, "1", 0, 4294967295.0, NULL, "Philox seed: initial parameters and batch order"},
+    {"log_every", CFG_INT, "10", 1, 1e9, NULL, "steps between metric lines"},
+    {"eval_every", CFG_INT, "50", 1, 1e9, NULL, "steps between validations (and at the end)"},
+    {"checkpoint_every", CFG_INT, "100", 1, 1e9, NULL, "steps between checkpoints (and at the end)"},
+};
+static const cfg_section train_section = {"train", "what to train, on what, and how", train_keys,
+                                          (int)(sizeof train_keys / sizeof train_keys[0]), 0};
+static const cfg_section *const sections[] = {&train_section};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: phasor-train [options] CONFIG.ini\n"
+            "\n"
+            "Trains a model on a sample file with any number of MPI ranks (the global batch\n"
+            "is split over them; gradients are summed).  Writes OUT_DIR/checkpoint.h5 (last),\n"
+            "OUT_DIR/best.h5 (best validation accuracy) and OUT_DIR/train.jsonl.  Run again\n"
+            "with the same arguments to resume from checkpoint.h5.  SIGTERM, SIGINT or\n"
+            "SIGUSR1 save a checkpoint and stop between steps.\n"
+            "\n"
+            "options:\n"
+            "  --set SECTION.KEY=VALUE  override a config key (repeatable)\n"
+            "  --out DIR                same as --set train.out_dir=DIR\n"
+            "  --quiet                  no progress lines\n"
+            "  --help, --version\n"
+            "\n"
+            "exit status: 0 success (also after a signal, once the checkpoint is saved),\n"
+            "2 usage or config error, 1 runtime failure.\n"
+            "\nconfig keys (key, type, default, range, meaning):\n");
+    cfg_help(f, sections, 1);
+}
+
+typedef struct {
+    const char *config_path;
+    const char *sets[64];
+    int nsets, quiet;
+} options;
+
+static void options_parse(int argc, char **argv, options *o)
+{
+    static const struct option longs[] = {{"set", required_argument, 0, 's'},
+                                          {"out", required_argument, 0, 'o'},
+                                          {"quiet", no_argument, 0, 'q'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {"version", no_argument, 0, 'V'},
+                                          {0, 0, 0, 0}};
+    static char out_set[4200];
+    memset(o, 0, sizeof *o);
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, ":", longs, NULL)) != -1;) {
+        switch (c) {
+        case 's':
+        case 'o':
+            if (o->nsets == 64) ph_usage_error("too many --set options (at most 64)");
+            if (c == 'o') snprintf(out_set, sizeof out_set, "train.out_dir=%s", optarg);
+            o->sets[o->nsets++] = c == 'o' ? out_set : optarg;
+            break;
+        case 'q': o->quiet = 1; break;
+        case 'h': ph_stage_print_and_exit(usage);
+        case 'V': ph_stage_print_and_exit(ph_print_version);
+        case ':': ph_usage_error("option '%s' needs a value (see phasor-train --help)", argv[optind - 1]);
+        default: ph_usage_error("unknown option '%s' (see phasor-train --help)", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        ph_usage_error("expected one CONFIG.ini argument, got %d (see phasor-train --help)", argc - optind);
+    o->config_path = argv[optind];
+}
+
+/* A whole sample file in memory on every rank (videos and labels). */
+typedef struct {
+    int64_t n;
+    int t, h, w, c;
+    uint8_t *x;
+    int32_t *y;
+} dataset;
+
+static void dataset_load(dataset *d, const char *path)
+{
+    ph_samples_reader r;
+    ph_samples_open(&r, MPI_COMM_WORLD, path);
+    ph_field fx;
+    ph_samples_field(&r, "x", &fx);
+    char what[4200];
+    snprintf(what, sizeof what, "reading videos from %s", path);
+    if (fx.ndims != 4 || fx.type != PH_U8)
+        PH_FAIL_ALL(MPI_COMM_WORLD, what, "/x is not uint8 [N,T,H,W,C] videos",
+                    "train on a video challenge's sample file");
+    d->n = r.n, d->t = (int)fx.dims[0], d->h = (int)fx.dims[1], d->w = (int)fx.dims[2], d->c = (int)fx.dims[3];
+    size_t bytes = ph_field_sample_bytes(&fx) * (size_t)r.n;
+    d->x = malloc(bytes ? bytes : 1);
+    d->y = malloc((size_t)r.n * sizeof *d->y + 1);
+    PH_CHECK_ALLOC(d->x, "loading a sample file");
+    PH_CHECK_ALLOC(d->y, "loading a sample file");
+    ph_samples_read(&r, "x", PH_U8, 0, r.n, d->x);
+    ph_samples_read(&r, "y", PH_I32, 0, r.n, d->y);
+    ph_samples_reader_close(&r);
+}
+
+static void dataset_free(dataset *d) { free(d->x), free(d->y); }
+
+/* Sums every parameter gradient over ranks (the global batch's gradient). */
+static void gradients_allreduce(ph_param *const *params, int np, float *scratch)
+{
+    for (int i = 0; i < np; i++) {
+        ph_dev_download(params[i]->be, scratch, params[i]->g, params[i]->count);
+        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, scratch, (int)params[i]->count, MPI_FLOAT, MPI_SUM,
+                                   MPI_COMM_WORLD),
+                     "summing gradients over ranks", "another rank failed; see its message");
+        ph_dev_upload(params[i]->be, params[i]->g, scratch, params[i]->count);
+    }
+}
+
+/* Copies this rank's share of the given samples into the model's batch. */
+static void batch_fill(const dataset *d, const int64_t *idx, int local, uint8_t *batch, int32_t *labels)
+{
+    size_t bytes = (size_t)d->t * d->h * d->w * d->c;
+    for (int i = 0; i < local; i++) {
+        memcpy(batch + (size_t)i * bytes, d->x + (size_t)idx[i] * bytes, bytes);
+        labels[i] = d->y[idx[i]];
+    }
+}
+
+/* Mean loss and accuracy over the first floor(V / B) * B validation samples. */
+static void evaluate(ph_cnn3d *m, const dataset *val, int batch, int local, uint8_t *buf,
+                     int32_t *labels, float *logits, double *loss, double *acc)
+{
+    double sums[3] = {0, 0, 0};
+    int64_t idx[4096];
+    for (int64_t start = 0; start + batch <= val->n; start += batch) {
+        for (int i = 0; i < local; i++) idx[i] = start + (int64_t)ph_rank() * local + i;
+        batch_fill(val, idx, local, buf, labels);
+        ph_cnn3d_load(m, buf);
+        ph_cnn3d_forward(m);
+        ph_dev_download(m->be, logits, m->logits, (size_t)local);
+        int right = 0;
+        sums[0] += ph_bce_logits(logits, labels, local, NULL, &right) * local;
+        sums[1] += right, sums[2] += local;
+    }
+    PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 3, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+                 "summing validation results", "another rank failed");
+    *loss = sums[2] ? sums[0] / sums[2] : NAN;
+    *acc = sums[2] ? sums[1] / sums[2] : NAN;
+}
+
+static void log_line(const char *out_dir, const char *json)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/train.jsonl", out_dir);
+    FILE *f = fopen(path, "a");
+    PH_CHECK_LIBC(f != NULL, "opening the metrics log", "check that the output folder is writable");
+    int bad = fputs(json, f) == EOF;
+    bad |= fclose(f) != 0;
+    PH_CHECK_LIBC(!bad, "writing the metrics log", "check free space");
+}
+
+int main(int argc, char **argv)
+{
+    ph_stage_begin(&argc, &argv, "train");
+    ph_signals_install_stop();
+    options o;
+    options_parse(argc, argv, &o);
+    char *text = ph_config_read_bcast(o.config_path);
+    cfg c;
+    cfg_init(&c, sections, 1);
+    cfg_parse_text(&c, text, o.config_path);
+    for (int i = 0; i < o.nsets; i++) cfg_override(&c, o.sets[i]);
+    cfg_validate(&c);
+
+    const int64_t steps = cfg_int(&c, "train", "steps");
+    const int batch = (int)cfg_int(&c, "train", "batch");
+    const uint32_t seed = (uint32_t)cfg_int(&c, "train", "seed");
+    const char *out_dir = cfg_str(&c, "train", "out_dir"), *model_name = cfg_str(&c, "train", "model");
+    if (batch % ph_size() || batch / ph_size() > 4096)
+        ph_usage_error("config error at %s: [train] batch = %d must be a multiple of the %d ranks, "
+                       "at most 4096 per rank (change batch or -np)", cfg_where(&c, "train", "batch"),
+                       batch, ph_size());
+    const int local = batch / ph_size();
+    char why[256] = "";
+    const char *dev = cfg_str(&c, "train", "device");
+    int gpus = ph_cuda_device_count(why, sizeof why);
+    if (!strcmp(dev, "cuda") && gpus == 0)
+        ph_usage_error("[train] device = cuda, but %s (use device = cpu or auto)", why);
+    const ph_backend *be = (!strcmp(dev, "cpu") || gpus == 0) ? &ph_backend_cpu : &ph_backend_cuda;
+
+    char msg[1024] = "";
+    if (ph_rank() == 0 && ph_mkdir_p(out_dir))
+        snprintf(msg, sizeof msg, "cannot create output folder %s: %s (choose a writable --out)",
+                 out_dir, strerror(errno));
+    ph_usage_check_bcast(msg);
+
+    dataset tr, va;
+    dataset_load(&tr, cfg_str(&c, "train", "train"));
+    dataset_load(&va, cfg_str(&c, "train", "val"));
+    if (tr.t != va.t || tr.h != va.h || tr.w != va.w || tr.c != va.c) {
+        snprintf(msg, sizeof msg, "validation videos are %dx%dx%dx%d but training videos are %dx%dx%dx%d "
+                 "(give a validation file of the same challenge condition)", va.t, va.h, va.w, va.c,
+                 tr.t, tr.h, tr.w, tr.c);
+        ph_usage_check_bcast(msg);
+    }
+
+    ph_cnn3d m;
+    ph_cnn3d_init(&m, be, local, tr.t, tr.h, tr.w, tr.c, (int)cfg_int(&c, "train", "width"), seed);
+    ph_param *params[16];
+    int np = ph_cnn3d_params(&m, params, 16);
+    size_t most = 0;
+    for (int i = 0; i < np; i++) most = params[i]->count > most ? params[i]->count : most;
+    float *scratch = malloc(most * sizeof *scratch), *logits = malloc((size_t)local * sizeof *logits),
+          *dlogits = malloc((size_t)local * sizeof *dlogits);
+    uint8_t *buf = malloc((size_t)local * tr.t * tr.h * tr.w * tr.c);
+    int32_t *labels = malloc((size_t)local * sizeof *labels);
+    int64_t *idx = malloc((size_t)batch * sizeof *idx);
+    if (!scratch || !logits || !dlogits || !buf || !labels || !idx)
+        PH_FAIL("allocating training buffers", "out of memory", "use a smaller batch");
+
+    char ckpt[4200], best[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.h5", out_dir);
+    snprintf(best, sizeof best, "%s/best.h5", out_dir);
+    int64_t step = 0;
+    if (ph_exists(ckpt)) step = ph_checkpoint_load(ckpt, params, np, model_name);
+    char *effective = cfg_effective_text(&c);
+    if (ph_rank() == 0 && !o.quiet)
+        fprintf(stderr, "phasor-train: %s on %s, %d rank(s) x batch %d, %s step %lld of %lld\n",
+                model_name, be->name, ph_size(), local, step ? "resuming after" : "starting at",
+                (long long)step, (long long)steps);
+
+    ph_adam opt = {(float)cfg_real(&c, "train", "lr"), 0.9f, 0.999f, 1e-8f,
+                   (float)cfg_real(&c, "train", "weight_decay")};
+    const int64_t log_every = cfg_int(&c, "train", "log_every"), eval_every = cfg_int(&c, "train", "eval_every"),
+                  ckpt_every = cfg_int(&c, "train", "checkpoint_every");
+    double best_acc = -1, loss_sum = 0, t_log = ph_now();
+    int64_t since_log = 0;
+    ph_progress prog;
+    ph_progress_init(&prog, "train", "steps", steps - step, !o.quiet && ph_rank() == 0);
+    const int64_t first = step;
+    while (step < steps) {
+        step++;
+        /* The global batch: B indices from Philox (seed, step), the same on every rank. */
+        ph_rng r;
+        ph_rng_init(&r, seed, PH_STREAM_BATCH, (uint64_t)step, 0);
+        for (int i = 0; i < batch; i++) idx[i] = (int64_t)ph_rng_below(&r, (uint32_t)tr.n);
+        batch_fill(&tr, idx + (size_t)ph_rank() * local, local, buf, labels);
+        ph_cnn3d_load(&m, buf);
+        ph_cnn3d_forward(&m);
+        ph_dev_download(be, logits, m.logits, (size_t)local);
+        double loss = ph_bce_logits(logits, labels, local, dlogits, NULL);
+        /* dlogits is d(local mean)/dlogit; the global mean needs local / B of it. */
+        for (int i = 0; i < local; i++) dlogits[i] *= (float)local / (float)batch;
+        ph_cnn3d_backward(&m, dlogits);
+        gradients_allreduce(params, np, scratch);
+        for (int i = 0; i < np; i++) ph_param_adam_step(params[i], &opt, step);
+        double global_loss = loss * local / batch;
+        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &global_loss, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+                     "summing the loss", "another rank failed");
+        loss_sum += global_loss, since_log++;
+        ph_strbuf line = {0};
+        if (step % log_every == 0 || step == steps) {
+            double now = ph_now();
+            ph_sb_printf(&line, "{\"step\":%lld,\"loss\":%.9g,\"lr\":%g,\"samples_per_second\":%.2f}\n",
+                         (long long)step, loss_sum / since_log, opt.lr, since_log * batch / (now - t_log));
+            loss_sum = 0, since_log = 0, t_log = now;
+        }
+        if (step % eval_every == 0 || step == steps) {
+            double vl, va_acc;
+            evaluate(&m, &va, batch, local, buf, labels, logits, &vl, &va_acc);
+            ph_sb_printf(&line, "{\"step\":%lld,\"val_loss\":%.9g,\"val_accuracy\":%.6f}\n",
+                         (long long)step, vl, va_acc);
+            if (va_acc > best_acc) {
+                best_acc = va_acc;
+                if (ph_rank() == 0) ph_checkpoint_save(best, params, np, model_name, step, seed, effective);
+            }
+        }
+        if (ph_rank() == 0 && line.s) log_line(out_dir, line.s);
+        free(line.s);
+        int stop = ph_stop_signal;
+        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD),
+                     "agreeing on a stop", "another rank failed");
+        if (step % ckpt_every == 0 || step == steps || stop) {
+            if (ph_rank() == 0) ph_checkpoint_save(ckpt, params, np, model_name, step, seed, effective);
+            PH_CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD), "waiting for the checkpoint", "rank 0 failed");
+        }
+        ph_progress_update(&prog, step - first);
+        if (stop) {
+            if (ph_rank() == 0)
+                fprintf(stderr, "phasor-train: stopped by signal %d after step %lld; checkpoint saved "
+                        "in %s (run the same command to resume)\n", stop, (long long)step, ckpt);
+            break;
+        }
+    }
+    if (!ph_stop_signal) ph_progress_finish(&prog);
+    if (ph_rank() == 0 && !o.quiet && !ph_stop_signal)
+        fprintf(stderr, "phasor-train: done at step %lld; best validation accuracy %.4f; outputs in %s\n",
+                (long long)step, best_acc, out_dir);
+    free(effective), free(scratch), free(logits), free(dlogits), free(buf), free(labels), free(idx);
+    ph_cnn3d_free(&m);
+    dataset_free(&tr), dataset_free(&va);
+    cfg_free(&c);
+    free(text);
+    ph_stage_end();
+    return 0;
+}

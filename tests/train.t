@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# phasor-train: rank invariance, bit-identical resume (also after a signal),
+# and bad input that leaves the last good checkpoint intact.
+. "$(dirname "$0")/lib.sh"
+plan 22
+cd "$TMPD" || bail_out "cannot enter $TMPD"
+
+cat >g.ini <<'INI'
+[pathtracker]
+length = 8
+num_distractors = 0
+[split.train]
+n = 96
+seed = 1
+[split.val]
+n = 32
+seed = 2
+[split.other]
+n = 32
+seed = 3
+INI
+run_phasor generate g.ini --out data --quiet
+is "$RC" 0 "generate a tiny training set"
+run_phasor generate g.ini --out data16 --quiet --set pathtracker.length=16
+cat >t.ini <<'INI'
+[train]
+train = data/train.h5
+val = data/val.h5
+steps = 20
+batch = 8
+width = 4
+log_every = 5
+eval_every = 10
+checkpoint_every = 100
+INI
+
+# Rank invariance: the same global batch split over 1 or 2 ranks.
+run_phasor train t.ini --out r1 --quiet
+is "$RC" 0 "train 20 steps on 1 rank"
+run_mpi 2 train t.ini --out r2 --quiet
+is "$RC" 0 "train 20 steps on 2 ranks"
+close_losses() {
+    perl -MJSON::PP -e 'open my $a, "<", $ARGV[0] or die; open my $b, "<", $ARGV[1] or die;
+        my ($n, $worst) = (0, 0);
+        while (defined(my $la = <$a>)) { my $lb = <$b>; my ($x, $y) = (decode_json($la), decode_json($lb));
+            for my $k ("loss", "val_loss") { next unless exists $x->{$k}; $n++;
+                my $r = abs($x->{$k} - $y->{$k}) / abs($x->{$k}); $worst = $r if $r > $worst; } }
+        print "# $n losses compared, worst relative difference $worst (tolerance 1e-4)\n";
+        exit !($n >= 6 && $worst <= 1e-4);' r1/train.jsonl r2/train.jsonl
+}
+ok "losses with 1 and 2 ranks agree within 1e-4 relative" close_losses
+ok "a checkpoint and the best model are written" test -s r1/checkpoint.h5 -a -s r1/best.h5
+ok "the checkpoint records step 20" bash -c "h5dump -a /step r1/checkpoint.h5 | grep -q '(0): 20'"
+
+# Resume: 10 steps, then the same command with 20 steps, equals 20 straight.
+run_phasor train t.ini --out half --quiet --set train.steps=10
+run_phasor train t.ini --out half --quiet
+is "$RC" 0 "resume from step 10 to 20"
+resumed_log() { [ "$(grep -c '"loss"' half/train.jsonl)" = 4 ] && [ "$(grep -c '"step":5,"loss"' half/train.jsonl)" = 1 ]; }
+ok "the resumed run continues the log (steps 5..20 once each), it does not restart" resumed_log
+same_params() { # same_params A B: every tensor of two checkpoints identical
+    local i k
+    for i in 00 01 02 03 04 05 06 07; do
+        for k in w m v; do
+            h5diff -q "$1" "$2" "/params/$i/$k" "/params/$i/$k" >/dev/null 2>&1 || { diag "/params/$i/$k differs"; return 1; }
+        done
+    done
+}
+ok "10 + 10 resumed steps give bit-identical parameters and moments to 20 straight" same_params r1/checkpoint.h5 half/checkpoint.h5
+run_phasor train t.ini --out other_seed --quiet --set train.seed=2
+ok "the comparison can fail: another seed differs" bash -c "! h5diff -q r1/checkpoint.h5 other_seed/checkpoint.h5 /params/00/w /params/00/w >/dev/null 2>&1"
+
+# A signal checkpoints and stops between steps; resuming matches a straight run.
+"$PHASOR_BUILD/bin/phasor-train" t.ini --out sig --quiet --set train.steps=1000000 --set train.log_every=1 2>"$ERR" &
+pid=$!
+for _ in $(seq 100); do [ -s sig/train.jsonl ] && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+RC=$?
+is "$RC" 0 "SIGTERM: exit 0 after saving"
+ok "SIGTERM: says where the checkpoint is" grep -q "stopped by signal 15 after step .*run the same command to resume" "$ERR"
+k=$(h5dump -a /step sig/checkpoint.h5 2>/dev/null | sed -n 's/^ *(0): *//p')
+ok "SIGTERM: the checkpoint holds the step it stopped at ($k)" test -n "$k" -a "${k:-0}" -gt 0
+run_phasor train t.ini --out sig --quiet --set train.steps=$((k + 3)) --set train.log_every=1
+is "$RC" 0 "resume after the signal"
+run_phasor train t.ini --out straight --quiet --set train.steps=$((k + 3)) --set train.log_every=1
+ok "signal + resume equals a straight run of the same length" same_params sig/checkpoint.h5 straight/checkpoint.h5
+
+# Bad input: one line, the exit code, the checkpoint untouched.
+cp half/checkpoint.h5 keep.h5
+run_phasor train t.ini --out half --quiet --set train.val=data16/val.h5 --set train.steps=30
+ok "validation file of another shape: exit 2 and one line" bash -c "[ $RC = 2 ] && [ \$(grep -c '^phasor-train:' '$ERR') = 1 ] && grep -q 'validation videos are 16x32x32x3 but training videos are 8x32x32x3' '$ERR'"
+ok "the last good checkpoint is intact" cmp -s keep.h5 half/checkpoint.h5
+run_phasor train t.ini --out half --quiet --set train.model=resnet
+ok "unknown model: exit 2 naming it" bash -c "[ $RC = 2 ] && grep -q \"model = 'resnet' is not one of\" '$ERR'"
+run_mpi 3 train t.ini --out r3 --quiet
+ok "batch not divisible by the ranks: exit 2" bash -c "[ $RC = 2 ] && grep -q 'must be a multiple of the 3 ranks' '$ERR'"
+mkdir -p foreign && cp data/val.h5 foreign/checkpoint.h5
+run_phasor train t.ini --out foreign --quiet
+ok "a foreign checkpoint: exit 1, not a phasor checkpoint" bash -c "[ $RC = 1 ] && grep -q 'not a phasor checkpoint' '$ERR'"
+mkdir -p trunc && head -c 3000 half/checkpoint.h5 >trunc/checkpoint.h5
+run_phasor train t.ini --out trunc --quiet
+ok "a truncated checkpoint: exit 1 and one line" bash -c "[ $RC = 1 ] && [ \$(grep -c '^phasor-train:' '$ERR') = 1 ]"
+echo garbage >notphasor.h5
+run_phasor train t.ini --out bad --quiet --set train.train=notphasor.h5
+ok "a training file that is not HDF5: exit 1 naming it" bash -c "[ $RC = 1 ] && grep -q 'notphasor.h5 failed: not an HDF5 file' '$ERR'"
