@@ -160,30 +160,27 @@ static void on_signal(int sig)
     _exit(PH_EXIT_RUNTIME);
 }
 
-void ph_signals_install(void)
+/* SIGTERM (scheduler, mpirun), SIGINT (Ctrl-C), SIGUSR1 (Slurm's pre-timeout signal). */
+static void handle_stop_signals(void (*handler)(int))
 {
-    signal_rank = world_rank();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
+    sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+}
+
+void ph_signals_install(void)
+{
+    signal_rank = world_rank();
+    handle_stop_signals(on_signal);
 }
 
 static void on_stop_signal(int sig) { ph_stop_signal = sig; }
 
-void ph_signals_install_stop(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-}
+void ph_signals_install_stop(void) { handle_stop_signals(on_stop_signal); }
 
 static herr_t h5_walk_innermost(unsigned n, const H5E_error2_t *e, void *data)
 {

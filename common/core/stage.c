@@ -5,6 +5,7 @@
 #include "error.h"
 #include "version.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,46 @@ void ph_print_version(FILE *f)
 {
     fprintf(f, "phasor-%s %s (git %s, schema %d)\n", ph_stage_name(), PHASOR_VERSION,
             PHASOR_GIT_COMMIT, PHASOR_SCHEMA_VERSION);
+}
+
+void ph_stage_options_parse(int argc, char **argv, const char *out_key, int allow_force,
+                            void (*usage)(FILE *f), ph_stage_options *o)
+{
+    static const struct option longs[] = {
+        {"set", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
+        {"force", no_argument, 0, 'f'},     {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},      {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
+    static char out_set[4200];
+    const char *stage = ph_stage_name();
+    memset(o, 0, sizeof *o);
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, ":", longs, NULL)) != -1;) {
+        switch (c) {
+        case 's':
+        case 'o':
+            if (o->nsets == 64) ph_usage_error("too many --set options (at most 64)");
+            if (c == 'o') snprintf(out_set, sizeof out_set, "%s=%s", out_key, optarg);
+            o->sets[o->nsets++] = c == 'o' ? out_set : optarg;
+            break;
+        case 'f':
+            if (!allow_force)
+                ph_usage_error("phasor-%s has no --force (see phasor-%s --help)", stage, stage);
+            o->force = 1;
+            break;
+        case 'q': o->quiet = 1; break;
+        case 'h': ph_stage_print_and_exit(usage);
+        case 'V': ph_stage_print_and_exit(ph_print_version);
+        case ':':
+            ph_usage_error("option '%s' needs a value (see phasor-%s --help)", argv[optind - 1], stage);
+        default:
+            ph_usage_error("unknown option '%s' (see phasor-%s --help)", argv[optind - 1], stage);
+        }
+    }
+    if (optind != argc - 1)
+        ph_usage_error("expected one CONFIG.ini argument, got %d (see phasor-%s --help)",
+                       argc - optind, stage);
+    o->config_path = argv[optind];
 }
 
 char *ph_config_read_bcast(const char *path)

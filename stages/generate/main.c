@@ -14,7 +14,6 @@
 #include "../../common/core/version.h"
 #include "../../common/io/h5samples.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,51 +78,6 @@ static void usage(FILE *f)
     cfg_help(f, sections, nsections);
 }
 
-typedef struct {
-    const char *config_path;
-    const char *sets[64];
-    int nsets;
-    int force, quiet;
-} options;
-
-static void options_parse(int argc, char **argv, options *o)
-{
-    static const struct option longs[] = {
-        {"set", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
-        {"force", no_argument, 0, 'f'},     {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},      {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
-    static char out_set[4200];
-    memset(o, 0, sizeof *o);
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":", longs, NULL)) != -1;) {
-        switch (c) {
-        case 's':
-        case 'o':
-            if (o->nsets == 64) ph_usage_error("too many --set options (at most 64)");
-            if (c == 'o') {
-                snprintf(out_set, sizeof out_set, "generate.out_dir=%s", optarg);
-                o->sets[o->nsets++] = out_set;
-            } else {
-                o->sets[o->nsets++] = optarg;
-            }
-            break;
-        case 'f': o->force = 1; break;
-        case 'q': o->quiet = 1; break;
-        case 'h': ph_stage_print_and_exit(usage);
-        case 'V': ph_stage_print_and_exit(ph_print_version);
-        case ':':
-            ph_usage_error("option '%s' needs a value (see phasor-generate --help)",
-                           argv[optind - 1]);
-        default:
-            ph_usage_error("unknown option '%s' (see phasor-generate --help)", argv[optind - 1]);
-        }
-    }
-    if (optind != argc - 1)
-        ph_usage_error("expected one CONFIG.ini argument, got %d (see phasor-generate --help)",
-                       argc - optind);
-    o->config_path = argv[optind];
-}
 
 /* Output folder and files are checked on rank 0 before any work starts. */
 static void outputs_check(const char *out_dir, const char **splits, int nsplits, int force)
@@ -262,8 +216,8 @@ int main(int argc, char **argv)
 {
     ph_stage_begin(&argc, &argv, "generate");
     sections_init();
-    options o;
-    options_parse(argc, argv, &o);
+    ph_stage_options o;
+    ph_stage_options_parse(argc, argv, "generate.out_dir", 1, usage, &o);
 
     char *text = ph_config_read_bcast(o.config_path);
     cfg c;

@@ -16,7 +16,6 @@
 #include "../../common/models/cnn3d.h"
 #include "../../common/nn/checkpoint.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,42 +65,6 @@ static void usage(FILE *f)
     cfg_help(f, sections, 1);
 }
 
-typedef struct {
-    const char *config_path;
-    const char *sets[64];
-    int nsets, quiet;
-} options;
-
-static void options_parse(int argc, char **argv, options *o)
-{
-    static const struct option longs[] = {{"set", required_argument, 0, 's'},
-                                          {"out", required_argument, 0, 'o'},
-                                          {"quiet", no_argument, 0, 'q'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {"version", no_argument, 0, 'V'},
-                                          {0, 0, 0, 0}};
-    static char out_set[4200];
-    memset(o, 0, sizeof *o);
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, ":", longs, NULL)) != -1;) {
-        switch (c) {
-        case 's':
-        case 'o':
-            if (o->nsets == 64) ph_usage_error("too many --set options (at most 64)");
-            if (c == 'o') snprintf(out_set, sizeof out_set, "train.out_dir=%s", optarg);
-            o->sets[o->nsets++] = c == 'o' ? out_set : optarg;
-            break;
-        case 'q': o->quiet = 1; break;
-        case 'h': ph_stage_print_and_exit(usage);
-        case 'V': ph_stage_print_and_exit(ph_print_version);
-        case ':': ph_usage_error("option '%s' needs a value (see phasor-train --help)", argv[optind - 1]);
-        default: ph_usage_error("unknown option '%s' (see phasor-train --help)", argv[optind - 1]);
-        }
-    }
-    if (optind != argc - 1)
-        ph_usage_error("expected one CONFIG.ini argument, got %d (see phasor-train --help)", argc - optind);
-    o->config_path = argv[optind];
-}
 
 /* A whole sample file in memory on every rank (videos and labels). */
 typedef struct {
@@ -194,8 +157,8 @@ int main(int argc, char **argv)
 {
     ph_stage_begin(&argc, &argv, "train");
     ph_signals_install_stop();
-    options o;
-    options_parse(argc, argv, &o);
+    ph_stage_options o;
+    ph_stage_options_parse(argc, argv, "train.out_dir", 0, usage, &o);
     char *text = ph_config_read_bcast(o.config_path);
     cfg c;
     cfg_init(&c, sections, 1);
