@@ -2,7 +2,7 @@
 # phasor-train: rank invariance, bit-identical resume (also after a signal),
 # and bad input that leaves the last good checkpoint intact.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 24
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 cat >g.ini <<'INI'
@@ -104,3 +104,13 @@ ok "a truncated checkpoint: exit 1 and one line" bash -c "[ $RC = 1 ] && [ \$(gr
 echo garbage >notphasor.h5
 run_phasor train t.ini --out bad --quiet --set train.train=notphasor.h5
 ok "a training file that is not HDF5: exit 1 naming it" bash -c "[ $RC = 1 ] && grep -q 'notphasor.h5 failed: not an HDF5 file' '$ERR'"
+
+# --device: cuda runs where a GPU is present, and is refused with the reason elsewhere.
+run_phasor train t.ini --out dev --quiet --device cuda --set train.steps=2
+if grep -q "device = cuda, but" "$ERR"; then
+    ok "--device cuda without a GPU: exit 2 with the reason" test "$RC" = 2
+else
+    ok "--device cuda with a GPU: trains" test "$RC" = 0
+fi
+run_phasor train t.ini --out dev_cpu --quiet --device cpu --set train.steps=2
+ok "--device cpu trains" test "$RC" = 0

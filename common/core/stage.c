@@ -41,15 +41,15 @@ void ph_print_version(FILE *f)
             PHASOR_GIT_COMMIT, PHASOR_SCHEMA_VERSION);
 }
 
-void ph_stage_options_parse(int argc, char **argv, const char *out_key, int allow_force,
-                            void (*usage)(FILE *f), ph_stage_options *o)
+void ph_stage_options_parse(int argc, char **argv, const char *out_key, const char *device_key,
+                            int allow_force, void (*usage)(FILE *f), ph_stage_options *o)
 {
     static const struct option longs[] = {
         {"set", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
         {"force", no_argument, 0, 'f'},     {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},      {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
-    static char out_set[4200];
+        {"device", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+    static char out_set[4200], device_set[256];
     const char *stage = ph_stage_name();
     memset(o, 0, sizeof *o);
     opterr = 0;
@@ -60,6 +60,13 @@ void ph_stage_options_parse(int argc, char **argv, const char *out_key, int allo
             if (o->nsets == 64) ph_usage_error("too many --set options (at most 64)");
             if (c == 'o') snprintf(out_set, sizeof out_set, "%s=%s", out_key, optarg);
             o->sets[o->nsets++] = c == 'o' ? out_set : optarg;
+            break;
+        case 'd':
+            if (!device_key)
+                ph_usage_error("phasor-%s has no --device (see phasor-%s --help)", stage, stage);
+            if (o->nsets == 64) ph_usage_error("too many --set options (at most 64)");
+            snprintf(device_set, sizeof device_set, "%s=%s", device_key, optarg);
+            o->sets[o->nsets++] = device_set;
             break;
         case 'f':
             if (!allow_force)

@@ -217,7 +217,7 @@ int main(int argc, char **argv)
     ph_stage_begin(&argc, &argv, "generate");
     sections_init();
     ph_stage_options o;
-    ph_stage_options_parse(argc, argv, "generate.out_dir", 1, usage, &o);
+    ph_stage_options_parse(argc, argv, "generate.out_dir", NULL, 1, usage, &o);
 
     char *text = ph_config_read_bcast(o.config_path);
     cfg c;

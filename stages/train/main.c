@@ -56,6 +56,7 @@ static void usage(FILE *f)
             "options:\n"
             "  --set SECTION.KEY=VALUE  override a config key (repeatable)\n"
             "  --out DIR                same as --set train.out_dir=DIR\n"
+            "  --device auto|cpu|cuda   same as --set train.device=...\n"
             "  --quiet                  no progress lines\n"
             "  --help, --version\n"
             "\n"
@@ -158,7 +159,7 @@ int main(int argc, char **argv)
     ph_stage_begin(&argc, &argv, "train");
     ph_signals_install_stop();
     ph_stage_options o;
-    ph_stage_options_parse(argc, argv, "train.out_dir", 0, usage, &o);
+    ph_stage_options_parse(argc, argv, "train.out_dir", "train.device", 0, usage, &o);
     char *text = ph_config_read_bcast(o.config_path);
     cfg c;
     cfg_init(&c, sections, 1);
