@@ -88,9 +88,9 @@ int main(int argc, char **argv)
         free(batch), free(dl);
         ph_cnn3d_free(&m);
     }
-    printf("\nTarget (engine issue): >= 0.5 of the sgemm peak for convolution-heavy models. The layers run\n"
-           "oneDNN's direct convolution on plain NCDHW layouts, building each primitive on every call;\n"
-           "caching primitives and keeping oneDNN's blocked layouts between layers (calibration.md) are\n"
-           "the next steps, measured here when they land.\n");
+    printf("\nTarget (engine issue): >= 0.5 of the sgemm peak for convolution-heavy models. Each pass runs\n"
+           "oneDNN's direct AVX-512 convolution in its blocked layouts, with cached primitives, reordering\n"
+           "from and to the plain layouts of the interface around every pass (kernels/cpu/conv.c); keeping\n"
+           "activations blocked between layers would save those reorders (3-25%% per pass, calibration.md).\n");
     return 0;
 }

@@ -1,7 +1,12 @@
 /* conv.c: CPU convolutions (2D and 3D, stride, padding, dilation, groups) on
- * oneDNN 2.6 primitives with plain layouts.  Each call builds its primitive;
- * caching primitives and keeping oneDNN's blocked layouts between layers is
- * the engine's next step for speed (calibration.md: 3-25% per pass). */
+ * oneDNN 2.6.
+ *
+ * The interface uses plain layouts (N C D H W, O I D H W).  Each pass lets
+ * oneDNN choose its layouts (format_tag_any): with plain layouts it falls
+ * back to im2col + GEMM, with its blocked layouts it runs the direct AVX-512
+ * kernels (calibration.md).  A plan per (pass, shape, bias) keeps the
+ * primitive, the reorders between the two layouts and their scratch
+ * buffers, so a training loop builds each of them once. */
 #include "cpu.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -16,22 +21,38 @@ static dnnl_stream_t stream;
         dnnl_status_t st_ = (call);                                                       \
         if (st_ != dnnl_success) {                                                        \
             snprintf(why, n, "oneDNN %s: status %d", (what), (int)st_);                   \
-            goto done;                                                                    \
+            goto fail;                                                                    \
         }                                                                                 \
     } while (0)
 
-static int engine_ready(char *why, size_t n)
-{
-    if (engine) return 0;
-    DNNL_TRY(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine");
-    DNNL_TRY(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags), "creating a stream");
-    return 0;
-done:
-    return -1;
-}
+typedef enum { PASS_FORWARD, PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHTS } conv_pass;
+
+/* One argument of a pass: the caller's plain layout and, when the primitive
+ * chose another, a scratch buffer and the reorder between them. */
+typedef struct {
+    int arg;    /* DNNL_ARG_* */
+    int output; /* written by the pass */
+    dnnl_memory_desc_t user;
+    dnnl_memory_t scratch;
+    dnnl_primitive_t reorder;
+} conv_tensor;
 
 typedef struct {
-    dnnl_memory_desc_t x, w, b, y;
+    conv_pass pass;
+    int bias;
+    ph_conv_shape shape;
+    dnnl_primitive_t prim;
+    int ntensors;
+    conv_tensor t[4];
+} conv_plan;
+
+enum { PLAN_CACHE = 64 };
+static conv_plan plans[PLAN_CACHE];
+static int nplans;
+
+typedef struct {
+    dnnl_memory_desc_t x, w, b, y; /* plain */
+    dnnl_memory_desc_t ax, aw, ay; /* any */
     dnnl_dims_t strides, dil, pad;
 } conv_descs;
 
@@ -55,115 +76,155 @@ static int descs_init(const ph_conv_shape *s, conv_descs *d, char *why, size_t n
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->y, sp + 2, yd, dnnl_f32, act), "describing y");
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->w, wnd, wd, dnnl_f32, wt), "describing weights");
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->b, 1, bd, dnnl_f32, dnnl_a), "describing bias");
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->ax, sp + 2, xd, dnnl_f32, dnnl_format_tag_any), "describing x");
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->ay, sp + 2, yd, dnnl_f32, dnnl_format_tag_any), "describing y");
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->aw, wnd, wd, dnnl_f32, dnnl_format_tag_any), "describing weights");
     return 0;
-done:
+fail:
     return -1;
 }
 
-/* The forward descriptor; backward passes need its primitive descriptor as a hint. */
-static int forward_pd(const conv_descs *d, int with_bias, dnnl_primitive_desc_t *pd, char *why,
-                      size_t n)
+/* Adds an argument to the plan; a reorder when the chosen layout differs. */
+static int tensor_add(conv_plan *p, dnnl_primitive_desc_t pd, int arg, int output,
+                      const dnnl_memory_desc_t *user, char *why, size_t n)
 {
-    dnnl_convolution_desc_t cd;
-    DNNL_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_training,
-                                                        dnnl_convolution_direct, &d->x, &d->w,
-                                                        with_bias ? &d->b : NULL, &d->y,
-                                                        d->strides, d->dil, d->pad, d->pad),
-             "describing a forward convolution");
-    DNNL_TRY(dnnl_primitive_desc_create(pd, &cd, NULL, engine, NULL), "choosing a convolution");
+    conv_tensor *t = &p->t[p->ntensors++];
+    memset(t, 0, sizeof *t);
+    t->arg = arg, t->output = output, t->user = *user;
+    const dnnl_memory_desc_t *chosen = dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, arg);
+    if (!chosen) return snprintf(why, n, "oneDNN: no layout for argument %d", arg), -1;
+    if (dnnl_memory_desc_equal(user, chosen)) return 0;
+    dnnl_primitive_desc_t rpd = NULL;
+    DNNL_TRY(dnnl_memory_create(&t->scratch, chosen, engine, DNNL_MEMORY_ALLOCATE), "allocating a layout buffer");
+    DNNL_TRY(dnnl_reorder_primitive_desc_create(&rpd, output ? chosen : user, engine,
+                                                output ? user : chosen, engine, NULL),
+             "describing a reorder");
+    DNNL_TRY(dnnl_primitive_create(&t->reorder, rpd), "creating a reorder");
+    dnnl_primitive_desc_destroy(rpd);
     return 0;
-done:
+fail:
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
     return -1;
 }
 
-/* Builds the primitive of pd, wraps the user pointers and runs it. */
-static int run(dnnl_primitive_desc_t pd, const int *ids, const dnnl_memory_desc_t *const *mds,
-               void *const *ptrs, int nargs, char *why, size_t n)
+static conv_plan *plan_get(conv_pass pass, const ph_conv_shape *s, int bias, char *why, size_t n)
 {
-    dnnl_primitive_t prim = NULL;
-    dnnl_memory_t mem[6] = {0};
-    dnnl_exec_arg_t args[6];
-    int rc = -1;
-    DNNL_TRY(dnnl_primitive_create(&prim, pd), "creating a convolution");
-    for (int i = 0; i < nargs; i++) {
-        DNNL_TRY(dnnl_memory_create(&mem[i], mds[i], engine, ptrs[i]), "wrapping a buffer");
-        args[i].arg = ids[i];
-        args[i].memory = mem[i];
+    for (int i = 0; i < nplans; i++)
+        if (plans[i].pass == pass && plans[i].bias == bias && !memcmp(&plans[i].shape, s, sizeof *s))
+            return &plans[i];
+    if (!engine) {
+        DNNL_TRY(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine");
+        DNNL_TRY(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags), "creating a stream");
     }
-    DNNL_TRY(dnnl_primitive_execute(prim, stream, nargs, args), "running a convolution");
+    if (nplans == PLAN_CACHE) return snprintf(why, n, "more than %d convolution shapes", PLAN_CACHE), NULL;
+    conv_descs d;
+    if (descs_init(s, &d, why, n)) return NULL;
+    conv_plan *p = &plans[nplans];
+    memset(p, 0, sizeof *p);
+    p->pass = pass, p->bias = bias, p->shape = *s;
+    dnnl_convolution_desc_t fd, cd;
+    dnnl_primitive_desc_t hint = NULL, pd = NULL;
+    DNNL_TRY(dnnl_dilated_convolution_forward_desc_init(&fd, dnnl_forward_training,
+                                                        dnnl_convolution_direct, &d.ax, &d.aw,
+                                                        bias ? &d.b : NULL, &d.ay, d.strides,
+                                                        d.dil, d.pad, d.pad),
+             "describing a forward convolution");
+    DNNL_TRY(dnnl_primitive_desc_create(&hint, &fd, NULL, engine, NULL), "choosing a convolution");
+    if (pass == PASS_FORWARD) {
+        pd = hint, hint = NULL;
+        if (tensor_add(p, pd, DNNL_ARG_SRC, 0, &d.x, why, n) ||
+            tensor_add(p, pd, DNNL_ARG_WEIGHTS, 0, &d.w, why, n) ||
+            (bias && tensor_add(p, pd, DNNL_ARG_BIAS, 0, &d.b, why, n)) ||
+            tensor_add(p, pd, DNNL_ARG_DST, 1, &d.y, why, n))
+            goto fail;
+    } else if (pass == PASS_BACKWARD_DATA) {
+        DNNL_TRY(dnnl_dilated_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &d.ax,
+                                                                  &d.aw, &d.ay, d.strides, d.dil,
+                                                                  d.pad, d.pad),
+                 "describing a backward-data convolution");
+        DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, engine, hint), "choosing a convolution");
+        if (tensor_add(p, pd, DNNL_ARG_DIFF_DST, 0, &d.y, why, n) ||
+            tensor_add(p, pd, DNNL_ARG_WEIGHTS, 0, &d.w, why, n) ||
+            tensor_add(p, pd, DNNL_ARG_DIFF_SRC, 1, &d.x, why, n))
+            goto fail;
+    } else {
+        DNNL_TRY(dnnl_dilated_convolution_backward_weights_desc_init(
+                     &cd, dnnl_convolution_direct, &d.ax, &d.aw, bias ? &d.b : NULL, &d.ay,
+                     d.strides, d.dil, d.pad, d.pad),
+                 "describing a backward-weights convolution");
+        DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, engine, hint), "choosing a convolution");
+        if (tensor_add(p, pd, DNNL_ARG_SRC, 0, &d.x, why, n) ||
+            tensor_add(p, pd, DNNL_ARG_DIFF_DST, 0, &d.y, why, n) ||
+            tensor_add(p, pd, DNNL_ARG_DIFF_WEIGHTS, 1, &d.w, why, n) ||
+            (bias && tensor_add(p, pd, DNNL_ARG_DIFF_BIAS, 1, &d.b, why, n)))
+            goto fail;
+    }
+    DNNL_TRY(dnnl_primitive_create(&p->prim, pd), "creating a convolution");
+    if (hint) dnnl_primitive_desc_destroy(hint);
+    dnnl_primitive_desc_destroy(pd);
+    nplans++;
+    return p;
+fail:
+    if (hint) dnnl_primitive_desc_destroy(hint);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    return NULL;
+}
+
+/* Wraps the caller's buffers, reorders inputs in, runs, reorders outputs out. */
+static int plan_run(conv_plan *p, void *const *ptrs, char *why, size_t n)
+{
+    dnnl_memory_t user[4] = {0};
+    dnnl_exec_arg_t args[4];
+    int rc = -1;
+    for (int i = 0; i < p->ntensors; i++) {
+        conv_tensor *t = &p->t[i];
+        DNNL_TRY(dnnl_memory_create(&user[i], &t->user, engine, ptrs[i]), "wrapping a buffer");
+        args[i].arg = t->arg;
+        args[i].memory = t->scratch ? t->scratch : user[i];
+        if (t->scratch && !t->output) {
+            dnnl_exec_arg_t ra[2] = {{DNNL_ARG_FROM, user[i]}, {DNNL_ARG_TO, t->scratch}};
+            DNNL_TRY(dnnl_primitive_execute(t->reorder, stream, 2, ra), "reordering an input");
+        }
+    }
+    DNNL_TRY(dnnl_primitive_execute(p->prim, stream, p->ntensors, args), "running a convolution");
+    for (int i = 0; i < p->ntensors; i++) {
+        conv_tensor *t = &p->t[i];
+        if (t->scratch && t->output) {
+            dnnl_exec_arg_t ra[2] = {{DNNL_ARG_FROM, t->scratch}, {DNNL_ARG_TO, user[i]}};
+            DNNL_TRY(dnnl_primitive_execute(t->reorder, stream, 2, ra), "reordering an output");
+        }
+    }
     DNNL_TRY(dnnl_stream_wait(stream), "waiting for a convolution");
     rc = 0;
-done:
-    for (int i = 0; i < nargs; i++)
-        if (mem[i]) dnnl_memory_destroy(mem[i]);
-    if (prim) dnnl_primitive_destroy(prim);
+fail:
+    for (int i = 0; i < p->ntensors; i++)
+        if (user[i]) dnnl_memory_destroy(user[i]);
     return rc;
 }
 
 int ph_cpu_conv_forward(const ph_conv_shape *s, const float *x, const float *w, const float *b,
                         float *y, char *why, size_t n)
 {
-    conv_descs d;
-    dnnl_primitive_desc_t pd = NULL;
-    if (engine_ready(why, n) || descs_init(s, &d, why, n) || forward_pd(&d, b != NULL, &pd, why, n))
-        return -1;
-    int ids[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS};
-    const dnnl_memory_desc_t *mds[4] = {&d.x, &d.w, &d.y, &d.b};
-    void *ptrs[4] = {(void *)x, (void *)w, y, (void *)b};
-    int rc = run(pd, ids, mds, ptrs, b ? 4 : 3, why, n);
-    dnnl_primitive_desc_destroy(pd);
-    return rc;
+    conv_plan *p = plan_get(PASS_FORWARD, s, b != NULL, why, n);
+    if (!p) return -1;
+    void *with_bias[4] = {(void *)x, (void *)w, (void *)b, y}, *without[3] = {(void *)x, (void *)w, y};
+    return plan_run(p, b ? with_bias : without, why, n);
 }
 
 int ph_cpu_conv_backward_data(const ph_conv_shape *s, const float *dy, const float *w, float *dx,
                               char *why, size_t n)
 {
-    conv_descs d;
-    dnnl_primitive_desc_t hint = NULL, pd = NULL;
-    dnnl_convolution_desc_t cd;
-    int rc = -1;
-    if (engine_ready(why, n) || descs_init(s, &d, why, n) || forward_pd(&d, 0, &hint, why, n))
-        return -1;
-    DNNL_TRY(dnnl_dilated_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &d.x,
-                                                              &d.w, &d.y, d.strides, d.dil, d.pad,
-                                                              d.pad),
-             "describing a backward-data convolution");
-    DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, engine, hint), "choosing a convolution");
-    {
-        int ids[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC};
-        const dnnl_memory_desc_t *mds[3] = {&d.y, &d.w, &d.x};
-        void *ptrs[3] = {(void *)dy, (void *)w, dx};
-        rc = run(pd, ids, mds, ptrs, 3, why, n);
-    }
-done:
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_desc_destroy(hint);
-    return rc;
+    conv_plan *p = plan_get(PASS_BACKWARD_DATA, s, 0, why, n);
+    if (!p) return -1;
+    void *ptrs[3] = {(void *)dy, (void *)w, dx};
+    return plan_run(p, ptrs, why, n);
 }
 
 int ph_cpu_conv_backward_weights(const ph_conv_shape *s, const float *x, const float *dy,
                                  float *dw, float *db, char *why, size_t n)
 {
-    conv_descs d;
-    dnnl_primitive_desc_t hint = NULL, pd = NULL;
-    dnnl_convolution_desc_t cd;
-    int rc = -1;
-    if (engine_ready(why, n) || descs_init(s, &d, why, n) ||
-        forward_pd(&d, db != NULL, &hint, why, n))
-        return -1;
-    DNNL_TRY(dnnl_dilated_convolution_backward_weights_desc_init(
-                 &cd, dnnl_convolution_direct, &d.x, &d.w, db ? &d.b : NULL, &d.y, d.strides,
-                 d.dil, d.pad, d.pad),
-             "describing a backward-weights convolution");
-    DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, engine, hint), "choosing a convolution");
-    {
-        int ids[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS};
-        const dnnl_memory_desc_t *mds[4] = {&d.x, &d.y, &d.w, &d.b};
-        void *ptrs[4] = {(void *)x, (void *)dy, dw, db};
-        rc = run(pd, ids, mds, ptrs, db ? 4 : 3, why, n);
-    }
-done:
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_desc_destroy(hint);
-    return rc;
+    conv_plan *p = plan_get(PASS_BACKWARD_WEIGHTS, s, db != NULL, why, n);
+    if (!p) return -1;
+    void *with_bias[4] = {(void *)x, (void *)dy, dw, db}, *without[3] = {(void *)x, (void *)dy, dw};
+    return plan_run(p, db ? with_bias : without, why, n);
 }
