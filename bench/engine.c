@@ -41,11 +41,6 @@ static double sgemm_gflops(int size)
     return 2.0 * size * size * (double)size / s / 1e9;
 }
 
-static double conv_flops(const ph_conv_shape *s)
-{
-    return 2.0 * (double)ph_conv_y_count(s) * (double)(ph_conv_w_count(s) / (size_t)s->o);
-}
-
 int main(int argc, char **argv)
 {
     int reps = argc > 2 && !strcmp(argv[1], "--reps") ? atoi(argv[2]) : 5;
@@ -70,8 +65,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < (size_t)n * t * h * w * 3; i++) batch[i] = (uint8_t)(i * 2654435761u >> 27);
         float *dl = malloc((size_t)n * sizeof *dl);
         for (int i = 0; i < n; i++) dl[i] = (i % 2 ? 1.0f : -1.0f) / (float)n;
-        double flops = 0;
-        for (int i = 0; i < PH_CNN3D_CONVS; i++) flops += conv_flops(&m.conv[i].s) * (i ? 3 : 2);
+        double flops = ph_cnn3d_step_flops(&m);
         ph_cnn3d_load(&m, batch);
         ph_cnn3d_forward(&m), ph_cnn3d_backward(&m, dl); /* warm-up */
         for (int r = 0; r < reps; r++) {

@@ -37,3 +37,8 @@ size_t ph_conv_w_count(const ph_conv_shape *s)
     return (size_t)s->o * (s->c / s->groups) * spatial(s->k, s->nsp);
 }
 size_t ph_conv_y_count(const ph_conv_shape *s) { return (size_t)s->n * s->o * spatial(s->out, s->nsp); }
+
+double ph_conv_flops(const ph_conv_shape *s)
+{
+    return 2.0 * (double)ph_conv_y_count(s) * (double)(ph_conv_w_count(s) / (size_t)s->o);
+}

@@ -39,6 +39,8 @@ int ph_conv_shape_init(ph_conv_shape *s, char *why, size_t n);
 size_t ph_conv_x_count(const ph_conv_shape *s);
 size_t ph_conv_w_count(const ph_conv_shape *s);
 size_t ph_conv_y_count(const ph_conv_shape *s);
+/* Floating-point operations of one pass (2 x multiply-adds, padding taps included). */
+double ph_conv_flops(const ph_conv_shape *s);
 
 typedef struct {
     const char *name;

@@ -99,3 +99,10 @@ int ph_cnn3d_params(ph_cnn3d *m, ph_param **out, int max)
     if (k + 2 <= max) out[k++] = &m->fc.w, out[k++] = &m->fc.b;
     return k;
 }
+
+double ph_cnn3d_step_flops(const ph_cnn3d *m)
+{
+    double flops = 0;
+    for (int i = 0; i < PH_CNN3D_CONVS; i++) flops += ph_conv_flops(&m->conv[i].s) * (i ? 3 : 2);
+    return flops;
+}

@@ -28,6 +28,9 @@ void ph_cnn3d_load(ph_cnn3d *m, const uint8_t *videos);
 void ph_cnn3d_forward(ph_cnn3d *m);
 /* dlogits: host [N]; fills every parameter's gradient. */
 void ph_cnn3d_backward(ph_cnn3d *m, const float *dlogits);
+/* Floating-point operations of one forward + backward step on the batch: every
+ * convolution pass that runs (the first layer has no backward-data pass). */
+double ph_cnn3d_step_flops(const ph_cnn3d *m);
 /* The trainable tensors, in a fixed order. */
 int ph_cnn3d_params(ph_cnn3d *m, ph_param **out, int max);
 

@@ -228,7 +228,9 @@ int main(int argc, char **argv)
                    (float)cfg_real(&c, "train", "weight_decay")};
     const int64_t log_every = cfg_int(&c, "train", "log_every"), eval_every = cfg_int(&c, "train", "eval_every"),
                   ckpt_every = cfg_int(&c, "train", "checkpoint_every");
-    double best_acc = -1, loss_sum = 0, t_log = ph_now();
+    /* GFLOP/s of all ranks together: each rank's step does the local batch's work. */
+    const double step_flops = ph_cnn3d_step_flops(&m);
+    double best_acc = -1, loss_sum = 0, acc_sum = 0, t_log = ph_now();
     int64_t since_log = 0;
     ph_progress prog;
     ph_progress_init(&prog, "train", "steps", steps - step, !o.quiet && ph_rank() == 0);
@@ -243,22 +245,27 @@ int main(int argc, char **argv)
         ph_cnn3d_load(&m, buf);
         ph_cnn3d_forward(&m);
         ph_dev_download(be, logits, m.logits, (size_t)local);
-        double loss = ph_bce_logits(logits, labels, local, dlogits, NULL);
+        int right = 0;
+        double loss = ph_bce_logits(logits, labels, local, dlogits, &right);
         /* dlogits is d(local mean)/dlogit; the global mean needs local / B of it. */
         for (int i = 0; i < local; i++) dlogits[i] *= (float)local / (float)batch;
         ph_cnn3d_backward(&m, dlogits);
         gradients_allreduce(params, np, scratch);
         for (int i = 0; i < np; i++) ph_param_adam_step(params[i], &opt, step);
-        double global_loss = loss * local / batch;
-        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &global_loss, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+        double global[2] = {loss * local / batch, (double)right / batch};
+        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, global, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
                      "summing the loss", "another rank failed");
-        loss_sum += global_loss, since_log++;
+        loss_sum += global[0], acc_sum += global[1], since_log++;
         ph_strbuf line = {0};
         if (step % log_every == 0 || step == steps) {
             double now = ph_now();
-            ph_sb_printf(&line, "{\"step\":%lld,\"loss\":%.9g,\"lr\":%g,\"samples_per_second\":%.2f}\n",
-                         (long long)step, loss_sum / since_log, opt.lr, since_log * batch / (now - t_log));
-            loss_sum = 0, since_log = 0, t_log = now;
+            double sps = since_log * batch / (now - t_log);
+            ph_sb_printf(&line,
+                         "{\"step\":%lld,\"loss\":%.9g,\"accuracy\":%.6f,\"lr\":%g,"
+                         "\"samples_per_second\":%.2f,\"gflops\":%.2f}\n",
+                         (long long)step, loss_sum / since_log, acc_sum / since_log, opt.lr, sps,
+                         sps / local * step_flops / 1e9);
+            loss_sum = acc_sum = 0, since_log = 0, t_log = now;
         }
         if (step % eval_every == 0 || step == steps) {
             double vl, va_acc;
