@@ -76,4 +76,11 @@ void ph_linear_free(ph_linear_layer *l);
 double ph_bce_logits(const float *logits, const int32_t *labels, int n, float *grad,
                      int *correct);
 
+/* Softmax cross-entropy with label smoothing eps over k classes (host
+ * arrays, logits [n,k]): the target puts 1 - eps + eps/k on the label and
+ * eps/k elsewhere.  Returns the mean loss, writes dL/dlogits (may be NULL)
+ * and the number of argmax hits (may be NULL). */
+double ph_softmax_ce(const float *logits, const int32_t *labels, int n, int k, double eps,
+                     float *grad, int *correct);
+
 #endif

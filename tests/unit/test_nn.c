@@ -82,6 +82,49 @@ static void test_cnn3d_gradients_against_finite_differences(void **state)
     ph_cnn3d_free(&m);
 }
 
+/* Both losses: analytic gradients against central differences in double. */
+static void test_losses_against_finite_differences(void **state)
+{
+    (void)state;
+    enum { N = 5, K = 4 };
+    float z[N * K], g[N * K], b[N], gb[N];
+    int32_t y[N] = {0, 3, 1, 2, 3}, yb[N] = {1, 0, 0, 1, 1};
+    ph_rng r;
+    ph_rng_init(&r, 3, PH_STREAM_CONTENT, 0, 0);
+    for (int i = 0; i < N * K; i++) z[i] = (float)(ph_rng_uniform(&r) * 6 - 3);
+    for (int i = 0; i < N; i++) b[i] = (float)(ph_rng_uniform(&r) * 6 - 3);
+    const double eps = 0.1, h = 1e-3;
+    ph_softmax_ce(z, y, N, K, eps, g, NULL);
+    ph_bce_logits(b, yb, N, gb, NULL);
+    double worst = 0;
+    for (int i = 0; i < N * K; i++) {
+        /* Divide by the float steps actually taken, not by 2h. */
+        float keep = z[i], zp = (float)(keep + h), zm = (float)(keep - h);
+        z[i] = zp;
+        double lp = ph_softmax_ce(z, y, N, K, eps, NULL, NULL);
+        z[i] = zm;
+        double lm = ph_softmax_ce(z, y, N, K, eps, NULL, NULL);
+        z[i] = keep;
+        worst = fmax(worst, fabs((lp - lm) / ((double)zp - zm) - g[i]));
+    }
+    for (int i = 0; i < N; i++) {
+        float keep = b[i], bp = (float)(keep + h), bm = (float)(keep - h);
+        b[i] = bp;
+        double lp = ph_bce_logits(b, yb, N, NULL, NULL);
+        b[i] = bm;
+        double lm = ph_bce_logits(b, yb, N, NULL, NULL);
+        b[i] = keep;
+        worst = fmax(worst, fabs((lp - lm) / ((double)bp - bm) - gb[i]));
+    }
+    print_message("# losses: worst |fd - grad| %.2g (tolerance 1e-6)\n", worst);
+    assert_true(worst < 1e-6);
+    /* Label smoothing: a confident correct prediction still has a positive loss. */
+    float sure[K] = {20, -20, -20, -20};
+    int32_t zero = 0;
+    assert_true(ph_softmax_ce(sure, &zero, 1, K, 0.1, NULL, NULL) > 0.5);
+    assert_true(ph_softmax_ce(sure, &zero, 1, K, 0.0, NULL, NULL) < 1e-6);
+}
+
 /* A dot moves one pixel per frame, left (label 0) or right (label 1). */
 static void moving_dot(uint32_t seed, int64_t index, int T, int S, uint8_t *video, int32_t *label)
 {
@@ -146,6 +189,7 @@ int main(void)
 {
     cmocka_set_message_output(CM_OUTPUT_TAP);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_losses_against_finite_differences),
         cmocka_unit_test(test_cnn3d_gradients_against_finite_differences),
         cmocka_unit_test(test_training_learns_motion_direction),
     };
