@@ -5,7 +5,6 @@
 #   ok DESC CMD [ARG...]       passes when CMD exits 0
 #   is GOT WANT DESC           passes when the two strings are equal
 #   skip REASON [COUNT]        COUNT skipped tests (default 1)
-#   TODO=REASON                while set, results are marked "# TODO REASON" (known bugs)
 #   diag TEXT... / diag_file F  '# ' lines on stderr
 #   run_phasor STAGE ARG...    runs build/bin/phasor-STAGE; sets RC, OUT and ERR (files)
 #   run_mpi NP STAGE ARG...    the same under mpirun --oversubscribe -np NP
@@ -21,7 +20,6 @@ PHASOR_BUILD=${PHASOR_BUILD:-$(pwd)/build}
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/phasor-test.XXXXXX") || { echo "Bail out! mktemp failed"; exit 255; }
 OUT=$TMPD/.stdout ERR=$TMPD/.stderr RC=
 : >"$OUT"; : >"$ERR"
-TODO=
 _tap_n=0 _tap_failed=0 _tap_planned=
 
 _tap_exit() {
@@ -51,10 +49,9 @@ _tap_result() {
     _tap_n=$((_tap_n + 1))
     local line="ok $_tap_n - $2"
     [ "$1" = 1 ] || line="not ok $_tap_n - $2"
-    [ -n "$TODO" ] && line="$line # TODO $TODO"
     echo "$line"
     if [ "$1" != 1 ]; then
-        [ -n "$TODO" ] || _tap_failed=$((_tap_failed + 1))
+        _tap_failed=$((_tap_failed + 1))
         diag "  Failed test '$2'"
         if [ -s "$ERR" ]; then
             diag "  stderr of the last run (exit $RC):"
