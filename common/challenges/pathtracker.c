@@ -30,6 +30,11 @@ static const cfg_section pathtracker_section = {
 
 void pathtracker_curve(ph_rng *r, double *rows, double *cols)
 {
+    pathtracker_curve_turns(r, PT_TURNS, rows, cols);
+}
+
+void pathtracker_curve_turns(ph_rng *r, int turns, double *rows, double *cols)
+{
     /* Seed point in [0,200)^2; its atan2 is radians but every later angle is
      * read as degrees: the original's quirk, kept because it shapes the paths
      * (a monotone drift of the heading over the first ~20-40 segments). */
@@ -40,7 +45,7 @@ void pathtracker_curve(ph_rng *r, double *rows, double *cols)
     cols[0] = y;
     int k = 0;
     for (int s = 0; s < PT_SEGMENTS; s++) {
-        double d = 0.95 * (double)ph_rng_below(r, 95); /* {0, 0.95, ..., 89.3} */
+        double d = 0.95 * (double)ph_rng_below(r, (uint32_t)turns); /* {0, 0.95, ...} */
         ang = 0.95 * (subtract ? ang - d : ang + d);
         double rad = ang * (M_PI / 180.0);
         double dx = cos(rad) * 0.002, dy = sin(rad) * 0.002;
@@ -72,8 +77,13 @@ void pathtracker_curve(ph_rng *r, double *rows, double *cols)
 
 void pathtracker_track(ph_rng *r, int length, int skip, int16_t *track)
 {
+    pathtracker_track_turns(r, length, skip, PT_TURNS, track);
+}
+
+void pathtracker_track_turns(ph_rng *r, int length, int skip, int turns, int16_t *track)
+{
     double rows[PT_CURVE_POINTS], cols[PT_CURVE_POINTS];
-    pathtracker_curve(r, rows, cols);
+    pathtracker_curve_turns(r, turns, rows, cols);
     /* Window start uniform in {0, ..., 326 - T*skip} as in the original. */
     int start = (int)ph_rng_below(r, (uint32_t)(PT_CURVE_POINTS - length * skip + 1));
     for (int t = 0; t < length; t++) {

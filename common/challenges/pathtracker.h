@@ -13,6 +13,7 @@ enum {
     PT_SEGMENTS = 65,      /* heading updates per curve */
     PT_SEGMENT_POINTS = 5, /* points appended per heading update */
     PT_CURVE_POINTS = 1 + PT_SEGMENTS * PT_SEGMENT_POINTS, /* 326 */
+    PT_TURNS = 95,         /* turn values {0, 0.95, ..., 89.3} */
 };
 
 typedef struct {
@@ -26,6 +27,10 @@ typedef struct {
 void pathtracker_curve(ph_rng *r, double *rows, double *cols);
 /* A curve, a random window of `length` points `skip` apart, floored. */
 void pathtracker_track(ph_rng *r, int length, int skip, int16_t *track /* [length][2] */);
+/* The same with each turn drawn from `turns` values {0, 0.95, ...}: 95 above
+ * (delta_angle_max 90); FeatureTracker's irregular paths use 190 (180). */
+void pathtracker_curve_turns(ph_rng *r, int turns, double *rows, double *cols);
+void pathtracker_track_turns(ph_rng *r, int length, int skip, int turns, int16_t *track);
 /* Label of sample `index`: exactly one positive in each pair (2k, 2k+1). */
 int pathtracker_label(uint32_t seed, int64_t index);
 

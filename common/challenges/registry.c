@@ -4,9 +4,11 @@
 #include <string.h>
 
 extern const ph_challenge ph_challenge_pathtracker;
+extern const ph_challenge ph_challenge_featuretracker;
 
 const ph_challenge *const ph_challenges[] = {
     &ph_challenge_pathtracker,
+    &ph_challenge_featuretracker,
 };
 const int ph_challenge_count = (int)(sizeof ph_challenges / sizeof ph_challenges[0]);
 
