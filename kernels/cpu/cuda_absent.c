@@ -56,21 +56,154 @@ static int absent_avgpool(const float *x, float *y, size_t planes, size_t spatia
 }
 static int absent_adam_update(float *param, const float *grad, float *m, float *v, size_t count,
                               float lr, float beta1, float beta2, float eps, float decay,
-                              int64_t step, char *why, size_t n)
+                              int decoupled, int64_t step, char *why, size_t n)
 {
     (void)param, (void)grad, (void)m, (void)v, (void)count, (void)lr, (void)beta1, (void)beta2;
-    (void)eps, (void)decay, (void)step;
+    (void)eps, (void)decay, (void)decoupled, (void)step;
     return ABSENT;
 }
-static int absent_relu_forward(const float *x, float *y, size_t count, char *why, size_t n)
+static int absent_sgd_update(float *param, const float *grad, float *buf, size_t count, float lr,
+                             float momentum, float decay, int nesterov, int64_t step, char *why,
+                             size_t n)
 {
-    (void)x, (void)y, (void)count;
+    (void)param, (void)grad, (void)buf, (void)count, (void)lr, (void)momentum, (void)decay;
+    (void)nesterov, (void)step;
     return ABSENT;
 }
-static int absent_relu_backward(const float *x, const float *dy, float *dx, size_t count,
-                                char *why, size_t n)
+static int absent_act_forward(ph_act kind, const float *x, float *y, size_t count, char *why,
+                              size_t n)
 {
-    (void)x, (void)dy, (void)dx, (void)count;
+    (void)kind, (void)x, (void)y, (void)count;
+    return ABSENT;
+}
+static int absent_act_backward(ph_act kind, const float *x, const float *y, const float *dy,
+                               float *dx, size_t count, char *why, size_t n)
+{
+    (void)kind, (void)x, (void)y, (void)dy, (void)dx, (void)count;
+    return ABSENT;
+}
+static int absent_binary(ph_binop op, const float *a, const float *b, float *y, size_t count,
+                         char *why, size_t n)
+{
+    (void)op, (void)a, (void)b, (void)y, (void)count;
+    return ABSENT;
+}
+static int absent_axpby(float alpha, const float *x, float beta, float *y, size_t count, char *why,
+                        size_t n)
+{
+    (void)alpha, (void)x, (void)beta, (void)y, (void)count;
+    return ABSENT;
+}
+static int absent_fill(float *x, float value, size_t count, char *why, size_t n)
+{
+    (void)x, (void)value, (void)count;
+    return ABSENT;
+}
+static int absent_copy2d(float *dst, size_t ldd, const float *src, size_t lds, size_t rows,
+                         size_t cols, char *why, size_t n)
+{
+    (void)dst, (void)ldd, (void)src, (void)lds, (void)rows, (void)cols;
+    return ABSENT;
+}
+static int absent_pool_forward(const ph_pool_shape *s, const float *x, float *y, char *why,
+                               size_t n)
+{
+    (void)s, (void)x, (void)y;
+    return ABSENT;
+}
+static int absent_pool_backward(const ph_pool_shape *s, const float *x, const float *y,
+                                const float *dy, float *dx, char *why, size_t n)
+{
+    (void)s, (void)x, (void)y, (void)dy, (void)dx;
+    return ABSENT;
+}
+static int absent_norm_moments(const ph_norm_shape *s, const float *x, double *sum, double *sumsq,
+                               char *why, size_t n)
+{
+    (void)s, (void)x, (void)sum, (void)sumsq;
+    return ABSENT;
+}
+static int absent_norm_forward(const ph_norm_shape *s, const float *x, const float *mean,
+                               const float *rstd, const float *gamma, const float *beta, float *y,
+                               char *why, size_t n)
+{
+    (void)s, (void)x, (void)mean, (void)rstd, (void)gamma, (void)beta, (void)y;
+    return ABSENT;
+}
+static int absent_norm_backward_sums(const ph_norm_shape *s, const float *x, const float *dy,
+                                     const float *mean, const float *rstd, const float *gamma,
+                                     double *sum_g, double *sum_gx, float *dgamma, float *dbeta,
+                                     char *why, size_t n)
+{
+    (void)s, (void)x, (void)dy, (void)mean, (void)rstd, (void)gamma, (void)sum_g, (void)sum_gx;
+    (void)dgamma, (void)dbeta;
+    return ABSENT;
+}
+static int absent_norm_backward_apply(const ph_norm_shape *s, const float *x, const float *dy,
+                                      const float *mean, const float *rstd, const float *gamma,
+                                      const float *a, const float *b, float *dx, char *why,
+                                      size_t n)
+{
+    (void)s, (void)x, (void)dy, (void)mean, (void)rstd, (void)gamma, (void)a, (void)b, (void)dx;
+    return ABSENT;
+}
+static int absent_sgemm_batched(int ta, int tb, int64_t m, int64_t nn, int64_t k, float alpha,
+                                const float *a, int64_t lda, int64_t sa, const float *b,
+                                int64_t ldb, int64_t sb, float beta, float *c, int64_t ldc,
+                                int64_t sc, int64_t batch, char *why, size_t n)
+{
+    (void)ta, (void)tb, (void)m, (void)nn, (void)k, (void)alpha, (void)a, (void)lda, (void)sa;
+    (void)b, (void)ldb, (void)sb, (void)beta, (void)c, (void)ldc, (void)sc, (void)batch;
+    return ABSENT;
+}
+static int absent_softmax_forward(const float *x, float *y, size_t rows, size_t cols, char *why,
+                                  size_t n)
+{
+    (void)x, (void)y, (void)rows, (void)cols;
+    return ABSENT;
+}
+static int absent_softmax_backward(const float *y, const float *dy, float *dx, size_t rows,
+                                   size_t cols, char *why, size_t n)
+{
+    (void)y, (void)dy, (void)dx, (void)rows, (void)cols;
+    return ABSENT;
+}
+static int absent_resize_forward(const float *x, float *y, size_t planes, int ih, int iw, int oh,
+                                 int ow, char *why, size_t n)
+{
+    (void)x, (void)y, (void)planes, (void)ih, (void)iw, (void)oh, (void)ow;
+    return ABSENT;
+}
+static int absent_resize_backward(const float *dy, float *dx, size_t planes, int ih, int iw,
+                                  int oh, int ow, char *why, size_t n)
+{
+    (void)dy, (void)dx, (void)planes, (void)ih, (void)iw, (void)oh, (void)ow;
+    return ABSENT;
+}
+static int absent_polar_forward(const float *mag, const float *phase, float *re, float *im,
+                                size_t count, char *why, size_t n)
+{
+    (void)mag, (void)phase, (void)re, (void)im, (void)count;
+    return ABSENT;
+}
+static int absent_polar_backward(const float *mag, const float *phase, const float *dre,
+                                 const float *dim, float *dmag, float *dphase, size_t count,
+                                 char *why, size_t n)
+{
+    (void)mag, (void)phase, (void)dre, (void)dim, (void)dmag, (void)dphase, (void)count;
+    return ABSENT;
+}
+static int absent_abs_arg_forward(const float *re, const float *im, float *mag, float *phase,
+                                  size_t count, char *why, size_t n)
+{
+    (void)re, (void)im, (void)mag, (void)phase, (void)count;
+    return ABSENT;
+}
+static int absent_abs_arg_backward(const float *re, const float *im, const float *mag,
+                                   const float *dmag, const float *dphase, float *dre, float *dim,
+                                   size_t count, char *why, size_t n)
+{
+    (void)re, (void)im, (void)mag, (void)dmag, (void)dphase, (void)dre, (void)dim, (void)count;
     return ABSENT;
 }
 
@@ -88,6 +221,26 @@ const ph_backend ph_backend_cuda = {
     .avgpool_global_forward = absent_avgpool,
     .avgpool_global_backward = absent_avgpool,
     .adam_update = absent_adam_update,
-    .relu_forward = absent_relu_forward,
-    .relu_backward = absent_relu_backward,
+    .sgd_update = absent_sgd_update,
+    .act_forward = absent_act_forward,
+    .act_backward = absent_act_backward,
+    .binary = absent_binary,
+    .axpby = absent_axpby,
+    .fill = absent_fill,
+    .copy2d = absent_copy2d,
+    .pool_forward = absent_pool_forward,
+    .pool_backward = absent_pool_backward,
+    .norm_moments = absent_norm_moments,
+    .norm_forward = absent_norm_forward,
+    .norm_backward_sums = absent_norm_backward_sums,
+    .norm_backward_apply = absent_norm_backward_apply,
+    .sgemm_batched = absent_sgemm_batched,
+    .softmax_forward = absent_softmax_forward,
+    .softmax_backward = absent_softmax_backward,
+    .resize_forward = absent_resize_forward,
+    .resize_backward = absent_resize_backward,
+    .polar_forward = absent_polar_forward,
+    .polar_backward = absent_polar_backward,
+    .abs_arg_forward = absent_abs_arg_forward,
+    .abs_arg_backward = absent_abs_arg_backward,
 };

@@ -3,21 +3,8 @@
 // TF32) so results can be compared with the fp32 CPU reference.
 #include "cuda.h"
 
-#include <cudnn.h>
-
-static cudnnHandle_t handle;
-
-#define DNN_TRY(call, what)                                                               \
-    do {                                                                                  \
-        cudnnStatus_t s_ = (call);                                                        \
-        if (s_ != CUDNN_STATUS_SUCCESS) {                                                 \
-            snprintf(why, n, "%s: %s [%s:%d]", (what), cudnnGetErrorString(s_), __FILE__, \
-                     __LINE__);                                                           \
-            goto done;                                                                    \
-        }                                                                                 \
-    } while (0)
-
 struct conv_descs {
+    cudnnHandle_t h = nullptr;
     cudnnTensorDescriptor_t x = nullptr, y = nullptr, b = nullptr;
     cudnnFilterDescriptor_t w = nullptr;
     cudnnConvolutionDescriptor_t c = nullptr;
@@ -33,28 +20,22 @@ struct conv_descs {
     }
 };
 
-static void packed(const int *dims, int nd, int *strides)
-{
-    strides[nd - 1] = 1;
-    for (int i = nd - 2; i >= 0; i--) strides[i] = strides[i + 1] * dims[i + 1];
-}
-
 static int descs_init(const ph_conv_shape *s, conv_descs *d, char *why, size_t n)
 {
     int nd = s->nsp + 2, xd[5] = {s->n, s->c}, yd[5] = {s->n, s->o}, wd[5] = {s->o, s->c / s->groups};
     int bd[5] = {1, s->o, 1, 1, 1}, st[5];
     for (int i = 0; i < s->nsp; i++) xd[2 + i] = s->in[i], yd[2 + i] = s->out[i], wd[2 + i] = s->k[i];
-    if (!handle) DNN_TRY(cudnnCreate(&handle), "creating the cuDNN handle");
+    if (ph_cuda_cudnn_handle(&d->h, why, n)) return -1;
     DNN_TRY(cudnnCreateTensorDescriptor(&d->x), "creating a descriptor");
     DNN_TRY(cudnnCreateTensorDescriptor(&d->y), "creating a descriptor");
     DNN_TRY(cudnnCreateTensorDescriptor(&d->b), "creating a descriptor");
     DNN_TRY(cudnnCreateFilterDescriptor(&d->w), "creating a descriptor");
     DNN_TRY(cudnnCreateConvolutionDescriptor(&d->c), "creating a descriptor");
-    packed(xd, nd, st);
+    ph_cuda_packed_strides(xd, nd, st);
     DNN_TRY(cudnnSetTensorNdDescriptor(d->x, CUDNN_DATA_FLOAT, nd, xd, st), "describing x");
-    packed(yd, nd, st);
+    ph_cuda_packed_strides(yd, nd, st);
     DNN_TRY(cudnnSetTensorNdDescriptor(d->y, CUDNN_DATA_FLOAT, nd, yd, st), "describing y");
-    packed(bd, nd, st);
+    ph_cuda_packed_strides(bd, nd, st);
     DNN_TRY(cudnnSetTensorNdDescriptor(d->b, CUDNN_DATA_FLOAT, nd, bd, st), "describing the bias");
     DNN_TRY(cudnnSetFilterNdDescriptor(d->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, nd, wd),
             "describing the weights");
@@ -83,13 +64,13 @@ extern "C" int ph_cuda_conv_forward(const ph_conv_shape *s, const float *x, cons
     cudnnConvolutionFwdAlgoPerf_t perf[8];
     int got = 0;
     if (descs_init(s, &d, why, n)) return -1;
-    DNN_TRY(cudnnGetConvolutionForwardAlgorithm_v7(handle, d.x, d.w, d.c, d.y, 8, &got, perf),
+    DNN_TRY(cudnnGetConvolutionForwardAlgorithm_v7(d.h, d.x, d.w, d.c, d.y, 8, &got, perf),
             "choosing a forward algorithm");
     if (workspace(&d, perf[0].memory, why, n)) return -1;
-    DNN_TRY(cudnnConvolutionForward(handle, &one, d.x, x, d.w, w, d.c, perf[0].algo, d.workspace,
+    DNN_TRY(cudnnConvolutionForward(d.h, &one, d.x, x, d.w, w, d.c, perf[0].algo, d.workspace,
                                     perf[0].memory, &zero, d.y, y),
             "running a forward convolution");
-    if (b) DNN_TRY(cudnnAddTensor(handle, &one, d.b, b, &one, d.y, y), "adding the bias");
+    if (b) DNN_TRY(cudnnAddTensor(d.h, &one, d.b, b, &one, d.y, y), "adding the bias");
     return 0;
 done:
     return -1;
@@ -102,10 +83,10 @@ extern "C" int ph_cuda_conv_backward_data(const ph_conv_shape *s, const float *d
     cudnnConvolutionBwdDataAlgoPerf_t perf[8];
     int got = 0;
     if (descs_init(s, &d, why, n)) return -1;
-    DNN_TRY(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, d.w, d.y, d.c, d.x, 8, &got, perf),
+    DNN_TRY(cudnnGetConvolutionBackwardDataAlgorithm_v7(d.h, d.w, d.y, d.c, d.x, 8, &got, perf),
             "choosing a backward-data algorithm");
     if (workspace(&d, perf[0].memory, why, n)) return -1;
-    DNN_TRY(cudnnConvolutionBackwardData(handle, &one, d.w, w, d.y, dy, d.c, perf[0].algo,
+    DNN_TRY(cudnnConvolutionBackwardData(d.h, &one, d.w, w, d.y, dy, d.c, perf[0].algo,
                                          d.workspace, perf[0].memory, &zero, d.x, dx),
             "running a backward-data convolution");
     return 0;
@@ -121,13 +102,13 @@ extern "C" int ph_cuda_conv_backward_weights(const ph_conv_shape *s, const float
     cudnnConvolutionBwdFilterAlgoPerf_t perf[8];
     int got = 0;
     if (descs_init(s, &d, why, n)) return -1;
-    DNN_TRY(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, d.x, d.y, d.c, d.w, 8, &got, perf),
+    DNN_TRY(cudnnGetConvolutionBackwardFilterAlgorithm_v7(d.h, d.x, d.y, d.c, d.w, 8, &got, perf),
             "choosing a backward-weights algorithm");
     if (workspace(&d, perf[0].memory, why, n)) return -1;
-    DNN_TRY(cudnnConvolutionBackwardFilter(handle, &one, d.x, x, d.y, dy, d.c, perf[0].algo,
+    DNN_TRY(cudnnConvolutionBackwardFilter(d.h, &one, d.x, x, d.y, dy, d.c, perf[0].algo,
                                            d.workspace, perf[0].memory, &zero, d.w, dw),
             "running a backward-weights convolution");
-    if (db) DNN_TRY(cudnnConvolutionBackwardBias(handle, &one, d.y, dy, &zero, d.b, db),
+    if (db) DNN_TRY(cudnnConvolutionBackwardBias(d.h, &one, d.y, dy, &zero, d.b, db),
                     "summing the bias gradient");
     return 0;
 done:

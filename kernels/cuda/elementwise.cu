@@ -1,12 +1,15 @@
-// elementwise.cu: CUDA element-wise ops on device pointers.
+// elementwise.cu: CUDA element-wise ops on device pointers (u8 input affine,
+// binary ops, axpby, fill, strided block copy, global average pooling).
+// Arithmetic uses explicitly rounded intrinsics where the compiler would fuse a
+// multiply and an add, so results match the CPU's separately rounded operations.
 #include "cuda.h"
 
 // Four bytes in, one float4 out per step: full-width loads and stores.
 __global__ static void u8_affine4(const uchar4 *src, float4 *dst, size_t n4, float scale,
                                   float shift)
 {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n4;
-         i += (size_t)gridDim.x * blockDim.x) {
+    PH_CUDA_FOR(i, n4)
+    {
         uchar4 v = src[i];
         dst[i] = make_float4(fmaf((float)v.x, scale, shift), fmaf((float)v.y, scale, shift),
                              fmaf((float)v.z, scale, shift), fmaf((float)v.w, scale, shift));
@@ -16,9 +19,7 @@ __global__ static void u8_affine4(const uchar4 *src, float4 *dst, size_t n4, flo
 __global__ static void u8_affine1(const uint8_t *src, float *dst, size_t count, float scale,
                                   float shift)
 {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count;
-         i += (size_t)gridDim.x * blockDim.x)
-        dst[i] = fmaf((float)src[i], scale, shift);
+    PH_CUDA_FOR(i, count) dst[i] = fmaf((float)src[i], scale, shift);
 }
 
 extern "C" int ph_cuda_u8_affine(const uint8_t *src, float *dst, size_t count, float scale,
@@ -33,63 +34,100 @@ extern "C" int ph_cuda_u8_affine(const uint8_t *src, float *dst, size_t count, f
     return 0;
 }
 
-__global__ static void relu_fwd(const float *x, float *y, size_t count)
+template <ph_binop op> __global__ static void binary_k(const float *a, const float *b, float *y,
+                                                       size_t count)
 {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count;
-         i += (size_t)gridDim.x * blockDim.x)
-        y[i] = x[i] > 0.f ? x[i] : 0.f;
+    PH_CUDA_FOR(i, count)
+    {
+        float u = a[i], v = b[i];
+        y[i] = op == PH_BIN_ADD ? u + v : op == PH_BIN_SUB ? u - v : u * v;
+    }
 }
 
-__global__ static void relu_bwd(const float *x, const float *dy, float *dx, size_t count)
+extern "C" int ph_cuda_binary(ph_binop op, const float *a, const float *b, float *y, size_t count,
+                              char *why, size_t n)
 {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count;
-         i += (size_t)gridDim.x * blockDim.x)
-        dx[i] = x[i] > 0.f ? dy[i] : 0.f;
-}
-
-extern "C" int ph_cuda_relu_forward(const float *x, float *y, size_t count, char *why, size_t n)
-{
-    if (count) relu_fwd<<<ph_cuda_grid(count), 256>>>(x, y, count);
-    CUDA_TRY(cudaGetLastError(), "launching relu_forward");
+    int g = ph_cuda_grid(count);
+    if (op < 0 || op >= PH_BIN_COUNT) return snprintf(why, n, "unknown binary op %d", (int)op), -1;
+    if (!count) return 0;
+    switch (op) {
+    case PH_BIN_ADD: binary_k<PH_BIN_ADD><<<g, 256>>>(a, b, y, count); break;
+    case PH_BIN_SUB: binary_k<PH_BIN_SUB><<<g, 256>>>(a, b, y, count); break;
+    case PH_BIN_MUL: binary_k<PH_BIN_MUL><<<g, 256>>>(a, b, y, count); break;
+    default: return snprintf(why, n, "unknown binary op %d", (int)op), -1;
+    }
+    CUDA_TRY(cudaGetLastError(), "launching binary");
     return 0;
 }
 
-extern "C" int ph_cuda_relu_backward(const float *x, const float *dy, float *dx, size_t count,
-                                     char *why, size_t n)
+__global__ static void axpby_k(float alpha, const float *x, float beta, float *y, size_t count)
 {
-    if (count) relu_bwd<<<ph_cuda_grid(count), 256>>>(x, dy, dx, count);
-    CUDA_TRY(cudaGetLastError(), "launching relu_backward");
+    PH_CUDA_FOR(i, count) y[i] = __fadd_rn(__fmul_rn(alpha, x[i]), __fmul_rn(beta, y[i]));
+}
+
+// beta = 0 must not read y (it may hold NaN or garbage).
+__global__ static void scale_k(float alpha, const float *x, float *y, size_t count)
+{
+    PH_CUDA_FOR(i, count) y[i] = __fmul_rn(alpha, x[i]);
+}
+
+extern "C" int ph_cuda_axpby(float alpha, const float *x, float beta, float *y, size_t count,
+                             char *why, size_t n)
+{
+    if (!count) return 0;
+    if (beta == 0.f) scale_k<<<ph_cuda_grid(count), 256>>>(alpha, x, y, count);
+    else axpby_k<<<ph_cuda_grid(count), 256>>>(alpha, x, beta, y, count);
+    CUDA_TRY(cudaGetLastError(), "launching axpby");
+    return 0;
+}
+
+__global__ static void fill_k(float *x, float value, size_t count)
+{
+    PH_CUDA_FOR(i, count) x[i] = value;
+}
+
+extern "C" int ph_cuda_fill(float *x, float value, size_t count, char *why, size_t n)
+{
+    if (count) fill_k<<<ph_cuda_grid(count), 256>>>(x, value, count);
+    CUDA_TRY(cudaGetLastError(), "launching fill");
+    return 0;
+}
+
+extern "C" int ph_cuda_copy2d(float *dst, size_t ldd, const float *src, size_t lds, size_t rows,
+                              size_t cols, char *why, size_t n)
+{
+    if (!rows || !cols) return 0;
+    if (ldd < cols || lds < cols)
+        return snprintf(why, n, "copy2d: leading dimensions %zu, %zu are below %zu columns", ldd,
+                        lds, cols), -1;
+    CUDA_TRY(cudaMemcpy2D(dst, ldd * sizeof(float), src, lds * sizeof(float),
+                          cols * sizeof(float), rows, cudaMemcpyDeviceToDevice),
+             "copy2d");
     return 0;
 }
 
 // One block per plane; a fixed-order tree reduction, so results are reproducible.
 __global__ static void avgpool_fwd(const float *x, float *y, size_t spatial)
 {
-    __shared__ double part[256];
+    __shared__ double part[PH_CUDA_REDUCE_THREADS];
     const float *p = x + blockIdx.x * spatial;
     double s = 0;
     for (size_t j = threadIdx.x; j < spatial; j += blockDim.x) s += p[j];
     part[threadIdx.x] = s;
-    __syncthreads();
-    for (int w = blockDim.x / 2; w > 0; w /= 2) {
-        if ((int)threadIdx.x < w) part[threadIdx.x] += part[threadIdx.x + w];
-        __syncthreads();
-    }
+    ph_cuda_block_sum(part);
     if (threadIdx.x == 0) y[blockIdx.x] = (float)(part[0] / (double)spatial);
 }
 
 __global__ static void avgpool_bwd(const float *dy, float *dx, size_t planes, size_t spatial)
 {
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < planes * spatial;
-         i += (size_t)gridDim.x * blockDim.x)
-        dx[i] = dy[i / spatial] / (float)spatial;
+    PH_CUDA_FOR(i, planes * spatial) dx[i] = dy[i / spatial] / (float)spatial;
 }
 
 extern "C" int ph_cuda_avgpool_global_forward(const float *x, float *y, size_t planes,
                                               size_t spatial, char *why, size_t n)
 {
     if (planes > 2147483647u) return snprintf(why, n, "too many planes for one grid"), -1;
-    if (planes) avgpool_fwd<<<(unsigned)planes, 256>>>(x, y, spatial);
+    if (planes) avgpool_fwd<<<(unsigned)planes, PH_CUDA_REDUCE_THREADS>>>(x, y, spatial);
     CUDA_TRY(cudaGetLastError(), "launching avgpool_global_forward");
     return 0;
 }
@@ -99,29 +137,5 @@ extern "C" int ph_cuda_avgpool_global_backward(const float *dy, float *dx, size_
 {
     if (planes != 0 && spatial != 0) avgpool_bwd<<<ph_cuda_grid(planes * spatial), 256>>>(dy, dx, planes, spatial);
     CUDA_TRY(cudaGetLastError(), "launching avgpool_global_backward");
-    return 0;
-}
-
-__global__ static void adam(float *param, const float *grad, float *m, float *v, size_t count,
-                            float lr, float beta1, float beta2, float eps, float decay, float c1,
-                            float c2)
-{
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count;
-         i += (size_t)gridDim.x * blockDim.x) {
-        float g = grad[i];
-        m[i] = beta1 * m[i] + (1.0f - beta1) * g;
-        v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
-        float mh = m[i] / c1, vh = v[i] / c2;
-        param[i] -= lr * (mh / (sqrtf(vh) + eps) + decay * param[i]);
-    }
-}
-
-extern "C" int ph_cuda_adam_update(float *param, const float *grad, float *m, float *v,
-                                   size_t count, float lr, float beta1, float beta2, float eps,
-                                   float decay, int64_t step, char *why, size_t n)
-{
-    const float c1 = 1.0f - powf(beta1, (float)step), c2 = 1.0f - powf(beta2, (float)step);
-    if (count) adam<<<ph_cuda_grid(count), 256>>>(param, grad, m, v, count, lr, beta1, beta2, eps, decay, c1, c2);
-    CUDA_TRY(cudaGetLastError(), "launching adam_update");
     return 0;
 }
