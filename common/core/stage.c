@@ -48,7 +48,8 @@ void ph_stage_options_parse(int argc, char **argv, const char *out_key, const ch
         {"set", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
         {"force", no_argument, 0, 'f'},     {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},      {"version", no_argument, 0, 'V'},
-        {"device", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+        {"device", required_argument, 0, 'd'}, {"resume", no_argument, 0, 'r'},
+        {0, 0, 0, 0}};
     static char out_set[4200], device_set[256];
     const char *stage = ph_stage_name();
     memset(o, 0, sizeof *o);
@@ -73,6 +74,11 @@ void ph_stage_options_parse(int argc, char **argv, const char *out_key, const ch
                 ph_usage_error("phasor-%s has no --force (see phasor-%s --help)", stage, stage);
             o->force = 1;
             break;
+        case 'r':
+            if (!allow_force)
+                ph_usage_error("phasor-%s has no --resume (see phasor-%s --help)", stage, stage);
+            o->resume = 1;
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': ph_stage_print_and_exit(usage);
         case 'V': ph_stage_print_and_exit(ph_print_version);
@@ -82,6 +88,8 @@ void ph_stage_options_parse(int argc, char **argv, const char *out_key, const ch
             ph_usage_error("unknown option '%s' (see phasor-%s --help)", argv[optind - 1], stage);
         }
     }
+    if (o->force && o->resume)
+        ph_usage_error("give --force (replace outputs) or --resume (keep finished ones), not both");
     if (optind != argc - 1)
         ph_usage_error("expected one CONFIG.ini argument, got %d (see phasor-%s --help)",
                        argc - optind, stage);

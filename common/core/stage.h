@@ -19,14 +19,15 @@ __attribute__((noreturn)) void ph_stage_print_and_exit(void (*print)(FILE *f));
 void ph_print_version(FILE *f);
 
 /* The command line every config-driven stage shares:
- *   CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--device D] [--force] [--quiet]
+ *   CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--device D] [--force|--resume] [--quiet]
  *              [--help] [--version]
  * --out DIR is --set OUT_KEY=DIR, --device D is --set DEVICE_KEY=D (only where
- * device_key is not NULL); --force only where allow_force. */
+ * device_key is not NULL); --force and --resume (keep outputs that a run of the same
+ * config completed) only where allow_force, and not both. */
 typedef struct {
     const char *config_path;
     const char *sets[64];
-    int nsets, force, quiet;
+    int nsets, force, resume, quiet;
 } ph_stage_options;
 void ph_stage_options_parse(int argc, char **argv, const char *out_key, const char *device_key,
                             int allow_force, void (*usage)(FILE *f), ph_stage_options *o);

@@ -64,6 +64,8 @@ static void usage(FILE *f)
             "  --set SECTION.KEY=VALUE  override a config key (repeatable)\n"
             "  --out DIR                same as --set generate.out_dir=DIR\n"
             "  --force                  replace existing outputs (atomically, on success)\n"
+            "  --resume                 keep the split files that a run of the same config\n"
+            "                           completed; generate only the others\n"
             "  --quiet                  no progress lines\n"
             "  --help                   this text and every config key\n"
             "  --version                version and git commit\n"
@@ -80,7 +82,7 @@ static void usage(FILE *f)
 
 
 /* Output folder and files are checked on rank 0 before any work starts. */
-static void outputs_check(const char *out_dir, const char **splits, int nsplits, int force)
+static void outputs_check(const char *out_dir, const char **splits, int nsplits, int keep)
 {
     char msg[1024] = "";
     if (ph_rank() == 0) {
@@ -90,7 +92,7 @@ static void outputs_check(const char *out_dir, const char **splits, int nsplits,
         else if (access(out_dir, W_OK | X_OK))
             snprintf(msg, sizeof msg, "output directory %s is not writable: %s (choose a "
                      "writable --out)", out_dir, strerror(errno));
-        for (int s = 0; s < nsplits && !msg[0] && !force; s++) {
+        for (int s = 0; s < nsplits && !msg[0] && !keep; s++) {
             char path[4200];
             snprintf(path, sizeof path, "%s/%s.h5", out_dir, splits[s]);
             if (ph_exists(path))
@@ -99,6 +101,27 @@ static void outputs_check(const char *out_dir, const char **splits, int nsplits,
         }
     }
     ph_usage_check_bcast(msg);
+}
+
+/* --resume: a split file that a run of the same effective config completed is kept.
+ * Files appear under their final name only when whole, so the config attribute and N
+ * decide; a file from another config is an error, never overwritten without --force. */
+static int split_kept(const char *path, int64_t n, const char *effective)
+{
+    int exists = ph_rank() == 0 ? ph_exists(path) : 0;
+    PH_CHECK_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD), "sharing whether an output exists",
+                 "rank 0 failed");
+    if (!exists) return 0;
+    ph_samples_reader r;
+    ph_samples_open(&r, MPI_COMM_WORLD, path);
+    char *text = ph_samples_attr(&r, "config");
+    int same = text && !strcmp(text, effective) && r.n == n;
+    free(text);
+    ph_samples_reader_close(&r);
+    if (!same)
+        ph_usage_error("output %s exists but was written from another config (pass --force to "
+                       "replace it, or choose another --out)", path);
+    return 1;
 }
 
 typedef struct {
@@ -235,13 +258,20 @@ int main(int argc, char **argv)
             ph_usage_error("config error in %s: split name '%s' may only use letters, digits, '_' "
                            "and '-' (it becomes a file name)", o.config_path, splits[s]);
     const char *out_dir = cfg_str(&c, "generate", "out_dir");
-    outputs_check(out_dir, splits, nsplits, o.force);
+    outputs_check(out_dir, splits, nsplits, o.force || o.resume);
     char *effective = cfg_effective_text(&c);
 
     for (int s = 0; s < nsplits; s++) {
         char section[256];
         snprintf(section, sizeof section, "split.%s", splits[s]);
         int64_t n = cfg_int(&c, section, "n");
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s.h5", out_dir, splits[s]);
+        if (o.resume && split_kept(path, n, effective)) {
+            if (ph_rank() == 0 && !o.quiet)
+                fprintf(stderr, "phasor-generate: kept %s (complete, same config)\n", path);
+            continue;
+        }
         split_stats st = generate_split(ch, params, &c, splits[s], out_dir, effective, o.quiet);
         if (ph_rank() == 0) {
             int64_t chunk = cfg_int(&c, "generate", "chunk");

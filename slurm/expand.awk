@@ -1,0 +1,254 @@
+# slurm/expand.awk: expand an experiment config into its sweep points (slurm/submit runs it;
+# docs/slurm.md describes the format).
+#
+# Input: the experiment INI.  Variables (-v):
+#   src        the file name used in messages
+#   sets       "section.key=value" overrides, one per line (--set)
+#   stages     the stages that exist, in pipeline order ("generate train analyze")
+#   owners     "stage:sec1 sec2 ...;stage2:..." the config sections each stage reads (from its
+#              --help; "split.*" matches split.NAME); a stage with none takes [stage] args = ...
+#   flags      "stage:opt opt;..." options appended to every command of that stage
+#   bindir     folder of the phasor-STAGE executables
+#   run        absolute run folder
+#   write      1: write RUN/points.tsv and RUN/pNNNN/{point.ini,STAGE.ini,STAGE.cmd}; 0: only report
+#
+# Every key outside [slurm*] whose value holds commas is an axis; the sweep is the product of
+# the axes in file order, the last axis varying fastest.  Values may use {point} (the point's
+# folder) and {STAGE} (that stage's output folder, {point}/STAGE).
+#
+# Stdout, for slurm/submit: "npoints N", "width W", "stage NAME" (present stages, in order),
+# "axis NAME COUNT", "slurm SECTION KEY VALUE".  Errors: one line on stderr, exit 2.
+function fail(msg) {
+    printf "slurm/submit: %s\n", msg > "/dev/stderr"
+    failed = 1
+    exit 2
+}
+function trim(s) { sub(/^[ \t\r]+/, "", s); sub(/[ \t\r]+$/, "", s); return s }
+
+# Record section.key = value from `where`; a repeated key in the file is an error, --set replaces.
+function put(sec, key, val, where,    id) {
+    if (!(sec in sec_seen)) { sec_seen[sec] = 1; sec_order[++nsec] = sec; sec_where[sec] = where }
+    id = sec SUBSEP key
+    if (id in val_of) {
+        if (where != "--set") fail("config error at " where ": [" sec "] " key " is given twice, first at " where_of[id] " (keep one)")
+    } else {
+        nkey[sec]++
+        key_order[sec, nkey[sec]] = key
+    }
+    val_of[id] = val
+    where_of[id] = where
+}
+
+# The stage that reads section `sec`, or "" if none.
+function owner(sec,    s, i, n, pats, p) {
+    for (s = 1; s <= nstages; s++) {
+        n = split(sect_of[stage_list[s]], pats, " ")
+        for (i = 1; i <= n; i++) {
+            p = pats[i]
+            if (p == sec) return stage_list[s]
+            if (p ~ /\.\*$/ && index(sec, substr(p, 1, length(p) - 1)) == 1 && length(sec) > length(p) - 1)
+                return stage_list[s]
+        }
+        if (sect_of[stage_list[s]] == "" && sec == stage_list[s]) return stage_list[s]
+    }
+    return ""
+}
+
+# {point} and {STAGE}; any other {word} is an error naming where it came from.
+function substitute(v, where, pdir,    out, name, ok, s) {
+    out = ""
+    while (match(v, /\{[A-Za-z_][A-Za-z0-9_]*\}/)) {
+        name = substr(v, RSTART + 1, RLENGTH - 2)
+        ok = (name == "point")
+        for (s = 1; s <= nstages && !ok; s++) if (stage_list[s] == name) ok = 1
+        if (!ok) fail("config error at " where ": unknown placeholder {" name "} (use {point} or a stage name: {" stage_names "})")
+        out = out substr(v, 1, RSTART - 1) pdir (name == "point" ? "" : "/" name)
+        v = substr(v, RSTART + RLENGTH)
+    }
+    return out v
+}
+
+BEGIN {
+    nstages = split(stages, stage_list, " ")
+    stage_names = ""
+    for (s = 1; s <= nstages; s++) stage_names = stage_names (s > 1 ? "}, {" : "") stage_list[s]
+    n = split(owners, parts, ";")
+    for (i = 1; i <= n; i++) { j = index(parts[i], ":"); sect_of[substr(parts[i], 1, j - 1)] = substr(parts[i], j + 1) }
+    n = split(flags, parts, ";")
+    for (i = 1; i <= n; i++) { j = index(parts[i], ":"); flags_of[substr(parts[i], 1, j - 1)] = substr(parts[i], j + 1) }
+    sec = ""
+}
+
+# ---- the INI text (inih's rules: ; and # comments, inline " ;" comments, = or :) ----
+{
+    line = $0
+    sub(/\r$/, "", line)
+    where = src ":" FNR
+    t = trim(line)
+    if (t == "" || t ~ /^[;#]/) next
+    if (t ~ /^\[/) {
+        if (t !~ /^\[[^]]+\]/) fail("config error at " where ": not an INI line (use [section] or key = value)")
+        sec = trim(substr(t, 2, index(t, "]") - 2))
+        if (!(sec in sec_seen)) { sec_seen[sec] = 1; sec_order[++nsec] = sec; sec_where[sec] = where }
+        last_id = ""
+        next
+    }
+    if (line ~ /^[ \t]/ && last_id != "") fail("config error at " where ": an indented line continues the value above, which phasor does not allow (remove the indentation)")
+    e = index(t, "="); c = index(t, ":")
+    if (c && (!e || c < e)) e = c
+    if (!e) fail("config error at " where ": not an INI line (use [section] or key = value)")
+    if (sec == "") fail("config error at " where ": key '" trim(substr(t, 1, e - 1)) "' is outside any [section] (put it under its section)")
+    key = trim(substr(t, 1, e - 1))
+    val = substr(t, e + 1)
+    if (match(val, /[ \t];/)) val = substr(val, 1, RSTART - 1)
+    put(sec, key, trim(val), where)
+    last_id = sec SUBSEP key
+}
+
+END {
+    if (failed) exit 2
+    n = split(sets, parts, "\n")
+    for (i = 1; i <= n; i++) {
+        a = parts[i]
+        if (a == "") continue
+        e = index(a, "=")
+        lhs = substr(a, 1, e - 1)
+        d = 0
+        for (j = 1; j <= length(lhs); j++) if (substr(lhs, j, 1) == ".") d = j
+        if (!e || d <= 1 || d == length(lhs)) fail("bad --set '" a "': expected section.key=value (for example --set train.lr=0.001,0.003)")
+        put(substr(lhs, 1, d - 1), substr(lhs, d + 1), trim(substr(a, e + 1)), "--set")
+    }
+
+    # Which stages run: those with a section of their own (or one they read) in the file.
+    for (k = 1; k <= nsec; k++) {
+        sec = sec_order[k]
+        if (sec == "slurm" || index(sec, "slurm.") == 1) continue
+        st = owner(sec)
+        if (st == "") fail("config error at " sec_where[sec] ": no stage reads section [" sec "] (stages here: " stages ")")
+        present[st] = 1
+        if (sect_of[st] == "") {
+            for (j = 1; j <= nkey[sec]; j++)
+                if (key_order[sec, j] != "args") fail("config error at " where_of[sec, key_order[sec, j]] ": [" sec "] has only the key args (the arguments of phasor-" st " before --out)")
+            if (!((sec SUBSEP "args") in val_of)) fail("config error at " sec_where[sec] ": [" sec "] needs args = ... (the arguments of phasor-" st " before --out)")
+        }
+    }
+    np = 0
+    for (s = 1; s <= nstages; s++) if (stage_list[s] in present) { run_stage[++np] = stage_list[s]; print "stage " stage_list[s] }
+    if (np == 0) fail("config error in " src ": no stage to run (give at least one of the sections that phasor-" stage_names " read)")
+
+    # Slurm settings: not axes (one array shares one resource request).
+    for (k = 1; k <= nsec; k++) {
+        sec = sec_order[k]
+        if (sec != "slurm" && index(sec, "slurm.") != 1) continue
+        if (sec != "slurm" && !(substr(sec, 7) in present)) fail("config error at " sec_where[sec] ": [" sec "] names no stage of this experiment (stages: " stages_run() ")")
+        for (j = 1; j <= nkey[sec]; j++) {
+            key = key_order[sec, j]
+            printf "slurm %s %s %s\t%s\n", sec, key, where_of[sec, key], val_of[sec, key]
+        }
+    }
+
+    # Axes: values with commas, in file order.
+    nax = 0
+    total = 1
+    for (k = 1; k <= nsec; k++) {
+        sec = sec_order[k]
+        if (sec == "slurm" || index(sec, "slurm.") == 1) continue
+        for (j = 1; j <= nkey[sec]; j++) {
+            key = key_order[sec, j]
+            v = val_of[sec, key]
+            if (index(v, ",") == 0) continue
+            m = split(v, items, ",")
+            nax++
+            ax_sec[nax] = sec; ax_key[nax] = key; ax_n[nax] = m
+            for (i = 1; i <= m; i++) {
+                ax_val[nax, i] = trim(items[i])
+                if (ax_val[nax, i] == "") fail("config error at " where_of[sec, key] ": [" sec "] " key " has an empty item in its comma list")
+            }
+            total *= m
+        }
+    }
+    if (total > 1000000) fail("config error in " src ": the sweep has " total " points (at most 1000000)")
+    # Short axis names where unique, section.key otherwise.
+    for (a = 1; a <= nax; a++) {
+        ax_name[a] = ax_key[a]
+        for (b = 1; b <= nax; b++) if (b != a && ax_key[b] == ax_key[a]) ax_name[a] = ax_sec[a] "." ax_key[a]
+        printf "axis %s %d\n", ax_name[a], ax_n[a]
+    }
+    # Placeholders are checked here too, so that --dry-run reports them.
+    for (k = 1; k <= nsec; k++)
+        for (j = 1; j <= nkey[sec_order[k]]; j++)
+            substitute(val_of[sec_order[k], key_order[sec_order[k], j]], where_of[sec_order[k], key_order[sec_order[k], j]], "")
+    width = length(total - 1 "")
+    if (width < 4) width = 4
+    print "npoints " total
+    print "width " width
+    if (!write) exit 0
+
+    tsv = run "/points.tsv"
+    printf "point" > tsv
+    for (a = 1; a <= nax; a++) printf "\t%s", ax_name[a] > tsv
+    printf "\n" > tsv
+    dirs = ""
+    for (p = 0; p < total; p++) {
+        dirs = dirs " '" run "/p" sprintf("%0" width "d", p) "'"
+        if (length(dirs) > 20000 || p == total - 1) {
+            if (system("mkdir -p" dirs) != 0) fail("cannot create the point folders under " run)
+            dirs = ""
+        }
+    }
+    for (p = 0; p < total; p++) {
+        pdir = run "/p" sprintf("%0" width "d", p)
+        # Axis positions of point p: mixed radix, last axis fastest.
+        r = p
+        for (a = nax; a >= 1; a--) { pos[a] = r % ax_n[a] + 1; r = int(r / ax_n[a]) }
+        row = sprintf("%0" width "d", p)
+        for (a = 1; a <= nax; a++) { row = row "\t" ax_val[a, pos[a]]; pick[ax_sec[a], ax_key[a]] = ax_val[a, pos[a]] }
+        print row > tsv
+
+        pini = pdir "/point.ini"
+        printf "; point %d of %s (written by slurm/submit)\n", p, src > pini
+        for (a = 1; a <= nax; a++) printf "; %s = %s\n", ax_name[a], ax_val[a, pos[a]] > pini
+        for (s = 1; s <= np; s++) {
+            st = run_stage[s]
+            cmdf = pdir "/" st ".cmd"
+            printf "%s/phasor-%s\n", bindir, st > cmdf
+            if (sect_of[st] != "") {
+                ini = pdir "/" st ".ini"
+                printf "; phasor-%s config of point %d of %s (written by slurm/submit)\n", st, p, src > ini
+                for (k = 1; k <= nsec; k++) {
+                    sec = sec_order[k]
+                    if (owner(sec) != st) continue
+                    printf "\n[%s]\n", sec > ini
+                    printf "\n[%s]\n", sec > pini
+                    for (j = 1; j <= nkey[sec]; j++) {
+                        key = key_order[sec, j]
+                        v = ((sec SUBSEP key) in pick) ? pick[sec, key] : val_of[sec, key]
+                        v = substitute(v, where_of[sec, key], pdir)
+                        printf "%s = %s\n", key, v > ini
+                        printf "%s = %s\n", key, v > pini
+                    }
+                }
+                close(ini)
+                printf "%s\n", ini > cmdf
+            } else {
+                v = val_of[st, "args"]
+                v = substitute(((st SUBSEP "args") in pick) ? pick[st, "args"] : v, where_of[st, "args"], pdir)
+                printf "\n[%s]\nargs = %s\n", st, v > pini
+                m = split(v, items, /[ \t]+/)
+                for (i = 1; i <= m; i++) if (items[i] != "") printf "%s\n", items[i] > cmdf
+            }
+            printf "--out\n%s/%s\n", pdir, st > cmdf
+            m = split(flags_of[st], items, " ")
+            for (i = 1; i <= m; i++) printf "%s\n", items[i] > cmdf
+            close(cmdf)
+        }
+        close(pini)
+    }
+    close(tsv)
+}
+
+function stages_run(    s, out) {
+    out = ""
+    for (s = 1; s <= np; s++) out = out (s > 1 ? " " : "") run_stage[s]
+    return out
+}

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Sweeps without a cluster: slurm/submit --dry-run of a paper-scale sweep (array sizes,
+# dependencies, resource lines), config errors, a 2 x 2 sweep run with --local and its
+# status, the rerun of a failed point, and phasor-generate --resume.  tests/slurm.t runs
+# the same on a real Slurm cluster.
+. "$(dirname "$0")/lib.sh"
+root=$(cd "$(dirname "$0")/.." && pwd)
+submit=$root/slurm/submit status=$root/slurm/status
+export PHASOR_BUILD
+cd "$TMPD" || bail_out "cannot enter $TMPD"
+
+# ---- --dry-run of a paper-scale sweep: the tracking grid, 3 x 3 x 3 points -----------------
+cat >grid.ini <<'INI'
+; PathTracker generalisation grid at paper scale (100k training videos per condition)
+[generate]
+challenge = pathtracker
+[pathtracker]
+num_distractors = 0, 14, 25
+length = 32, 64, 128
+skip = 1, 2, 4
+[split.train]
+n = 100000
+seed = 1
+[split.val]
+n = 10000
+seed = 2
+[train]
+train = {generate}/train.h5
+val = {generate}/val.h5
+steps = 20000
+batch = 64
+[analyze]
+args = summary {generate}/val.h5
+[slurm]
+account = visionlab
+partition = cpu
+time = 02:00:00
+ntasks = 8
+max_running = 10
+[slurm.train]
+partition = gpu
+time = 2-00:00:00
+nodes = 2
+ntasks = 8
+cpus_per_task = 4
+gpus_per_task = 1
+signal_seconds = 900
+srun_options = --mpi=pmix
+extra = --constraint=h100 --exclusive
+INI
+"$submit" --dry-run grid.ini --out grid_run >"$OUT" 2>"$ERR"
+RC=$?
+is "$RC" 0 "--dry-run of the 27-point grid exits 0"
+ok "--dry-run wrote no run folder" test ! -e grid_run
+ok "the printed commands are a valid shell script" bash -n "$OUT"
+is "$(grep -c '^JOB_[a-z]*=$(sbatch ' "$OUT")" 3 "one sbatch command per stage (generate, train, analyze)"
+line() { grep "^JOB_$1=" "$OUT"; }
+has() { # has STAGE WORD...: every word is an argument of that stage's sbatch command
+    local l w
+    l=" $(line "$1" | sed 's/^JOB_[a-z]*=$(//; s/)$//') "
+    shift
+    for w in "$@"; do [[ $l == *" $w "* ]] || { diag "missing '$w' in: $l"; return 1; }; done
+}
+hasnt() { local l; l=" $(line "$1") "; [[ $l != *" $2"* ]] || { diag "unexpected '$2' in: $l"; return 1; }; }
+for s in generate train analyze; do
+    ok "$s: one array over the 27 points, at most 10 running" has $s --array=0-26%10
+done
+ok "generate: no dependency" hasnt generate --dependency
+ok "train: task i waits for generate's task i" has train '--dependency=aftercorr:$JOB_generate'
+ok "analyze: task i waits for train's task i" has analyze '--dependency=aftercorr:$JOB_train'
+ok "generate: [slurm] resources (account, partition, time, 8 tasks)" \
+    has generate --account=visionlab --partition=cpu --time=02:00:00 --ntasks=8 --cpus-per-task=1
+ok "train: [slurm.train] overrides (gpu partition, 2 days, 2 nodes, 4 cpus and 1 GPU per task)" \
+    has train --account=visionlab --partition=gpu --time=2-00:00:00 --nodes=2 --ntasks=8 \
+    --cpus-per-task=4 --gpus-per-task=1 --constraint=h100 --exclusive
+ok "generate and analyze ask for no GPU" bash -c "! grep -E '^JOB_(generate|analyze)=.*gpus' '$OUT'"
+ok "train: USR1 to the batch shell 900 s before the limit, requeueable" \
+    has train '--signal=B:USR1@900' --requeue --open-mode=append --kill-on-invalid-dep=yes
+ok "generate: the default pre-timeout signal (300 s)" has generate '--signal=B:USR1@300'
+ok "each task logs into its point's folder" has train "--output=$TMPD/grid_run/p%4a/train.log"
+ok "each stage runs its rendered batch script" has analyze "$TMPD/grid_run/slurm/analyze.sbatch"
+ok "the header names the axes and their sizes" \
+    grep -q 'axes: num_distractors (3), length (3), skip (3)' "$OUT"
+
+# ---- config errors: one line naming file:line, exit 2, nothing written ----------------------
+bad() { # bad DESC TEXT EXPECT...: an experiment that must be refused
+    local desc=$1 text=$2 e
+    shift 2
+    printf '%s\n' "$text" >bad.ini
+    "$submit" --dry-run bad.ini >"$OUT" 2>"$ERR"
+    RC=$?
+    for e in "$@"; do grep -qF -- "$e" "$ERR" || { RC="$RC (no '$e')"; break; }; done
+    is "$RC $(grep -c . "$ERR")" "2 1" "$desc: exit 2, one line naming it"
+}
+bad "a section no stage reads" $'[generate]\n[pathtraker]\nlength = 8' "bad.ini:2" "[pathtraker]"
+bad "an unknown [slurm] key" $'[train]\nsteps = 3\n[slurm]\ngpu = 1' "bad.ini:4" "no key 'gpu'"
+bad "a [slurm.STAGE] for a stage not in the experiment" $'[train]\nsteps = 3\n[slurm.generate]\ntime = 1' "bad.ini:3" "[slurm.generate]"
+bad "an unknown placeholder" $'[train]\ntrain = {generte}/train.h5' "bad.ini:2" "{generte}"
+bad "an empty item in a comma list" $'[train]\nlr = 0.1,,0.2' "bad.ini:2" "empty item"
+bad "a key given twice" $'[train]\nlr = 0.1\nlr = 0.2' "bad.ini:3" "given twice"
+bad "a non-numeric ntasks" $'[train]\nsteps = 3\n[slurm]\nntasks = two' "bad.ini:4" "ntasks"
+
+# ---- a 2 x 2 sweep, generate -> train -> analyze, run here ------------------------------------
+cat >tiny.ini <<'INI'
+[generate]
+challenge = pathtracker
+[pathtracker]
+length = 8, 12
+num_distractors = 0, 2
+[split.train]
+n = 48
+seed = 1
+[split.val]
+n = 16
+seed = 2
+[train]
+train = {generate}/train.h5
+val = {generate}/val.h5
+steps = 6
+batch = 8
+width = 4
+log_every = 3
+eval_every = 3
+checkpoint_every = 3
+[analyze]
+args = summary {generate}/val.h5 --frames 2
+[slurm.train]
+ntasks = 2
+INI
+"$submit" --local tiny.ini --out tiny >"$OUT" 2>"$ERR"
+RC=$?
+is "$RC" 0 "--local runs the 2 x 2 sweep"
+is "$(tail -n +2 tiny/points.tsv | cut -f2,3 | tr '\t\n' ', ')" "8,0 8,2 12,0 12,2 " \
+    "points.tsv: the product of the axes, the last axis fastest"
+ok "point 2 was generated with length 12, 0 distractors" \
+    bash -c "grep -qx 'length = 12' tiny/p0002/generate.ini && grep -qx 'num_distractors = 0' tiny/p0002/generate.ini"
+ok "{generate} became the point's own data folder" grep -qx "train = $TMPD/tiny/p0003/generate/train.h5" tiny/p0003/train.ini
+files_ok() {
+    local p f
+    for p in 0 1 2 3; do
+        for f in generate/train.h5 generate/val.h5 train/checkpoint.h5 analyze/summary.json; do
+            [ -s "tiny/p000$p/$f" ] || { diag "missing tiny/p000$p/$f"; return 1; }
+        done
+    done
+}
+ok "every point has its data, checkpoint and summary" files_ok
+ok "the training ran on 2 ranks ([slurm.train] ntasks)" grep -q '2 rank(s)' tiny/p0001/train.log
+"$status" tiny >"$OUT" 2>"$ERR"
+RC=$?
+is "$RC" 0 "status: exit 0 when every point is done"
+is "$(grep -c '  done' "$OUT")" 4 "status: 4 points done"
+ok "status: the axis values of each point" grep -q '^0003  length=12 num_distractors=2  done' "$OUT"
+"$submit" --local --rerun tiny >"$OUT" 2>"$ERR"
+RC=$?
+ok "--rerun of a finished run does nothing" bash -c "[ $RC = 0 ] && ! grep -q 'point.*done' '$OUT'"
+
+# ---- one bad point: fails alone, status shows its error, a fixed config reruns only it ----
+cat >lrs.ini <<'INI'
+[pathtracker]
+length = 8
+num_distractors = 0
+[split.train]
+n = 48
+seed = 1
+[split.val]
+n = 16
+seed = 2
+[train]
+train = {generate}/train.h5
+val = {generate}/val.h5
+lr = 0.003, 50
+steps = 4
+batch = 8
+width = 4
+[analyze]
+args = summary {generate}/val.h5 --frames 2
+INI
+"$submit" --local lrs.ini --out lrs >"$OUT" 2>"$ERR"
+is "$?" 1 "--local with a bad point: exit 1"
+"$status" lrs >"$OUT" 2>"$ERR"
+ok "status: point 0 done" grep -q '^0000  lr=0.003  done' "$OUT"
+ok "status: point 1 failed in train with the stage's error line" \
+    grep -q "^0001  lr=50  failed    train: phasor-train: config error at $TMPD/lrs/p0001/train.ini:.*lr" "$OUT"
+ok "status: the analysis of point 1 was cancelled" grep -q '^0001 .*\[analyze cancelled\]' "$OUT"
+ok "point 1 has no analysis" test ! -e lrs/p0001/analyze
+cp lrs/p0000/train/checkpoint.h5 keep.h5
+sed -i 's/^lr = 0.003, 50$/lr = 0.003, 0.001/' lrs.ini
+"$submit" --local lrs.ini --out lrs >"$OUT" 2>"$ERR"
+RC=$?
+is "$RC" 0 "after fixing the config the same command finishes the run"
+ok "only the changed point ran again" bash -c "! grep -q '^point 0' '$OUT' && grep -q '^point 1: analyze done' '$OUT'"
+ok "the finished point's checkpoint is untouched" cmp -s keep.h5 lrs/p0000/train/checkpoint.h5
+sed -i 's/^lr = 0.003, 0.001$/lr = 0.002, 0.001/' lrs.ini
+"$submit" --local lrs.ini --out lrs >"$OUT" 2>"$ERR"
+RC=$?
+ok "a changed config for a finished point is refused (exit 2)" \
+    bash -c "[ $RC = 2 ] && grep -q 'point 0 of .* is done but its train config changed' '$ERR'"
+
+# ---- phasor-generate --resume: what slurm/task gives generate so that a restart continues ---
+g=tiny/p0000/generate.ini
+run_phasor generate "$g" --out gen --quiet
+cp gen/train.h5 train.before
+rm gen/val.h5
+run_phasor generate "$g" --out gen --resume
+is "$RC" 0 "generate --resume after a lost split: exit 0"
+ok "--resume keeps the finished split file as it is" cmp -s train.before gen/train.h5
+ok "--resume says which file it kept" grep -q 'kept gen/train.h5 (complete, same config)' "$ERR"
+ok "--resume wrote the missing split, the same data as before" \
+    h5diff -q --exclude-attribute / gen/val.h5 tiny/p0000/generate/val.h5
+run_phasor generate "$g" --out gen --resume --set split.train.seed=9
+ok "--resume refuses a file written from another config (exit 2)" \
+    bash -c "[ $RC = 2 ] && grep -q 'gen/train.h5 exists but was written from another config' '$ERR'"
+ok "... and leaves it untouched" cmp -s train.before gen/train.h5
+run_phasor generate "$g" --out gen --resume --force
+is "$RC" 2 "--resume with --force: exit 2"
+
+done_testing
