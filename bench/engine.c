@@ -2,13 +2,14 @@
  * the same run.  Prints a markdown section (make bench appends it to
  * docs/performance.md):
  *   - the peak: dnnl_sgemm on 2048^3, median of 5;
- *   - the 3D CNN (common/models/cnn3d) training step (forward + backward) on
- *     PathTracker-shaped batches: samples/s and achieved GFLOP/s, counting
- *     2*MACs of every convolution pass that runs (forward, backward-weights,
- *     backward-data except the first layer's).
+ *   - training steps (forward + backward) of the registered models: the 3D
+ *     CNN on PathTracker-shaped batches, ResNet-18/50 on SVRT-shaped images:
+ *     samples/s and achieved GFLOP/s, counting 2*MACs of every convolution
+ *     pass that runs (forward, backward-weights, backward-data except the
+ *     first layer's).
  *   build/bench/engine [--reps R] */
 #include "../common/core/progress.h"
-#include "../common/models/cnn3d.h"
+#include "../common/models/model.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ static double sgemm_gflops(int size)
 
 int main(int argc, char **argv)
 {
+    MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
     int reps = argc > 2 && !strcmp(argv[1], "--reps") ? atoi(argv[2]) : 5;
     if (reps < 1) reps = 1;
     double v[64];
@@ -51,40 +53,59 @@ int main(int argc, char **argv)
     double peak, plo, phi;
     stats(v, reps, &peak, &plo, &phi);
 
-    printf("\n## 3. Engine: 3D CNN training step against the sgemm peak (CPU)\n\n");
+    printf("\n## 3. Engine: training steps against the sgemm peak (CPU)\n\n");
     printf("Command: `build/bench/engine --reps %d` (part of `make bench`); threads: OpenMP default.\n\n", reps);
     printf("Peak: `dnnl_sgemm` 2048^3 = **%.0f GFLOP/s** (%.0f-%.0f), median of %d.\n\n", peak, plo, phi, reps);
-    printf("| model | batch x T x H x W | width | step ms | samples/s | GFLOP per step | GFLOP/s | of sgemm peak |\n");
+    printf("| model | config | batch x T x H x W x C | step ms (min-max) | samples/s | GFLOP per step | GFLOP/s | of sgemm peak |\n");
     printf("|---|---|---|---|---|---|---|---|\n");
-    const int cases[][5] = {{8, 32, 32, 32, 16}, {16, 32, 32, 32, 32}};
+    struct {
+        const char *model, *ini;
+        int n, t, h, w, c;
+    } cases[] = {
+        {"cnn3d", "[cnn3d]\nwidth = 16\n", 8, 32, 32, 32, 3},
+        {"cnn3d", "[cnn3d]\nwidth = 32\n", 16, 32, 32, 32, 3},
+        {"cnn3d", "[cnn3d]\nwidth = 16\nblocks = 1\nnorm = batch\n", 8, 32, 32, 32, 3},
+        {"resnet", "[resnet]\ndepth = 18\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
+        {"resnet", "[resnet]\ndepth = 50\nwidth = 32\nstem = imagenet\n", 8, 1, 128, 128, 1},
+    };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        int n = cases[k][0], t = cases[k][1], h = cases[k][2], w = cases[k][3], width = cases[k][4];
-        ph_cnn3d m;
-        ph_cnn3d_init(&m, &ph_backend_cpu, n, t, h, w, 3, width, 1);
-        uint8_t *batch = malloc((size_t)n * t * h * w * 3);
-        for (size_t i = 0; i < (size_t)n * t * h * w * 3; i++) batch[i] = (uint8_t)(i * 2654435761u >> 27);
+        int n = cases[k].n, t = cases[k].t, h = cases[k].h, w = cases[k].w, c = cases[k].c;
+        ph_model_geometry g = {n, t, h, w, c, 1, 1, MPI_COMM_SELF};
+        ph_model *m = ph_model_create_text(cases[k].model, cases[k].ini, &ph_backend_cpu, &g);
+        size_t nx = ph_model_input_count(m);
+        uint8_t *batch = malloc(nx);
+        for (size_t i = 0; i < nx; i++) batch[i] = (uint8_t)(i * 2654435761u >> 27);
         float *dl = malloc((size_t)n * sizeof *dl);
         for (int i = 0; i < n; i++) dl[i] = (i % 2 ? 1.0f : -1.0f) / (float)n;
-        double flops = ph_cnn3d_step_flops(&m);
-        ph_cnn3d_load(&m, batch);
-        ph_cnn3d_forward(&m), ph_cnn3d_backward(&m, dl); /* warm-up */
-        for (int r = 0; r < reps; r++) {
+        double flops = m->def->step_flops(m);
+        ph_param *params[1024];
+        int np = m->def->params(m, params, 1024);
+        ph_model_load(m, batch);
+        for (int r = -1; r < reps; r++) { /* r = -1: warm-up (plans, caches) */
             double t0 = ph_now();
-            ph_cnn3d_forward(&m);
-            ph_cnn3d_backward(&m, dl);
-            v[r] = ph_now() - t0;
+            m->def->forward(m, 1);
+            ph_params_zero_grad(params, np);
+            ph_model_backward_host(m, dl);
+            if (r >= 0) v[r] = ph_now() - t0;
         }
         double med, lo, hi;
         stats(v, reps, &med, &lo, &hi);
-        printf("| cnn3d | %d x %d x %d x %d | %d | %.1f (%.1f-%.1f) | %.0f | %.2f | %.0f | **%.2f** |\n", n, t, h,
-               w, width, 1e3 * med, 1e3 * lo, 1e3 * hi, n / med, flops / 1e9, flops / med / 1e9,
-               flops / med / 1e9 / peak);
+        char cfgtext[128], *q = cfgtext;
+        for (const char *p = strchr(cases[k].ini, '\n') + 1; *p && q < cfgtext + sizeof cfgtext - 3; p++)
+            *q++ = *p == '\n' ? ';' : *p;
+        *q = 0;
+        printf("| %s | %s | %d x %d x %d x %d x %d | %.1f (%.1f-%.1f) | %.1f | %.2f | %.0f | **%.2f** |\n",
+               cases[k].model, cfgtext, n, t, h, w, c, 1e3 * med, 1e3 * lo, 1e3 * hi, n / med, flops / 1e9,
+               flops / med / 1e9, flops / med / 1e9 / peak);
+        fflush(stdout);
         free(batch), free(dl);
-        ph_cnn3d_free(&m);
+        m->def->destroy(m);
     }
-    printf("\nTarget (engine issue): >= 0.5 of the sgemm peak for convolution-heavy models. Each pass runs\n"
-           "oneDNN's direct AVX-512 convolution in its blocked layouts, with cached primitives, reordering\n"
-           "from and to the plain layouts of the interface around every pass (kernels/cpu/conv.c); keeping\n"
-           "activations blocked between layers would save those reorders (3-25%% per pass, calibration.md).\n");
+    printf("\nTarget (engine issue): >= 0.5 of the sgemm peak for convolution-heavy models. GFLOP count only\n"
+           "the convolution passes that run (2 x MACs; the first layer has no backward-data pass); norms,\n"
+           "activations and pooling are counted as zero work but take time.  Each convolution pass runs\n"
+           "oneDNN's direct AVX-512 kernel in its blocked layouts with cached primitives, reordering from and to\n"
+           "the plain layouts of the interface around every pass (kernels/cpu/conv.c).\n");
+    MPI_Finalize();
     return 0;
 }

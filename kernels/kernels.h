@@ -42,6 +42,39 @@ size_t ph_conv_y_count(const ph_conv_shape *s);
 /* Floating-point operations of one pass (2 x multiply-adds, padding taps included). */
 double ph_conv_flops(const ph_conv_shape *s);
 
+/* Element-wise activations; ph_act_names[] in the same order. */
+typedef enum { PH_ACT_RELU, PH_ACT_SIGMOID, PH_ACT_TANH, PH_ACT_SOFTPLUS, PH_ACT_COUNT } ph_act;
+extern const char *const ph_act_names[PH_ACT_COUNT];
+
+typedef enum { PH_BIN_ADD, PH_BIN_SUB, PH_BIN_MUL, PH_BIN_COUNT } ph_binop;
+
+/* Window pooling geometry, plain layout N C (D) H W, spatial arrays outermost
+ * first.  Average pooling divides by the taps inside the input (padding
+ * excluded); padded taps never win a max. */
+typedef enum { PH_POOL_MAX, PH_POOL_AVG } ph_pool_kind;
+typedef struct {
+    int nsp;
+    int n, c;
+    ph_pool_kind kind;
+    int in[3], k[3], stride[3], pad[3];
+    int out[3]; /* set by ph_pool_shape_init */
+} ph_pool_shape;
+int ph_pool_shape_init(ph_pool_shape *s, char *why, size_t n);
+size_t ph_pool_x_count(const ph_pool_shape *s);
+size_t ph_pool_y_count(const ph_pool_shape *s);
+
+/* Normalisation statistics over x [N, C, S] (S = spatial size):
+ * groups = 0: one statistic per channel over N and S (batch norm, K = C);
+ * groups = G > 0: one per sample and group of C/G channels over those
+ * channels and S (group norm; G = C is instance norm, K = N G).
+ * Statistic k of element (i, c, s) is c, or i G + c / (C/G). */
+typedef struct {
+    int n, c, groups;
+    size_t s;
+} ph_norm_shape;
+size_t ph_norm_stat_count(const ph_norm_shape *s);    /* K */
+double ph_norm_stat_elements(const ph_norm_shape *s); /* M, elements per statistic */
+
 typedef struct {
     const char *name;
     /* memory on the backend's device */
@@ -70,15 +103,96 @@ typedef struct {
                                   char *why, size_t n);
     int (*avgpool_global_backward)(const float *dy, float *dx, size_t planes, size_t spatial,
                                    char *why, size_t n);
-    /* One Adam(W) step on count parameters; step counts from 1 (bias correction),
-     * decay is decoupled weight decay (AdamW). */
+    /* One Adam step on count parameters; step counts from 1 (bias correction).
+     * decoupled = 1: AdamW, param -= lr * decay * param beside the Adam step;
+     * decoupled = 0: classic L2, decay * param is added to the gradient. */
     int (*adam_update)(float *param, const float *grad, float *m, float *v, size_t count,
-                       float lr, float beta1, float beta2, float eps, float decay, int64_t step,
-                       char *why, size_t n);
-    /* y = max(x, 0); dx = dy where x > 0, else 0 */
-    int (*relu_forward)(const float *x, float *y, size_t count, char *why, size_t n);
-    int (*relu_backward)(const float *x, const float *dy, float *dx, size_t count, char *why,
-                         size_t n);
+                       float lr, float beta1, float beta2, float eps, float decay, int decoupled,
+                       int64_t step, char *why, size_t n);
+    /* SGD with momentum (PyTorch's form): g = grad + decay * param;
+     * buf = momentum * buf + g (buf = g on step 1); the step is g + momentum *
+     * buf when nesterov, else buf; param -= lr * step.  buf may be NULL when
+     * momentum is 0. */
+    int (*sgd_update)(float *param, const float *grad, float *buf, size_t count, float lr,
+                      float momentum, float decay, int nesterov, int64_t step, char *why,
+                      size_t n);
+
+    /* ---- element-wise ---- */
+    /* y = f(x) for f in ph_act; backward: dx = dy * f'(x), given x and y = f(x) */
+    int (*act_forward)(ph_act kind, const float *x, float *y, size_t count, char *why, size_t n);
+    int (*act_backward)(ph_act kind, const float *x, const float *y, const float *dy, float *dx,
+                        size_t count, char *why, size_t n);
+    /* y = a OP b (y may alias a or b) */
+    int (*binary)(ph_binop op, const float *a, const float *b, float *y, size_t count, char *why,
+                  size_t n);
+    /* y = alpha x + beta y; beta = 0 overwrites y without reading it */
+    int (*axpby)(float alpha, const float *x, float beta, float *y, size_t count, char *why,
+                 size_t n);
+    /* x[i] = value */
+    int (*fill)(float *x, float value, size_t count, char *why, size_t n);
+    /* rows x cols block copy: dst[r*ldd + c] = src[r*lds + c] (concat and split) */
+    int (*copy2d)(float *dst, size_t ldd, const float *src, size_t lds, size_t rows, size_t cols,
+                  char *why, size_t n);
+
+    /* ---- pooling over windows (plain layout N C (D) H W) ---- */
+    int (*pool_forward)(const ph_pool_shape *s, const float *x, float *y, char *why, size_t n);
+    /* dx from dy; max pooling routes each dy to the first maximum of its window */
+    int (*pool_backward)(const ph_pool_shape *s, const float *x, const float *y, const float *dy,
+                         float *dx, char *why, size_t n);
+
+    /* ---- normalisation (batch, group, instance; see ph_norm_shape) ---- */
+    /* sum and sum of squares of x per statistic, accumulated in double */
+    int (*norm_moments)(const ph_norm_shape *s, const float *x, double *sum, double *sumsq,
+                        char *why, size_t n);
+    /* y = (x - mean[k]) * rstd[k] * gamma[c] + beta[c]; gamma and beta may be NULL (1, 0) */
+    int (*norm_forward)(const ph_norm_shape *s, const float *x, const float *mean,
+                        const float *rstd, const float *gamma, const float *beta, float *y,
+                        char *why, size_t n);
+    /* per statistic k: sum_g[k] = sum of gamma[c] dy, sum_gx[k] = sum of gamma[c] dy xhat
+     * (double); per channel (when not NULL): dgamma[c] = sum of dy xhat, dbeta[c] = sum of dy */
+    int (*norm_backward_sums)(const ph_norm_shape *s, const float *x, const float *dy,
+                              const float *mean, const float *rstd, const float *gamma,
+                              double *sum_g, double *sum_gx, float *dgamma, float *dbeta,
+                              char *why, size_t n);
+    /* dx = rstd[k] (gamma[c] dy - a[k] - xhat b[k]), a = sum_g / M, b = sum_gx / M */
+    int (*norm_backward_apply)(const ph_norm_shape *s, const float *x, const float *dy,
+                               const float *mean, const float *rstd, const float *gamma,
+                               const float *a, const float *b, float *dx, char *why, size_t n);
+
+    /* ---- attention ---- */
+    /* batch of row-major GEMMs, matrix i at a + i*sa, b + i*sb, c + i*sc */
+    int (*sgemm_batched)(int ta, int tb, int64_t m, int64_t nn, int64_t k, float alpha,
+                         const float *a, int64_t lda, int64_t sa, const float *b, int64_t ldb,
+                         int64_t sb, float beta, float *c, int64_t ldc, int64_t sc, int64_t batch,
+                         char *why, size_t n);
+    /* softmax over each row of [rows, cols]; backward: dx = y (dy - sum(dy y)) */
+    int (*softmax_forward)(const float *x, float *y, size_t rows, size_t cols, char *why,
+                           size_t n);
+    int (*softmax_backward)(const float *y, const float *dy, float *dx, size_t rows, size_t cols,
+                            char *why, size_t n);
+
+    /* ---- resampling ---- */
+    /* bilinear, half-pixel centres (align_corners = false), edges clamped, no antialias;
+     * planes images [ih, iw] -> [oh, ow]; backward accumulates into a zeroed dx itself */
+    int (*resize_forward)(const float *x, float *y, size_t planes, int ih, int iw, int oh, int ow,
+                          char *why, size_t n);
+    int (*resize_backward)(const float *dy, float *dx, size_t planes, int ih, int iw, int oh,
+                           int ow, char *why, size_t n);
+
+    /* ---- complex values as pairs of real planes ---- */
+    /* re = mag cos(phase), im = mag sin(phase) and its backward */
+    int (*polar_forward)(const float *mag, const float *phase, float *re, float *im, size_t count,
+                         char *why, size_t n);
+    int (*polar_backward)(const float *mag, const float *phase, const float *dre,
+                          const float *dim, float *dmag, float *dphase, size_t count, char *why,
+                          size_t n);
+    /* mag = |re + i im|, phase = atan2(im, re); backward given both outputs' gradients
+     * (either may be NULL = zero); at 0 the gradient is taken as 0 */
+    int (*abs_arg_forward)(const float *re, const float *im, float *mag, float *phase,
+                           size_t count, char *why, size_t n);
+    int (*abs_arg_backward)(const float *re, const float *im, const float *mag,
+                            const float *dmag, const float *dphase, float *dre, float *dim,
+                            size_t count, char *why, size_t n);
 } ph_backend;
 
 extern const ph_backend ph_backend_cpu, ph_backend_cuda;

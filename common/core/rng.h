@@ -15,6 +15,7 @@ enum {
     PH_STREAM_CONTENT = 2, /* everything drawn to make a sample */
     PH_STREAM_INIT = 3,    /* initial parameter values, one counter index per tensor */
     PH_STREAM_BATCH = 4,   /* training order: which samples form each step's batch */
+    PH_STREAM_DROPOUT = 5, /* dropout masks, one counter index per sample id */
 };
 
 typedef struct {

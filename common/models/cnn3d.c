@@ -1,108 +1,163 @@
-/* cnn3d.c: the small 3D CNN (forward, backward, parameters). */
+/* cnn3d.c: the R3D-style 3D CNN (see cnn3d.h): forward, backward, parameters. */
 #include "cnn3d.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void ph_cnn3d_init(ph_cnn3d *m, const ph_backend *be, int n, int t, int h, int w, int c,
-                   int width, uint32_t seed)
+static const cfg_key cnn3d_keys[] = {
+    {"width", CFG_INT, "8", 1, 1024, NULL, "channels of the first stage (doubling per stage)"},
+    {"stages", CFG_INT, "3", 1, PH_CNN3D_MAX_STAGES, NULL, "strided stages (each halves space)"},
+    {"blocks", CFG_INT, "0", 0, PH_CNN3D_MAX_BLOCKS, NULL, "basic residual blocks per stage after its strided convolution"},
+    {"temporal_stride", CFG_INT, "2", 1, 4, NULL, "time stride of every stage after the first"},
+    {"norm", CFG_ENUM, "none", 0, 0, "none|batch|group|instance", "normalisation after each convolution"},
+    {"activation", CFG_ENUM, "relu", 0, 0, "relu|softplus|tanh|sigmoid", "activation after each norm (tests use softplus: smooth)"},
+};
+static const cfg_section cnn3d_section = {"cnn3d", "the 3D CNN (R3D style) for videos", cnn3d_keys,
+                                          (int)(sizeof cnn3d_keys / sizeof cnn3d_keys[0]), 0};
+
+/* "none" -> -1, else the ph_norm_kind */
+static int norm_kind(const char *name)
 {
-    memset(m, 0, sizeof *m);
-    m->be = be, m->n = n, m->t = t, m->h = h, m->w = w, m->c = c, m->width = width;
-    int in_c = c, in[3] = {t, h, w};
-    for (int i = 0; i < PH_CNN3D_CONVS; i++) {
-        int out_c = width << i, st_t = i == 0 ? 1 : 2;
-        ph_conv_shape s = {3, n, in_c, out_c, 1, {in[0], in[1], in[2]}, {3, 3, 3},
-                           {st_t, 2, 2}, {1, 1, 1}, {1, 1, 1}, {0}};
-        ph_conv_layer_init(&m->conv[i], be, s, seed, (uint32_t)i);
-        size_t ny = ph_conv_y_count(&m->conv[i].s);
-        m->pre[i] = ph_dev_alloc(be, ny), m->act[i] = ph_dev_alloc(be, ny);
-        m->dpre[i] = ph_dev_alloc(be, ny), m->dact[i] = ph_dev_alloc(be, ny);
-        in_c = out_c;
-        memcpy(in, m->conv[i].s.out, sizeof in);
-    }
-    ph_linear_init(&m->fc, be, n, in_c, 1, seed, PH_CNN3D_CONVS);
-    size_t nx = (size_t)n * c * t * h * w;
-    m->staging = be->alloc(nx);
-    if (!m->staging) PH_FAIL("allocating the input batch", "out of memory", "use a smaller batch");
-    m->x = ph_dev_alloc(be, nx);
-    m->pooled = ph_dev_alloc(be, (size_t)n * in_c), m->dpooled = ph_dev_alloc(be, (size_t)n * in_c);
-    m->logits = ph_dev_alloc(be, (size_t)n), m->dlogits = ph_dev_alloc(be, (size_t)n);
+    for (int k = 0; k < PH_NORM_COUNT; k++)
+        if (!strcmp(name, ph_norm_names[k])) return k;
+    return -1;
 }
 
-void ph_cnn3d_free(ph_cnn3d *m)
+static ph_act act_kind(const char *name)
 {
-    const ph_backend *be = m->be;
-    for (int i = 0; i < PH_CNN3D_CONVS; i++) {
-        ph_conv_layer_free(&m->conv[i]);
-        be->free(m->pre[i]), be->free(m->act[i]), be->free(m->dpre[i]), be->free(m->dact[i]);
+    for (int k = 0; k < PH_ACT_COUNT; k++)
+        if (!strcmp(name, ph_act_names[k])) return (ph_act)k;
+    return PH_ACT_RELU;
+}
+
+static ph_model *cnn3d_create(const cfg *c, const ph_backend *be, const ph_model_geometry *g)
+{
+    ph_cnn3d *m = calloc(1, sizeof *m);
+    PH_CHECK_ALLOC(m, "building the 3D CNN");
+    ph_model_base_init(&m->base, &ph_model_cnn3d, be, g);
+    m->width = (int)cfg_int(c, "cnn3d", "width");
+    m->stages = (int)cfg_int(c, "cnn3d", "stages");
+    m->blocks = (int)cfg_int(c, "cnn3d", "blocks");
+    int ts = (int)cfg_int(c, "cnn3d", "temporal_stride"), norm = norm_kind(cfg_str(c, "cnn3d", "norm"));
+    const ph_act act = act_kind(cfg_str(c, "cnn3d", "activation"));
+    int in_c = g->c, in[3] = {g->t, g->h, g->w};
+    uint32_t id = 0;
+    size_t most = 0;
+    for (int i = 0; i < m->stages; i++) {
+        int out_c = m->width << i;
+        ph_conv_shape s = {3, g->n, in_c, out_c, 1, {in[0], in[1], in[2]}, {3, 3, 3},
+                           {i ? ts : 1, 2, 2}, {1, 1, 1}, {1, 1, 1}, {0}};
+        char why[256];
+        ph_conv_shape probe = s;
+        if (ph_conv_shape_init(&probe, why, sizeof why))
+            ph_usage_error("config error: [cnn3d] stages = %d is too deep for %dx%dx%d videos (%s); "
+                           "use fewer stages", m->stages, g->t, g->h, g->w, why);
+        ph_conv_unit_init(&m->down[i], be, s, norm, (int)act, g->comm, g->seed, id++);
+        memcpy(in, m->down[i].conv.s.out, sizeof in);
+        most = m->down[i].count > most ? m->down[i].count : most;
+        for (int j = 0; j < m->blocks; j++) {
+            int one[3] = {1, 1, 1};
+            ph_resblock_init(&m->block[i][j], be, 3, g->n, out_c, out_c, in, one, 0, norm, act, g->comm,
+                             g->seed, 64 + id++);
+        }
+        in_c = out_c;
+    }
+    m->feat_c = in_c;
+    m->feat_spatial = (size_t)in[0] * in[1] * in[2];
+    ph_linear_init(&m->fc, be, g->n, in_c, g->outputs, g->seed, 1000);
+    m->pooled = ph_dev_alloc(be, (size_t)g->n * in_c), m->dpooled = ph_dev_alloc(be, (size_t)g->n * in_c);
+    m->ga = ph_dev_alloc(be, most), m->gb = ph_dev_alloc(be, most);
+    return &m->base;
+}
+
+static void cnn3d_destroy(ph_model *base)
+{
+    ph_cnn3d *m = (ph_cnn3d *)base;
+    for (int i = 0; i < m->stages; i++) {
+        ph_conv_unit_free(&m->down[i]);
+        for (int j = 0; j < m->blocks; j++) ph_resblock_free(&m->block[i][j]);
     }
     ph_linear_free(&m->fc);
-    be->free(m->staging), be->free(m->x);
-    be->free(m->pooled), be->free(m->dpooled), be->free(m->logits), be->free(m->dlogits);
+    base->be->free(m->pooled), base->be->free(m->dpooled), base->be->free(m->ga), base->be->free(m->gb);
+    ph_model_base_free(base);
+    free(m);
 }
 
-void ph_cnn3d_load(ph_cnn3d *m, const uint8_t *videos)
+/* Output of stage i (after its blocks). */
+static const float *stage_out(const ph_cnn3d *m, int i)
 {
-    const size_t frame = (size_t)m->h * m->w, nx = (size_t)m->n * m->c * m->t * frame;
-    uint8_t *planar = malloc(nx);
-    PH_CHECK_ALLOC(planar, "reordering a batch");
-    /* [N,T,H,W,C] -> [N,C,T,H,W] */
-    for (int b = 0; b < m->n; b++)
-        for (int t = 0; t < m->t; t++)
-            for (size_t p = 0; p < frame; p++)
-                for (int ch = 0; ch < m->c; ch++)
-                    planar[(((size_t)b * m->c + ch) * m->t + t) * frame + p] =
-                        videos[(((size_t)b * m->t + t) * frame + p) * m->c + ch];
-    PH_KERNEL(m->be, upload, "copying a batch to the device", m->staging, planar, nx);
-    PH_KERNEL(m->be, u8_affine, "scaling a batch", m->staging, m->x, nx, 1.0f / 255.0f, 0.0f);
-    free(planar);
+    return m->blocks ? m->block[i][m->blocks - 1].out_act : m->down[i].out;
 }
 
-void ph_cnn3d_forward(ph_cnn3d *m)
+static void cnn3d_forward(ph_model *base, int training)
 {
-    const float *in = m->x;
-    for (int i = 0; i < PH_CNN3D_CONVS; i++) {
-        ph_conv_layer_forward(&m->conv[i], in, m->pre[i]);
-        PH_KERNEL(m->be, relu_forward, "running a ReLU", m->pre[i], m->act[i],
-                  ph_conv_y_count(&m->conv[i].s));
-        in = m->act[i];
+    ph_cnn3d *m = (ph_cnn3d *)base;
+    const float *h = base->x;
+    for (int i = 0; i < m->stages; i++) {
+        ph_conv_unit_forward(&m->down[i], h, training);
+        h = m->down[i].out;
+        for (int j = 0; j < m->blocks; j++) ph_resblock_forward(&m->block[i][j], h, training), h = m->block[i][j].out_act;
     }
-    const ph_conv_shape *last = &m->conv[PH_CNN3D_CONVS - 1].s;
-    size_t spatial = (size_t)last->out[0] * last->out[1] * last->out[2];
-    PH_KERNEL(m->be, avgpool_global_forward, "pooling", in, m->pooled, (size_t)m->n * last->o, spatial);
-    ph_linear_forward(&m->fc, m->pooled, m->logits);
+    PH_KERNEL(base->be, avgpool_global_forward, "pooling", h, m->pooled, (size_t)base->g.n * m->feat_c,
+              m->feat_spatial);
+    ph_linear_forward(&m->fc, m->pooled, base->logits);
 }
 
-void ph_cnn3d_backward(ph_cnn3d *m, const float *dlogits)
+static void cnn3d_backward(ph_model *base)
 {
-    ph_dev_upload(m->be, m->dlogits, dlogits, (size_t)m->n);
-    ph_linear_backward(&m->fc, m->pooled, m->dlogits, m->dpooled);
-    const ph_conv_shape *last = &m->conv[PH_CNN3D_CONVS - 1].s;
-    size_t spatial = (size_t)last->out[0] * last->out[1] * last->out[2];
-    PH_KERNEL(m->be, avgpool_global_backward, "pooling backward", m->dpooled,
-              m->dact[PH_CNN3D_CONVS - 1], (size_t)m->n * last->o, spatial);
-    for (int i = PH_CNN3D_CONVS - 1; i >= 0; i--) {
-        PH_KERNEL(m->be, relu_backward, "running a ReLU backward", m->pre[i], m->dact[i],
-                  m->dpre[i], ph_conv_y_count(&m->conv[i].s));
-        /* The first layer's input gradient is never needed (calibration.md). */
-        ph_conv_layer_backward(&m->conv[i], i ? m->act[i - 1] : m->x, m->dpre[i],
-                               i ? m->dact[i - 1] : NULL);
+    ph_cnn3d *m = (ph_cnn3d *)base;
+    const ph_backend *be = base->be;
+    ph_linear_backward(&m->fc, m->pooled, base->dlogits, m->dpooled);
+    float *d = m->ga;
+    PH_KERNEL(be, avgpool_global_backward, "pooling backward", m->dpooled, d,
+              (size_t)base->g.n * m->feat_c, m->feat_spatial);
+    for (int i = m->stages - 1; i >= 0; i--) {
+        for (int j = m->blocks - 1; j >= 0; j--) {
+            const float *in = j ? m->block[i][j - 1].out_act : m->down[i].out;
+            float *dprev = d == m->ga ? m->gb : m->ga;
+            ph_resblock_backward(&m->block[i][j], in, d, dprev);
+            d = dprev;
+        }
+        /* The input gradient of the first stage only when asked (saliency). */
+        float *dprev = i ? (d == m->ga ? m->gb : m->ga) : (base->want_dx ? base->dx : NULL);
+        ph_conv_unit_backward(&m->down[i], i ? stage_out(m, i - 1) : base->x, d, dprev);
+        d = dprev;
     }
 }
 
-int ph_cnn3d_params(ph_cnn3d *m, ph_param **out, int max)
+static int cnn3d_params(ph_model *base, ph_param **out, int max)
 {
+    ph_cnn3d *m = (ph_cnn3d *)base;
     int k = 0;
-    for (int i = 0; i < PH_CNN3D_CONVS && k + 2 <= max; i++)
-        out[k++] = &m->conv[i].w, out[k++] = &m->conv[i].b;
+    for (int i = 0; i < m->stages; i++) {
+        k += ph_conv_unit_params(&m->down[i], out + k, max - k);
+        for (int j = 0; j < m->blocks; j++) k += ph_resblock_params(&m->block[i][j], out + k, max - k);
+    }
     if (k + 2 <= max) out[k++] = &m->fc.w, out[k++] = &m->fc.b;
     return k;
 }
 
-double ph_cnn3d_step_flops(const ph_cnn3d *m)
+static double cnn3d_step_flops(const ph_model *base)
 {
-    double flops = 0;
-    for (int i = 0; i < PH_CNN3D_CONVS; i++) flops += ph_conv_flops(&m->conv[i].s) * (i ? 3 : 2);
-    return flops;
+    const ph_cnn3d *m = (const ph_cnn3d *)base;
+    double f = 0;
+    for (int i = 0; i < m->stages; i++) {
+        /* the first convolution has no backward-data pass unless dx is wanted */
+        f += ph_conv_flops(&m->down[i].conv.s) * (i || base->want_dx ? 3 : 2);
+        for (int j = 0; j < m->blocks; j++) f += ph_resblock_step_flops(&m->block[i][j]);
+    }
+    return f;
 }
+
+const ph_model_def ph_model_cnn3d = {
+    .name = "cnn3d",
+    .summary = "3D CNN (R3D style: strided 3x3x3 stages, optional residual blocks and norms)",
+    .section = &cnn3d_section,
+    .video = 1,
+    .create = cnn3d_create,
+    .destroy = cnn3d_destroy,
+    .forward = cnn3d_forward,
+    .backward = cnn3d_backward,
+    .params = cnn3d_params,
+    .step_flops = cnn3d_step_flops,
+};

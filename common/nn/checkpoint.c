@@ -2,6 +2,7 @@
 #include "checkpoint.h"
 
 #include "../core/fsutil.h"
+#include "../core/rng.h"
 
 #include <hdf5.h>
 #include <stdio.h>
@@ -45,8 +46,17 @@ static void write_tensor(hid_t f, const char *name, const ph_param *p, const flo
     free(host);
 }
 
-void ph_checkpoint_save(const char *path, ph_param *const *params, int np, const char *model,
-                        int64_t step, uint32_t seed, const char *config_text)
+static void attr_f64(hid_t f, const char *name, double v)
+{
+    hid_t sc = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(f, name, H5T_IEEE_F64LE, sc, H5P_DEFAULT, H5P_DEFAULT);
+    PH_CHECK_H5(a, "writing a checkpoint attribute", "check free space");
+    PH_CHECK_H5(H5Awrite(a, H5T_NATIVE_DOUBLE, &v), "writing a checkpoint attribute", "check free space");
+    H5Aclose(a), H5Sclose(sc);
+}
+
+void ph_checkpoint_save(const char *path, ph_param *const *params, int np,
+                        const ph_checkpoint_meta *meta)
 {
     char partial[4200];
     ph_partial_path(path, partial, sizeof partial);
@@ -54,14 +64,22 @@ void ph_checkpoint_save(const char *path, ph_param *const *params, int np, const
     hid_t f = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     PH_CHECK_H5(f, "creating a checkpoint", "check that the output folder is writable");
     attr_i64(f, "phasor_checkpoint", CHECKPOINT_VERSION);
-    attr_str(f, "model", model);
-    attr_i64(f, "step", step);
-    attr_i64(f, "seed", seed);
-    attr_str(f, "config", config_text);
+    attr_str(f, "model", meta->model);
+    attr_i64(f, "step", meta->step);
+    attr_i64(f, "seed", meta->seed);
+    /* The batch order is Philox (seed, rng_stream) at counter index = step,
+     * so the step is the RNG counter; data_cursor counts the samples drawn. */
+    attr_i64(f, "rng_stream", PH_STREAM_BATCH);
+    attr_i64(f, "rng_counter", meta->step);
+    attr_i64(f, "data_cursor", meta->step * meta->batch);
+    attr_f64(f, "best_metric", meta->best_metric);
+    attr_i64(f, "tensors", np);
+    attr_str(f, "config", meta->config);
     for (int i = 0; i < np; i++) {
         char name[64];
         snprintf(name, sizeof name, "params/%02d/w", i);
         write_tensor(f, name, params[i], params[i]->w);
+        if (!params[i]->trainable) continue; /* a buffer: values only */
         snprintf(name, sizeof name, "params/%02d/m", i);
         write_tensor(f, name, params[i], params[i]->m);
         snprintf(name, sizeof name, "params/%02d/v", i);
@@ -95,7 +113,8 @@ static void read_tensor(hid_t f, const char *path, const char *name, const ph_pa
     H5Sclose(sp), H5Dclose(d);
 }
 
-int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, const char *model)
+int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, const char *model,
+                           double *best_metric)
 {
     char what[4200];
     snprintf(what, sizeof what, "opening checkpoint %s", path);
@@ -124,10 +143,30 @@ int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, co
     a = H5Aopen(f, "step", H5P_DEFAULT);
     PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, &step), what, "the checkpoint is damaged");
     H5Aclose(a);
+    int64_t tensors = -1;
+    if (H5Aexists(f, "tensors") > 0) {
+        a = H5Aopen(f, "tensors", H5P_DEFAULT);
+        PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, &tensors), what, "the checkpoint is damaged");
+        H5Aclose(a);
+    }
+    if (tensors != np) {
+        char why[300];
+        snprintf(why, sizeof why, "it holds %lld tensors, this model has %d", (long long)tensors, np);
+        PH_FAIL(what, why, "the model's shape differs: use the config that wrote it or move the checkpoint away");
+    }
+    if (best_metric) {
+        *best_metric = -1;
+        if (H5Aexists(f, "best_metric") > 0) {
+            a = H5Aopen(f, "best_metric", H5P_DEFAULT);
+            PH_CHECK_H5(H5Aread(a, H5T_NATIVE_DOUBLE, best_metric), what, "the checkpoint is damaged");
+            H5Aclose(a);
+        }
+    }
     for (int i = 0; i < np; i++) {
         char name[64];
         snprintf(name, sizeof name, "params/%02d/w", i);
         read_tensor(f, path, name, params[i], params[i]->w);
+        if (!params[i]->trainable) continue;
         snprintf(name, sizeof name, "params/%02d/m", i);
         read_tensor(f, path, name, params[i], params[i]->m);
         snprintf(name, sizeof name, "params/%02d/v", i);

@@ -1,7 +1,9 @@
 /* checkpoint.h: training state in one HDF5 file, written atomically.
  *
- * /params/NN/{w,m,v} float32 per parameter tensor (in the model's fixed
- * order), attributes: phasor_checkpoint (version), model, step, seed, config.
+ * /params/NN/{w,m,v} float32 per tensor in the model's fixed order (buffers
+ * such as running statistics: w only); attributes: phasor_checkpoint
+ * (version), model, step, seed, rng_stream, rng_counter, data_cursor,
+ * best_metric, tensors, config.
  * A checkpoint is only ever replaced by a complete one (NAME.partial, then
  * rename), so the last good one survives any failure. */
 #ifndef PHASOR_CHECKPOINT_H
@@ -11,11 +13,22 @@
 
 #include <stdint.h>
 
+typedef struct {
+    const char *model;  /* registry name */
+    int64_t step;       /* completed optimisation steps */
+    uint32_t seed;
+    int64_t batch;      /* global batch: data_cursor = step * batch */
+    double best_metric; /* best validation accuracy so far (-1: none) */
+    const char *config; /* effective config text */
+} ph_checkpoint_meta;
+
 /* Rank 0 only. */
-void ph_checkpoint_save(const char *path, ph_param *const *params, int np, const char *model,
-                        int64_t step, uint32_t seed, const char *config_text);
-/* Any rank.  Returns the step stored, after loading every tensor; fatal with
- * one line if the file is not a checkpoint of this model and shape. */
-int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, const char *model);
+void ph_checkpoint_save(const char *path, ph_param *const *params, int np,
+                        const ph_checkpoint_meta *meta);
+/* Any rank.  Returns the step stored, after loading every tensor, and the
+ * best metric (may be NULL); fatal with one line if the file is not a
+ * checkpoint of this model and shape. */
+int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, const char *model,
+                           double *best_metric);
 
 #endif

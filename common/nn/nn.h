@@ -2,14 +2,15 @@
  *
  * Layers are plain structs with explicit forward and backward functions
  * (llm.c style); buffers live on the backend's device.  Backward overwrites
- * the parameter gradients (a recurrent model would accumulate; that comes
- * with back-propagation through time).  Kernel failures are fatal through
- * PH_KERNEL with the kernel's own reason. */
+ * the input gradient it is given and adds into the parameter gradients.
+ * Kernel failures are fatal through PH_KERNEL with the kernel's own reason. */
 #ifndef PHASOR_NN_H
 #define PHASOR_NN_H
 
 #include "../../kernels/kernels.h"
 #include "../core/error.h"
+
+#include <mpi.h>
 
 #include <stdint.h>
 
@@ -27,33 +28,71 @@ float *ph_dev_zeros(const ph_backend *be, size_t count);
 void ph_dev_upload(const ph_backend *be, float *dst, const float *host, size_t count);
 void ph_dev_download(const ph_backend *be, float *host, const float *src, size_t count);
 
-/* A trainable tensor with its gradient and Adam moments. */
+/* A tensor of the model's state.  Trainable ones carry a gradient g and
+ * optimiser moments m, v; buffers (batch norm's running statistics) carry
+ * only w, are saved in checkpoints and never updated by the optimiser.
+ * Backward passes ADD into g (so shared weights and unrolled recurrences
+ * sum their contributions); call ph_params_zero_grad before each backward. */
 typedef struct {
     const ph_backend *be;
     size_t count;
     float *w, *g, *m, *v;
+    float *scratch;  /* where a kernel that overwrites writes before it is added to g */
+    int trainable;
+    int no_decay;    /* a normalisation parameter: weight decay may skip it */
 } ph_param;
 
 /* Normal(0, std) from Philox keyed on (seed, PH_STREAM_INIT, id): the same
  * initial values on every rank and backend.  std 0 gives zeros. */
 void ph_param_init(ph_param *p, const ph_backend *be, size_t count, float std, uint32_t seed,
                    uint32_t id);
+/* Every value = value; trainable or a buffer. */
+void ph_param_init_const(ph_param *p, const ph_backend *be, size_t count, float value,
+                         int trainable);
 void ph_param_free(ph_param *p);
+void ph_params_zero_grad(ph_param *const *params, int np);
+/* g += scratch */
+void ph_param_add_scratch(ph_param *p);
+
+/* ---- optimisers and learning-rate schedules (optim.c) ---- */
+typedef enum { PH_OPT_SGD, PH_OPT_ADAM, PH_OPT_ADAMW, PH_OPT_COUNT } ph_opt_kind;
+extern const char *const ph_opt_names[PH_OPT_COUNT];
+typedef enum { PH_SCHED_CONSTANT, PH_SCHED_STEP, PH_SCHED_COSINE, PH_SCHED_COUNT } ph_sched_kind;
+extern const char *const ph_sched_names[PH_SCHED_COUNT];
 
 typedef struct {
-    float lr, beta1, beta2, eps, decay;
-} ph_adam;
-void ph_param_adam_step(ph_param *p, const ph_adam *opt, int64_t step);
+    ph_opt_kind kind;
+    float lr, weight_decay;
+    float beta1, beta2, eps;    /* Adam, AdamW */
+    float momentum;             /* SGD */
+    int nesterov;               /* SGD */
+    int decay_norm;             /* 0: no weight decay on normalisation parameters */
+    ph_sched_kind schedule;
+    int64_t warmup;             /* linear warm-up steps from lr / warmup */
+    int64_t step_size;          /* step: lr *= gamma every step_size steps */
+    float gamma;
+    int64_t total;              /* cosine: steps to reach min_lr */
+    float min_lr;
+} ph_optim;
 
-/* Convolution with bias (He initialisation). */
+/* Defaults: AdamW, lr 1e-3, betas 0.9/0.999, eps 1e-8, constant schedule. */
+ph_optim ph_optim_default(void);
+/* Learning rate at step (counting from 1). */
+double ph_optim_lr(const ph_optim *o, int64_t step);
+/* One update of every trainable parameter. */
+void ph_optim_step(const ph_optim *o, ph_param *const *params, int np, int64_t step);
+
+/* Convolution, optional bias (He initialisation). */
 typedef struct {
     ph_conv_shape s;
+    int bias;
     ph_param w, b;
 } ph_conv_layer;
-void ph_conv_layer_init(ph_conv_layer *l, const ph_backend *be, ph_conv_shape s, uint32_t seed,
-                        uint32_t id);
+void ph_conv_layer_init(ph_conv_layer *l, const ph_backend *be, ph_conv_shape s, int bias,
+                        uint32_t seed, uint32_t id);
 void ph_conv_layer_forward(const ph_conv_layer *l, const float *x, float *y);
-/* dx may be NULL: the first layer never needs its input gradient. */
+/* dx may be NULL: the first layer never needs its input gradient.  dx is
+ * overwritten; the parameter gradients are accumulated. */
 void ph_conv_layer_backward(ph_conv_layer *l, const float *x, const float *dy, float *dx);
 void ph_conv_layer_free(ph_conv_layer *l);
 
@@ -69,6 +108,121 @@ void ph_linear_init(ph_linear_layer *l, const ph_backend *be, int n, int in, int
 void ph_linear_forward(const ph_linear_layer *l, const float *x, float *y);
 void ph_linear_backward(ph_linear_layer *l, const float *x, const float *dy, float *dx);
 void ph_linear_free(ph_linear_layer *l);
+
+/* ---- stateless layers (layers.c) ---- */
+void ph_act_forward(const ph_backend *be, ph_act kind, const float *x, float *y, size_t count);
+void ph_act_backward(const ph_backend *be, ph_act kind, const float *x, const float *y,
+                     const float *dy, float *dx, size_t count);
+
+typedef struct {
+    const ph_backend *be;
+    ph_pool_shape s;
+} ph_pool_layer;
+void ph_pool_init(ph_pool_layer *l, const ph_backend *be, ph_pool_shape s);
+void ph_pool_forward(const ph_pool_layer *l, const float *x, float *y);
+void ph_pool_backward(const ph_pool_layer *l, const float *x, const float *y, const float *dy,
+                      float *dx);
+
+/* Concatenation along channels of [N, Ci, S] parts into [N, sum Ci, S]; split
+ * is its backward (and inverse). */
+void ph_concat(const ph_backend *be, int n, size_t s, int parts, const int *c,
+               const float *const *x, float *y);
+void ph_split(const ph_backend *be, int n, size_t s, int parts, const int *c, const float *y,
+              float *const *x);
+
+/* Attention pieces: y[b] = op(a[b]) op(b[b]) for batch matrices, with its
+ * backward (da, db overwritten; either may be NULL), and row softmax. */
+typedef struct {
+    int batch, m, n, k, ta, tb; /* op(a) is m x k, op(b) is k x n */
+} ph_bmm_shape;
+void ph_bmm_forward(const ph_backend *be, const ph_bmm_shape *s, const float *a, const float *b,
+                    float *y);
+void ph_bmm_backward(const ph_backend *be, const ph_bmm_shape *s, const float *a, const float *b,
+                     const float *dy, float *da, float *db);
+void ph_softmax_forward(const ph_backend *be, const float *x, float *y, size_t rows, size_t cols);
+void ph_softmax_backward(const ph_backend *be, const float *y, const float *dy, float *dx,
+                         size_t rows, size_t cols);
+
+/* Bilinear resize of planes [ih, iw] -> [oh, ow] (see the kernel's contract). */
+void ph_resize_forward(const ph_backend *be, const float *x, float *y, size_t planes, int ih,
+                       int iw, int oh, int ow);
+void ph_resize_backward(const ph_backend *be, const float *dy, float *dx, size_t planes, int ih,
+                        int iw, int oh, int ow);
+
+/* Gaussian blur with the 5x5 binomial kernel ([1 4 6 4 1] / 16 outer product),
+ * zero padding 2, per channel; stride 2 downsamples (one pyramid level). */
+typedef struct {
+    const ph_backend *be;
+    ph_conv_shape s;
+    float *k; /* depthwise weights [C, 1, 5, 5] */
+} ph_blur_layer;
+void ph_blur_init(ph_blur_layer *l, const ph_backend *be, int n, int c, int h, int w, int stride);
+void ph_blur_forward(const ph_blur_layer *l, const float *x, float *y);
+void ph_blur_backward(const ph_blur_layer *l, const float *dy, float *dx);
+void ph_blur_free(ph_blur_layer *l);
+
+/* ---- normalisation (norm_layer.c) ---- */
+typedef enum { PH_NORM_BATCH, PH_NORM_GROUP, PH_NORM_INSTANCE, PH_NORM_COUNT } ph_norm_kind;
+extern const char *const ph_norm_names[PH_NORM_COUNT];
+
+/* Batch norm computes its training statistics over the batch of every rank
+ * in `comm` (MPI_Allreduce of the sums), so the rank count does not change
+ * the result; evaluation uses the running statistics (momentum 0.1,
+ * unbiased variance, as PyTorch).  Group and instance norm are per sample. */
+typedef struct {
+    const ph_backend *be;
+    ph_norm_kind kind;
+    ph_norm_shape s;
+    MPI_Comm comm;
+    float eps, momentum;
+    ph_param gamma, beta;          /* trainable, no_decay */
+    ph_param run_mean, run_var;    /* buffers (batch norm) */
+    float *mean, *rstd, *a, *b;    /* device [K] */
+    double *hsum, *hsq;            /* host [K] */
+    float *hmean, *hrstd, *hrm, *hrv; /* host [K] and [C] */
+} ph_norm_layer;
+/* groups: group norm only.  comm: batch norm's ranks (MPI_COMM_SELF: local). */
+void ph_norm_init(ph_norm_layer *l, const ph_backend *be, ph_norm_kind kind, int n, int c,
+                  size_t spatial, int groups, MPI_Comm comm);
+void ph_norm_forward(ph_norm_layer *l, const float *x, float *y, int training);
+void ph_norm_backward(ph_norm_layer *l, const float *x, const float *dy, float *dx);
+void ph_norm_free(ph_norm_layer *l);
+
+/* ---- dropout (dropout.c) ---- */
+/* The keep mask of element j of sample `id` at `step` is Philox (seed,
+ * PH_STREAM_DROPOUT, id, layer) -- a function of the global sample id, so
+ * any split of the batch over ranks drops the same elements. */
+typedef struct {
+    const ph_backend *be;
+    float p;
+    uint32_t seed, layer;
+    int n;
+    size_t per_sample;
+    float *mask, *hmask;
+} ph_dropout_layer;
+void ph_dropout_init(ph_dropout_layer *l, const ph_backend *be, int n, size_t per_sample, float p,
+                     uint32_t seed, uint32_t layer);
+void ph_dropout_forward(ph_dropout_layer *l, const float *x, float *y, const int64_t *ids,
+                        int64_t step, int training);
+void ph_dropout_backward(const ph_dropout_layer *l, const float *dy, float *dx);
+void ph_dropout_free(ph_dropout_layer *l);
+
+/* ---- complex tensors (complex.c) ---- */
+/* A complex tensor is one buffer of 2 count floats: the real plane, then the
+ * imaginary plane.  A complex convolution applies one real kernel to both
+ * planes: the layer's shape has batch n and runs as one convolution of batch
+ * 2n over the stacked planes. */
+void ph_complex_conv_forward(const ph_conv_layer *l, const float *z, float *y);
+void ph_complex_conv_backward(ph_conv_layer *l, const float *z, const float *dy, float *dz);
+void ph_complex_polar(const ph_backend *be, const float *mag, const float *phase, float *z,
+                      size_t count);
+void ph_complex_polar_backward(const ph_backend *be, const float *mag, const float *phase,
+                               const float *dz, float *dmag, float *dphase, size_t count);
+void ph_complex_abs_arg(const ph_backend *be, const float *z, float *mag, float *phase,
+                        size_t count);
+void ph_complex_abs_arg_backward(const ph_backend *be, const float *z, const float *mag,
+                                 const float *dmag, const float *dphase, float *dz,
+                                 size_t count);
 
 /* Binary cross-entropy on logits (host arrays, n values): returns the mean
  * loss, writes dL/dlogit to grad (may be NULL) and the number of correct

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 float *ph_dev_alloc(const ph_backend *be, size_t count)
 {
@@ -33,9 +34,19 @@ float *ph_dev_zeros(const ph_backend *be, size_t count)
     return p;
 }
 
+static void param_grads_alloc(ph_param *p)
+{
+    p->trainable = 1;
+    p->g = ph_dev_zeros(p->be, p->count);
+    p->m = ph_dev_zeros(p->be, p->count);
+    p->v = ph_dev_zeros(p->be, p->count);
+    p->scratch = ph_dev_alloc(p->be, p->count);
+}
+
 void ph_param_init(ph_param *p, const ph_backend *be, size_t count, float std, uint32_t seed,
                    uint32_t id)
 {
+    memset(p, 0, sizeof *p);
     p->be = be;
     p->count = count;
     float *host = calloc(count ? count : 1, sizeof(float));
@@ -50,19 +61,36 @@ void ph_param_init(ph_param *p, const ph_backend *be, size_t count, float std, u
     p->w = ph_dev_alloc(be, count);
     ph_dev_upload(be, p->w, host, count);
     free(host);
-    p->g = ph_dev_zeros(be, count);
-    p->m = ph_dev_zeros(be, count);
-    p->v = ph_dev_zeros(be, count);
+    param_grads_alloc(p);
+}
+
+void ph_param_init_const(ph_param *p, const ph_backend *be, size_t count, float value,
+                         int trainable)
+{
+    memset(p, 0, sizeof *p);
+    p->be = be;
+    p->count = count;
+    p->w = ph_dev_alloc(be, count);
+    PH_KERNEL(be, fill, "initialising parameters", p->w, value, count);
+    if (trainable) param_grads_alloc(p);
 }
 
 void ph_param_free(ph_param *p)
 {
-    p->be->free(p->w), p->be->free(p->g), p->be->free(p->m), p->be->free(p->v);
-    p->w = p->g = p->m = p->v = NULL;
+    if (!p->be) return;
+    p->be->free(p->w);
+    if (p->trainable) p->be->free(p->g), p->be->free(p->m), p->be->free(p->v), p->be->free(p->scratch);
+    p->w = p->g = p->m = p->v = p->scratch = NULL;
 }
 
-void ph_param_adam_step(ph_param *p, const ph_adam *o, int64_t step)
+void ph_params_zero_grad(ph_param *const *params, int np)
 {
-    PH_KERNEL(p->be, adam_update, "updating parameters", p->w, p->g, p->m, p->v, p->count, o->lr,
-              o->beta1, o->beta2, o->eps, o->decay, step);
+    for (int i = 0; i < np; i++)
+        if (params[i]->trainable)
+            PH_KERNEL(params[i]->be, fill, "clearing gradients", params[i]->g, 0.0f, params[i]->count);
+}
+
+void ph_param_add_scratch(ph_param *p)
+{
+    PH_KERNEL(p->be, axpby, "accumulating a gradient", 1.0f, p->scratch, 1.0f, p->g, p->count);
 }

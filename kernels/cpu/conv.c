@@ -9,21 +9,12 @@
  * buffers, so a training loop builds each of them once. */
 #include "cpu.h"
 
-#include <oneapi/dnnl/dnnl.h>
-#include <stdio.h>
+#include "dnnl_util.h"
+
 #include <string.h>
 
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
-
-#define DNNL_TRY(call, what)                                                              \
-    do {                                                                                  \
-        dnnl_status_t st_ = (call);                                                       \
-        if (st_ != dnnl_success) {                                                        \
-            snprintf(why, n, "oneDNN %s: status %d", (what), (int)st_);                   \
-            goto fail;                                                                    \
-        }                                                                                 \
-    } while (0)
 
 typedef enum { PASS_FORWARD, PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHTS } conv_pass;
 
@@ -46,9 +37,21 @@ typedef struct {
     conv_tensor t[4];
 } conv_plan;
 
-enum { PLAN_CACHE = 64 };
+/* Deep models (ResNet-50: ~160 distinct passes) fit; beyond, the oldest
+ * plan is replaced (round robin). */
+enum { PLAN_CACHE = 512 };
 static conv_plan plans[PLAN_CACHE];
-static int nplans;
+static int nplans, next_evict;
+
+static void plan_free(conv_plan *p)
+{
+    for (int i = 0; i < p->ntensors; i++) {
+        if (p->t[i].reorder) dnnl_primitive_destroy(p->t[i].reorder);
+        if (p->t[i].scratch) dnnl_memory_destroy(p->t[i].scratch);
+    }
+    if (p->prim) dnnl_primitive_destroy(p->prim);
+    memset(p, 0, sizeof *p);
+}
 
 typedef struct {
     dnnl_memory_desc_t x, w, b, y; /* plain */
@@ -112,14 +115,12 @@ static conv_plan *plan_get(conv_pass pass, const ph_conv_shape *s, int bias, cha
     for (int i = 0; i < nplans; i++)
         if (plans[i].pass == pass && plans[i].bias == bias && !memcmp(&plans[i].shape, s, sizeof *s))
             return &plans[i];
-    if (!engine) {
-        DNNL_TRY(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine");
-        DNNL_TRY(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags), "creating a stream");
-    }
-    if (nplans == PLAN_CACHE) return snprintf(why, n, "more than %d convolution shapes", PLAN_CACHE), NULL;
+    if (ph_cpu_dnnl(&engine, &stream, why, n)) return NULL;
     conv_descs d;
     if (descs_init(s, &d, why, n)) return NULL;
-    conv_plan *p = &plans[nplans];
+    int slot = nplans < PLAN_CACHE ? nplans : next_evict;
+    if (nplans == PLAN_CACHE) plan_free(&plans[slot]), next_evict = (next_evict + 1) % PLAN_CACHE;
+    conv_plan *p = &plans[slot];
     memset(p, 0, sizeof *p);
     p->pass = pass, p->bias = bias, p->shape = *s;
     dnnl_convolution_desc_t fd, cd;
@@ -162,7 +163,7 @@ static conv_plan *plan_get(conv_pass pass, const ph_conv_shape *s, int bias, cha
     DNNL_TRY(dnnl_primitive_create(&p->prim, pd), "creating a convolution");
     if (hint) dnnl_primitive_desc_destroy(hint);
     dnnl_primitive_desc_destroy(pd);
-    nplans++;
+    if (nplans < PLAN_CACHE) nplans++;
     return p;
 fail:
     if (hint) dnnl_primitive_desc_destroy(hint);

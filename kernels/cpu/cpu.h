@@ -20,10 +20,56 @@ int ph_cpu_avgpool_global_forward(const float *x, float *y, size_t planes, size_
 int ph_cpu_avgpool_global_backward(const float *dy, float *dx, size_t planes, size_t spatial,
                                    char *why, size_t n);
 int ph_cpu_adam_update(float *param, const float *grad, float *m, float *v, size_t count,
-                       float lr, float beta1, float beta2, float eps, float decay, int64_t step,
-                       char *why, size_t n);
-int ph_cpu_relu_forward(const float *x, float *y, size_t count, char *why, size_t n);
-int ph_cpu_relu_backward(const float *x, const float *dy, float *dx, size_t count, char *why,
-                         size_t n);
+                       float lr, float beta1, float beta2, float eps, float decay, int decoupled,
+                       int64_t step, char *why, size_t n);
+int ph_cpu_sgd_update(float *param, const float *grad, float *buf, size_t count, float lr,
+                      float momentum, float decay, int nesterov, int64_t step, char *why,
+                      size_t n);
+int ph_cpu_act_forward(ph_act kind, const float *x, float *y, size_t count, char *why, size_t n);
+int ph_cpu_act_backward(ph_act kind, const float *x, const float *y, const float *dy, float *dx,
+                        size_t count, char *why, size_t n);
+int ph_cpu_binary(ph_binop op, const float *a, const float *b, float *y, size_t count, char *why,
+                  size_t n);
+int ph_cpu_axpby(float alpha, const float *x, float beta, float *y, size_t count, char *why,
+                 size_t n);
+int ph_cpu_fill(float *x, float value, size_t count, char *why, size_t n);
+int ph_cpu_copy2d(float *dst, size_t ldd, const float *src, size_t lds, size_t rows, size_t cols,
+                  char *why, size_t n);
+int ph_cpu_pool_forward(const ph_pool_shape *s, const float *x, float *y, char *why, size_t n);
+int ph_cpu_pool_backward(const ph_pool_shape *s, const float *x, const float *y, const float *dy,
+                         float *dx, char *why, size_t n);
+int ph_cpu_norm_moments(const ph_norm_shape *s, const float *x, double *sum, double *sumsq,
+                        char *why, size_t n);
+int ph_cpu_norm_forward(const ph_norm_shape *s, const float *x, const float *mean,
+                        const float *rstd, const float *gamma, const float *beta, float *y,
+                        char *why, size_t n);
+int ph_cpu_norm_backward_sums(const ph_norm_shape *s, const float *x, const float *dy,
+                              const float *mean, const float *rstd, const float *gamma,
+                              double *sum_g, double *sum_gx, float *dgamma, float *dbeta,
+                              char *why, size_t n);
+int ph_cpu_norm_backward_apply(const ph_norm_shape *s, const float *x, const float *dy,
+                               const float *mean, const float *rstd, const float *gamma,
+                               const float *a, const float *b, float *dx, char *why, size_t n);
+int ph_cpu_sgemm_batched(int ta, int tb, int64_t m, int64_t nn, int64_t k, float alpha,
+                         const float *a, int64_t lda, int64_t sa, const float *b, int64_t ldb,
+                         int64_t sb, float beta, float *c, int64_t ldc, int64_t sc, int64_t batch,
+                         char *why, size_t n);
+int ph_cpu_softmax_forward(const float *x, float *y, size_t rows, size_t cols, char *why, size_t n);
+int ph_cpu_softmax_backward(const float *y, const float *dy, float *dx, size_t rows, size_t cols,
+                            char *why, size_t n);
+int ph_cpu_resize_forward(const float *x, float *y, size_t planes, int ih, int iw, int oh, int ow,
+                          char *why, size_t n);
+int ph_cpu_resize_backward(const float *dy, float *dx, size_t planes, int ih, int iw, int oh,
+                           int ow, char *why, size_t n);
+int ph_cpu_polar_forward(const float *mag, const float *phase, float *re, float *im, size_t count,
+                         char *why, size_t n);
+int ph_cpu_polar_backward(const float *mag, const float *phase, const float *dre,
+                          const float *dim, float *dmag, float *dphase, size_t count, char *why,
+                          size_t n);
+int ph_cpu_abs_arg_forward(const float *re, const float *im, float *mag, float *phase,
+                           size_t count, char *why, size_t n);
+int ph_cpu_abs_arg_backward(const float *re, const float *im, const float *mag,
+                            const float *dmag, const float *dphase, float *dre, float *dim,
+                            size_t count, char *why, size_t n);
 
 #endif

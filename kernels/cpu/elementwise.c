@@ -1,7 +1,9 @@
-/* elementwise.c: CPU element-wise ops (OpenMP loops). */
+/* elementwise.c: CPU element-wise ops and plain copies (OpenMP loops). */
 #include "cpu.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 int ph_cpu_u8_affine(const uint8_t *src, float *dst, size_t count, float scale, float shift,
                      char *why, size_t n)
@@ -9,23 +11,6 @@ int ph_cpu_u8_affine(const uint8_t *src, float *dst, size_t count, float scale, 
     (void)why, (void)n;
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < count; i++) dst[i] = (float)src[i] * scale + shift;
-    return 0;
-}
-
-int ph_cpu_relu_forward(const float *x, float *y, size_t count, char *why, size_t n)
-{
-    (void)why, (void)n;
-#pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0;
-    return 0;
-}
-
-int ph_cpu_relu_backward(const float *x, const float *dy, float *dx, size_t count, char *why,
-                         size_t n)
-{
-    (void)why, (void)n;
-#pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
     return 0;
 }
 
@@ -52,18 +37,108 @@ int ph_cpu_avgpool_global_backward(const float *dy, float *dx, size_t planes, si
     return 0;
 }
 
-int ph_cpu_adam_update(float *param, const float *grad, float *m, float *v, size_t count,
-                       float lr, float beta1, float beta2, float eps, float decay, int64_t step,
-                       char *why, size_t n)
+
+/* softplus(x) = log(1 + e^x), computed without overflow */
+static inline float softplus(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+static inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+int ph_cpu_act_forward(ph_act kind, const float *x, float *y, size_t count, char *why, size_t n)
+{
+    switch (kind) {
+    case PH_ACT_RELU:
+#pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0;
+        return 0;
+    case PH_ACT_SIGMOID:
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < count; i++) y[i] = sigmoid(x[i]);
+        return 0;
+    case PH_ACT_TANH:
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < count; i++) y[i] = tanhf(x[i]);
+        return 0;
+    case PH_ACT_SOFTPLUS:
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < count; i++) y[i] = softplus(x[i]);
+        return 0;
+    default:
+        return snprintf(why, n, "unknown activation %d", (int)kind), -1;
+    }
+}
+
+int ph_cpu_act_backward(ph_act kind, const float *x, const float *y, const float *dy, float *dx,
+                        size_t count, char *why, size_t n)
+{
+    switch (kind) {
+    case PH_ACT_RELU:
+#pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+        return 0;
+    case PH_ACT_SIGMOID:
+#pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < count; i++) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+        return 0;
+    case PH_ACT_TANH:
+#pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < count; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+        return 0;
+    case PH_ACT_SOFTPLUS: /* d/dx softplus = sigmoid(x) */
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < count; i++) dx[i] = dy[i] * sigmoid(x[i]);
+        return 0;
+    default:
+        return snprintf(why, n, "unknown activation %d", (int)kind), -1;
+    }
+}
+
+int ph_cpu_binary(ph_binop op, const float *a, const float *b, float *y, size_t count, char *why,
+                  size_t n)
+{
+    switch (op) {
+    case PH_BIN_ADD:
+#pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < count; i++) y[i] = a[i] + b[i];
+        return 0;
+    case PH_BIN_SUB:
+#pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < count; i++) y[i] = a[i] - b[i];
+        return 0;
+    case PH_BIN_MUL:
+#pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < count; i++) y[i] = a[i] * b[i];
+        return 0;
+    default:
+        return snprintf(why, n, "unknown binary op %d", (int)op), -1;
+    }
+}
+
+int ph_cpu_axpby(float alpha, const float *x, float beta, float *y, size_t count, char *why,
+                 size_t n)
 {
     (void)why, (void)n;
-    const float c1 = 1.0f - powf(beta1, (float)step), c2 = 1.0f - powf(beta2, (float)step);
+    if (beta == 0) {
 #pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < count; i++) {
-        m[i] = beta1 * m[i] + (1.0f - beta1) * grad[i];
-        v[i] = beta2 * v[i] + (1.0f - beta2) * grad[i] * grad[i];
-        float mh = m[i] / c1, vh = v[i] / c2;
-        param[i] -= lr * (mh / (sqrtf(vh) + eps) + decay * param[i]);
+        for (size_t i = 0; i < count; i++) y[i] = alpha * x[i];
+    } else {
+#pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < count; i++) y[i] = alpha * x[i] + beta * y[i];
     }
+    return 0;
+}
+
+int ph_cpu_fill(float *x, float value, size_t count, char *why, size_t n)
+{
+    (void)why, (void)n;
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < count; i++) x[i] = value;
+    return 0;
+}
+
+int ph_cpu_copy2d(float *dst, size_t ldd, const float *src, size_t lds, size_t rows, size_t cols,
+                  char *why, size_t n)
+{
+    (void)why, (void)n;
+#pragma omp parallel for schedule(static)
+    for (size_t r = 0; r < rows; r++) memcpy(dst + r * ldd, src + r * lds, cols * sizeof *dst);
     return 0;
 }

@@ -13,7 +13,7 @@
 #include "../../common/core/stage.h"
 #include "../../common/core/strbuf.h"
 #include "../../common/io/h5samples.h"
-#include "../../common/models/cnn3d.h"
+#include "../../common/models/model.h"
 #include "../../common/nn/checkpoint.h"
 
 #include <math.h>
@@ -22,25 +22,46 @@
 #include <string.h>
 #include <unistd.h>
 
-static const cfg_key train_keys[] = {
-    {"model", CFG_ENUM, "cnn3d", 0, 0, "cnn3d", "which model to train"},
+static cfg_key train_keys[] = {
+    {"model", CFG_ENUM, "cnn3d", 0, 0, NULL /* the registry's names */, "which model to train (its own section sets its shape)"},
     {"device", CFG_ENUM, "auto", 0, 0, "auto|cpu|cuda", "backend: auto = cuda when a GPU is present, else cpu"},
     {"train", CFG_STRING, NULL, 0, 0, NULL, "training sample file (phasor-generate output)"},
     {"val", CFG_STRING, NULL, 0, 0, NULL, "validation sample file, same sample shape"},
     {"out_dir", CFG_STRING, "run", 0, 0, NULL, "folder for checkpoint.h5, best.h5 and train.jsonl"},
     {"steps", CFG_INT, "200", 1, 1e9, NULL, "optimisation steps"},
     {"batch", CFG_INT, "16", 1, 1 << 20, NULL, "global batch; must be a multiple of the rank count"},
-    {"lr", CFG_REAL, "0.003", 0, 10, NULL, "AdamW learning rate"},
-    {"weight_decay", CFG_REAL, "0", 0, 1, NULL, "AdamW decoupled weight decay"},
-    {"width", CFG_INT, "8", 1, 1024, NULL, "channels of the first convolution (doubling after)"},
-    {"seed", CFG_INT, "1", 0, 4294967295.0, NULL, "Philox seed: initial parameters and batch order"},
+    {"optimizer", CFG_ENUM, "adamw", 0, 0, "sgd|adam|adamw", "sgd (momentum, nesterov), adam (L2 in the gradient), adamw (decoupled decay)"},
+    {"lr", CFG_REAL, "0.003", 0, 10, NULL, "peak learning rate"},
+    {"weight_decay", CFG_REAL, "0", 0, 1, NULL, "weight decay (L2 for sgd/adam, decoupled for adamw)"},
+    {"decay_norm", CFG_BOOL, "true", 0, 0, NULL, "also decay normalisation parameters (false excludes them)"},
+    {"momentum", CFG_REAL, "0.9", 0, 1, NULL, "sgd momentum"},
+    {"nesterov", CFG_BOOL, "false", 0, 0, NULL, "sgd Nesterov momentum"},
+    {"beta1", CFG_REAL, "0.9", 0, 0.999999, NULL, "adam first-moment decay"},
+    {"beta2", CFG_REAL, "0.999", 0, 0.999999, NULL, "adam second-moment decay"},
+    {"schedule", CFG_ENUM, "constant", 0, 0, "constant|step|cosine", "learning-rate schedule after warm-up"},
+    {"warmup", CFG_INT, "0", 0, 1e9, NULL, "linear warm-up steps"},
+    {"step_size", CFG_INT, "1000", 1, 1e9, NULL, "step schedule: multiply by gamma every step_size steps"},
+    {"gamma", CFG_REAL, "0.1", 0, 1, NULL, "step schedule factor"},
+    {"min_lr", CFG_REAL, "0", 0, 10, NULL, "cosine schedule: learning rate at the last step"},
+    {"label_smoothing", CFG_REAL, "0", 0, 0.999, NULL, "label smoothing of the softmax cross-entropy (more than 2 classes)"},
+    {"seed", CFG_INT, "1", 0, 4294967295.0, NULL, "Philox seed: initial parameters, batch order, dropout"},
     {"log_every", CFG_INT, "10", 1, 1e9, NULL, "steps between metric lines"},
     {"eval_every", CFG_INT, "50", 1, 1e9, NULL, "steps between validations (and at the end)"},
     {"checkpoint_every", CFG_INT, "100", 1, 1e9, NULL, "steps between checkpoints (and at the end)"},
 };
 static const cfg_section train_section = {"train", "what to train, on what, and how", train_keys,
                                           (int)(sizeof train_keys / sizeof train_keys[0]), 0};
-static const cfg_section *const sections[] = {&train_section};
+enum { MAX_SECTIONS = 16 };
+static const cfg_section *sections[MAX_SECTIONS];
+static int nsections;
+
+/* [train] plus every registered model's own section. */
+static void sections_init(void)
+{
+    train_keys[0].choices = ph_model_names();
+    sections[nsections++] = &train_section;
+    for (int i = 0; i < ph_model_count && nsections < MAX_SECTIONS; i++) sections[nsections++] = ph_models[i]->section;
+}
 
 static void usage(FILE *f)
 {
@@ -62,15 +83,17 @@ static void usage(FILE *f)
             "\n"
             "exit status: 0 success (also after a signal, once the checkpoint is saved),\n"
             "2 usage or config error, 1 runtime failure.\n"
-            "\nconfig keys (key, type, default, range, meaning):\n");
-    cfg_help(f, sections, 1);
+            "\nmodels:\n");
+    for (int i = 0; i < ph_model_count; i++) fprintf(f, "  %-8s %s\n", ph_models[i]->name, ph_models[i]->summary);
+    fprintf(f, "\nconfig keys (key, type, default, range, meaning):\n");
+    cfg_help(f, sections, nsections);
 }
 
 
-/* A whole sample file in memory on every rank (videos and labels). */
+/* A whole sample file in memory on every rank (images or videos, labels). */
 typedef struct {
     int64_t n;
-    int t, h, w, c;
+    int video, t, h, w, c;
     uint8_t *x;
     int32_t *y;
 } dataset;
@@ -82,11 +105,13 @@ static void dataset_load(dataset *d, const char *path)
     ph_field fx;
     ph_samples_field(&r, "x", &fx);
     char what[4200];
-    snprintf(what, sizeof what, "reading videos from %s", path);
-    if (fx.ndims != 4 || fx.type != PH_U8)
-        PH_FAIL_ALL(MPI_COMM_WORLD, what, "/x is not uint8 [N,T,H,W,C] videos",
-                    "train on a video challenge's sample file");
-    d->n = r.n, d->t = (int)fx.dims[0], d->h = (int)fx.dims[1], d->w = (int)fx.dims[2], d->c = (int)fx.dims[3];
+    snprintf(what, sizeof what, "reading samples from %s", path);
+    if ((fx.ndims != 4 && fx.ndims != 3) || fx.type != PH_U8)
+        PH_FAIL_ALL(MPI_COMM_WORLD, what, "/x is neither uint8 [N,T,H,W,C] videos nor [N,H,W,C] images",
+                    "train on a phasor-generate sample file");
+    d->n = r.n, d->video = fx.ndims == 4;
+    int o = d->video;
+    d->t = o ? (int)fx.dims[0] : 1, d->h = (int)fx.dims[o], d->w = (int)fx.dims[o + 1], d->c = (int)fx.dims[o + 2];
     size_t bytes = ph_field_sample_bytes(&fx) * (size_t)r.n;
     d->x = malloc(bytes ? bytes : 1);
     d->y = malloc((size_t)r.n * sizeof *d->y + 1);
@@ -103,6 +128,7 @@ static void dataset_free(dataset *d) { free(d->x), free(d->y); }
 static void gradients_allreduce(ph_param *const *params, int np, float *scratch)
 {
     for (int i = 0; i < np; i++) {
+        if (!params[i]->trainable) continue;
         ph_dev_download(params[i]->be, scratch, params[i]->g, params[i]->count);
         PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, scratch, (int)params[i]->count, MPI_FLOAT, MPI_SUM,
                                    MPI_COMM_WORLD),
@@ -121,26 +147,68 @@ static void batch_fill(const dataset *d, const int64_t *idx, int local, uint8_t 
     }
 }
 
+/* Loss (mean), its gradient (may be NULL) and hits: BCE on one logit for two
+ * classes, softmax cross-entropy (with label smoothing) otherwise. */
+static double task_loss(const ph_model *m, const float *logits, const int32_t *labels, float *grad,
+                        int *right, double smoothing)
+{
+    if (m->g.outputs == 1) return ph_bce_logits(logits, labels, m->g.n, grad, right);
+    return ph_softmax_ce(logits, labels, m->g.n, m->g.outputs, smoothing, grad, right);
+}
+
 /* Mean loss and accuracy over the first floor(V / B) * B validation samples. */
-static void evaluate(ph_cnn3d *m, const dataset *val, int batch, int local, uint8_t *buf,
-                     int32_t *labels, float *logits, double *loss, double *acc)
+static void evaluate(ph_model *m, const dataset *val, int batch, uint8_t *buf, int32_t *labels,
+                     float *logits, double smoothing, double *loss, double *acc)
 {
     double sums[3] = {0, 0, 0};
+    int local = m->g.n;
     int64_t idx[4096];
     for (int64_t start = 0; start + batch <= val->n; start += batch) {
         for (int i = 0; i < local; i++) idx[i] = start + (int64_t)ph_rank() * local + i;
         batch_fill(val, idx, local, buf, labels);
-        ph_cnn3d_load(m, buf);
-        ph_cnn3d_forward(m);
-        ph_dev_download(m->be, logits, m->logits, (size_t)local);
+        ph_model_load(m, buf);
+        m->def->forward(m, 0);
+        ph_dev_download(m->be, logits, m->logits, (size_t)local * m->g.outputs);
         int right = 0;
-        sums[0] += ph_bce_logits(logits, labels, local, NULL, &right) * local;
+        sums[0] += task_loss(m, logits, labels, NULL, &right, smoothing) * local;
         sums[1] += right, sums[2] += local;
     }
     PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 3, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
                  "summing validation results", "another rank failed");
     *loss = sums[2] ? sums[0] / sums[2] : NAN;
     *acc = sums[2] ? sums[1] / sums[2] : NAN;
+}
+
+/* Classes = largest label + 1 over both files (at least 2). */
+static int class_count(const dataset *a, const dataset *b)
+{
+    int32_t most = 1;
+    for (int64_t i = 0; i < a->n; i++) most = a->y[i] > most ? a->y[i] : most;
+    for (int64_t i = 0; i < b->n; i++) most = b->y[i] > most ? b->y[i] : most;
+    return (int)most + 1;
+}
+
+static ph_optim optim_from_config(const cfg *c, int64_t steps)
+{
+    ph_optim o = ph_optim_default();
+    const char *k = cfg_str(c, "train", "optimizer"), *sch = cfg_str(c, "train", "schedule");
+    for (int i = 0; i < PH_OPT_COUNT; i++)
+        if (!strcmp(k, ph_opt_names[i])) o.kind = (ph_opt_kind)i;
+    for (int i = 0; i < PH_SCHED_COUNT; i++)
+        if (!strcmp(sch, ph_sched_names[i])) o.schedule = (ph_sched_kind)i;
+    o.lr = (float)cfg_real(c, "train", "lr");
+    o.weight_decay = (float)cfg_real(c, "train", "weight_decay");
+    o.decay_norm = cfg_bool(c, "train", "decay_norm");
+    o.momentum = (float)cfg_real(c, "train", "momentum");
+    o.nesterov = cfg_bool(c, "train", "nesterov");
+    o.beta1 = (float)cfg_real(c, "train", "beta1");
+    o.beta2 = (float)cfg_real(c, "train", "beta2");
+    o.warmup = cfg_int(c, "train", "warmup");
+    o.step_size = cfg_int(c, "train", "step_size");
+    o.gamma = (float)cfg_real(c, "train", "gamma");
+    o.min_lr = (float)cfg_real(c, "train", "min_lr");
+    o.total = steps;
+    return o;
 }
 
 static void log_line(const char *out_dir, const char *json)
@@ -154,15 +222,28 @@ static void log_line(const char *out_dir, const char *json)
     PH_CHECK_LIBC(!bad, "writing the metrics log", "check free space");
 }
 
+static ph_model *model_create(const cfg *c, const ph_backend *be, const dataset *tr, int local,
+                              int outputs, uint32_t seed)
+{
+    const ph_model_def *def = ph_model_find(cfg_str(c, "train", "model"));
+    if (def->video != tr->video)
+        ph_usage_error("config error: model %s takes %s, but %s holds %s (choose a model for this data)",
+                       def->name, def->video ? "videos" : "images", cfg_str(c, "train", "train"),
+                       tr->video ? "videos" : "images");
+    ph_model_geometry g = {local, tr->t, tr->h, tr->w, tr->c, outputs, seed, MPI_COMM_WORLD};
+    return def->create(c, be, &g);
+}
+
 int main(int argc, char **argv)
 {
     ph_stage_begin(&argc, &argv, "train");
     ph_signals_install_stop();
+    sections_init();
     ph_stage_options o;
     ph_stage_options_parse(argc, argv, "train.out_dir", "train.device", 0, usage, &o);
     char *text = ph_config_read_bcast(o.config_path);
     cfg c;
-    cfg_init(&c, sections, 1);
+    cfg_init(&c, sections, nsections);
     cfg_parse_text(&c, text, o.config_path);
     for (int i = 0; i < o.nsets; i++) cfg_override(&c, o.sets[i]);
     cfg_validate(&c);
@@ -170,6 +251,7 @@ int main(int argc, char **argv)
     const int64_t steps = cfg_int(&c, "train", "steps");
     const int batch = (int)cfg_int(&c, "train", "batch");
     const uint32_t seed = (uint32_t)cfg_int(&c, "train", "seed");
+    const double smoothing = cfg_real(&c, "train", "label_smoothing");
     const char *out_dir = cfg_str(&c, "train", "out_dir"), *model_name = cfg_str(&c, "train", "model");
     if (batch % ph_size() || batch / ph_size() > 4096)
         ph_usage_error("config error at %s: [train] batch = %d must be a multiple of the %d ranks, "
@@ -192,21 +274,23 @@ int main(int argc, char **argv)
     dataset tr, va;
     dataset_load(&tr, cfg_str(&c, "train", "train"));
     dataset_load(&va, cfg_str(&c, "train", "val"));
-    if (tr.t != va.t || tr.h != va.h || tr.w != va.w || tr.c != va.c) {
-        snprintf(msg, sizeof msg, "validation videos are %dx%dx%dx%d but training videos are %dx%dx%dx%d "
+    if (tr.video != va.video || tr.t != va.t || tr.h != va.h || tr.w != va.w || tr.c != va.c) {
+        snprintf(msg, sizeof msg, "validation samples are %dx%dx%dx%d but training samples are %dx%dx%dx%d "
                  "(give a validation file of the same challenge condition)", va.t, va.h, va.w, va.c,
                  tr.t, tr.h, tr.w, tr.c);
         ph_usage_check_bcast(msg);
     }
+    const int classes = class_count(&tr, &va), outputs = classes == 2 ? 1 : classes;
 
-    ph_cnn3d m;
-    ph_cnn3d_init(&m, be, local, tr.t, tr.h, tr.w, tr.c, (int)cfg_int(&c, "train", "width"), seed);
-    ph_param *params[16];
-    int np = ph_cnn3d_params(&m, params, 16);
+    ph_model *m = model_create(&c, be, &tr, local, outputs, seed);
+    enum { MAX_PARAMS = 1024 };
+    ph_param **params = malloc(MAX_PARAMS * sizeof *params);
+    PH_CHECK_ALLOC(params, "listing parameters");
+    int np = m->def->params(m, params, MAX_PARAMS);
     size_t most = 0;
     for (int i = 0; i < np; i++) most = params[i]->count > most ? params[i]->count : most;
-    float *scratch = malloc(most * sizeof *scratch), *logits = malloc((size_t)local * sizeof *logits),
-          *dlogits = malloc((size_t)local * sizeof *dlogits);
+    float *scratch = malloc(most * sizeof *scratch), *logits = malloc((size_t)local * outputs * sizeof *logits),
+          *dlogits = malloc((size_t)local * outputs * sizeof *dlogits);
     uint8_t *buf = malloc((size_t)local * tr.t * tr.h * tr.w * tr.c);
     int32_t *labels = malloc((size_t)local * sizeof *labels);
     int64_t *idx = malloc((size_t)batch * sizeof *idx);
@@ -217,24 +301,25 @@ int main(int argc, char **argv)
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.h5", out_dir);
     snprintf(best, sizeof best, "%s/best.h5", out_dir);
     int64_t step = 0;
-    if (ph_exists(ckpt)) step = ph_checkpoint_load(ckpt, params, np, model_name);
+    double best_acc = -1;
+    if (ph_exists(ckpt)) step = ph_checkpoint_load(ckpt, params, np, model_name, &best_acc);
     char *effective = cfg_effective_text(&c);
     if (ph_rank() == 0 && !o.quiet)
-        fprintf(stderr, "phasor-train: %s on %s, %d rank(s) x batch %d, %s step %lld of %lld\n",
-                model_name, be->name, ph_size(), local, step ? "resuming after" : "starting at",
+        fprintf(stderr, "phasor-train: %s on %s, %d rank(s) x batch %d, %d classes, %s step %lld of %lld\n",
+                model_name, be->name, ph_size(), local, classes, step ? "resuming after" : "starting at",
                 (long long)step, (long long)steps);
 
-    ph_adam opt = {(float)cfg_real(&c, "train", "lr"), 0.9f, 0.999f, 1e-8f,
-                   (float)cfg_real(&c, "train", "weight_decay")};
+    const ph_optim opt = optim_from_config(&c, steps);
     const int64_t log_every = cfg_int(&c, "train", "log_every"), eval_every = cfg_int(&c, "train", "eval_every"),
                   ckpt_every = cfg_int(&c, "train", "checkpoint_every");
     /* GFLOP/s of all ranks together: each rank's step does the local batch's work. */
-    const double step_flops = ph_cnn3d_step_flops(&m);
-    double best_acc = -1, loss_sum = 0, acc_sum = 0, t_log = ph_now();
+    const double step_flops = m->def->step_flops(m);
+    double loss_sum = 0, acc_sum = 0, t_log = ph_now();
     int64_t since_log = 0;
     ph_progress prog;
     ph_progress_init(&prog, "train", "steps", steps - step, !o.quiet && ph_rank() == 0);
     const int64_t first = step;
+    m->ids = idx + (size_t)ph_rank() * local;
     while (step < steps) {
         step++;
         /* The global batch: B indices from Philox (seed, step), the same on every rank. */
@@ -242,16 +327,18 @@ int main(int argc, char **argv)
         ph_rng_init(&r, seed, PH_STREAM_BATCH, (uint64_t)step, 0);
         for (int i = 0; i < batch; i++) idx[i] = (int64_t)ph_rng_below(&r, (uint32_t)tr.n);
         batch_fill(&tr, idx + (size_t)ph_rank() * local, local, buf, labels);
-        ph_cnn3d_load(&m, buf);
-        ph_cnn3d_forward(&m);
-        ph_dev_download(be, logits, m.logits, (size_t)local);
+        m->step = step;
+        ph_model_load(m, buf);
+        m->def->forward(m, 1);
+        ph_dev_download(be, logits, m->logits, (size_t)local * outputs);
         int right = 0;
-        double loss = ph_bce_logits(logits, labels, local, dlogits, &right);
+        double loss = task_loss(m, logits, labels, dlogits, &right, smoothing);
         /* dlogits is d(local mean)/dlogit; the global mean needs local / B of it. */
-        for (int i = 0; i < local; i++) dlogits[i] *= (float)local / (float)batch;
-        ph_cnn3d_backward(&m, dlogits);
+        for (int i = 0; i < local * outputs; i++) dlogits[i] *= (float)local / (float)batch;
+        ph_params_zero_grad(params, np);
+        ph_model_backward_host(m, dlogits);
         gradients_allreduce(params, np, scratch);
-        for (int i = 0; i < np; i++) ph_param_adam_step(params[i], &opt, step);
+        ph_optim_step(&opt, params, np, step);
         double global[2] = {loss * local / batch, (double)right / batch};
         PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, global, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
                      "summing the loss", "another rank failed");
@@ -263,18 +350,19 @@ int main(int argc, char **argv)
             ph_sb_printf(&line,
                          "{\"step\":%lld,\"loss\":%.9g,\"accuracy\":%.6f,\"lr\":%g,"
                          "\"samples_per_second\":%.2f,\"gflops\":%.2f}\n",
-                         (long long)step, loss_sum / since_log, acc_sum / since_log, opt.lr, sps,
-                         sps / local * step_flops / 1e9);
+                         (long long)step, loss_sum / since_log, acc_sum / since_log,
+                         ph_optim_lr(&opt, step), sps, sps / local * step_flops / 1e9);
             loss_sum = acc_sum = 0, since_log = 0, t_log = now;
         }
+        ph_checkpoint_meta meta = {model_name, step, seed, batch, best_acc, effective};
         if (step % eval_every == 0 || step == steps) {
             double vl, va_acc;
-            evaluate(&m, &va, batch, local, buf, labels, logits, &vl, &va_acc);
+            evaluate(m, &va, batch, buf, labels, logits, smoothing, &vl, &va_acc);
             ph_sb_printf(&line, "{\"step\":%lld,\"val_loss\":%.9g,\"val_accuracy\":%.6f}\n",
                          (long long)step, vl, va_acc);
             if (va_acc > best_acc) {
-                best_acc = va_acc;
-                if (ph_rank() == 0) ph_checkpoint_save(best, params, np, model_name, step, seed, effective);
+                best_acc = meta.best_metric = va_acc;
+                if (ph_rank() == 0) ph_checkpoint_save(best, params, np, &meta);
             }
         }
         if (ph_rank() == 0 && line.s) log_line(out_dir, line.s);
@@ -283,7 +371,7 @@ int main(int argc, char **argv)
         PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD),
                      "agreeing on a stop", "another rank failed");
         if (step % ckpt_every == 0 || step == steps || stop) {
-            if (ph_rank() == 0) ph_checkpoint_save(ckpt, params, np, model_name, step, seed, effective);
+            if (ph_rank() == 0) ph_checkpoint_save(ckpt, params, np, &meta);
             PH_CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD), "waiting for the checkpoint", "rank 0 failed");
         }
         ph_progress_update(&prog, step - first);
@@ -299,7 +387,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "phasor-train: done at step %lld; best validation accuracy %.4f; outputs in %s\n",
                 (long long)step, best_acc, out_dir);
     free(effective), free(scratch), free(logits), free(dlogits), free(buf), free(labels), free(idx);
-    ph_cnn3d_free(&m);
+    free(params);
+    m->def->destroy(m);
     dataset_free(&tr), dataset_free(&va);
     cfg_free(&c);
     free(text);

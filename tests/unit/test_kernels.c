@@ -54,8 +54,8 @@ static void test_u8_affine_and_relu(void **state)
     assert_int_equal(cpu->u8_affine(src, dst, 256, 1.0f / 255.0f, -0.5f, why, sizeof why), 0);
     for (int i = 0; i < 256; i++) assert_true(fabsf(dst[i] - ((float)i / 255.0f - 0.5f)) < 1e-6f);
     fill(x, 256, 1), fill(dy, 256, 2);
-    assert_int_equal(cpu->relu_forward(x, y, 256, why, sizeof why), 0);
-    assert_int_equal(cpu->relu_backward(x, dy, dx, 256, why, sizeof why), 0);
+    assert_int_equal(cpu->act_forward(PH_ACT_RELU, x, y, 256, why, sizeof why), 0);
+    assert_int_equal(cpu->act_backward(PH_ACT_RELU, x, y, dy, dx, 256, why, sizeof why), 0);
     for (int i = 0; i < 256; i++) {
         assert_true(y[i] == (x[i] > 0 ? x[i] : 0));
         assert_true(dx[i] == (x[i] > 0 ? dy[i] : 0));
@@ -83,7 +83,7 @@ static void test_avgpool_and_adam(void **state)
     const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01;
     for (int t = 1; t <= 3; t++) {
         assert_int_equal(cpu->adam_update(p, g, m, v, 2, (float)lr, (float)b1, (float)b2, (float)eps,
-                                          (float)wd, t, why, sizeof why), 0);
+                                          (float)wd, 1, t, why, sizeof why), 0);
         for (int i = 0; i < 2; i++) {
             mr[i] = b1 * mr[i] + (1 - b1) * g[i];
             vr[i] = b2 * vr[i] + (1 - b2) * g[i] * g[i];

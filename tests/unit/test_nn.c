@@ -1,8 +1,9 @@
-/* test_nn.c: the layers and the 3D CNN on the CPU reference backend:
- * gradients of the whole model against central finite differences, and a
+/* test_nn.c: the models on the CPU reference backend: gradients of whole
+ * models (3D CNN plain and R3D with batch norm, ResNet basic and
+ * bottleneck) against central finite differences, the losses, and a
  * training run that learns an easy task (the direction a dot moves). */
 #include "../../common/core/rng.h"
-#include "../../common/models/cnn3d.h"
+#include "../../common/models/model.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -17,69 +18,123 @@
 
 static const ph_backend *be = &ph_backend_cpu;
 
-static double model_loss(ph_cnn3d *m, const int32_t *labels, float *dlogits)
+static double model_loss(ph_model *m, const int32_t *labels, float *dlogits)
 {
     float logits[64];
-    ph_cnn3d_forward(m);
-    ph_dev_download(be, logits, m->logits, (size_t)m->n);
-    return ph_bce_logits(logits, labels, m->n, dlogits, NULL);
+    m->def->forward(m, 1);
+    ph_dev_download(be, logits, m->logits, (size_t)m->g.n);
+    return ph_bce_logits(logits, labels, m->g.n, dlogits, NULL);
 }
 
+static ph_model *model_new(const char *name, const char *ini, int n, int t, int h, int w, int c, uint32_t seed)
+{
+    ph_model_geometry g = {n, t, h, w, c, 1, seed, MPI_COMM_SELF};
+    return ph_model_create_text(name, ini, be, &g);
+}
+
+/* Every trainable tensor's gradient (and the input gradient) of a whole
+ * model against central finite differences of its float32 forward. */
+static void model_gradcheck(const char *name, const char *ini, int t, int h, int w, int c, int per_tensor,
+                            double rel, double abs_tol)
+{
+    enum { N = 4 };
+    char cfgline[256];
+    snprintf(cfgline, sizeof cfgline, "%s", ini);
+    ph_model *m = model_new(name, ini, N, t, h, w, c, 7);
+    size_t nx = ph_model_input_count(m);
+    uint8_t *x8 = malloc(nx);
+    ph_rng r;
+    ph_rng_init(&r, 1, PH_STREAM_CONTENT, 0, 0);
+    for (size_t i = 0; i < nx; i++) x8[i] = (uint8_t)ph_rng_below(&r, 256);
+    int32_t labels[N] = {1, 0, 0, 1};
+    ph_model_load(m, x8);
+    ph_param *params[256];
+    int np = m->def->params(m, params, 256);
+    /* Biases and norm shifts start at zero, which puts many pre-activations
+     * exactly on ReLU's kink; random small values move them off it. */
+    for (int p = 0; p < np; p++) {
+        if (!params[p]->trainable || params[p]->count > 128) continue;
+        float v[128];
+        ph_dev_download(be, v, params[p]->w, params[p]->count);
+        for (size_t i = 0; i < params[p]->count; i++) v[i] += (float)(ph_rng_uniform(&r) - 0.5) * 0.2f;
+        ph_dev_upload(be, params[p]->w, v, params[p]->count);
+    }
+    float dlogits[N];
+    m->want_dx = 1;
+    model_loss(m, labels, dlogits);
+    ph_params_zero_grad(params, np);
+    ph_model_backward_host(m, dlogits);
+    /* Central differences with step h = 1e-3 on the float32 forward (loss summed
+     * in double): rounding gives ~1e-4 absolute noise in shallow models, so the
+     * bound is rel (2e-3) relative plus abs_tol (1e-4) absolute; a wrong
+     * backward is off by O(1).  Batch
+     * norm recomputes its statistics in every forward, so its dependence on
+     * the batch is part of what is checked. */
+    const float h_step = 1e-3f;
+    double worst_all = 0;
+    int checked = 0, kinks = 0;
+    for (int p = -1; p < np; p++) {
+        if (p >= 0 && !params[p]->trainable) continue;
+        float *target = p < 0 ? m->x : params[p]->w, *grad = p < 0 ? m->dx : params[p]->g;
+        size_t count = p < 0 ? nx : params[p]->count;
+        float *wv = malloc(count * 4), *g = malloc(count * 4);
+        ph_dev_download(be, wv, target, count);
+        ph_dev_download(be, g, grad, count);
+        double worst = 0;
+        for (size_t i = 0; i < count; i += 1 + count / (size_t)per_tensor) {
+            float keep = wv[i];
+            double l0 = model_loss(m, labels, NULL);
+            wv[i] = keep + h_step, ph_dev_upload(be, target, wv, count);
+            double lp = model_loss(m, labels, NULL);
+            wv[i] = keep - h_step, ph_dev_upload(be, target, wv, count);
+            double lm = model_loss(m, labels, NULL);
+            wv[i] = keep, ph_dev_upload(be, target, wv, count);
+            double fd = (lp - lm) / (2.0 * h_step);
+            double tol = rel * fmax(fabs(fd), fabs(g[i])) + abs_tol;
+            /* A ReLU kink inside [-h, h] makes the one-sided slopes differ by
+             * more than the tolerance: the gradient is not defined by
+             * differences there, so such a point is counted, not compared. */
+            double right = (lp - l0) / h_step, left = (l0 - lm) / h_step;
+            checked++;
+            if (fabs(right - left) > 4 * tol + 1e-3 * fabs(fd)) {
+                kinks++;
+                continue;
+            }
+            double err = fabs(fd - g[i]) / tol;
+            if (err > 1) print_message("#   %s tensor %d i=%zu fd=%.6g grad=%.6g\n", name, p, i, fd, (double)g[i]);
+            worst = fmax(worst, err);
+        }
+        worst_all = fmax(worst_all, worst);
+        free(wv), free(g);
+    }
+    for (char *q = strchr(cfgline, '\n'); q; q = strchr(q, '\n')) *q = ' ';
+    print_message("# %s {%s}: %d tensors + input, %d values, %d at a kink (at most 10%%), worst |fd - grad| / "
+                  "(%g max + %g) = %.3f (must be <= 1)\n", name, cfgline, np, checked, kinks, rel, abs_tol, worst_all);
+    assert_true(worst_all <= 1.0);
+    assert_true(kinks * 10 <= checked);
+    free(x8);
+    m->def->destroy(m);
+}
+
+/* With ReLU, a finite difference of a whole network crosses some unit's kink
+ * for most steps (thousands of units): the deeper models are checked with
+ * softplus, which is smooth, and ReLU itself is checked as an op
+ * (test_ops.c); one small ReLU network is checked as well. */
 static void test_cnn3d_gradients_against_finite_differences(void **state)
 {
     (void)state;
-    enum { N = 2, T = 4, H = 8, W = 8, C = 3 };
-    ph_cnn3d m;
-    ph_cnn3d_init(&m, be, N, T, H, W, C, 2, 7);
-    uint8_t videos[N * T * H * W * C];
-    ph_rng r;
-    ph_rng_init(&r, 1, PH_STREAM_CONTENT, 0, 0);
-    for (size_t i = 0; i < sizeof videos; i++) videos[i] = (uint8_t)ph_rng_below(&r, 256);
-    int32_t labels[N] = {1, 0};
-    ph_cnn3d_load(&m, videos);
-    ph_param *params[16];
-    int np = ph_cnn3d_params(&m, params, 16);
-    assert_int_equal(np, 8);
-    /* Biases start at zero, which puts many pre-activations exactly on ReLU's
-     * kink (where a window sees only zeros); finite differences there measure
-     * the mean of both one-sided slopes.  Random biases move every
-     * pre-activation off the kink. */
-    for (int p = 1; p < np; p += 2) {
-        float b[64];
-        for (size_t i = 0; i < params[p]->count; i++) b[i] = (float)(ph_rng_uniform(&r) - 0.5) * 0.2f;
-        ph_dev_upload(be, params[p]->w, b, params[p]->count);
-    }
-    float dlogits[N];
-    model_loss(&m, labels, dlogits);
-    ph_cnn3d_backward(&m, dlogits);
-    /* Central differences with step h = 1e-3 on the float32 forward (loss summed
-     * in double): rounding gives ~1e-5 absolute noise, so the bound is 2e-3
-     * relative plus 2e-5 absolute; a wrong backward is off by O(1). */
-    const float h = 1e-3f;
-    for (int p = 0; p < np; p++) {
-        size_t count = params[p]->count;
-        float *w = malloc(count * 4), *g = malloc(count * 4);
-        ph_dev_download(be, w, params[p]->w, count);
-        ph_dev_download(be, g, params[p]->g, count);
-        double worst = 0;
-        for (size_t i = 0; i < count; i += 1 + count / 12) {
-            float keep = w[i];
-            w[i] = keep + h, ph_dev_upload(be, params[p]->w, w, count);
-            double lp = model_loss(&m, labels, NULL);
-            w[i] = keep - h, ph_dev_upload(be, params[p]->w, w, count);
-            double lm = model_loss(&m, labels, NULL);
-            w[i] = keep, ph_dev_upload(be, params[p]->w, w, count);
-            double fd = (lp - lm) / (2.0 * h);
-            double err = fabs(fd - g[i]) / (2e-3 * fmax(fabs(fd), fabs(g[i])) + 2e-5);
-            if (err > 1) print_message("#   i=%zu fd=%.6g grad=%.6g\n", i, fd, (double)g[i]);
-            worst = fmax(worst, err);
-        }
-        print_message("# param %d (%zu values): worst |fd - grad| / (2e-3 max(|fd|,|grad|) + 2e-5) = %.3f (must be <= 1)\n",
-                      p, count, worst);
-        assert_true(worst <= 1.0);
-        free(w), free(g);
-    }
-    ph_cnn3d_free(&m);
+    model_gradcheck("cnn3d", "[cnn3d]\nwidth = 2\n", 4, 8, 8, 3, 10, 2e-3, 1e-4);
+    model_gradcheck("cnn3d", "[cnn3d]\nwidth = 2\nstages = 2\nblocks = 1\nnorm = batch\nactivation = softplus\n", 4, 8, 8, 3, 10, 2e-3, 1e-4);
+}
+
+static void test_resnet_gradients_against_finite_differences(void **state)
+{
+    (void)state;
+    model_gradcheck("resnet", "[resnet]\ndepth = 10\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\n", 1, 16, 16, 1, 10, 2e-3, 1e-4);
+    /* Bottleneck blocks; the small stem, as max pooling has kinks.  Fifty
+     * float32 layers put ~3e-4 of rounding noise into each difference
+     * (measured), hence the wider tolerance; a wrong backward is off by O(1). */
+    model_gradcheck("resnet", "[resnet]\ndepth = 50\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\n", 1, 16, 16, 1, 3, 1e-2, 5e-4);
 }
 
 /* Both losses: analytic gradients against central differences in double. */
@@ -144,11 +199,11 @@ static void test_training_learns_motion_direction(void **state)
 {
     (void)state;
     enum { N = 16, T = 8, S = 16, STEPS = 150 };
-    ph_cnn3d m;
-    ph_cnn3d_init(&m, be, N, T, S, S, 3, 4, 3);
+    ph_model *m = model_new("cnn3d", "[cnn3d]\nwidth = 4\n", N, T, S, S, 3, 3);
     ph_param *params[16];
-    int np = ph_cnn3d_params(&m, params, 16);
-    ph_adam opt = {3e-3f, 0.9f, 0.999f, 1e-8f, 0.0f};
+    int np = m->def->params(m, params, 16);
+    ph_optim opt = ph_optim_default();
+    opt.lr = 3e-3f;
     uint8_t *batch = malloc((size_t)N * T * S * S * 3);
     int32_t labels[N];
     float dlogits[N];
@@ -156,10 +211,11 @@ static void test_training_learns_motion_direction(void **state)
     for (int step = 1; step <= STEPS; step++) {
         for (int i = 0; i < N; i++)
             moving_dot(11, (int64_t)step * N + i, T, S, batch + (size_t)i * T * S * S * 3, &labels[i]);
-        ph_cnn3d_load(&m, batch);
-        double loss = model_loss(&m, labels, dlogits);
-        ph_cnn3d_backward(&m, dlogits);
-        for (int p = 0; p < np; p++) ph_param_adam_step(params[p], &opt, step);
+        ph_model_load(m, batch);
+        double loss = model_loss(m, labels, dlogits);
+        ph_params_zero_grad(params, np);
+        ph_model_backward_host(m, dlogits);
+        ph_optim_step(&opt, params, np, step);
         if (step <= 10) first += loss / 10;
         if (step > STEPS - 10) last += loss / 10;
     }
@@ -168,11 +224,11 @@ static void test_training_learns_motion_direction(void **state)
     for (int b = 0; b < 16; b++) {
         for (int i = 0; i < N; i++)
             moving_dot(12, (int64_t)b * N + i, T, S, batch + (size_t)i * T * S * S * 3, &labels[i]);
-        ph_cnn3d_load(&m, batch);
+        ph_model_load(m, batch);
         int right = 0;
         float logits[N];
-        ph_cnn3d_forward(&m);
-        ph_dev_download(be, logits, m.logits, N);
+        m->def->forward(m, 0);
+        ph_dev_download(be, logits, m->logits, N);
         ph_bce_logits(logits, labels, N, NULL, &right);
         correct += right, total += N;
     }
@@ -182,16 +238,20 @@ static void test_training_learns_motion_direction(void **state)
     assert_true(last < first);
     assert_true(acc >= 0.9);
     free(batch);
-    ph_cnn3d_free(&m);
+    m->def->destroy(m);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
     cmocka_set_message_output(CM_OUTPUT_TAP);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_losses_against_finite_differences),
         cmocka_unit_test(test_cnn3d_gradients_against_finite_differences),
+        cmocka_unit_test(test_resnet_gradients_against_finite_differences),
         cmocka_unit_test(test_training_learns_motion_direction),
     };
-    return cmocka_run_group_tests_name("nn", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("nn", tests, NULL, NULL);
+    MPI_Finalize();
+    return failed;
 }

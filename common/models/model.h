@@ -1,0 +1,93 @@
+/* model.h: what phasor-train (and later stages) need from a model.
+ *
+ * A model is one file plus one row in registry.c; stages never switch on a
+ * model's name.  Every model embeds ph_model as its first member, reads its
+ * own config section, takes a uint8 batch through ph_model_load and keeps
+ * its input x, logits and (on request) the input gradient dx on the device. */
+#ifndef PHASOR_MODEL_H
+#define PHASOR_MODEL_H
+
+#include "../core/config.h"
+#include "../nn/nn.h"
+
+#include <mpi.h>
+#include <stdint.h>
+
+/* The batch a model is built for. */
+typedef struct {
+    int n;          /* samples on this rank */
+    int t, h, w, c; /* frames (1 for images), height, width, channels */
+    int outputs;    /* logits per sample (1 for a binary task: BCE) */
+    uint32_t seed;  /* Philox seed of the initial parameters */
+    MPI_Comm comm;  /* ranks that share batch-norm statistics */
+} ph_model_geometry;
+
+typedef struct ph_model ph_model;
+
+typedef struct ph_model_def {
+    const char *name;
+    const char *summary;
+    const cfg_section *section; /* the model's config keys, [name] */
+    int video;                  /* 1: wants [T,H,W,C] samples; 0: [H,W,C] images */
+    /* Builds the model from its validated section; cross-key errors are
+     * ph_usage_error. */
+    ph_model *(*create)(const cfg *c, const ph_backend *be, const ph_model_geometry *g);
+    void (*destroy)(ph_model *m);
+    /* x -> logits; training selects batch statistics (norms) and dropout. */
+    void (*forward)(ph_model *m, int training);
+    /* From d(loss)/d(logits) on the device: adds every parameter gradient,
+     * and writes dx when m->want_dx. */
+    void (*backward)(ph_model *m);
+    int (*params)(ph_model *m, ph_param **out, int max);
+    /* Floating-point operations of one forward + backward step (the passes
+     * that run), for GFLOP/s figures. */
+    double (*step_flops)(const ph_model *m);
+} ph_model_def;
+
+struct ph_model {
+    const ph_model_def *def;
+    const ph_backend *be;
+    ph_model_geometry g;
+    float *x, *dx;           /* input [N, C, T, H, W] (T absent for images) */
+    float *logits, *dlogits; /* [N, outputs] */
+    int want_dx;
+    const int64_t *ids; /* global sample ids of the batch (dropout masks) */
+    int64_t step;       /* the optimisation step (dropout masks) */
+    uint8_t *staging;
+};
+
+extern const ph_model_def *const ph_models[];
+extern const int ph_model_count;
+const ph_model_def *ph_model_find(const char *name);
+const char *ph_model_names(void); /* "a|b" for the config enum */
+
+/* Builds registered model `name` from INI text for its section (tests,
+ * benchmarks): "[resnet]\ndepth = 18\n"; NULL text takes the defaults. */
+ph_model *ph_model_create_text(const char *name, const char *ini, const ph_backend *be,
+                               const ph_model_geometry *g);
+
+/* For create(): fills the base and allocates x, dx, logits, dlogits. */
+void ph_model_base_init(ph_model *m, const ph_model_def *def, const ph_backend *be,
+                        const ph_model_geometry *g);
+void ph_model_base_free(ph_model *m);
+size_t ph_model_input_count(const ph_model *m);
+/* Host uint8 [N, T, H, W, C] (or [N, H, W, C]) -> m->x [N, C, T, H, W] in [0, 1]. */
+void ph_model_load(ph_model *m, const uint8_t *batch);
+/* Host d(loss)/d(logits) [N, outputs] -> the device, then backward. */
+void ph_model_backward_host(ph_model *m, const float *dlogits);
+
+/* The gradient, with respect to the parameters, of a loss on the input
+ * gradient (saliency) s = d(sum_i w_i . logits_i)/dx, by central differences
+ * along the direction v = dL/ds (DESIGN.md "Compute engine"):
+ *   dL/dtheta = d/de [dlogit/dtheta at x + e v] at e = 0
+ *            ~= (g(x + eps v) - g(x - eps v)) / (2 eps),
+ * exact for piecewise-linear (ReLU) networks when no kink is crossed.
+ * `w` is the logit weighting [N, outputs] on the host, `v` the direction on
+ * the device; the result is ADDED, scaled by `scale`, to every parameter
+ * gradient.  m->x is restored afterwards.  `training` is passed to the two
+ * forward passes (batch statistics; running statistics then also see the
+ * two perturbed batches, whose mean is the batch's own to first order). */
+void ph_model_input_grad_loss_backward(ph_model *m, const float *w, const float *v, float eps,
+                                       float scale, int training);
+
+#endif

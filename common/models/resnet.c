@@ -1,0 +1,171 @@
+/* resnet.c: the 2D ResNet (see resnet.h): forward, backward, parameters. */
+#include "resnet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const cfg_key resnet_keys[] = {
+    {"depth", CFG_ENUM, "18", 0, 0, "10|18|34|50|101", "layers: 10/18/34 basic blocks, 50/101 bottleneck"},
+    {"width", CFG_INT, "64", 1, 1024, NULL, "channels of the first stage (doubling per stage)"},
+    {"stem", CFG_ENUM, "imagenet", 0, 0, "imagenet|small", "imagenet: 7x7/2 conv + 3x3/2 max pool; small: one 3x3 conv"},
+    {"norm", CFG_ENUM, "batch", 0, 0, "none|batch|group|instance", "normalisation after each convolution"},
+    {"activation", CFG_ENUM, "relu", 0, 0, "relu|softplus|tanh|sigmoid", "activation after each norm (tests use softplus: smooth)"},
+};
+static const cfg_section resnet_section = {"resnet", "the 2D ResNet for images", resnet_keys,
+                                           (int)(sizeof resnet_keys / sizeof resnet_keys[0]), 0};
+
+static int norm_kind(const char *name)
+{
+    for (int k = 0; k < PH_NORM_COUNT; k++)
+        if (!strcmp(name, ph_norm_names[k])) return k;
+    return -1;
+}
+
+static ph_act act_kind(const char *name)
+{
+    for (int k = 0; k < PH_ACT_COUNT; k++)
+        if (!strcmp(name, ph_act_names[k])) return (ph_act)k;
+    return PH_ACT_RELU;
+}
+
+static void blocks_for_depth(int depth, int *nb, int *bottleneck)
+{
+    static const int b10[4] = {1, 1, 1, 1}, b18[4] = {2, 2, 2, 2}, b34[4] = {3, 4, 6, 3},
+                     b101[4] = {3, 4, 23, 3};
+    const int *b = depth == 10 ? b10 : depth == 18 ? b18 : depth == 101 ? b101 : b34;
+    memcpy(nb, b, 4 * sizeof *nb);
+    *bottleneck = depth >= 50;
+}
+
+static ph_model *resnet_create(const cfg *c, const ph_backend *be, const ph_model_geometry *g)
+{
+    ph_resnet *m = calloc(1, sizeof *m);
+    PH_CHECK_ALLOC(m, "building the ResNet");
+    ph_model_base_init(&m->base, &ph_model_resnet, be, g);
+    if (g->t != 1) ph_usage_error("config error: the resnet model takes images, but the samples are videos of %d frames (use cnn3d)", g->t);
+    m->depth = atoi(cfg_str(c, "resnet", "depth"));
+    m->width = (int)cfg_int(c, "resnet", "width");
+    m->imagenet_stem = !strcmp(cfg_str(c, "resnet", "stem"), "imagenet");
+    int norm = norm_kind(cfg_str(c, "resnet", "norm"));
+    const ph_act act = act_kind(cfg_str(c, "resnet", "activation"));
+    blocks_for_depth(m->depth, m->nblocks, &m->bottleneck);
+    int in[2] = {g->h, g->w};
+    ph_conv_shape s = {2, g->n, g->c, m->width, 1, {in[0], in[1]}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {0}};
+    if (m->imagenet_stem)
+        s.k[0] = s.k[1] = 7, s.stride[0] = s.stride[1] = 2, s.pad[0] = s.pad[1] = 3;
+    ph_conv_unit_init(&m->stem, be, s, norm, (int)act, g->comm, g->seed, 0);
+    memcpy(in, m->stem.conv.s.out, sizeof in);
+    size_t most = m->stem.count;
+    if (m->imagenet_stem) {
+        ph_pool_shape ps = {2, g->n, m->width, PH_POOL_MAX, {in[0], in[1]}, {3, 3}, {2, 2}, {1, 1}, {0}};
+        ph_pool_init(&m->stem_pool, be, ps);
+        memcpy(in, m->stem_pool.s.out, sizeof in);
+        size_t pc = ph_pool_y_count(&m->stem_pool.s);
+        m->pooled_stem = ph_dev_alloc(be, pc);
+        m->dpooled_stem = ph_dev_alloc(be, m->stem.count);
+    }
+    int in_c = m->width;
+    uint32_t id = 1;
+    for (int i = 0; i < PH_RESNET_STAGES; i++)
+        for (int j = 0; j < m->nblocks[i]; j++) {
+            if (in[0] < 1 || in[1] < 1)
+                ph_usage_error("config error: [resnet] depth %d is too deep for %dx%d images", m->depth, g->h, g->w);
+            int st = i > 0 && j == 0 ? 2 : 1, stride[2] = {st, st};
+            ph_resblock *b = &m->block[i][j];
+            ph_resblock_init(b, be, 2, g->n, in_c, m->width << i, in, stride, m->bottleneck, norm, act,
+                             g->comm, g->seed, id++);
+            in_c = b->out_c;
+            in[0] = b->out[0], in[1] = b->out[1];
+            most = b->count > most ? b->count : most;
+            most = b->in_count > most ? b->in_count : most;
+        }
+    m->feat_c = in_c, m->feat_spatial = (size_t)in[0] * in[1];
+    ph_linear_init(&m->fc, be, g->n, in_c, g->outputs, g->seed, 1000);
+    m->pooled = ph_dev_alloc(be, (size_t)g->n * in_c), m->dpooled = ph_dev_alloc(be, (size_t)g->n * in_c);
+    m->ga = ph_dev_alloc(be, most), m->gb = ph_dev_alloc(be, most);
+    return &m->base;
+}
+
+static void resnet_destroy(ph_model *base)
+{
+    ph_resnet *m = (ph_resnet *)base;
+    ph_conv_unit_free(&m->stem);
+    if (m->imagenet_stem) base->be->free(m->pooled_stem), base->be->free(m->dpooled_stem);
+    for (int i = 0; i < PH_RESNET_STAGES; i++)
+        for (int j = 0; j < m->nblocks[i]; j++) ph_resblock_free(&m->block[i][j]);
+    ph_linear_free(&m->fc);
+    base->be->free(m->pooled), base->be->free(m->dpooled), base->be->free(m->ga), base->be->free(m->gb);
+    ph_model_base_free(base);
+    free(m);
+}
+
+static const float *stem_out(const ph_resnet *m) { return m->imagenet_stem ? m->pooled_stem : m->stem.out; }
+
+static void resnet_forward(ph_model *base, int training)
+{
+    ph_resnet *m = (ph_resnet *)base;
+    ph_conv_unit_forward(&m->stem, base->x, training);
+    if (m->imagenet_stem) ph_pool_forward(&m->stem_pool, m->stem.out, m->pooled_stem);
+    const float *h = stem_out(m);
+    for (int i = 0; i < PH_RESNET_STAGES; i++)
+        for (int j = 0; j < m->nblocks[i]; j++) ph_resblock_forward(&m->block[i][j], h, training), h = m->block[i][j].out_act;
+    PH_KERNEL(base->be, avgpool_global_forward, "pooling", h, m->pooled, (size_t)base->g.n * m->feat_c,
+              m->feat_spatial);
+    ph_linear_forward(&m->fc, m->pooled, base->logits);
+}
+
+static void resnet_backward(ph_model *base)
+{
+    ph_resnet *m = (ph_resnet *)base;
+    const ph_backend *be = base->be;
+    ph_linear_backward(&m->fc, m->pooled, base->dlogits, m->dpooled);
+    float *d = m->ga;
+    PH_KERNEL(be, avgpool_global_backward, "pooling backward", m->dpooled, d,
+              (size_t)base->g.n * m->feat_c, m->feat_spatial);
+    /* blocks in reverse; the input of block (i, j) is the previous block's output */
+    const ph_resblock *prev = NULL;
+    for (int i = PH_RESNET_STAGES - 1; i >= 0; i--)
+        for (int j = m->nblocks[i] - 1; j >= 0; j--) {
+            prev = j ? &m->block[i][j - 1] : i ? &m->block[i - 1][m->nblocks[i - 1] - 1] : NULL;
+            float *dprev = d == m->ga ? m->gb : m->ga;
+            ph_resblock_backward(&m->block[i][j], prev ? prev->out_act : stem_out(m), d, dprev);
+            d = dprev;
+        }
+    if (m->imagenet_stem) {
+        ph_pool_backward(&m->stem_pool, m->stem.out, m->pooled_stem, d, m->dpooled_stem);
+        d = m->dpooled_stem;
+    }
+    ph_conv_unit_backward(&m->stem, base->x, d, base->want_dx ? base->dx : NULL);
+}
+
+static int resnet_params(ph_model *base, ph_param **out, int max)
+{
+    ph_resnet *m = (ph_resnet *)base;
+    int k = ph_conv_unit_params(&m->stem, out, max);
+    for (int i = 0; i < PH_RESNET_STAGES; i++)
+        for (int j = 0; j < m->nblocks[i]; j++) k += ph_resblock_params(&m->block[i][j], out + k, max - k);
+    if (k + 2 <= max) out[k++] = &m->fc.w, out[k++] = &m->fc.b;
+    return k;
+}
+
+static double resnet_step_flops(const ph_model *base)
+{
+    const ph_resnet *m = (const ph_resnet *)base;
+    double f = ph_conv_flops(&m->stem.conv.s) * (base->want_dx ? 3 : 2);
+    for (int i = 0; i < PH_RESNET_STAGES; i++)
+        for (int j = 0; j < m->nblocks[i]; j++) f += ph_resblock_step_flops(&m->block[i][j]);
+    return f;
+}
+
+const ph_model_def ph_model_resnet = {
+    .name = "resnet",
+    .summary = "2D ResNet (10/18/34 basic, 50/101 bottleneck blocks) for images",
+    .section = &resnet_section,
+    .video = 0,
+    .create = resnet_create,
+    .destroy = resnet_destroy,
+    .forward = resnet_forward,
+    .backward = resnet_backward,
+    .params = resnet_params,
+    .step_flops = resnet_step_flops,
+};
