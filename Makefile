@@ -4,6 +4,7 @@
 #   make test       install missing packages (root), build, run the TAP suite with prove
 #   make sanitize   the same suite built with ASan + UBSan (into build-san/)
 #   make bench      benchmarks; figures go to docs/performance.md
+#   make reproduce-NAME   run configs/NAME.ini's sweep here into runs/NAME (slurm/submit --local)
 #   make install PREFIX=/usr/local
 
 BUILD   ?= build
@@ -126,6 +127,11 @@ sanitize: deps
 demo: deps
 	@$(MAKE) --no-print-directory build
 	NP=$(NP) PHASOR_BUILD=$(abspath $(BUILD)) scripts/demo.sh
+
+# reproduce-NAME: configs/NAME.ini's sweep here, point by point, into runs/NAME (docs/slurm.md).
+reproduce-%: deps
+	@$(MAKE) --no-print-directory build
+	PHASOR_BUILD=$(abspath $(BUILD)) slurm/submit --local configs/$*.ini
 
 bench: deps
 	@$(MAKE) --no-print-directory build

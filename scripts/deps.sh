@@ -25,6 +25,8 @@ deps=(
   "cmocka          libcmocka-dev           pkg:cmocka         yes"
   "prove (perl)    perl                    cmd:prove          yes"
   "CUDA (nvcc)     -                       cmd:nvcc           no"
+  "Slurm           slurm-wlm               cmd:slurmctld      no"
+  "munge           munge                   cmd:munged         no"
 )
 
 probe() {
@@ -47,8 +49,10 @@ check() {
     elif [ "$req" = yes ]; then
       printf '  %-16s MISSING  (Debian package %s)\n' "$name" "$pkg"
       missing+=("$pkg")
-    else
+    elif [ "$pkg" = - ]; then
       printf '  %-16s absent   (optional; CUDA objects are skipped)\n' "$name"
+    else # tests/slurm.t installs it when root (slurm/cluster install)
+      printf '  %-16s absent   (optional, for the Slurm tests; Debian package %s)\n' "$name" "$pkg"
     fi
   done
 }

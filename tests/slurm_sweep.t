@@ -82,6 +82,14 @@ ok "each stage runs its rendered batch script" has analyze "$TMPD/grid_run/slurm
 ok "the header names the axes and their sizes" \
     grep -q 'axes: num_distractors (3), length (3), skip (3)' "$OUT"
 
+# Every sweep config in configs/ (one with a comma list) expands.
+for f in "$root"/configs/*.ini; do
+    grep -qE '^[^;#[]*=.*,' "$f" || continue
+    "$submit" --dry-run "$f" --out "cfg_$(basename "$f" .ini)" >"$OUT" 2>"$ERR"
+    RC=$?
+    ok "configs/${f##*/} expands: $(sed -n 's/^# slurm.submit --dry-run: [^,]*, \([0-9]* point(s)\).*/\1/p' "$OUT")" test "$RC" = 0
+done
+
 # ---- config errors: one line naming file:line, exit 2, nothing written ----------------------
 bad() { # bad DESC TEXT EXPECT...: an experiment that must be refused
     local desc=$1 text=$2 e
@@ -118,10 +126,11 @@ train = {generate}/train.h5
 val = {generate}/val.h5
 steps = 6
 batch = 8
-width = 4
 log_every = 3
 eval_every = 3
 checkpoint_every = 3
+[cnn3d]
+width = 4
 [analyze]
 args = summary {generate}/val.h5 --frames 2
 [slurm.train]
@@ -149,7 +158,7 @@ ok "the training ran on 2 ranks ([slurm.train] ntasks)" grep -q '2 rank(s)' tiny
 RC=$?
 is "$RC" 0 "status: exit 0 when every point is done"
 is "$(grep -c '  done' "$OUT")" 4 "status: 4 points done"
-ok "status: the axis values of each point" grep -q '^0003  length=12 num_distractors=2  done' "$OUT"
+ok "status: the axis values of each point" grep -Eq '^0003  length=12 num_distractors=2 +done$' "$OUT"
 "$submit" --local --rerun tiny >"$OUT" 2>"$ERR"
 RC=$?
 ok "--rerun of a finished run does nothing" bash -c "[ $RC = 0 ] && ! grep -q 'point.*done' '$OUT'"
@@ -171,6 +180,7 @@ val = {generate}/val.h5
 lr = 0.003, 50
 steps = 4
 batch = 8
+[cnn3d]
 width = 4
 [analyze]
 args = summary {generate}/val.h5 --frames 2
@@ -178,9 +188,9 @@ INI
 "$submit" --local lrs.ini --out lrs >"$OUT" 2>"$ERR"
 is "$?" 1 "--local with a bad point: exit 1"
 "$status" lrs >"$OUT" 2>"$ERR"
-ok "status: point 0 done" grep -q '^0000  lr=0.003  done' "$OUT"
+ok "status: point 0 done" grep -Eq '^0000  lr=0.003 +done$' "$OUT"
 ok "status: point 1 failed in train with the stage's error line" \
-    grep -q "^0001  lr=50  failed    train: phasor-train: config error at $TMPD/lrs/p0001/train.ini:.*lr" "$OUT"
+    grep -Eq "^0001  lr=50 +failed +train: phasor-train: config error at $TMPD/lrs/p0001/train.ini:.*lr" "$OUT"
 ok "status: the analysis of point 1 was cancelled" grep -q '^0001 .*\[analyze cancelled\]' "$OUT"
 ok "point 1 has no analysis" test ! -e lrs/p0001/analyze
 cp lrs/p0000/train/checkpoint.h5 keep.h5

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Sweeps on a real single-node Slurm cluster that this test starts (slurm/cluster: munged,
+# slurmctld, slurmd; slurm-wlm and munge are installed first when root and missing) and stops
+# by process id:
+#   1. a 2 x 2 sweep generate -> train -> analyze as job arrays chained by aftercorr gives the
+#      same datasets and parameters as the same sweep run with --local;
+#   2. training tasks signalled with USR1 mid-run (to the batch shell, as --signal=B:USR1 does
+#      before a time limit, and to the job step) checkpoint, requeue themselves, resume and end
+#      bit-identical to an uninterrupted run;
+#   3. a point with a bad value fails alone, status shows its error line, its dependent task
+#      is cancelled (not left pending), the other points finish; the fixed config reruns only it;
+#   4. nothing is left running afterwards.
+# Skipped, with the reason, only where Slurm cannot be installed or started (not root, no apt).
+. "$(dirname "$0")/lib.sh"
+root=$(cd "$(dirname "$0")/.." && pwd)
+submit=$root/slurm/submit status=$root/slurm/status cluster=$root/slurm/cluster
+export PHASOR_BUILD
+cd "$TMPD" || bail_out "cannot enter $TMPD"
+D=$TMPD/cluster
+
+# Processes of our cluster: they all inherited SLURM_CONF=$D/slurm.conf from slurm/cluster.
+ours() {
+    (
+        unset SLURM_CONF
+        for p in /proc/[0-9]*; do
+            { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qx "SLURM_CONF=$D/slurm.conf" && echo "${p#/proc/}"
+        done
+    )
+}
+cleanup() {
+    if [ -f "$D/slurmctld.pid.bg" ]; then
+        timeout 10 scancel --user="$(id -un)" 2>/dev/null
+        for _ in $(seq 100); do [ -z "$(timeout 5 squeue -h 2>/dev/null)" ] && break; sleep 0.1; done
+        "$cluster" stop "$D"
+    fi
+}
+trap 'st=$?; cleanup; (exit $st); _tap_exit' EXIT
+
+"$cluster" start "$D" >"$OUT" 2>"$ERR"
+RC=$?
+if [ "$RC" = 3 ]; then
+    skip "Slurm cannot run here: $(head -n1 "$ERR")"
+    done_testing
+    exit 0
+fi
+is "$RC" 0 "slurm/cluster start: a single-node cluster is up" || bail_out "cannot start Slurm: $(cat "$ERR")"
+export SLURM_CONF=$D/slurm.conf
+ok "sinfo shows the node idle" bash -c "timeout 10 sinfo -h -o %t | grep -qx idle"
+
+# wait_run RUN [SECONDS]: until no job of the run is queued (default 240 s)
+wait_run() {
+    local ids i
+    ids=$(awk '{ printf "%s%s", (n++ ? "," : ""), $2 }' "$1/jobs")
+    for i in $(seq $((${2:-240} * 5))); do
+        [ -z "$(timeout 10 squeue -h -j "$ids" 2>/dev/null)" ] && return 0
+        sleep 0.2
+    done
+    diag "jobs $ids of $1 still queued after ${2:-240} s:" "$(squeue -r -j "$ids" 2>&1)"
+    return 1
+}
+job_of() { awk -v s="$2" '$1 == s { j = $2 } END { print j }' "$1/jobs"; }
+jstate() { timeout 10 scontrol show job "$1" 2>/dev/null | grep -oE "$2=[^ ]*" | head -n1 | cut -d= -f2; }
+same_data() { # same_data RUN_A RUN_B POINTS...: datasets and parameters identical
+    local p f bad=0
+    for p in "${@:3}"; do
+        for f in generate/train.h5 generate/val.h5 train/checkpoint.h5 train/best.h5; do
+            h5diff -q --exclude-attribute / "$1/$p/$f" "$2/$p/$f" >/dev/null 2>&1 ||
+                { diag "$p/$f differs between $1 and $2"; bad=1; }
+        done
+    done
+    return $bad
+}
+
+# ---- 1. the 2 x 2 sweep on Slurm equals --local ----------------------------------------------
+cat >tiny.ini <<'INI'
+[generate]
+challenge = pathtracker
+[pathtracker]
+length = 8, 12
+num_distractors = 0, 2
+[split.train]
+n = 48
+seed = 1
+[split.val]
+n = 16
+seed = 2
+[train]
+train = {generate}/train.h5
+val = {generate}/val.h5
+steps = 6
+batch = 8
+log_every = 3
+eval_every = 3
+checkpoint_every = 3
+[cnn3d]
+width = 4
+[analyze]
+args = summary {generate}/val.h5 --frames 2
+[slurm]
+time = 00:10:00
+[slurm.train]
+ntasks = 2
+INI
+t0=$(date +%s)
+"$submit" tiny.ini --out tiny_slurm >"$OUT" 2>"$ERR"
+is "$?" 0 "submit the 2 x 2 sweep to Slurm"
+ok "it prints a job id per stage and the status command" \
+    bash -c "[ \$(grep -cE '^  (generate|train|analyze) +job [0-9]+ +--array=0-3' '$OUT') = 3 ] && grep -q '^status: .*slurm/status .*tiny_slurm' '$OUT'"
+ok "the sweep's 12 array tasks finish" wait_run tiny_slurm
+diag "Slurm sweep: $(($(date +%s) - t0)) s"
+states=$(for s in generate train analyze; do for i in 0 1 2 3; do jstate "$(job_of tiny_slurm $s)_$i" JobState; done; done | sort | uniq -c | tr -s ' ')
+is "$states" " 12 COMPLETED" "Slurm: all 12 tasks COMPLETED"
+"$status" tiny_slurm >"$OUT" 2>"$ERR"
+RC=$?
+ok "status: 4 points done (exit 0)" bash -c "[ $RC = 0 ] && [ \$(grep -c '  done' '$OUT') = 4 ]"
+ok "the train step ran 2 ranks under srun" bash -c "grep -q '^== srun ' tiny_slurm/p0002/train.log && grep -q '2 rank(s)' tiny_slurm/p0002/train.log"
+t0=$(date +%s)
+"$submit" --local tiny.ini --out tiny_local >"$OUT" 2>"$ERR"
+is "$?" 0 "the same sweep with --local"
+diag "--local sweep: $(($(date +%s) - t0)) s"
+ok "Slurm and --local: identical datasets and parameters at all 4 points" \
+    same_data tiny_slurm tiny_local p0000 p0001 p0002 p0003
+ok "Slurm and --local: identical contact sheets" \
+    bash -c 'for p in 0 1 2 3; do cmp -s tiny_slurm/p000$p/analyze/contact_sheet.png tiny_local/p000$p/analyze/contact_sheet.png || exit 1; done'
+aid=$(h5dump -a /slurm_array_task_id tiny_slurm/p0003/generate/train.h5 2>/dev/null | grep -o '"[0-9]*"')
+is "$aid" '"3"' "provenance: the Slurm output records its array task id"
+
+# ---- 2. USR1 mid-run: checkpoint, requeue, resume, bit-identical -------------------------------
+cat >sig.ini <<'INI'
+[pathtracker]
+length = 8
+num_distractors = 0
+[split.train]
+n = 48
+seed = 1
+[split.val]
+n = 16
+seed = 2
+[train]
+train = {generate}/train.h5
+val = {generate}/val.h5
+seed = 1, 2
+steps = 1000
+batch = 8
+log_every = 50
+eval_every = 1000
+checkpoint_every = 1000
+[cnn3d]
+width = 4
+[slurm]
+max_requeue = 3
+INI
+"$submit" sig.ini --out sig_slurm >"$OUT" 2>"$ERR"
+is "$?" 0 "submit 2 long trainings"
+tj=$(job_of sig_slurm train)
+for p in 0 1; do
+    for _ in $(seq 600); do [ -s sig_slurm/p000$p/train/train.jsonl ] && break; sleep 0.1; done
+done
+scancel --batch --signal=USR1 "${tj}_0" # what --signal=B:USR1@SECONDS delivers
+scancel --signal=USR1 "${tj}_1"         # to the job step only
+ok "both trainings finish after the signals" wait_run sig_slurm 300
+for p in 0 1; do
+    how=$([ $p = 0 ] && echo "USR1 to the batch shell" || echo "USR1 to the step")
+    log=sig_slurm/p000$p/train.log
+    k=$(sed -n 's/^phasor-train: stopped by signal 10 after step \([0-9]*\);.*/\1/p' "$log" | head -n1)
+    ok "$how: train stopped at step ${k:-?} of 1000 with a checkpoint" test -n "$k" -a "${k:-1000}" -lt 1000
+    ok "$how: the job requeued itself and the next start resumed after step $k" \
+        bash -c "grep -q 'requeueing job' '$log' && grep -q 'resuming after step $k of 1000' '$log'"
+    is "$(jstate "${tj}_$p" Restarts) $(jstate "${tj}_$p" JobState)" "1 COMPLETED" "$how: Slurm counts 1 restart, then COMPLETED"
+done
+"$submit" --local sig.ini --out sig_local >"$OUT" 2>"$ERR"
+is "$?" 0 "the same trainings uninterrupted with --local"
+ok "signalled, requeued and resumed trainings end bit-identical to uninterrupted ones" \
+    same_data sig_slurm sig_local p0000 p0001
+
+# ---- 3. one bad point fails alone --------------------------------------------------------------
+sed 's/^length = 8, 12$/length = 8/; s/^num_distractors = 0, 2$/num_distractors = 0/; s/^steps = 6$/lr = 0.003, 50, 0.001\nsteps = 4/' tiny.ini >lrs.ini
+"$submit" lrs.ini --out lrs >"$OUT" 2>"$ERR"
+is "$?" 0 "submit 3 points, the second with lr = 50 (out of range)"
+ok "the sweep ends" wait_run lrs
+"$status" lrs >"$OUT" 2>"$ERR"
+RC=$?
+is "$RC" 1 "status: exit 1 (not every point is done)"
+ok "status: the bad point failed in train with phasor-train's error line; its analysis cancelled" \
+    grep -Eq "^0001  lr=50 +failed +train: phasor-train: config error at .*lrs/p0001/train.ini:[0-9]*: .*lr.*\\[analyze cancelled\\]" "$OUT"
+ok "status: the other points are done" bash -c "grep -Eq '^0000  lr=0.003 +done$' '$OUT' && grep -Eq '^0002  lr=0.001 +done$' '$OUT'"
+is "$(jstate "$(job_of lrs train)_1" JobState)" FAILED "Slurm: the bad point's training FAILED"
+is "$(jstate "$(job_of lrs analyze)_1" JobState) $(jstate "$(job_of lrs analyze)_1" Reason)" \
+    "CANCELLED DependencyNeverSatisfied" "Slurm: its analysis CANCELLED, not left pending"
+is "$(jstate "$(job_of lrs analyze)_0" JobState) $(jstate "$(job_of lrs analyze)_2" JobState)" \
+    "COMPLETED COMPLETED" "Slurm: the other points' analyses COMPLETED"
+cp lrs/p0000/train/checkpoint.h5 keep.h5
+sed -i 's/^lr = 0.003, 50, 0.001$/lr = 0.003, 0.002, 0.001/' lrs.ini
+"$submit" lrs.ini --out lrs >"$OUT" 2>"$ERR"
+ok "the fixed config resubmits only the failed point (--array=1)" \
+    bash -c "[ \$(grep -cE -- '--array=1( |\$)' '$OUT') = 3 ]"
+wait_run lrs
+"$status" lrs >"$OUT" 2>"$ERR"
+ok "then every point is done, the finished ones untouched" \
+    bash -c "[ \$(grep -c '  done' '$OUT') = 3 ] && cmp -s keep.h5 lrs/p0000/train/checkpoint.h5"
+
+# ---- 4. stop by process id; nothing left ----------------------------------------------------------
+pids=$(cat "$D"/*.pid.bg 2>/dev/null | paste -sd' ')
+cleanup
+ok "slurm/cluster stop: the daemons it started ($pids) are gone" bash -c "for p in $pids; do kill -0 \$p 2>/dev/null && exit 1; done; exit 0"
+left=$(ours)
+is "$left" "" "no process of the test cluster is left (slurmctld, slurmd, munged, slurmstepd, jobs)"
+done_testing
