@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # svrt.t: the SVRT challenge through phasor-generate (issue 5, "Must show" 2):
 # the same datasets for 1, 2 and 3 ranks on problems of each kind, and bad
-# problem numbers refused with one clear line and exit 2.
+# problem numbers refused with one clear line and exit 2; phasor-analyze
+# summary draws image files as one row of samples per file.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -10,7 +11,7 @@ CFG=$(cd "$(dirname "$0")/.." && pwd)/configs/svrt_tiny.ini
 datasets="x y meta/problem meta/count meta/centre meta/radius meta/scale meta/rotation meta/mirror meta/curve"
 # Identity (1), nesting with big shapes (8), touching (11), rotation and scale (21).
 problems="1 8 11 21"
-plan 32
+plan 37
 
 same_all() { # PROBLEM NP
     local ds
@@ -52,3 +53,17 @@ bad() { # VALUE NEEDLE
 bad 0 "out of range [1, 23]"
 bad 24 "out of range [1, 23]"
 bad x "not an integer"
+
+# phasor-analyze summary on image files: one row per file, K samples per class,
+# the same bytes for 1 and 2 ranks.
+png_size() { od -An -t u1 -j 16 -N 8 "$1" | awk '{ print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8 }'; }
+for np in 1 2; do
+    run_mpi "$np" analyze summary "$TMPD/p1_np1/train.h5" "$TMPD/p8_np1/train.h5" --samples 2 \
+        --out "$TMPD/sheet$np" --quiet
+    is "$RC" 0 "analyze summary of two SVRT files with $np rank(s) succeeds"
+done
+# 2 rows of 128-pixel images at 1:1: width 2 + 2 * (6 + 2 + 2 * 130) + 2, height 2 + 2 * 130.
+is "$(png_size "$TMPD/sheet1/contact_sheet.png")" 540x262 "the sheet has one row per file, 2 + 2 images each"
+ok "the sheet is the same for 1 and 2 ranks" cmp -s "$TMPD/sheet1/contact_sheet.png" "$TMPD/sheet2/contact_sheet.png"
+ok "summary.md lists each row's sample indices" \
+    grep -q "^2\. \`$TMPD/p8_np1/train.h5\`: positives [0-9]*, [0-9]*; negatives [0-9]*, [0-9]*$" "$TMPD/sheet1/summary.md"

@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { FRAMES_DEFAULT = 8, FRAMES_MAX = 64 };
+enum { FRAMES_DEFAULT = 8, FRAMES_MAX = 64, SAMPLES_DEFAULT = 2, SAMPLES_MAX = 16, SHEET_ROWS_MAX = 64 };
 
 typedef struct {
     const char *analysis;
@@ -33,6 +33,7 @@ typedef struct {
     int ninputs;
     const char *out_dir;
     int frames;
+    int samples; /* image files: samples per class and file on the contact sheet */
     int force, quiet;
 } options;
 
@@ -46,7 +47,7 @@ static void run_summary(const options *o);
 
 static const analysis analyses[] = {
     {"summary", "per file: N, T, label balance, size, compression, target motion; "
-                "a contact sheet",
+                "a contact sheet (images: a row of samples per file)",
      {"summary.md", "summary.json", "contact_sheet.png", NULL}, run_summary},
 };
 static const int nanalyses = (int)(sizeof analyses / sizeof analyses[0]);
@@ -64,6 +65,8 @@ static void usage(FILE *f)
             "\n"
             "options:\n"
             "  --out DIR     output folder (created if missing; required)\n"
+            "  --samples K   image files [N,H,W,C]: the first K positives and K negatives of\n"
+            "                each file, one row per file, on the contact sheet (default %d, 1..%d)\n"
             "  --frames K    frames per row of the contact sheet, evenly spaced from the\n"
             "                first to the last frame (default %d, 1..%d)\n"
             "  --force       replace existing outputs (atomically, on success)\n"
@@ -75,7 +78,7 @@ static void usage(FILE *f)
             "Outputs appear as NAME.partial and are renamed to NAME only when complete.\n"
             "\n"
             "analyses:\n",
-            FRAMES_DEFAULT, FRAMES_MAX);
+            SAMPLES_DEFAULT, SAMPLES_MAX, FRAMES_DEFAULT, FRAMES_MAX);
     for (int i = 0; i < nanalyses; i++) {
         fprintf(f, "  %-10s %s\n", analyses[i].name, analyses[i].summary);
         fprintf(f, "  %-10s writes:", "");
@@ -84,13 +87,14 @@ static void usage(FILE *f)
     }
 }
 
-static int parse_frames(const char *s)
+/* The value of --OPTION, an integer in 1..max. */
+static int parse_count(const char *option, const char *s, int max)
 {
     char *end = NULL;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 1 || v > FRAMES_MAX)
-        ph_usage_error("--frames must be an integer in 1..%d, got '%s'", FRAMES_MAX, s);
+    if (errno || end == s || *end || v < 1 || v > max)
+        ph_usage_error("--%s must be an integer in 1..%d, got '%s'", option, max, s);
     return (int)v;
 }
 
@@ -107,16 +111,19 @@ static const analysis *options_parse(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
         {"out", required_argument, 0, 'o'}, {"frames", required_argument, 0, 'k'},
+        {"samples", required_argument, 0, 's'},
         {"force", no_argument, 0, 'f'},     {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},      {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->frames = FRAMES_DEFAULT;
+    o->samples = SAMPLES_DEFAULT;
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, ":", longs, NULL)) != -1;) {
         switch (c) {
         case 'o': o->out_dir = out_dir_clean(optarg); break;
-        case 'k': o->frames = parse_frames(optarg); break;
+        case 'k': o->frames = parse_count("frames", optarg, FRAMES_MAX); break;
+        case 's': o->samples = parse_count("samples", optarg, SAMPLES_MAX); break;
         case 'f': o->force = 1; break;
         case 'q': o->quiet = 1; break;
         case 'h': ph_stage_print_and_exit(usage);
@@ -218,11 +225,12 @@ typedef struct {
     char *challenge, *split, *condition; /* root attributes, NULL if absent */
     char y_doc[512];                     /* the "doc" attribute of /y, "" if none */
     int64_t n, t;
+    int images; /* /x is [N,H,W,C] */
     long long positives, negatives, others;
     long long file_bytes, logical_bytes;
     int has_step;
     double step; /* mean per-frame Euclidean displacement of /meta/target, pixels */
-    int64_t first_pos, first_neg; /* sample indices, -1 if none */
+    int64_t first[2][SAMPLES_MAX]; /* first positive [0] and negative [1] indices, -1 past the last */
 } file_summary;
 
 typedef struct {
@@ -316,6 +324,7 @@ static void summarize_file(const char *path, file_summary *s, int quiet)
         PH_FAIL(what, "/x is neither images [N,H,W,C] nor videos [N,T,H,W,C]",
                 "give a phasor sample file (docs/schema.md)");
     s->t = x.ndims == 4 ? (int64_t)x.dims[0] : 1;
+    s->images = x.ndims == 3;
     ph_samples_field(&r, "y", &y);
     if (y.ndims != 0) PH_FAIL(what, "/y is not one label per sample", "give a phasor sample file");
     s->logical_bytes = logical_bytes(&r);
@@ -352,7 +361,10 @@ static void summarize_file(const char *path, file_summary *s, int quiet)
     }
 
     long long counts[3] = {0, 0, 0}; /* positives (y = 1), negatives (y = 0), other labels */
-    int64_t first[2] = {INT64_MAX, INT64_MAX};
+    int64_t mine[2][SAMPLES_MAX]; /* this rank's first indices per class, ascending */
+    int nmine[2] = {0, 0};
+    for (int c = 0; c < 2; c++)
+        for (int j = 0; j < SAMPLES_MAX; j++) mine[c][j] = -1;
     const char *base = strrchr(path, '/');
     char label[96];
     snprintf(label, sizeof label, "summary %s", base ? base + 1 : path);
@@ -366,7 +378,7 @@ static void summarize_file(const char *path, file_summary *s, int quiet)
         for (int64_t i = 0; i < m; i++) {
             int cls = labels[i] == 1 ? 0 : labels[i] == 0 ? 1 : 2;
             counts[cls]++;
-            if (cls < 2 && first[cls] == INT64_MAX) first[cls] = s0 + i;
+            if (cls < 2 && nmine[cls] < SAMPLES_MAX) mine[cls][nmine[cls]++] = s0 + i;
         }
         if (s->has_step) {
             ph_samples_read(&r, "meta/target", PH_F32, s0, m, tracks);
@@ -382,8 +394,23 @@ static void summarize_file(const char *path, file_summary *s, int quiet)
 
     PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD),
                  "summing label counts", "another rank failed; see its message");
-    PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, first, 2, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD),
-                 "finding the first positive and negative", "another rank failed; see its message");
+    /* The first indices over all ranks: each rank's are ascending, and rank
+     * ranges ascend with the rank, so rank order is sample order. */
+    int64_t *all = malloc((size_t)size * sizeof mine);
+    PH_CHECK_ALLOC(all, "gathering the first positives and negatives");
+    PH_CHECK_MPI(MPI_Allgather(mine, 2 * SAMPLES_MAX, MPI_INT64_T, all, 2 * SAMPLES_MAX, MPI_INT64_T,
+                               MPI_COMM_WORLD),
+                 "finding the first positives and negatives", "another rank failed; see its message");
+    for (int c = 0; c < 2; c++) {
+        int n_c = 0;
+        for (int q = 0; q < size; q++)
+            for (int j = 0; j < SAMPLES_MAX; j++) {
+                int64_t v = all[((size_t)q * 2 + c) * SAMPLES_MAX + j];
+                if (v >= 0 && n_c < SAMPLES_MAX) s->first[c][n_c++] = v;
+            }
+        for (; n_c < SAMPLES_MAX; n_c++) s->first[c][n_c] = -1;
+    }
+    free(all);
     if (s->has_step) {
         /* Each entry has one non-zero contributor, so the sum is exact for any rank count. */
         PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, block_sum, (int)nblocks, MPI_DOUBLE, MPI_SUM,
@@ -394,8 +421,6 @@ static void summarize_file(const char *path, file_summary *s, int quiet)
         s->step = total / (double)n;
     }
     s->positives = counts[0], s->negatives = counts[1], s->others = counts[2];
-    s->first_pos = first[0] == INT64_MAX ? -1 : first[0];
-    s->first_neg = first[1] == INT64_MAX ? -1 : first[1];
     free(labels);
     free(tracks);
     free(block_sum);
@@ -428,6 +453,8 @@ typedef struct {
     int64_t t;
     int nframes;
     int64_t frame[FRAMES_MAX];
+    int images;        /* image files: one row per file, `samples` per class */
+    int rows, samples, scale;
 } sheet_info;
 
 /* K frame indices evenly spaced over [0, T-1], first and last included. */
@@ -442,6 +469,21 @@ static void fill(uint8_t *img, int width, int x0, int y0, int w, int h, const ui
 {
     for (int y = y0; y < y0 + h; y++)
         for (int x = x0; x < x0 + w; x++) memcpy(img + ((size_t)y * width + x) * 3, rgb, 3);
+}
+
+/* One H x W x C frame at (x0, y0), every pixel a scale x scale block, grey levels when C < 3. */
+static void draw_frame(uint8_t *img, int width, int x0, int y0, const uint8_t *frame, int64_t H,
+                       int64_t W, int64_t C, int scale)
+{
+    for (int py = 0; py < H * scale; py++)
+        for (int px = 0; px < W * scale; px++) {
+            const uint8_t *p = frame + ((size_t)(py / scale) * W + px / scale) * C;
+            uint8_t *q = img + ((size_t)(y0 + py) * width + x0 + px) * 3;
+            if (C >= 3)
+                q[0] = p[0], q[1] = p[1], q[2] = p[2];
+            else
+                q[0] = q[1] = q[2] = p[0];
+        }
 }
 
 /* Collective: reads the two samples of the first file (rank 0 only gets data);
@@ -461,7 +503,7 @@ static void contact_sheet(const file_summary *s, int frames, const char *png_pat
         PH_FAIL(what, "frames are empty or larger than 1024 pixels", "use smaller frames");
 
     info->path = s->path;
-    info->sample[0] = s->first_pos, info->sample[1] = s->first_neg;
+    info->sample[0] = s->first[0][0], info->sample[1] = s->first[1][0];
     info->t = T;
     info->nframes = pick_frames(T, frames, info->frame);
 
@@ -489,16 +531,7 @@ static void contact_sheet(const file_summary *s, int frames, const char *png_pat
                 fill(img, width, x0, y0, fw, fh, EMPTY);
                 continue;
             }
-            const uint8_t *frame = video + (size_t)(info->frame[f] * H * W * C);
-            for (int py = 0; py < fh; py++)
-                for (int px = 0; px < fw; px++) {
-                    const uint8_t *p = frame + ((size_t)(py / SCALE) * W + px / SCALE) * C;
-                    uint8_t *q = img + ((size_t)(y0 + py) * width + x0 + px) * 3;
-                    if (C >= 3)
-                        q[0] = p[0], q[1] = p[1], q[2] = p[2];
-                    else
-                        q[0] = q[1] = q[2] = p[0];
-                }
+            draw_frame(img, width, x0, y0, video + (size_t)(info->frame[f] * H * W * C), H, W, C, SCALE);
         }
     }
     ph_samples_reader_close(&r);
@@ -507,7 +540,101 @@ static void contact_sheet(const file_summary *s, int frames, const char *png_pat
     free(img);
 }
 
+/* Collective, for image files [N,H,W,C] of one size: one row per file (the
+ * first SHEET_ROWS_MAX), a green band and the file's first k positives, then
+ * a magenta band and its first k negatives.  Small images are enlarged to
+ * about 128 pixels.  Rank 0 draws the sheet and writes it. */
+static void contact_sheet_images(const file_summary *fs, int nfiles, int k, const char *png_path,
+                                 sheet_info *info)
+{
+    const int rows = nfiles < SHEET_ROWS_MAX ? nfiles : SHEET_ROWS_MAX;
+    int64_t H = 0, W = 0, C = 0;
+    for (int f = 0; f < rows; f++) {
+        char what[4200];
+        snprintf(what, sizeof what, "drawing the contact sheet of %s", fs[f].path);
+        ph_samples_reader r;
+        ph_samples_open(&r, MPI_COMM_WORLD, fs[f].path);
+        ph_field x;
+        ph_samples_field(&r, "x", &x);
+        ph_samples_reader_close(&r);
+        if (f == 0) H = (int64_t)x.dims[0], W = (int64_t)x.dims[1], C = (int64_t)x.dims[2];
+        if (!fs[f].images || (int64_t)x.dims[0] != H || (int64_t)x.dims[1] != W || (int64_t)x.dims[2] != C)
+            PH_FAIL_ALL(MPI_COMM_WORLD, what, "its /x is not images of the first file's size",
+                        "give image files [N,H,W,C] of one size (or only video files)");
+        if (H < 1 || W < 1 || C < 1 || H > 1024 || W > 1024)
+            PH_FAIL_ALL(MPI_COMM_WORLD, what, "images are empty or larger than 1024 pixels",
+                        "use smaller images");
+    }
+    const int scale = H >= 128 || W >= 128 ? 1 : (int)(128 / (H > W ? H : W));
+    const int fw = (int)W * scale, fh = (int)H * scale;
+    const int half = BAND + GUTTER + k * (fw + GUTTER);
+    const int width = GUTTER + 2 * half + GUTTER, height = GUTTER + rows * (fh + GUTTER);
+    *info = (sheet_info){.path = fs[0].path, .t = 1, .images = 1, .rows = rows, .samples = k,
+                         .scale = scale};
+    uint8_t *image = NULL, *img = NULL;
+    if (ph_rank() == 0) {
+        image = malloc((size_t)(H * W * C));
+        img = malloc((size_t)width * height * 3);
+        PH_CHECK_ALLOC(image && img, "allocating the contact sheet");
+        fill(img, width, 0, 0, width, height, GREY);
+    }
+    for (int f = 0; f < rows; f++) {
+        ph_samples_reader r;
+        ph_samples_open(&r, MPI_COMM_WORLD, fs[f].path);
+        const int y0 = GUTTER + f * (fh + GUTTER);
+        for (int cls = 0; cls < 2; cls++) {
+            const int xb = GUTTER + cls * (half + GUTTER);
+            if (ph_rank() == 0) fill(img, width, xb, y0, BAND, fh, BAND_RGB[cls]);
+            for (int j = 0; j < k; j++) {
+                const int x0 = xb + BAND + GUTTER + j * (fw + GUTTER);
+                int64_t idx = fs[f].first[cls][j];
+                /* Collective read of one sample: rank 0 takes it, the others select nothing. */
+                if (idx >= 0) ph_samples_read(&r, "x", PH_U8, idx, ph_rank() == 0 ? 1 : 0, image);
+                if (ph_rank() != 0) continue;
+                if (idx < 0)
+                    fill(img, width, x0, y0, fw, fh, EMPTY);
+                else
+                    draw_frame(img, width, x0, y0, image, H, W, C, scale);
+            }
+        }
+        ph_samples_reader_close(&r);
+    }
+    if (ph_rank() == 0) ph_png_write_rgb(png_path, width, height, img);
+    free(image);
+    free(img);
+}
+
 /* ---- reports ------------------------------------------------------------------ */
+
+/* "i, j, ..." of the first k indices (-1 ends the list); "none" if there are none. */
+static void sb_indices(ph_strbuf *b, const int64_t *idx, int k)
+{
+    int n = 0;
+    for (; n < k && idx[n] >= 0; n++) ph_sb_printf(b, "%s%lld", n ? ", " : "", (long long)idx[n]);
+    if (n == 0) ph_sb_printf(b, "none");
+}
+
+static void md_images_sheet(ph_strbuf *b, const file_summary *fs, const sheet_info *sh)
+{
+    ph_sb_printf(b, "## Contact sheet\n\n"
+                 "`contact_sheet.png` has one row per file, in the order given%s. Each row "
+                 "shows, after a green band, the file's first %d positive samples, then, after a "
+                 "magenta band, its first %d negative samples, left to right (a dark cell: the "
+                 "file has fewer). Every pixel is drawn as a %dx%d block; grey lines separate the "
+                 "images. Rows (sample indices counting from 0):\n\n",
+                 sh->rows < SHEET_ROWS_MAX ? "" : " (the first 64)", sh->samples, sh->samples,
+                 sh->scale, sh->scale);
+    for (int f = 0; f < sh->rows; f++) {
+        ph_sb_printf(b, "%d. `", f + 1);
+        sb_md_cell(b, fs[f].path);
+        ph_sb_printf(b, "`: positives ");
+        sb_indices(b, fs[f].first[0], sh->samples);
+        ph_sb_printf(b, "; negatives ");
+        sb_indices(b, fs[f].first[1], sh->samples);
+        ph_sb_printf(b, "\n");
+    }
+    if (fs[0].y_doc[0]) ph_sb_printf(b, "\nThe first file documents its label as: \"%s\".\n", fs[0].y_doc);
+}
 
 static void write_markdown(const char *path, const file_summary *fs, int nfiles,
                            const sheet_info *sh)
@@ -561,6 +688,12 @@ static void write_markdown(const char *path, const file_summary *fs, int nfiles,
                   "to the next, averaged over frames and samples (- where the file has no "
                   "/meta/target).\n\n");
 
+    if (sh->images) {
+        md_images_sheet(&b, fs, sh);
+        ph_write_file_atomic(path, b.s, b.len);
+        free(b.s);
+        return;
+    }
     ph_sb_printf(&b, "## Contact sheet\n\n"
                   "`contact_sheet.png` shows two samples of `%s`: the top row, marked by a green "
                   "band at its left, is the first positive sample",
@@ -627,6 +760,27 @@ static void write_json(const char *path, const file_summary *fs, int nfiles, con
             ph_sb_printf(&b, "null");
         ph_sb_printf(&b, "\n    }");
     }
+    if (sh->images) {
+        /* One row per file: its first positives and negatives. */
+        ph_sb_printf(&b, "\n  ],\n  \"contact_sheet\": {\n    \"png\": \"contact_sheet.png\",\n"
+                         "    \"samples_per_class\": %d,\n    \"scale\": %d,\n    \"rows\": [",
+                     sh->samples, sh->scale);
+        for (int f = 0; f < sh->rows; f++) {
+            ph_sb_printf(&b, "%s\n      {\"file\": ", f ? "," : "");
+            ph_sb_json_str(&b, fs[f].path);
+            for (int c = 0; c < 2; c++) {
+                ph_sb_printf(&b, ", \"%s\": [", c ? "negative" : "positive");
+                for (int j = 0; j < sh->samples && fs[f].first[c][j] >= 0; j++)
+                    ph_sb_printf(&b, "%s%lld", j ? ", " : "", (long long)fs[f].first[c][j]);
+                ph_sb_printf(&b, "]");
+            }
+            ph_sb_printf(&b, "}");
+        }
+        ph_sb_printf(&b, "\n    ]\n  }\n}\n");
+        ph_write_file_atomic(path, b.s, b.len);
+        free(b.s);
+        return;
+    }
     ph_sb_printf(&b, "\n  ],\n  \"contact_sheet\": {\n    \"png\": \"contact_sheet.png\",\n"
                   "    \"file\": ");
     ph_sb_json_str(&b, sh->path);
@@ -658,8 +812,11 @@ static void run_summary(const options *o)
     snprintf(md, sizeof md, "%s/summary.md", o->out_dir);
     snprintf(json, sizeof json, "%s/summary.json", o->out_dir);
     snprintf(png, sizeof png, "%s/contact_sheet.png", o->out_dir);
-    sheet_info sh;
-    contact_sheet(&fs[0], o->frames, png, &sh);
+    sheet_info sh = {0};
+    if (fs[0].images)
+        contact_sheet_images(fs, o->ninputs, o->samples, png, &sh);
+    else
+        contact_sheet(&fs[0], o->frames, png, &sh);
     if (ph_rank() == 0) {
         write_json(json, fs, o->ninputs, &sh);
         write_markdown(md, fs, o->ninputs, &sh);
