@@ -66,7 +66,7 @@ int main(int argc, char **argv)
         {"cnn3d", "[cnn3d]\nwidth = 32\n", 16, 32, 32, 32, 3},
         {"cnn3d", "[cnn3d]\nwidth = 16\nblocks = 1\nnorm = batch\n", 8, 32, 32, 32, 3},
         {"resnet", "[resnet]\ndepth = 18\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
-        {"resnet", "[resnet]\ndepth = 50\nwidth = 32\nstem = imagenet\n", 8, 1, 128, 128, 1},
+        {"resnet", "[resnet]\ndepth = 50\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         int n = cases[k].n, t = cases[k].t, h = cases[k].h, w = cases[k].w, c = cases[k].c;
