@@ -17,12 +17,15 @@
 #    large free on the machine, by anyone, starts the 2 s clock).
 # 2. bench/h5_vs_fwrite with 1 and 2 ranks: the same videos written with
 #    parallel HDF5 and with plain fwrite/pwrite + fsync, interleaved, warm.
-# 3. bench/engine: the sgemm peak and the 3D CNN's training step.
+# 3. phasor-generate on SVRT: each of the 23 problems once with 1 and 2 ranks
+#    (N=BENCH_SVRT_N images, deflate 1); images/s per problem and overall.
+# 4. bench/engine: the sgemm peak and the 3D CNN's training step.
 # 4. Tables on stdout, and docs/performance.md (overwritten).
 #
 # Environment: BENCH_REPS (5 generate runs per setting), BENCH_H5_REPS (5
 # h5_vs_fwrite rounds), BENCH_N (4096), BENCH_COLD (1: also the cold
-# pass), BENCH_DIR (parent of the scratch folder; default $TMPDIR or /tmp; the
+# pass), BENCH_SVRT_N (512 images per SVRT problem), BENCH_DIR (parent of
+# the scratch folder; default $TMPDIR or /tmp; the
 # scratch folder is removed at the end).  About 4 minutes with the defaults.
 set -euo pipefail
 
@@ -32,6 +35,7 @@ REPS=${BENCH_REPS:-5}
 H5_REPS=${BENCH_H5_REPS:-5}
 N=${BENCH_N:-4096}
 COLD=${BENCH_COLD:-1}
+SVRT_N=${BENCH_SVRT_N:-512}
 GEN=$BUILD/bin/phasor-generate
 H5F=$BUILD/bench/h5_vs_fwrite
 DOC=$ROOT/docs/performance.md
@@ -263,6 +267,38 @@ for p in 1 2; do
     done
 done
 
+# ---- 2b. phasor-generate on SVRT ----------------------------------------------------
+
+log "generate SVRT: 23 problems x {1, 2 ranks}, N=$SVRT_N images each"
+cat > "$TMP/svrt.ini" <<EOF
+; make bench: SVRT (written by bench/run.sh)
+[generate]
+challenge = svrt
+chunk = 16
+deflate = 1
+
+[split.bench]
+n = $SVRT_N
+seed = 7
+EOF
+SVRT_ROWS='| problem | images/s, 1 rank | images/s, 2 ranks | speed-up | generation only, 1 rank | generation only, 2 ranks |
+|---|---|---|---|---|---|'
+SVRT_T1=0 SVRT_T2=0 SVRT_G1=0 SVRT_G2=0
+for p in $(seq 1 23); do
+    for np in 1 2; do
+        "${MPIRUN[@]}" -np "$np" "$GEN" --quiet --force --set svrt.problem="$p" --out "$TMP/svrt_$p" "$TMP/svrt.ini"
+    done
+    j=$TMP/svrt_$p/generate.jsonl
+    s1=$(jfield samples_per_second 1 < "$j") s2=$(jfield samples_per_second 2 < "$j")
+    g1=$(jfield generate_seconds 1 < "$j") g2=$(jfield generate_seconds 2 < "$j")
+    SVRT_T1=$(calc %.6f "$SVRT_T1 + $(jfield seconds 1 < "$j")")
+    SVRT_T2=$(calc %.6f "$SVRT_T2 + $(jfield seconds 2 < "$j")")
+    SVRT_G1=$(calc %.6f "$SVRT_G1 + $g1") SVRT_G2=$(calc %.6f "$SVRT_G2 + $g2")
+    SVRT_ROWS+=$'\n'"| $p | $(calc %.0f "$s1") | $(calc %.0f "$s2") | $(calc %.2f "$s2 / $s1") | $(calc %.0f "$SVRT_N / $g1") | $(calc %.0f "$SVRT_N / $g2") |"
+    rm -f "$TMP/svrt_$p/bench.h5"
+done
+SVRT_ALL="all 23 problems: $(calc %.0f "23 * $SVRT_N / $SVRT_T1") images/s on 1 rank, $(calc %.0f "23 * $SVRT_N / $SVRT_T2") on 2 ranks (speed-up $(calc %.2f "$SVRT_T1 / $SVRT_T2")); generation only $(calc %.0f "23 * $SVRT_N / $SVRT_G1") and $(calc %.0f "23 * $SVRT_N / $SVRT_G2") images/s"
+
 # ---- 3. targets ------------------------------------------------------------------
 
 ok() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { exit !(op == "<=" ? v <= t : v >= t) }'; }
@@ -452,6 +488,12 @@ $H5_TABLE
 
 \`make bench\` prints the per-round figures (lines starting with #rep).
 
+## 3. phasor-generate on SVRT (23 problems, N=$SVRT_N images each, chunk 16, deflate 1)
+
+One run per problem and rank count (\`mpirun --bind-to none -np P phasor-generate --set svrt.problem=K\`). Images/s = N / the stage's seconds (generate.jsonl: generation, HDF5 writes and the fsync at publishing; not the MPI start-up); *generation only* = N / generate_seconds (the slowest rank's time in the generator). Problems with big shapes (2, 4, 8, 11, 23) redraw more curves and layouts. Over $SVRT_ALL.
+
+$SVRT_ROWS
+
 ## Targets
 
 The issue's "writing <= 15 % of generation time" is checked as the stage's HDF5 write share of its wall time (write_seconds / seconds). The ratio of write time to generate time alone, a stricter reading, is shown next to it.
@@ -478,6 +520,10 @@ EOF
     echo "== h5_vs_fwrite, warm page cache =="
     grep -v '^#result' <<< "$H5OUT"
     echo "$H5_TABLE"
+    echo
+    echo "== SVRT generation, N=$SVRT_N per problem =="
+    echo "$SVRT_ROWS"
+    echo "$SVRT_ALL"
     echo
     echo "== targets =="
     echo "$TARGETS"
