@@ -180,6 +180,44 @@ static void test_losses_against_finite_differences(void **state)
     assert_true(ph_softmax_ce(sure, &zero, 1, K, 0.0, NULL, NULL) < 1e-6);
 }
 
+/* Schedules: warm-up, step and cosine at chosen steps; weight decay skips
+ * norm parameters only when told to. */
+static void test_schedules_and_decay_exclusion(void **state)
+{
+    (void)state;
+    ph_optim o = ph_optim_default();
+    o.lr = 0.1f, o.warmup = 10;
+    assert_true(fabs(ph_optim_lr(&o, 1) - 0.01) < 1e-7);  /* 1/10 of lr on step 1 */
+    assert_true(fabs(ph_optim_lr(&o, 10) - 0.1) < 1e-7);
+    assert_true(fabs(ph_optim_lr(&o, 500) - 0.1) < 1e-7);  /* constant after */
+    o.schedule = PH_SCHED_STEP, o.step_size = 100, o.gamma = 0.5f, o.warmup = 0;
+    assert_true(fabs(ph_optim_lr(&o, 100) - 0.1) < 1e-7);
+    assert_true(fabs(ph_optim_lr(&o, 101) - 0.05) < 1e-7);
+    assert_true(fabs(ph_optim_lr(&o, 250) - 0.025) < 1e-7);
+    o.schedule = PH_SCHED_COSINE, o.total = 110, o.warmup = 10, o.min_lr = 0.001f;
+    assert_true(fabs(ph_optim_lr(&o, 10) - 0.1) < 1e-7);
+    assert_true(fabs(ph_optim_lr(&o, 60) - (0.001 + 0.099 * 0.5)) < 1e-7); /* half way */
+    assert_true(fabs(ph_optim_lr(&o, 110) - 0.001) < 1e-7);
+    /* SGD with decay 0.5, lr 1, zero gradient: w -= w/2, unless excluded */
+    ph_param w, nrm;
+    ph_param_init_const(&w, be, 1, 2.0f, 1);
+    ph_param_init_const(&nrm, be, 1, 2.0f, 1);
+    nrm.no_decay = 1;
+    ph_param *ps[2] = {&w, &nrm};
+    ph_params_zero_grad(ps, 2);
+    ph_optim sgd = ph_optim_default();
+    sgd.kind = PH_OPT_SGD, sgd.lr = 1, sgd.weight_decay = 0.5f, sgd.momentum = 0, sgd.decay_norm = 0;
+    ph_optim_step(&sgd, ps, 2, 1);
+    float a, b;
+    ph_dev_download(be, &a, w.w, 1), ph_dev_download(be, &b, nrm.w, 1);
+    assert_true(a == 1.0f && b == 2.0f);
+    sgd.decay_norm = 1;
+    ph_optim_step(&sgd, ps, 2, 2);
+    ph_dev_download(be, &a, w.w, 1), ph_dev_download(be, &b, nrm.w, 1);
+    assert_true(a == 0.5f && b == 1.0f);
+    ph_param_free(&w), ph_param_free(&nrm);
+}
+
 /* A dot moves one pixel per frame, left (label 0) or right (label 1). */
 static void moving_dot(uint32_t seed, int64_t index, int T, int S, uint8_t *video, int32_t *label)
 {
@@ -249,6 +287,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_losses_against_finite_differences),
         cmocka_unit_test(test_cnn3d_gradients_against_finite_differences),
         cmocka_unit_test(test_resnet_gradients_against_finite_differences),
+        cmocka_unit_test(test_schedules_and_decay_exclusion),
         cmocka_unit_test(test_training_learns_motion_direction),
     };
     int failed = cmocka_run_group_tests_name("nn", tests, NULL, NULL);
