@@ -132,14 +132,11 @@ void ph_resblock_backward(ph_resblock *b, const float *x, const float *dout, flo
 {
     const ph_backend *be = b->be;
     ph_act_backward(be, b->act, b->sum, b->out_act, dout, b->ds, b->count);
-    /* Units overwrite the gradient they are given, so each path starts from
-     * its own copy of ds; the main path alternates between ga and gb. */
-    if (b->proj) {
-        PH_KERNEL(be, copy2d, "copying a gradient", b->ga, b->count, b->ds, b->count, 1, b->count);
-        ph_conv_unit_backward(&b->shortcut, x, b->ga, dx ? b->dx_sc : NULL);
-    }
-    PH_KERNEL(be, copy2d, "copying a gradient", b->ga, b->count, b->ds, b->count, 1, b->count);
-    float *d = b->ga;
+    /* The shortcut and the last unit have no activation, so their backward
+     * passes read ds without overwriting it: both paths start from ds, and
+     * the main path then alternates between ga and gb. */
+    if (b->proj) ph_conv_unit_backward(&b->shortcut, x, b->ds, dx ? b->dx_sc : NULL);
+    float *d = b->ds;
     for (int i = b->units - 1; i >= 0; i--) {
         float *dprev = i ? (d == b->ga ? b->gb : b->ga) : dx;
         ph_conv_unit_backward(&b->u[i], i ? b->u[i - 1].out : x, d, dprev);

@@ -24,8 +24,9 @@ typedef struct {
 void ph_conv_unit_init(ph_conv_unit *u, const ph_backend *be, ph_conv_shape s, int norm,
                        int act, MPI_Comm comm, uint32_t seed, uint32_t id);
 void ph_conv_unit_forward(ph_conv_unit *u, const float *x, int training);
-/* dout is overwritten (used as scratch), and so are the forward's buffers:
- * one backward per forward.  dx may be NULL. */
+/* dout is overwritten (used as scratch) when the unit has an activation,
+ * and so are the forward's buffers: one backward per forward.  dx may be
+ * NULL. */
 void ph_conv_unit_backward(ph_conv_unit *u, const float *x, float *dout, float *dx);
 int ph_conv_unit_params(ph_conv_unit *u, ph_param **out, int max);
 void ph_conv_unit_free(ph_conv_unit *u);

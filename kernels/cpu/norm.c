@@ -69,6 +69,9 @@ int ph_cpu_norm_backward_sums(const ph_norm_shape *s, const float *x, const floa
 {
     (void)why, (void)n;
     const size_t K = ph_norm_stat_count(s);
+    /* Batch norm: statistic k is channel k, so one pass gives the per-channel
+     * sums of dy and dy xhat, and the gamma-weighted ones from them. */
+    const int per_channel = !s->groups;
 #pragma omp parallel for schedule(static)
     for (size_t k = 0; k < K; k++) {
         double a = 0, b = 0;
@@ -76,15 +79,21 @@ int ph_cpu_norm_backward_sums(const ph_norm_shape *s, const float *x, const floa
         for (int i = r.i0; i < r.i1; i++)
             for (int c = r.c0; c < r.c1; c++) {
                 size_t pl = (size_t)i * s->c + c;
-                double g = gamma ? gamma[c] : 1.0;
+                double g = per_channel || !gamma ? 1.0 : gamma[c];
                 for (size_t j = 0; j < s->s; j++) {
                     double d = g * dy[pl * s->s + j];
                     a += d, b += d * (x[pl * s->s + j] - mean[k]) * rstd[k];
                 }
             }
+        if (per_channel) {
+            double g = gamma ? gamma[k] : 1.0;
+            if (dbeta) dbeta[k] = (float)a;
+            if (dgamma) dgamma[k] = (float)b;
+            a *= g, b *= g;
+        }
         sum_g[k] = a, sum_gx[k] = b;
     }
-    if (dgamma || dbeta) {
+    if (!per_channel && (dgamma || dbeta)) {
 #pragma omp parallel for schedule(static)
         for (int c = 0; c < s->c; c++) {
             double a = 0, b = 0;
