@@ -508,11 +508,14 @@ static double square_error(const double *x, const double *y)
 
 /* ---- thresholds (pixels) ------------------------------------------------------ */
 
-/* Same shape under an allowed transform: the largest chamfer distance
- * stays under SAME (rasterisation only, about 1 pixel); shapes that count
- * as different lie beyond DIFFERENT somewhere along their contour. */
+/* Same shape under a scale, rotation or mirror: the largest chamfer
+ * distance stays under SAME (rasterisation only, about 1 pixel); shapes that
+ * count as different lie beyond DIFFERENT somewhere along their contour.
+ * Where the rule allows only translations, "same" is an exact pixel
+ * translate and "different" must still be visible: beyond VISIBLE. */
 #define SAME 1.6
 #define DIFFERENT 2.0
+#define VISIBLE 1.25
 
 /* Diagnostics over all samples of a run: the closest calls. */
 static double worst_same, worst_different;
@@ -552,7 +555,7 @@ static int rule_1(scene *sc, int r[2])
 {
     if (!apart_and_unnested(sc, 0)) return 0;
     r[1] = translates(sc, sc->owner[0], sc->owner[1]);
-    r[0] = !r[1] && pair_distance(sc, 0, 1, 0, 0) >= DIFFERENT;
+    r[0] = !r[1] && pair_distance(sc, 0, 1, 0, 0) >= VISIBLE;
     return 1;
 }
 
@@ -609,7 +612,7 @@ static int rule_5(scene *sc, int r[2])
     r[1] = groups_are(sc, 2, 2, 2);
     r[0] = groups_are(sc, 4, 1, 1, 1, 1);
     for (int i = 0; i < 4 && r[0]; i++)
-        for (int j = i + 1; j < 4; j++) r[0] &= pair_distance(sc, i, j, 0, 0) >= DIFFERENT;
+        for (int j = i + 1; j < 4; j++) r[0] &= pair_distance(sc, i, j, 0, 0) >= VISIBLE;
     return 1;
 }
 
@@ -793,7 +796,7 @@ static int rule_15(scene *sc, int r[2])
     r[1] = groups_are(sc, 1, 4);
     r[0] = groups_are(sc, 4, 1, 1, 1, 1);
     for (int i = 0; i < 4 && r[0]; i++)
-        for (int j = i + 1; j < 4; j++) r[0] &= pair_distance(sc, i, j, 0, 0) >= DIFFERENT;
+        for (int j = i + 1; j < 4; j++) r[0] &= pair_distance(sc, i, j, 0, 0) >= VISIBLE;
     return 1;
 }
 
@@ -895,7 +898,7 @@ static int rule_22(scene *sc, int r[2])
     r[1] = groups_are(sc, 1, 3);
     r[0] = groups_are(sc, 3, 1, 1, 1);
     for (int i = 0; i < 3 && r[0]; i++)
-        for (int j = i + 1; j < 3; j++) r[0] &= pair_distance(sc, i, j, 0, 0) >= DIFFERENT;
+        for (int j = i + 1; j < 3; j++) r[0] &= pair_distance(sc, i, j, 0, 0) >= VISIBLE;
     return 1;
 }
 

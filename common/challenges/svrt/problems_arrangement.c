@@ -39,7 +39,7 @@ int svrt_problem_6(svrt_ctx *c, int label)
 {
     int sa = svrt_sprite_random(c, SVRT_R_NORMAL, SVRT_HOLE);
     int sb = svrt_sprite_random(c, SVRT_R_NORMAL, SVRT_HOLE);
-    if (sa < 0 || sb < 0 || !svrt_distinct(c, sa, sb, 0)) return -1;
+    if (sa < 0 || sb < 0 || !svrt_distinct(c, sa, sb, 0, SVRT_DISTINCT)) return -1;
     double da = svrt_uniform(c, P6_DMIN, P6_DMAX), db = da, aa, ab;
     if (!label) {
         int t = 0;
@@ -233,7 +233,7 @@ int svrt_problem_14(svrt_ctx *c, int label)
 int svrt_problem_17(svrt_ctx *c, int label)
 {
     int s = svrt_sprite_random(c, SVRT_R_NORMAL, SVRT_HOLE), odd = svrt_sprite_random(c, SVRT_R_NORMAL, SVRT_HOLE);
-    if (s < 0 || odd < 0 || !svrt_distinct(c, s, odd, 0)) return -1;
+    if (s < 0 || odd < 0 || !svrt_distinct(c, s, odd, 0, SVRT_DISTINCT)) return -1;
     int sp[4] = {s, s, s, odd};
     for (int t = 0; t < SVRT_TRIES; t++) {
         double rho = svrt_uniform(c, 22, 50), an[3], dx[4] = {0}, dy[4] = {0};

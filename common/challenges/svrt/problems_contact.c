@@ -108,18 +108,21 @@ int svrt_problem_8(svrt_ctx *c, int label)
     int ix, iy, ox, oy;
     if (!find_inside(c, copy, big, &ix, &iy)) return -1;
     if (!svrt_find(c, copy, NULL, 0, SVRT_W, 0, SVRT_W, SVRT_TRIES, &ox, &oy)) return -1;
+    /* Both classes: a different curve of the same size that looks different
+     * from the copy and fits inside. */
+    int k = svrt_curve_new(c, SVRT_R_BIG, SVRT_HOLE_BIG);
+    int other = k < 0 ? -1 : svrt_sprite_new(c, k, 0.5, 0.0, 0);
+    int dx, dy;
+    if (other < 0 || !svrt_distinct(c, other, copy, 0, SVRT_DISTINCT_POSED) ||
+        !find_inside(c, other, big, &dx, &dy))
+        return -1;
     int outside = svrt_below(c, 2);
-    if (label) {
+    if (label)
         svrt_add(c, copy, ix, iy);
-    } else if (outside) {
+    else if (outside)
         svrt_add(c, copy, ox, oy);
-    } else {
-        int k = svrt_curve_new(c, SVRT_R_BIG, SVRT_HOLE_BIG);
-        int other = k < 0 ? -1 : svrt_sprite_new(c, k, 0.5, 0.0, 0);
-        if (other < 0 || !svrt_distinct(c, other, copy, 0) || !find_inside(c, other, big, &ix, &iy))
-            return -1;
-        svrt_add(c, other, ix, iy);
-    }
+    else
+        svrt_add(c, other, dx, dy);
     return 0;
 }
 

@@ -246,9 +246,9 @@ double svrt_dist(const svrt_ctx *c, int i, int j)
     return hypot(c->shapes[i].cx - c->shapes[j].cx, c->shapes[i].cy - c->shapes[j].cy);
 }
 
-int svrt_distinct(const svrt_ctx *c, int sa, int sb, int rotate)
+int svrt_distinct(const svrt_ctx *c, int sa, int sb, int rotate, double threshold)
 {
-    return svrt_sprite_mismatch(&c->sprites[sa], &c->sprites[sb], rotate) >= SVRT_DISTINCT;
+    return svrt_sprite_mismatch(&c->sprites[sa], &c->sprites[sb], rotate) >= threshold;
 }
 
 int svrt_sprite_random(svrt_ctx *c, double radius, double hole)

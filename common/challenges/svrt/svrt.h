@@ -80,10 +80,14 @@ int svrt_sprite_draw(svrt_sprite *s, const svrt_curve *c, double scale, double r
 /* How different two sprites look: after matching their centroids and sizes
  * (and rotations when `rotate`), the largest distance from a contour pixel of
  * either to the other's contour, in pixels of the smaller one, minimised over
- * the poses tried.  Copies give about 1 (rasterisation); SVRT_DISTINCT is
- * what "different" guarantees. */
+ * the poses tried.  Copies give about 1 (rasterisation). */
 double svrt_sprite_mismatch(const svrt_sprite *a, const svrt_sprite *b, int rotate);
-#define SVRT_DISTINCT 3.0
+/* What "different" guarantees: for shapes compared in one pose, and for
+ * shapes compared across scales, rotations or mirrors (whose copies carry
+ * more rasterisation noise).  Two radius-10 curves fall below 2 px in about
+ * 5 % of pairs: near-duplicates that would carry the wrong label. */
+#define SVRT_DISTINCT 2.0
+#define SVRT_DISTINCT_POSED 2.5
 
 /* Exact squared Euclidean distance transform of a w x h mask: out[i] is the
  * squared distance from pixel i to the nearest set pixel (a large value if none). */
@@ -162,8 +166,9 @@ int svrt_place_touching(svrt_ctx *c, int sprite, int j, int min_overlap, int max
 /* Euclidean distance between the centres of shapes i and j. */
 double svrt_dist(const svrt_ctx *c, int i, int j);
 
-/* Whether two sprites look different (svrt_sprite_mismatch >= SVRT_DISTINCT). */
-int svrt_distinct(const svrt_ctx *c, int sa, int sb, int rotate);
+/* Whether two sprites look different: svrt_sprite_mismatch at least
+ * `threshold` (SVRT_DISTINCT or SVRT_DISTINCT_POSED). */
+int svrt_distinct(const svrt_ctx *c, int sa, int sb, int rotate, double threshold);
 /* A new random curve under the identity transform: its sprite id, or -1. */
 int svrt_sprite_random(svrt_ctx *c, double radius, double hole);
 /* Three shapes P, M, Q (sprites sp[0..2]) with M = P + f (Q - P), f uniform
