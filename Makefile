@@ -41,7 +41,7 @@ ifeq ($(CUDA),1)
   CU_OBJ  := $(CU_SRC:%.cu=$(BUILD)/%.o)
   # Static cudart: without a driver or GPU the binaries start and report "no device".
   # cuBLAS and cuDNN are shared libraries of the toolkit, found through the rpath.
-  LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas \
+  LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcufft \
              -lcudart_static -ldl -lrt -lpthread -lstdc++
   # sm_90 machine code for the H200/H100, PTX from compute_75 so older GPUs JIT it.
   NVFLAGS := -O2 -std=c++20 -Xcompiler -Wall,-Werror -gencode arch=compute_90,code=sm_90 \

@@ -75,6 +75,15 @@ typedef struct {
 size_t ph_norm_stat_count(const ph_norm_shape *s);    /* K */
 double ph_norm_stat_elements(const ph_norm_shape *s); /* M, elements per statistic */
 
+/* A batch of 2D real DFTs of [batch, h, w] planes.  A spectrum is two planes,
+ * real and imaginary, of [batch, h, w/2 + 1]: the non-negative frequencies of
+ * the last axis, rows in FFTW/cuFFT order (0, 1, .., then the negative ones). */
+typedef struct {
+    int batch, h, w;
+} ph_fft_shape;
+size_t ph_fft_real_count(const ph_fft_shape *s); /* batch h w */
+size_t ph_fft_spec_count(const ph_fft_shape *s); /* batch h (w/2 + 1) */
+
 typedef struct {
     const char *name;
     /* memory on the backend's device */
@@ -193,6 +202,39 @@ typedef struct {
     int (*abs_arg_backward)(const float *re, const float *im, const float *mag,
                             const float *dmag, const float *dphase, float *dre, float *dim,
                             size_t count, char *why, size_t n);
+
+    /* ---- 2D real DFTs (FFTW, cuFFT; kernels/cpu/fft.c, kernels/cuda/fft.cu); plans
+     * are made once per shape ---- */
+    /* re + i im = DFT(x), unnormalised */
+    int (*fft_r2c)(const ph_fft_shape *s, const float *x, float *re, float *im, char *why,
+                   size_t n);
+    /* x = inverse DFT / (h w) of the Hermitian projection of re + i im: columns 0
+     * and w/2 (even w) become Z[k] = (X[k] + conj X[-k mod h]) / 2, as FFTW's
+     * c2r reads them; the inputs are left intact */
+    int (*fft_c2r)(const ph_fft_shape *s, const float *re, const float *im, float *x, char *why,
+                   size_t n);
+    /* the adjoint of fft_c2r: dre + i dim = c DFT(dx) / (h w), c = 1 on columns
+     * 0 and w/2 (even w), 2 elsewhere */
+    int (*fft_c2r_backward)(const ph_fft_shape *s, const float *dx, float *dre, float *dim,
+                            char *why, size_t n);
+
+    /* ---- feature visualisation (kernels/cpu/featvis.c, kernels/cuda/featvis.cu) ---- */
+    /* TensorFlow's crop_and_resize (bilinear): box b = boxes[4b..4b+3] = (y0, x0, y1,
+     * x1) on the host, 0 and 1 being the first and last pixel centres; output (i, j)
+     * of y [nbox, planes, oh, ow] reads x [planes, h, w] at row y0 (h-1) + i (y1-y0)
+     * (h-1)/(oh-1) (the box centre when oh = 1), columns likewise, and is 0 where
+     * that lies outside the image.  Backward overwrites dx with the sum over boxes. */
+    int (*crop_resize_forward)(const float *x, float *y, size_t planes, int h, int w,
+                               const float *boxes, int nbox, int oh, int ow, char *why,
+                               size_t n);
+    int (*crop_resize_backward)(const float *dy, float *dx, size_t planes, int h, int w,
+                                const float *boxes, int nbox, int oh, int ow, char *why,
+                                size_t n);
+    /* NAdam (PyTorch's): m, v as Adam; d = sqrt(v / bc2) + eps; param -= cg grad / d,
+     * then param -= cm m / d, with cg, cm and bc2 from the host (momentum schedule) */
+    int (*nadam_update)(float *param, const float *grad, float *m, float *v, size_t count,
+                        float beta1, float beta2, float eps, float cg, float cm, float bc2,
+                        char *why, size_t n);
 } ph_backend;
 
 extern const ph_backend ph_backend_cpu, ph_backend_cuda;

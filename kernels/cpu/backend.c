@@ -53,6 +53,12 @@ const ph_backend ph_backend_cpu = {
     .polar_backward = ph_cpu_polar_backward,
     .abs_arg_forward = ph_cpu_abs_arg_forward,
     .abs_arg_backward = ph_cpu_abs_arg_backward,
+    .fft_r2c = ph_cpu_fft_r2c,
+    .fft_c2r = ph_cpu_fft_c2r,
+    .fft_c2r_backward = ph_cpu_fft_c2r_backward,
+    .crop_resize_forward = ph_cpu_crop_resize_forward,
+    .crop_resize_backward = ph_cpu_crop_resize_backward,
+    .nadam_update = ph_cpu_nadam_update,
 };
 
 const ph_backend *const ph_backends[PH_DEVICE_COUNT] = {[PH_DEVICE_CPU] = &ph_backend_cpu,

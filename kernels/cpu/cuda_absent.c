@@ -207,6 +207,39 @@ static int absent_abs_arg_backward(const float *re, const float *im, const float
     return ABSENT;
 }
 
+static int absent_fft_r2c(const ph_fft_shape *s, const float *x, float *re, float *im,
+                          char *why, size_t n)
+{
+    (void)s, (void)x, (void)re, (void)im;
+    return ABSENT;
+}
+static int absent_fft_c2r(const ph_fft_shape *s, const float *re, const float *im, float *x,
+                          char *why, size_t n)
+{
+    (void)s, (void)re, (void)im, (void)x;
+    return ABSENT;
+}
+static int absent_fft_c2r_backward(const ph_fft_shape *s, const float *dx, float *dre,
+                                   float *dim, char *why, size_t n)
+{
+    (void)s, (void)dx, (void)dre, (void)dim;
+    return ABSENT;
+}
+static int absent_crop_resize(const float *x, float *y, size_t planes, int h, int w,
+                              const float *boxes, int nbox, int oh, int ow, char *why, size_t n)
+{
+    (void)x, (void)y, (void)planes, (void)h, (void)w, (void)boxes, (void)nbox, (void)oh, (void)ow;
+    return ABSENT;
+}
+static int absent_nadam_update(float *param, const float *grad, float *m, float *v, size_t count,
+                               float beta1, float beta2, float eps, float cg, float cm, float bc2,
+                               char *why, size_t n)
+{
+    (void)param, (void)grad, (void)m, (void)v, (void)count, (void)beta1, (void)beta2, (void)eps;
+    (void)cg, (void)cm, (void)bc2;
+    return ABSENT;
+}
+
 const ph_backend ph_backend_cuda = {
     .name = "cuda (absent)",
     .alloc = absent_alloc,
@@ -243,4 +276,10 @@ const ph_backend ph_backend_cuda = {
     .polar_backward = absent_polar_backward,
     .abs_arg_forward = absent_abs_arg_forward,
     .abs_arg_backward = absent_abs_arg_backward,
+    .fft_r2c = absent_fft_r2c,
+    .fft_c2r = absent_fft_c2r,
+    .fft_c2r_backward = absent_fft_c2r_backward,
+    .crop_resize_forward = absent_crop_resize,
+    .crop_resize_backward = absent_crop_resize,
+    .nadam_update = absent_nadam_update,
 };

@@ -1,5 +1,6 @@
 // backend.cu: the CUDA backend table, device discovery and device memory.
 #include "cuda.h"
+#include "featvis.h"
 
 extern "C" int ph_cuda_device_count(char *why, size_t n)
 {
@@ -72,4 +73,10 @@ extern "C" const ph_backend ph_backend_cuda = {
     .polar_backward = ph_cuda_polar_backward,
     .abs_arg_forward = ph_cuda_abs_arg_forward,
     .abs_arg_backward = ph_cuda_abs_arg_backward,
+    .fft_r2c = ph_cuda_fft_r2c,
+    .fft_c2r = ph_cuda_fft_c2r,
+    .fft_c2r_backward = ph_cuda_fft_c2r_backward,
+    .crop_resize_forward = ph_cuda_crop_resize_forward,
+    .crop_resize_backward = ph_cuda_crop_resize_backward,
+    .nadam_update = ph_cuda_nadam_update,
 };
