@@ -283,6 +283,7 @@ static void pose_map_make(const svrt_sprite *s, pose_map *m)
 static double pose_map_at(const pose_map *m, double x, double y)
 {
     int u = pix(x + m->gx) - m->x0, v = pix(y + m->gy) - m->y0;
+    if (u >= 0 && v >= 0 && u < m->w && v < m->h) return sqrt(m->dist2[v * m->w + u]);
     int cu = u < 0 ? 0 : u >= m->w ? m->w - 1 : u, cv = v < 0 ? 0 : v >= m->h ? m->h - 1 : v;
     return hypot(u - cu, v - cv) + sqrt(m->dist2[cv * m->w + cu]);
 }
@@ -318,8 +319,9 @@ double svrt_sprite_mismatch(const svrt_sprite *a, const svrt_sprite *b, int rota
     }
     /* Rotations: every 2 degrees, then +-3 degrees around the three best
      * (a lone best can sit in the wrong basin); sizes within +-20 % (thin
-     * parts make the area a rough guide).  Each candidate pose is judged by
-     * its largest distance, both ways. */
+     * parts make the area a rough guide), first in 4 % and 1 degree steps,
+     * then the neighbours of the best.  Each pose is judged by its largest
+     * distance, both ways. */
     double s0 = sqrt(mb->area / ma->area), coarse[3] = {HUGE_VAL, HUGE_VAL, HUGE_VAL}, at[3] = {0, 0, 0};
     if (rotate)
         for (int deg = 0; deg < 360; deg += 2) {
@@ -332,14 +334,25 @@ double svrt_sprite_mismatch(const svrt_sprite *a, const svrt_sprite *b, int rota
                 }
         }
     double best = HUGE_VAL;
-    for (int k = 0; k < (rotate ? 3 : 1); k++)
-        for (int dt = rotate ? -6 : 0; dt <= (rotate ? 6 : 0); dt++)
-            for (int ds = -10; ds <= 10; ds++) {
-                double th = at[k] + dt * 0.5 * M_PI / 180, s = s0 * (1 + 0.02 * ds), w1, w2;
-                pose_fit(a, ma, mb, s, th, 1, &w1);
-                pose_fit(b, mb, ma, 1 / s, -th, 1, &w2);
-                best = fmin(best, fmax(w1, w2 * s));
-            }
+    for (int k = 0; k < (rotate ? 3 : 1); k++) {
+        double kb = HUGE_VAL;
+        int bt = 0, bs = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            /* pass 0: the coarse grid; pass 1: the 8 neighbours of its best. */
+            int step = pass ? 1 : 2, reach = rotate ? (pass ? 1 : 6) : 0;
+            int t0 = (pass ? bt : 0) - reach, t1 = (pass ? bt : 0) + reach;
+            int s0i = pass ? bs - 1 : -10, s1i = pass ? bs + 1 : 10;
+            for (int dt = t0; dt <= t1; dt += step)
+                for (int ds = s0i; ds <= s1i; ds += step) {
+                    double th = at[k] + dt * 0.5 * M_PI / 180, s = s0 * (1 + 0.02 * ds), w1, w2;
+                    pose_fit(a, ma, mb, s, th, 1, &w1);
+                    pose_fit(b, mb, ma, 1 / s, -th, 1, &w2);
+                    double w = fmax(w1, w2 * s);
+                    if (w < kb) kb = w, bt = dt, bs = ds;
+                }
+        }
+        best = fmin(best, kb);
+    }
     free(maps[0].dist2);
     free(maps[1].dist2);
     return best;
