@@ -9,6 +9,8 @@ static const cfg_key resnet_keys[] = {
     {"width", CFG_INT, "64", 1, 1024, NULL, "channels of the first stage (doubling per stage)"},
     {"stem", CFG_ENUM, "imagenet", 0, 0, "imagenet|small", "imagenet: 7x7/2 conv + 3x3/2 max pool; small: one 3x3 conv"},
     {"norm", CFG_ENUM, "batch", 0, 0, "none|batch|group|instance", "normalisation after each convolution"},
+    {"attention", CFG_ENUM, "none", 0, 0, "none|spatial|feature", "self-attention module after a stage (SVRT study)"},
+    {"attention_stage", CFG_INT, "3", 1, 4, NULL, "the stage (1-4) whose output the attention module enriches"},
     {"activation", CFG_ENUM, "relu", 0, 0, "relu|softplus|tanh|sigmoid", "activation after each norm (tests use softplus: smooth)"},
 };
 static const cfg_section resnet_section = {"resnet", "the 2D ResNet for images", resnet_keys,
@@ -66,7 +68,12 @@ static ph_model *resnet_create(const cfg *c, const ph_backend *be, const ph_mode
     }
     int in_c = m->width;
     uint32_t id = 1;
-    for (int i = 0; i < PH_RESNET_STAGES; i++)
+    const char *attn = cfg_str(c, "resnet", "attention");
+    ph_attn_kind kind = PH_ATTN_NONE;
+    for (int k = 0; k < PH_ATTN_COUNT; k++)
+        if (!strcmp(attn, ph_attn_names[k])) kind = (ph_attn_kind)k;
+    m->attn_stage = (int)cfg_int(c, "resnet", "attention_stage");
+    for (int i = 0; i < PH_RESNET_STAGES; i++) {
         for (int j = 0; j < m->nblocks[i]; j++) {
             if (in[0] < 1 || in[1] < 1)
                 ph_usage_error("config error: [resnet] depth %d is too deep for %dx%d images", m->depth, g->h, g->w);
@@ -79,6 +86,9 @@ static ph_model *resnet_create(const cfg *c, const ph_backend *be, const ph_mode
             most = b->count > most ? b->count : most;
             most = b->in_count > most ? b->in_count : most;
         }
+        if (i + 1 == m->attn_stage && kind != PH_ATTN_NONE)
+            ph_attention_init(&m->attn, be, kind, g->n, in_c, in[0], in[1], g->seed, 4000);
+    }
     m->feat_c = in_c, m->feat_spatial = (size_t)in[0] * in[1];
     ph_linear_init(&m->fc, be, g->n, in_c, g->outputs, g->seed, 1000);
     m->pooled = ph_dev_alloc(be, (size_t)g->n * in_c), m->dpooled = ph_dev_alloc(be, (size_t)g->n * in_c);
@@ -93,6 +103,7 @@ static void resnet_destroy(ph_model *base)
     if (m->imagenet_stem) base->be->free(m->pooled_stem), base->be->free(m->dpooled_stem);
     for (int i = 0; i < PH_RESNET_STAGES; i++)
         for (int j = 0; j < m->nblocks[i]; j++) ph_resblock_free(&m->block[i][j]);
+    if (m->attn.kind != PH_ATTN_NONE) ph_attention_free(&m->attn);
     ph_linear_free(&m->fc);
     base->be->free(m->pooled), base->be->free(m->dpooled), base->be->free(m->ga), base->be->free(m->gb);
     ph_model_base_free(base);
@@ -107,8 +118,10 @@ static void resnet_forward(ph_model *base, int training)
     ph_conv_unit_forward(&m->stem, base->x, training);
     if (m->imagenet_stem) ph_pool_forward(&m->stem_pool, m->stem.out, m->pooled_stem);
     const float *h = stem_out(m);
-    for (int i = 0; i < PH_RESNET_STAGES; i++)
+    for (int i = 0; i < PH_RESNET_STAGES; i++) {
         for (int j = 0; j < m->nblocks[i]; j++) ph_resblock_forward(&m->block[i][j], h, training), h = m->block[i][j].out_act;
+        if (i + 1 == m->attn_stage && m->attn.kind != PH_ATTN_NONE) ph_attention_forward(&m->attn, h), h = m->attn.y;
+    }
     PH_KERNEL(base->be, avgpool_global_forward, "pooling", h, m->pooled, (size_t)base->g.n * m->feat_c,
               m->feat_spatial);
     ph_linear_forward(&m->fc, m->pooled, base->logits);
@@ -122,15 +135,26 @@ static void resnet_backward(ph_model *base)
     float *d = m->ga;
     PH_KERNEL(be, avgpool_global_backward, "pooling backward", m->dpooled, d,
               (size_t)base->g.n * m->feat_c, m->feat_spatial);
-    /* blocks in reverse; the input of block (i, j) is the previous block's output */
-    const ph_resblock *prev = NULL;
-    for (int i = PH_RESNET_STAGES - 1; i >= 0; i--)
-        for (int j = m->nblocks[i] - 1; j >= 0; j--) {
-            prev = j ? &m->block[i][j - 1] : i ? &m->block[i - 1][m->nblocks[i - 1] - 1] : NULL;
+    /* blocks in reverse; the input of block (i, j) is the previous block's
+     * output, or the attention module's after the stage that has one */
+    for (int i = PH_RESNET_STAGES - 1; i >= 0; i--) {
+        const ph_resblock *last = &m->block[i][m->nblocks[i] - 1];
+        if (i + 1 == m->attn_stage && m->attn.kind != PH_ATTN_NONE) {
             float *dprev = d == m->ga ? m->gb : m->ga;
-            ph_resblock_backward(&m->block[i][j], prev ? prev->out_act : stem_out(m), d, dprev);
+            ph_attention_backward(&m->attn, last->out_act, d, dprev);
             d = dprev;
         }
+        for (int j = m->nblocks[i] - 1; j >= 0; j--) {
+            const float *in;
+            if (j) in = m->block[i][j - 1].out_act;
+            else if (!i) in = stem_out(m);
+            else if (i == m->attn_stage && m->attn.kind != PH_ATTN_NONE) in = m->attn.y;
+            else in = m->block[i - 1][m->nblocks[i - 1] - 1].out_act;
+            float *dprev = d == m->ga ? m->gb : m->ga;
+            ph_resblock_backward(&m->block[i][j], in, d, dprev);
+            d = dprev;
+        }
+    }
     if (m->imagenet_stem) {
         ph_pool_backward(&m->stem_pool, m->stem.out, m->pooled_stem, d, m->dpooled_stem);
         d = m->dpooled_stem;
@@ -144,6 +168,7 @@ static int resnet_params(ph_model *base, ph_param **out, int max)
     int k = ph_conv_unit_params(&m->stem, out, max);
     for (int i = 0; i < PH_RESNET_STAGES; i++)
         for (int j = 0; j < m->nblocks[i]; j++) k += ph_resblock_params(&m->block[i][j], out + k, max - k);
+    if (m->attn.kind != PH_ATTN_NONE) k += ph_attention_params(&m->attn, out + k, max - k);
     if (k + 2 <= max) out[k++] = &m->fc.w, out[k++] = &m->fc.b;
     return k;
 }
@@ -154,6 +179,7 @@ static double resnet_step_flops(const ph_model *base)
     double f = ph_conv_flops(&m->stem.conv.s) * (base->want_dx ? 3 : 2);
     for (int i = 0; i < PH_RESNET_STAGES; i++)
         for (int j = 0; j < m->nblocks[i]; j++) f += ph_resblock_step_flops(&m->block[i][j]);
+    if (m->attn.kind != PH_ATTN_NONE) f += ph_attention_step_flops(&m->attn);
     return f;
 }
 
