@@ -1,7 +1,7 @@
 # slurm/expand.awk: expand an experiment config into its sweep points (slurm/submit runs it;
 # docs/slurm.md describes the format).
 #
-# Input: the experiment INI.  Variables (-v):
+# Input: the experiment INI.  Variables (from the environment, X_NAME):
 #   src        the file name used in messages
 #   sets       "section.key=value" overrides, one per line (--set)
 #   stages     the stages that exist, in pipeline order ("generate train analyze")
@@ -69,6 +69,9 @@ function substitute(v, where, pdir,    out, name, ok, s) {
 }
 
 BEGIN {
+    src = ENVIRON["X_SRC"]; sets = ENVIRON["X_SETS"]; stages = ENVIRON["X_STAGES"]
+    owners = ENVIRON["X_OWNERS"]; flags = ENVIRON["X_FLAGS"]; bindir = ENVIRON["X_BINDIR"]
+    run = ENVIRON["X_RUN"]; write = ENVIRON["X_WRITE"] + 0
     nstages = split(stages, stage_list, " ")
     stage_names = ""
     for (s = 1; s <= nstages; s++) stage_names = stage_names (s > 1 ? "}, {" : "") stage_list[s]
