@@ -7,7 +7,7 @@
  *     samples/s and achieved GFLOP/s, counting 2*MACs of every convolution
  *     pass that runs (forward, backward-weights, backward-data except the
  *     first layer's).
- *   build/bench/engine [--reps R] */
+ *   build/bench/engine [--reps R] [--breakdown]   (--breakdown: time per op, stderr) */
 #include "../common/core/progress.h"
 #include "../common/models/model.h"
 
@@ -45,7 +45,11 @@ static double sgemm_gflops(int size)
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
-    int reps = argc > 2 && !strcmp(argv[1], "--reps") ? atoi(argv[2]) : 5;
+    int reps = 5, breakdown = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--breakdown")) breakdown = 1;
+    }
     if (reps < 1) reps = 1;
     double v[64];
     sgemm_gflops(2048); /* warm-up */
@@ -90,6 +94,18 @@ int main(int argc, char **argv)
         }
         double med, lo, hi;
         stats(v, reps, &med, &lo, &hi);
+        if (breakdown) { /* one more step with per-op timing, to stderr */
+            ph_profile_reset();
+            ph_profile_on = 1;
+            m->def->forward(m, 1);
+            ph_params_zero_grad(params, np);
+            ph_model_backward_host(m, dl);
+            ph_profile_on = 0;
+            char title[160];
+            snprintf(title, sizeof title, "%s {%s} one step", cases[k].model, cases[k].ini);
+            for (char *q = title; *q; q++) *q = *q == '\n' ? ' ' : *q;
+            ph_profile_print(stderr, title);
+        }
         char cfgtext[128], *q = cfgtext;
         for (const char *p = strchr(cases[k].ini, '\n') + 1; *p && q < cfgtext + sizeof cfgtext - 3; p++)
             *q++ = *p == '\n' ? ';' : *p;

@@ -13,14 +13,27 @@
 #include <mpi.h>
 
 #include <stdint.h>
+#include <stdio.h>
 
-/* Calls be->OP(args..., why, n) and fails with the reason on error. */
+/* Calls be->OP(args..., why, n) and fails with the reason on error; with
+ * PHASOR_PROFILE=1 the call's time is added to the op's total (profile.c). */
 #define PH_KERNEL(be, op, what, ...)                                                  \
     do {                                                                              \
         char ph_why_[512] = "";                                                       \
+        double ph_t0_ = ph_profile_on ? ph_profile_now() : 0;                         \
         if ((be)->op(__VA_ARGS__, ph_why_, sizeof ph_why_) != 0)                      \
             PH_FAIL((what), ph_why_, "see the reason; --device cpu avoids GPU issues"); \
+        if (ph_profile_on) ph_profile_add(#op, ph_profile_now() - ph_t0_);            \
     } while (0)
+
+/* Per-op timing (profile.c): on when ph_profile_on is set, which
+ * ph_profile_from_env does for PHASOR_PROFILE=1. */
+extern int ph_profile_on;
+void ph_profile_from_env(void);
+double ph_profile_now(void);
+void ph_profile_add(const char *op, double seconds);
+void ph_profile_reset(void);
+void ph_profile_print(FILE *f, const char *title);
 
 /* Device memory that is checked. */
 float *ph_dev_alloc(const ph_backend *be, size_t count);

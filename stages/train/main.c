@@ -96,6 +96,8 @@ typedef struct {
     int video, t, h, w, c;
     uint8_t *x;
     int32_t *y;
+    uint8_t *aux; /* the model's auxiliary rows (model.h aux_*), NULL when none */
+    size_t aux_bytes;
 } dataset;
 
 static void dataset_load(dataset *d, const char *path)
@@ -109,7 +111,7 @@ static void dataset_load(dataset *d, const char *path)
     if ((fx.ndims != 4 && fx.ndims != 3) || fx.type != PH_U8)
         PH_FAIL_ALL(MPI_COMM_WORLD, what, "/x is neither uint8 [N,T,H,W,C] videos nor [N,H,W,C] images",
                     "train on a phasor-generate sample file");
-    d->n = r.n, d->video = fx.ndims == 4;
+    d->n = r.n, d->video = fx.ndims == 4, d->aux = NULL, d->aux_bytes = 0;
     int o = d->video;
     d->t = o ? (int)fx.dims[0] : 1, d->h = (int)fx.dims[o], d->w = (int)fx.dims[o + 1], d->c = (int)fx.dims[o + 2];
     size_t bytes = ph_field_sample_bytes(&fx) * (size_t)r.n;
@@ -122,7 +124,20 @@ static void dataset_load(dataset *d, const char *path)
     ph_samples_reader_close(&r);
 }
 
-static void dataset_free(dataset *d) { free(d->x), free(d->y); }
+static void dataset_free(dataset *d) { free(d->x), free(d->y), free(d->aux); }
+
+/* The model's auxiliary per-sample data (e.g. per-frame masks), when its loss needs any. */
+static void dataset_load_aux(dataset *d, const ph_model *m, const char *path)
+{
+    d->aux = NULL, d->aux_bytes = m->def->aux_bytes ? m->def->aux_bytes(m) : 0;
+    if (!d->aux_bytes) return;
+    d->aux = malloc(d->aux_bytes * (size_t)d->n + 1);
+    PH_CHECK_ALLOC(d->aux, "loading the model's auxiliary training data");
+    ph_samples_reader r;
+    ph_samples_open(&r, MPI_COMM_WORLD, path);
+    m->def->aux_read(m, &r, 0, d->n, d->aux);
+    ph_samples_reader_close(&r);
+}
 
 /* Sums every parameter gradient over ranks (the global batch's gradient). */
 static void gradients_allreduce(ph_param *const *params, int np, float *scratch)
@@ -138,12 +153,14 @@ static void gradients_allreduce(ph_param *const *params, int np, float *scratch)
 }
 
 /* Copies this rank's share of the given samples into the model's batch. */
-static void batch_fill(const dataset *d, const int64_t *idx, int local, uint8_t *batch, int32_t *labels)
+static void batch_fill(const dataset *d, const int64_t *idx, int local, uint8_t *batch, int32_t *labels,
+                       uint8_t *aux)
 {
     size_t bytes = (size_t)d->t * d->h * d->w * d->c;
     for (int i = 0; i < local; i++) {
         memcpy(batch + (size_t)i * bytes, d->x + (size_t)idx[i] * bytes, bytes);
         labels[i] = d->y[idx[i]];
+        if (aux && d->aux) memcpy(aux + i * d->aux_bytes, d->aux + (size_t)idx[i] * d->aux_bytes, d->aux_bytes);
     }
 }
 
@@ -163,9 +180,11 @@ static void evaluate(ph_model *m, const dataset *val, int batch, uint8_t *buf, i
     double sums[3] = {0, 0, 0};
     int local = m->g.n;
     int64_t idx[4096];
+    const int64_t *train_ids = m->ids;
+    m->ids = idx; /* models that draw per sample (the CV-RNN's phases) key on these ids */
     for (int64_t start = 0; start + batch <= val->n; start += batch) {
         for (int i = 0; i < local; i++) idx[i] = start + (int64_t)ph_rank() * local + i;
-        batch_fill(val, idx, local, buf, labels);
+        batch_fill(val, idx, local, buf, labels, NULL);
         ph_model_load(m, buf);
         m->def->forward(m, 0);
         ph_dev_download(m->be, logits, m->logits, (size_t)local * m->g.outputs);
@@ -173,6 +192,7 @@ static void evaluate(ph_model *m, const dataset *val, int batch, uint8_t *buf, i
         sums[0] += task_loss(m, logits, labels, NULL, &right, smoothing) * local;
         sums[1] += right, sums[2] += local;
     }
+    m->ids = train_ids;
     PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 3, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
                  "summing validation results", "another rank failed");
     *loss = sums[2] ? sums[0] / sums[2] : NAN;
@@ -237,6 +257,7 @@ static ph_model *model_create(const cfg *c, const ph_backend *be, const dataset 
 int main(int argc, char **argv)
 {
     ph_stage_begin(&argc, &argv, "train");
+    ph_profile_from_env();
     ph_signals_install_stop();
     sections_init();
     ph_stage_options o;
@@ -283,6 +304,9 @@ int main(int argc, char **argv)
     const int classes = class_count(&tr, &va), outputs = classes == 2 ? 1 : classes;
 
     ph_model *m = model_create(&c, be, &tr, local, outputs, seed);
+    dataset_load_aux(&tr, m, cfg_str(&c, "train", "train"));
+    uint8_t *aux = tr.aux_bytes ? malloc(tr.aux_bytes * (size_t)local) : NULL;
+    if (tr.aux_bytes && !aux) PH_FAIL("allocating training buffers", "out of memory", "use a smaller batch");
     enum { MAX_PARAMS = 1024 };
     ph_param **params = malloc(MAX_PARAMS * sizeof *params);
     PH_CHECK_ALLOC(params, "listing parameters");
@@ -314,7 +338,7 @@ int main(int argc, char **argv)
                   ckpt_every = cfg_int(&c, "train", "checkpoint_every");
     /* GFLOP/s of all ranks together: each rank's step does the local batch's work. */
     const double step_flops = m->def->step_flops(m);
-    double loss_sum = 0, acc_sum = 0, t_log = ph_now();
+    double loss_sum = 0, acc_sum = 0, aux_sum = 0, t_log = ph_now();
     int64_t since_log = 0;
     ph_progress prog;
     ph_progress_init(&prog, "train", "steps", steps - step, !o.quiet && ph_rank() == 0);
@@ -326,33 +350,37 @@ int main(int argc, char **argv)
         ph_rng r;
         ph_rng_init(&r, seed, PH_STREAM_BATCH, (uint64_t)step, 0);
         for (int i = 0; i < batch; i++) idx[i] = (int64_t)ph_rng_below(&r, (uint32_t)tr.n);
-        batch_fill(&tr, idx + (size_t)ph_rank() * local, local, buf, labels);
+        batch_fill(&tr, idx + (size_t)ph_rank() * local, local, buf, labels, aux);
         m->step = step;
         ph_model_load(m, buf);
         m->def->forward(m, 1);
         ph_dev_download(be, logits, m->logits, (size_t)local * outputs);
         int right = 0;
         double loss = task_loss(m, logits, labels, dlogits, &right, smoothing);
+        /* the model's own loss (weighted for the global mean), added to its gradient in backward */
+        double aux_loss = aux ? m->def->aux_loss(m, aux, 1.0 / batch) : 0;
         /* dlogits is d(local mean)/dlogit; the global mean needs local / B of it. */
         for (int i = 0; i < local * outputs; i++) dlogits[i] *= (float)local / (float)batch;
         ph_params_zero_grad(params, np);
         ph_model_backward_host(m, dlogits);
         gradients_allreduce(params, np, scratch);
         ph_optim_step(&opt, params, np, step);
-        double global[2] = {loss * local / batch, (double)right / batch};
-        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, global, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+        double global[3] = {loss * local / batch, (double)right / batch, aux_loss};
+        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, global, 3, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
                      "summing the loss", "another rank failed");
-        loss_sum += global[0], acc_sum += global[1], since_log++;
+        loss_sum += global[0], acc_sum += global[1], aux_sum += global[2], since_log++;
         ph_strbuf line = {0};
         if (step % log_every == 0 || step == steps) {
             double now = ph_now();
             double sps = since_log * batch / (now - t_log);
             ph_sb_printf(&line,
                          "{\"step\":%lld,\"loss\":%.9g,\"accuracy\":%.6f,\"lr\":%g,"
-                         "\"samples_per_second\":%.2f,\"gflops\":%.2f}\n",
+                         "\"samples_per_second\":%.2f,\"gflops\":%.2f",
                          (long long)step, loss_sum / since_log, acc_sum / since_log,
                          ph_optim_lr(&opt, step), sps, sps / local * step_flops / 1e9);
-            loss_sum = acc_sum = 0, since_log = 0, t_log = now;
+            if (aux) ph_sb_printf(&line, ",\"aux_loss\":%.9g", aux_sum / since_log);
+            ph_sb_printf(&line, "}\n");
+            loss_sum = acc_sum = aux_sum = 0, since_log = 0, t_log = now;
         }
         ph_checkpoint_meta meta = {model_name, step, seed, batch, best_acc, effective};
         if (step % eval_every == 0 || step == steps) {
@@ -383,10 +411,11 @@ int main(int argc, char **argv)
         }
     }
     if (!ph_stop_signal) ph_progress_finish(&prog);
+    if (ph_profile_on && ph_rank() == 0) ph_profile_print(stderr, "phasor-train (rank 0, PHASOR_PROFILE)");
     if (ph_rank() == 0 && !o.quiet && !ph_stop_signal)
         fprintf(stderr, "phasor-train: done at step %lld; best validation accuracy %.4f; outputs in %s\n",
                 (long long)step, best_acc, out_dir);
-    free(effective), free(scratch), free(logits), free(dlogits), free(buf), free(labels), free(idx);
+    free(effective), free(scratch), free(logits), free(dlogits), free(buf), free(labels), free(idx), free(aux);
     free(params);
     m->def->destroy(m);
     dataset_free(&tr), dataset_free(&va);
