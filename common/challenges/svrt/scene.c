@@ -241,11 +241,6 @@ int svrt_place_touching(svrt_ctx *c, int sprite, int j, int min_overlap, int max
     return -1;
 }
 
-double svrt_dist(const svrt_ctx *c, int i, int j)
-{
-    return hypot(c->shapes[i].cx - c->shapes[j].cx, c->shapes[i].cy - c->shapes[j].cy);
-}
-
 int svrt_distinct(const svrt_ctx *c, int sa, int sb, int rotate, double threshold)
 {
     return svrt_sprite_mismatch(&c->sprites[sa], &c->sprites[sb], rotate) >= threshold;

@@ -163,9 +163,6 @@ double svrt_contour_distance(svrt_ctx *c, int sprite, int cx, int cy, int j);
  * APART.  Shape index or -1 after `tries` rays. */
 int svrt_place_touching(svrt_ctx *c, int sprite, int j, int min_overlap, int max_overlap, int tries);
 
-/* Euclidean distance between the centres of shapes i and j. */
-double svrt_dist(const svrt_ctx *c, int i, int j);
-
 /* Whether two sprites look different: svrt_sprite_mismatch at least
  * `threshold` (SVRT_DISTINCT or SVRT_DISTINCT_POSED). */
 int svrt_distinct(const svrt_ctx *c, int sa, int sb, int rotate, double threshold);
