@@ -4,6 +4,8 @@
 #include "fft.h"
 #include "spectrum.h"
 
+#include "../core/progress.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,11 +146,15 @@ void ph_fvis_forward(ph_fvis *p)
     if (p->kind == PH_FVIS_MACO) {
         ph_fvis_std_forward(&p->sp, p->w, p->phs);
         PH_FFT_KERNEL(be, polar_forward, "building the spectrum", p->scale, p->phs, p->re, p->im, spec);
+        double t = ph_now();
         ph_fft_irfft2(be, &fs, p->re, p->im, p->pre);
+        p->fft_seconds += ph_now() - t;
     } else if (p->kind == PH_FVIS_FOURIER) {
         PH_FFT_KERNEL(be, binary, "scaling the spectrum", PH_BIN_MUL, p->scale, p->w, p->re, spec);
         PH_FFT_KERNEL(be, binary, "scaling the spectrum", PH_BIN_MUL, p->scale, p->w + spec, p->im, spec);
+        double t = ph_now();
         ph_fft_irfft2(be, &fs, p->re, p->im, p->pre);
+        p->fft_seconds += ph_now() - t;
     }
     ph_fvis_std_forward(&p->si, p->pre, p->st);
     const int64_t px = (int64_t)p->s * p->s;
@@ -173,7 +179,9 @@ void ph_fvis_backward(ph_fvis *p, const float *dx)
     float *dpre = p->kind == PH_FVIS_PIXEL ? p->g : p->d3;
     ph_fvis_std_backward(&p->si, p->pre, dst, dpre);
     if (p->kind == PH_FVIS_PIXEL) return;
+    double t = ph_now();
     ph_fft_irfft2_backward(be, &fs, dpre, p->dre, p->dim);
+    p->fft_seconds += ph_now() - t;
     if (p->kind == PH_FVIS_MACO) {
         /* dphs into re: the forward's spectrum is not needed any more */
         PH_FFT_KERNEL(be, polar_backward, "building the spectrum backward", p->scale, p->phs, p->dre,

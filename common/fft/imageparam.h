@@ -50,6 +50,7 @@ typedef struct {
     float *d1, *d2, *d3;                     /* gradients [c, s, s] */
     float *R;                                /* colour matrix [3, 3] */
     ph_fvis_std sp, si;                      /* standardisation of the phase, of the image */
+    double fft_seconds;                      /* host time in the FFT calls (CUDA: launches only) */
 } ph_fvis;
 
 /* magnitude: maco's template [c, s, s/2+1] on the host (already at size s);

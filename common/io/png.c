@@ -23,7 +23,7 @@ static void on_png_warning(png_structp png, png_const_charp msg)
     (void)png, (void)msg; /* warnings do not stop the write; keep stderr to one line */
 }
 
-void ph_png_write_rgb(const char *path, int width, int height, const uint8_t *rgb)
+static void png_write(const char *path, int width, int height, const uint8_t *rgb, int color, int bpp)
 {
     char what[4200], partial[4096];
     snprintf(what, sizeof what, "writing PNG image %s", path);
@@ -46,13 +46,23 @@ void ph_png_write_rgb(const char *path, int width, int height, const uint8_t *rg
                 "image size");
 
     png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB,
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, color,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
-    for (int y = 0; y < height; y++) png_write_row(png, rgb + (size_t)y * (size_t)width * 3);
+    for (int y = 0; y < height; y++) png_write_row(png, rgb + (size_t)y * (size_t)width * bpp);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
 
     PH_CHECK_LIBC(fclose(f) == 0, what, "check free space and quota on the output file system");
     ph_publish(partial, path);
+}
+
+void ph_png_write_rgb(const char *path, int width, int height, const uint8_t *rgb)
+{
+    png_write(path, width, height, rgb, PNG_COLOR_TYPE_RGB, 3);
+}
+
+void ph_png_write_rgba(const char *path, int width, int height, const uint8_t *rgba)
+{
+    png_write(path, width, height, rgba, PNG_COLOR_TYPE_RGB_ALPHA, 4);
 }

@@ -14,6 +14,7 @@
 #include "../../common/core/version.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/io/png.h"
+#include "maco.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -85,6 +86,8 @@ static void usage(FILE *f)
         for (int k = 0; analyses[i].outputs[k]; k++) fprintf(f, " DIR/%s", analyses[i].outputs[k]);
         fprintf(f, "\n");
     }
+    fprintf(f, "  %-10s feature visualisations of a trained model (MACO, Fourier, pixels) with attribution\n"
+            "  %-10s maps; its own config-driven command line: phasor-analyze maco --help\n", "maco", "");
 }
 
 /* The value of --OPTION, an integer in 1..max. */
@@ -829,6 +832,11 @@ static void run_summary(const options *o)
 int main(int argc, char **argv)
 {
     ph_stage_begin(&argc, &argv, "analyze");
+    if (argc > 1 && !strcmp(argv[1], "maco")) { /* config-driven (maco.c) */
+        int rc = ph_analyze_maco_main(argc - 1, argv + 1);
+        ph_stage_end();
+        return rc;
+    }
     options o;
     const analysis *a = options_parse(argc, argv, &o);
     outputs_check(a, &o);

@@ -1,0 +1,259 @@
+/* maco_taps.c: the layers an objective can target, and the objectives.
+ *
+ * Every model offers its logits.  Feature maps need a tap: a row of `taps`
+ * that knows where one model keeps a layer's activations after its forward
+ * pass and how to run its backward pass from a gradient on that layer.  The
+ * model interface exposes only the logits, so a tap follows the model's own
+ * backward code (resnet.c); tests/maco.t checks the whole chain against
+ * finite differences (maco.check_gradient), which catches a tap that drifts
+ * from its model. */
+#include "maco.h"
+
+#include "../../common/core/rng.h"
+#include "../../common/fft/imageparam.h"
+#include "../../common/models/resnet.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the ResNet's tap: "stem", "stage1" .. "stage4" ---- */
+
+static const float *resnet_stem_out(const ph_resnet *r)
+{
+    return r->imagenet_stem ? r->pooled_stem : r->stem.out;
+}
+
+static int resnet_layers(const ph_model *m, maco_layer *out)
+{
+    const ph_resnet *r = (const ph_resnet *)m;
+    const int *sz = r->imagenet_stem ? r->stem_pool.s.out : r->stem.conv.s.out;
+    out[0] = (maco_layer){"stem", r->width, sz[0], sz[1]};
+    for (int i = 0; i < PH_RESNET_STAGES; i++) {
+        const ph_resblock *b = &r->block[i][r->nblocks[i] - 1];
+        out[i + 1] = (maco_layer){"", b->out_c, b->out[0], b->out[1]};
+        snprintf(out[i + 1].name, sizeof out[i + 1].name, "stage%d", i + 1);
+    }
+    return 1 + PH_RESNET_STAGES;
+}
+
+static const float *resnet_activation(const ph_model *m, int i)
+{
+    const ph_resnet *r = (const ph_resnet *)m;
+    return i == 0 ? resnet_stem_out(r) : r->block[i - 1][r->nblocks[i - 1] - 1].out_act;
+}
+
+/* resnet_backward from tap layer i down to the input (the same calls, in order). */
+static void resnet_backward_from(ph_model *m, int i, const float *dact, size_t count)
+{
+    ph_resnet *r = (ph_resnet *)m;
+    ph_dev_upload(m->be, r->ga, dact, count);
+    float *d = r->ga;
+    for (int st = i - 1; st >= 0; st--)
+        for (int j = r->nblocks[st] - 1; j >= 0; j--) {
+            const ph_resblock *prev = j ? &r->block[st][j - 1] : st ? &r->block[st - 1][r->nblocks[st - 1] - 1] : NULL;
+            float *dprev = d == r->ga ? r->gb : r->ga;
+            ph_resblock_backward(&r->block[st][j], prev ? prev->out_act : resnet_stem_out(r), d, dprev);
+            d = dprev;
+        }
+    if (r->imagenet_stem) {
+        ph_pool_backward(&r->stem_pool, r->stem.out, r->pooled_stem, d, r->dpooled_stem);
+        d = r->dpooled_stem;
+    }
+    ph_conv_unit_backward(&r->stem, m->x, d, m->dx);
+}
+
+static int resnet_feature_count(const ph_model *m) { return ((const ph_resnet *)m)->feat_c; }
+
+static void resnet_features(const ph_model *m, float *out)
+{
+    const ph_resnet *r = (const ph_resnet *)m;
+    ph_dev_download(m->be, out, r->pooled, (size_t)m->g.n * r->feat_c);
+}
+
+typedef struct {
+    const ph_model_def *def;
+    int (*layers)(const ph_model *m, maco_layer *out);
+    const float *(*activation)(const ph_model *m, int i);
+    void (*backward)(ph_model *m, int i, const float *dact, size_t count);
+    int (*feature_count)(const ph_model *m);
+    void (*features)(const ph_model *m, float *out);
+} maco_tap;
+
+static const maco_tap taps[] = {
+    {&ph_model_resnet, resnet_layers, resnet_activation, resnet_backward_from, resnet_feature_count,
+     resnet_features},
+};
+
+static const maco_tap *tap_of(const ph_model *m)
+{
+    for (size_t i = 0; i < sizeof taps / sizeof taps[0]; i++)
+        if (taps[i].def == m->def) return &taps[i];
+    return NULL;
+}
+
+/* ---- layers ---- */
+
+int maco_layers(const ph_model *m, maco_layer *out)
+{
+    out[0] = (maco_layer){"logits", m->g.outputs, 1, 1};
+    const maco_tap *t = tap_of(m);
+    return 1 + (t ? t->layers(m, out + 1) : 0);
+}
+
+const float *maco_layer_activation(const ph_model *m, int i)
+{
+    return i == 0 ? m->logits : tap_of(m)->activation(m, i - 1);
+}
+
+void maco_layer_backward(ph_model *m, int i, const float *dact)
+{
+    if (i == 0) {
+        ph_model_backward_host(m, dact);
+        return;
+    }
+    maco_layer l[MACO_MAX_LAYERS];
+    maco_layers(m, l);
+    tap_of(m)->backward(m, i - 1, dact, (size_t)m->g.n * l[i].c * l[i].h * l[i].w);
+}
+
+int maco_feature_count(const ph_model *m)
+{
+    const maco_tap *t = tap_of(m);
+    return t ? t->feature_count(m) : m->g.outputs;
+}
+
+void maco_features(const ph_model *m, float *out)
+{
+    const maco_tap *t = tap_of(m);
+    if (t)
+        t->features(m, out);
+    else
+        ph_dev_download(m->be, out, m->logits, (size_t)m->g.n * m->g.outputs);
+}
+
+/* ---- objectives ---- */
+
+const char *const maco_obj_names[OBJ_COUNT] = {[OBJ_CLASS] = "class", [OBJ_LOGIT] = "logit",
+                                               [OBJ_CHANNEL] = "channel", [OBJ_NEURON] = "neuron",
+                                               [OBJ_DIRECTION] = "direction"};
+
+static int parse_index(const char *s, int *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < 0 || v > 1000000) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+void maco_objective_parse(maco_objective *o, const char *text, const maco_layer *layers, int nlayers,
+                          int outputs, uint32_t seed)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->text, sizeof o->text, "%s", text);
+    o->cls = -1, o->sign = 1;
+    char buf[64], *parts[4] = {0};
+    snprintf(buf, sizeof buf, "%s", text);
+    int np = 0;
+    for (char *save = NULL, *p = strtok_r(buf, ":", &save); p && np < 4; p = strtok_r(NULL, ":", &save)) parts[np++] = p;
+    int k = -1;
+    for (int i = 0; i < OBJ_COUNT; i++)
+        if (parts[0] && !strcmp(parts[0], maco_obj_names[i])) k = i;
+    char names[256] = "";
+    for (int i = 0; i < nlayers; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", layers[i].name);
+    if (k < 0 || (k <= OBJ_LOGIT && np != 2) || (k > OBJ_LOGIT && np != 3))
+        ph_usage_error("config error: [maco] objectives: '%s' is not one of class:K, logit:K, channel:LAYER:K, "
+                       "neuron:LAYER:K, direction:LAYER:SEED", text);
+    o->kind = (maco_obj_kind)k;
+    if (k > OBJ_LOGIT) {
+        o->layer = -1;
+        for (int i = 0; i < nlayers; i++)
+            if (!strcmp(layers[i].name, parts[1])) o->layer = i;
+        if (o->layer < 0)
+            ph_usage_error("config error: [maco] objectives: '%s': this model has no layer '%s' (layers: %s)", text,
+                           parts[1], names);
+    }
+    if (parse_index(parts[np - 1], &o->unit))
+        ph_usage_error("config error: [maco] objectives: '%s': '%s' is not a non-negative integer", text, parts[np - 1]);
+    const maco_layer *l = &layers[o->layer];
+    if (k == OBJ_CLASS) {
+        int classes = outputs == 1 ? 2 : outputs;
+        if (o->unit >= classes)
+            ph_usage_error("config error: [maco] objectives: '%s': the model has %d classes (0..%d)", text, classes,
+                           classes - 1);
+        o->cls = o->unit;
+        if (outputs == 1) o->sign = o->unit == 1 ? 1.0f : -1.0f, o->unit = 0;
+    } else if (k != OBJ_DIRECTION && o->unit >= l->c) {
+        ph_usage_error("config error: [maco] objectives: '%s': layer %s has %d %s (0..%d)", text, l->name, l->c,
+                       k == OBJ_LOGIT ? "logits" : "channels", l->c - 1);
+    }
+    if (k == OBJ_DIRECTION) {
+        /* A unit vector over the layer's channels from Philox (seed, stream, the direction's seed). */
+        o->dir = malloc((size_t)l->c * sizeof *o->dir);
+        PH_CHECK_ALLOC(o->dir, "drawing a direction");
+        ph_rng r;
+        ph_rng_init(&r, seed, PH_STREAM_FEATVIS, 0xFFFFFFFF00000000ull | (uint32_t)o->unit, 3);
+        double norm = 0;
+        for (int i = 0; i < l->c; i++) o->dir[i] = (float)ph_fvis_normal(&r), norm += (double)o->dir[i] * o->dir[i];
+        for (int i = 0; i < l->c; i++) o->dir[i] = (float)(o->dir[i] / sqrt(norm));
+    }
+}
+
+void maco_objective_free(maco_objective *o)
+{
+    free(o->dir);
+    o->dir = NULL;
+}
+
+double maco_objective_eval(const maco_objective *o, const maco_layer *l, int n, const float *a, float *grad)
+{
+    const int c = l->c;
+    const size_t p = (size_t)l->h * l->w, count = (size_t)n * c * p;
+    if (grad) memset(grad, 0, count * sizeof *grad);
+    double sum = 0;
+    switch (o->kind) {
+    case OBJ_CLASS:
+    case OBJ_LOGIT:
+    case OBJ_CHANNEL: /* mean over crops (and positions) of one channel, signed for class 0 of one logit */
+        for (int b = 0; b < n; b++)
+            for (size_t q = 0; q < p; q++) {
+                size_t e = ((size_t)b * c + o->unit) * p + q;
+                sum += o->sign * a[e];
+                if (grad) grad[e] = (float)(-o->sign / ((double)n * p));
+            }
+        return sum / ((double)n * p);
+    case OBJ_NEURON: { /* the unit at the centre of the map */
+        size_t q = (size_t)(l->h / 2) * l->w + l->w / 2;
+        for (int b = 0; b < n; b++) {
+            size_t e = ((size_t)b * c + o->unit) * p + q;
+            sum += a[e];
+            if (grad) grad[e] = (float)(-1.0 / n);
+        }
+        return sum / n;
+    }
+    case OBJ_DIRECTION: /* Lucid's dot_cossim per crop and position: (a.v) max(cos(a, v), 0.1)^2 */
+        for (int b = 0; b < n; b++)
+            for (size_t q = 0; q < p; q++) {
+                double d = 0, aa = 0;
+                for (int k = 0; k < c; k++) {
+                    double v = a[((size_t)b * c + k) * p + q];
+                    d += v * o->dir[k], aa += v * v;
+                }
+                double na = sqrt(aa) + 1e-12, cs = d / na, cc = cs > 0.1 ? cs : 0.1;
+                sum += d * cc * cc;
+                if (!grad) continue;
+                for (int k = 0; k < c; k++) {
+                    size_t e = ((size_t)b * c + k) * p + q;
+                    double g = o->dir[k] * cc * cc;
+                    if (cs > 0.1) g += d * 2 * cc * (o->dir[k] / na - d * a[e] / (na * na * na));
+                    grad[e] = (float)(-g / ((double)n * p));
+                }
+            }
+        return sum / ((double)n * p);
+    default:
+        return 0;
+    }
+}
