@@ -13,6 +13,7 @@
 # "stopped SIGNAL"; no file: not started.
 
 # The pipeline's stages in order; those whose executable exists take part.
+# shellcheck disable=SC2034 # used by slurm/submit
 PHASOR_PIPELINE=(generate preprocess train probe analyze)
 
 slurm_die() { echo "${SLURM_ME:-slurm}: $1" >&2; exit "${2:-1}"; }

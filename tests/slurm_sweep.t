@@ -48,10 +48,10 @@ signal_seconds = 900
 srun_options = --mpi=pmix
 extra = --constraint=h100 --exclusive
 INI
-"$submit" --dry-run grid.ini --out grid_run >"$OUT" 2>"$ERR"
+"$submit" --dry-run grid.ini --out nowhere/grid_run >"$OUT" 2>"$ERR"
 RC=$?
 is "$RC" 0 "--dry-run of the 27-point grid exits 0"
-ok "--dry-run wrote no run folder" test ! -e grid_run
+ok "--dry-run wrote no run folder (not even its parent)" test ! -e nowhere
 ok "the printed commands are a valid shell script" bash -n "$OUT"
 is "$(grep -c '^JOB_[a-z]*=$(sbatch ' "$OUT")" 3 "one sbatch command per stage (generate, train, analyze)"
 line() { grep "^JOB_$1=" "$OUT"; }
@@ -77,8 +77,8 @@ ok "generate and analyze ask for no GPU" bash -c "! grep -E '^JOB_(generate|anal
 ok "train: USR1 to the batch shell 900 s before the limit, requeueable" \
     has train '--signal=B:USR1@900' --requeue --open-mode=append --kill-on-invalid-dep=yes
 ok "generate: the default pre-timeout signal (300 s)" has generate '--signal=B:USR1@300'
-ok "each task logs into its point's folder" has train "--output=$TMPD/grid_run/p%4a/train.log"
-ok "each stage runs its rendered batch script" has analyze "$TMPD/grid_run/slurm/analyze.sbatch"
+ok "each task logs into its point's folder" has train "--output=$TMPD/nowhere/grid_run/p%4a/train.log"
+ok "each stage runs its rendered batch script" has analyze "$TMPD/nowhere/grid_run/slurm/analyze.sbatch"
 ok "the header names the axes and their sizes" \
     grep -q 'axes: num_distractors (3), length (3), skip (3)' "$OUT"
 
