@@ -20,6 +20,7 @@
 # 3. phasor-generate on SVRT: each of the 23 problems once with 1 and 2 ranks
 #    (N=BENCH_SVRT_N images, deflate 1); images/s per problem and overall.
 # 4. bench/engine: the sgemm peak and the 3D CNN's training step.
+# 5. bench/maco: feature-visualisation steps/s and the FFT's share at 224 and 512.
 # 4. Tables on stdout, and docs/performance.md (overwritten).
 #
 # Environment: BENCH_REPS (5 generate runs per setting), BENCH_H5_REPS (5
@@ -39,7 +40,7 @@ SVRT_N=${BENCH_SVRT_N:-512}
 GEN=$BUILD/bin/phasor-generate
 H5F=$BUILD/bench/h5_vs_fwrite
 DOC=$ROOT/docs/performance.md
-for exe in "$GEN" "$H5F" "$BUILD/bench/engine"; do
+for exe in "$GEN" "$H5F" "$BUILD/bench/engine" "$BUILD/bench/maco"; do
     [[ -x $exe ]] || { echo "bench/run.sh: $exe is missing (run make build)" >&2; exit 2; }
 done
 if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
@@ -535,6 +536,9 @@ EOF
 log "engine: sgemm peak and 3D CNN training step"
 ENGINE=$("$BUILD/bench/engine" --reps "$REPS")
 echo "$ENGINE"
+log "maco: feature-visualisation steps at 224 and 512 working sizes"
+MACO=$("$BUILD/bench/maco" --reps "$REPS")
+echo "$MACO"
 mkdir -p "$(dirname "$DOC")"
-printf '%s\n%s\n' "$REPORT" "$ENGINE" > "$DOC"
+printf '%s\n%s\n\n%s\n' "$REPORT" "$ENGINE" "$MACO" > "$DOC"
 log "done in ${ELAPSED}s; wrote ${DOC#"$ROOT"/}"

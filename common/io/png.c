@@ -66,3 +66,8 @@ void ph_png_write_rgba(const char *path, int width, int height, const uint8_t *r
 {
     png_write(path, width, height, rgba, PNG_COLOR_TYPE_RGB_ALPHA, 4);
 }
+
+void ph_png_write_gray(const char *path, int width, int height, const uint8_t *gray)
+{
+    png_write(path, width, height, gray, PNG_COLOR_TYPE_GRAY, 1);
+}

@@ -56,6 +56,7 @@ static const cfg_key maco_keys[] = {
     {"real_per_class", CFG_INT, "256", 1, 1e6, NULL, "real images per class (the first ones of samples) for plausibility"},
     {"png", CFG_BOOL, "true", 0, 0, NULL, "write every run's PNGs into OUT/png"},
     {"check_gradient", CFG_BOOL, "false", 0, 0, NULL, "only check each method's gradient of the first objective (whole chain) against finite differences"},
+    {"grid_cell", CFG_INT, "0", 0, 4096, NULL, "side of a panel of grid.png in pixels, the canvas averaged down (0: the canvas size)"},
     {"publish", CFG_STRING, "", 0, 0, NULL, "also copy REPORT.md, maco.json and grid.png into this folder"},
 };
 static const cfg_section maco_section = {"maco", "feature visualisation (phasor-analyze maco)", maco_keys,
@@ -707,6 +708,7 @@ int ph_analyze_maco_main(int argc, char **argv)
                 .nmethods = x.nmethods, .objectives = x.obj, .nobjectives = x.nobj, .c = x.c, .s = x.s, .in_h = x.h,
                 .in_w = x.w, .steps = x.steps, .crops = x.n, .ranks = ph_size(),
                 .real_per_class = (int)cfg_int(&c, "maco", "real_per_class"), .classes = x.classes,
+                .grid_cell = (int)cfg_int(&c, "maco", "grid_cell"),
                 .seconds = tot[0], .steps_per_second = tot[2] / fmax(tot[0], 1e-9),
                 .fft_share = tot[1] / fmax(tot[0], 1e-9), .device = x.be->name};
             maco_report_write(&info);

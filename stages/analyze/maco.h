@@ -70,6 +70,7 @@ typedef struct {
     const maco_objective *objectives;
     int nobjectives;
     int c, s, in_h, in_w, steps, crops, ranks, real_per_class, classes;
+    int grid_cell; /* side of a grid panel in pixels (the canvas is averaged down to it) */
     double seconds, steps_per_second, fft_share;
     const char *device;
 } maco_report_info;

@@ -123,39 +123,60 @@ static void results_free(results *r)
 }
 
 /* ---- the grid: a row per objective; per method, the image, the attribution
- * map and the image with the map as alpha over white ---- */
+ * map and the image with the map as alpha over white; panels averaged down to
+ * `cell` pixels; gray images give a gray PNG ---- */
 
 enum { GUTTER = 4, GAP = 12 };
 
+/* Area average of an s x s panel of `ch` bytes per pixel down to cell x cell, into the grid. */
+static void panel_put(uint8_t *grid, int width, int x0, int y0, const uint8_t *src, int s, int cell, int ch)
+{
+    for (int y = 0; y < cell; y++)
+        for (int x = 0; x < cell; x++) {
+            int ya = (int)((long)y * s / cell), yb = (int)((long)(y + 1) * s / cell);
+            int xa = (int)((long)x * s / cell), xb = (int)((long)(x + 1) * s / cell);
+            yb = yb > ya ? yb : ya + 1, xb = xb > xa ? xb : xa + 1;
+            for (int k = 0; k < ch; k++) {
+                long sum = 0;
+                for (int yy = ya; yy < yb; yy++)
+                    for (int xx = xa; xx < xb; xx++) sum += src[((size_t)yy * s + xx) * ch + k];
+                long n = (long)(yb - ya) * (xb - xa);
+                grid[((size_t)(y0 + y) * width + x0 + x) * ch + k] = (uint8_t)((sum + n / 2) / n);
+            }
+        }
+}
+
 static void write_grid(const char *path, const results *r, const maco_report_info *in)
 {
-    const int s = r->s, cols = 3 * in->nmethods;
-    const int width = GUTTER + cols * (s + GUTTER) + (in->nmethods - 1) * GAP;
-    const int height = GUTTER + in->nobjectives * (s + GUTTER);
-    uint8_t *img = malloc((size_t)width * height * 3), *rgb = malloc((size_t)s * s * 3), *alpha = malloc((size_t)s * s);
-    PH_CHECK_ALLOC(img && rgb && alpha, "drawing the grid");
-    memset(img, 96, (size_t)width * height * 3);
+    const int s = r->s, cell = in->grid_cell > 0 && in->grid_cell < s ? in->grid_cell : s;
+    const int ch = r->c == 1 ? 1 : 3, cols = 3 * in->nmethods;
+    const int width = GUTTER + cols * (cell + GUTTER) + (in->nmethods - 1) * GAP;
+    const int height = GUTTER + in->nobjectives * (cell + GUTTER);
+    uint8_t *img = malloc((size_t)width * height * ch), *rgb = malloc((size_t)s * s * 3), *alpha = malloc((size_t)s * s),
+            *panel = malloc((size_t)s * s * ch);
+    PH_CHECK_ALLOC(img && rgb && alpha && panel, "drawing the grid");
+    memset(img, 96, (size_t)width * height * ch);
     const size_t canvas = (size_t)r->c * s * s;
     for (int run = 0; run < r->runs; run++) {
         const int m = r->method[run], o = r->objective[run];
         maco_display(r->image + run * canvas, r->attribution + run * canvas, r->c, s, rgb, alpha);
         for (int k = 0; k < 3; k++) {
-            const int x0 = GUTTER + (3 * m + k) * (s + GUTTER) + m * GAP, y0 = GUTTER + o * (s + GUTTER);
-            for (int y = 0; y < s; y++)
-                for (int x = 0; x < s; x++) {
-                    const size_t p = (size_t)y * s + x;
-                    uint8_t *d = img + ((size_t)(y0 + y) * width + x0 + x) * 3;
-                    for (int ch = 0; ch < 3; ch++) {
-                        int v = k == 0 ? rgb[3 * p + ch]
-                              : k == 1 ? alpha[p]
-                                       : (rgb[3 * p + ch] * alpha[p] + 255 * (255 - alpha[p]) + 127) / 255;
-                        d[ch] = (uint8_t)v;
-                    }
+            for (size_t p = 0; p < (size_t)s * s; p++)
+                for (int c = 0; c < ch; c++) {
+                    int v = k == 0 ? rgb[3 * p + c]
+                          : k == 1 ? alpha[p]
+                                   : (rgb[3 * p + c] * alpha[p] + 255 * (255 - alpha[p]) + 127) / 255;
+                    panel[p * ch + c] = (uint8_t)v;
                 }
+            panel_put(img, width, GUTTER + (3 * m + k) * (cell + GUTTER) + m * GAP, GUTTER + o * (cell + GUTTER), panel,
+                      s, cell, ch);
         }
     }
-    ph_png_write_rgb(path, width, height, img);
-    free(img), free(rgb), free(alpha);
+    if (ch == 1)
+        ph_png_write_gray(path, width, height, img);
+    else
+        ph_png_write_rgb(path, width, height, img);
+    free(img), free(rgb), free(alpha), free(panel);
 }
 
 /* ---- REPORT.md and maco.json ---- */
@@ -225,8 +246,10 @@ void maco_report_write(const maco_report_info *in)
     ph_sb_printf(&b, ", left to right, a wider gap between methods) it shows three panels: the visualisation "
                  "(clipped to its 1st-99th percentiles and stretched), the attribution map (the channel mean of the "
                  "accumulated |d loss / d image|, clipped at its 80th percentile, white = most), and the "
-                 "visualisation with that map as alpha, over white. `png/` holds every run's three pictures; "
-                 "`maco.h5` the raw arrays.\n\n");
+                 "visualisation with that map as alpha, over white; panels of %dx%d pixels (the canvas averaged down). `png/` "
+                 "holds every run's three pictures at full size; `maco.h5` the raw arrays.\n\n",
+                 in->grid_cell > 0 && in->grid_cell < in->s ? in->grid_cell : in->s,
+                 in->grid_cell > 0 && in->grid_cell < in->s ? in->grid_cell : in->s);
     ph_sb_printf(&b, "## Results per run\n\n| objective | method | on crops (last steps) | whole image: start "
                  "-> end | confidence | plausibility | relative plausibility |\n|---|---|--:|--:|--:|--:|--:|\n");
     for (int run = 0; run < r.runs; run++) {
