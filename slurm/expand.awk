@@ -6,7 +6,10 @@
 #   sets       "section.key=value" overrides, one per line (--set)
 #   stages     the stages that exist, in pipeline order ("generate train analyze")
 #   owners     "stage:sec1 sec2 ...;stage2:..." the config sections each stage reads (from its
-#              --help; "split.*" matches split.NAME); a stage with none takes [stage] args = ...
+#              --help; "split.*" matches split.NAME)
+#   argstages  stages without a config of their own: [stage] args = ... gives their arguments;
+#              the sections of a subcommand with a config (phasor-analyze maco) are in owners,
+#              written to pNNNN/STAGE.ini, and {config} in args names that file
 #   flags      "stage:opt opt;..." options appended to every command of that stage
 #   bindir     folder of the phasor-STAGE executables
 #   run        absolute run folder
@@ -49,20 +52,23 @@ function owner(sec,    s, i, n, pats, p) {
             if (p ~ /\.\*$/ && index(sec, substr(p, 1, length(p) - 1)) == 1 && length(sec) > length(p) - 1)
                 return stage_list[s]
         }
-        if (sect_of[stage_list[s]] == "" && sec == stage_list[s]) return stage_list[s]
+        if ((stage_list[s] in is_args) && sec == stage_list[s]) return stage_list[s]
     }
     return ""
 }
 
-# {point} and {STAGE}; any other {word} is an error naming where it came from.
-function substitute(v, where, pdir,    out, name, ok, s) {
+# {point} and {STAGE}, and {config} (CONFIG: the file, "" where not allowed); any other
+# {word} is an error naming where it came from.
+function substitute(v, where, pdir, config,    out, name, ok, s, to) {
     out = ""
     while (match(v, /\{[A-Za-z_][A-Za-z0-9_]*\}/)) {
         name = substr(v, RSTART + 1, RLENGTH - 2)
         ok = (name == "point")
         for (s = 1; s <= nstages && !ok; s++) if (stage_list[s] == name) ok = 1
-        if (!ok) fail("config error at " where ": unknown placeholder {" name "} (use {point} or a stage name: {" stage_names "})")
-        out = out substr(v, 1, RSTART - 1) pdir (name == "point" ? "" : "/" name)
+        if (name == "config" && config != "") ok = 1
+        if (!ok) fail("config error at " where ": unknown placeholder {" name "} (use {point} or a stage name: {" stage_names "}" (name == "config" ? "; {config} only in the args of a stage whose subcommand reads a config" : "") ")")
+        to = name == "config" ? config : pdir (name == "point" ? "" : "/" name)
+        out = out substr(v, 1, RSTART - 1) to
         v = substr(v, RSTART + RLENGTH)
     }
     return out v
@@ -73,6 +79,8 @@ BEGIN {
     owners = ENVIRON["X_OWNERS"]; flags = ENVIRON["X_FLAGS"]; bindir = ENVIRON["X_BINDIR"]
     run = ENVIRON["X_RUN"]; write = ENVIRON["X_WRITE"] + 0
     nstages = split(stages, stage_list, " ")
+    n = split(ENVIRON["X_ARGSTAGES"], parts, " ")
+    for (i = 1; i <= n; i++) is_args[parts[i]] = 1
     stage_names = ""
     for (s = 1; s <= nstages; s++) stage_names = stage_names (s > 1 ? "}, {" : "") stage_list[s]
     n = split(owners, parts, ";")
@@ -129,7 +137,7 @@ END {
         st = owner(sec)
         if (st == "") fail("config error at " sec_where[sec] ": no stage reads section [" sec "] (stages here: " stages ")")
         present[st] = 1
-        if (sect_of[st] == "") {
+        if ((st in is_args) && sec == st) {
             for (j = 1; j <= nkey[sec]; j++)
                 if (key_order[sec, j] != "args") fail("config error at " where_of[sec, key_order[sec, j]] ": [" sec "] has only the key args (the arguments of phasor-" st " before --out)")
             if (!((sec SUBSEP "args") in val_of)) fail("config error at " sec_where[sec] ": [" sec "] needs args = ... (the arguments of phasor-" st " before --out)")
@@ -180,7 +188,8 @@ END {
     # Placeholders are checked here too, so that --dry-run reports them.
     for (k = 1; k <= nsec; k++)
         for (j = 1; j <= nkey[sec_order[k]]; j++)
-            substitute(val_of[sec_order[k], key_order[sec_order[k], j]], where_of[sec_order[k], key_order[sec_order[k], j]], "")
+            substitute(val_of[sec_order[k], key_order[sec_order[k], j]], where_of[sec_order[k], key_order[sec_order[k], j]], "",
+                       (sec_order[k] in is_args) && key_order[sec_order[k], j] == "args" ? "-" : "")
     width = length(total - 1 "")
     if (width < 4) width = 4
     print "npoints " total
@@ -215,27 +224,30 @@ END {
             st = run_stage[s]
             cmdf = pdir "/" st ".cmd"
             printf "%s/phasor-%s\n", bindir, st > cmdf
-            if (sect_of[st] != "") {
-                ini = pdir "/" st ".ini"
-                printf "; phasor-%s config of point %d of %s (written by slurm/submit)\n", st, p, src > ini
-                for (k = 1; k <= nsec; k++) {
-                    sec = sec_order[k]
-                    if (owner(sec) != st) continue
-                    printf "\n[%s]\n", sec > ini
-                    printf "\n[%s]\n", sec > pini
-                    for (j = 1; j <= nkey[sec]; j++) {
-                        key = key_order[sec, j]
-                        v = ((sec SUBSEP key) in pick) ? pick[sec, key] : val_of[sec, key]
-                        v = substitute(v, where_of[sec, key], pdir)
-                        printf "%s = %s\n", key, v > ini
-                        printf "%s = %s\n", key, v > pini
-                    }
+            # The stage's config sections (a subcommand's, for an args stage) -> STAGE.ini.
+            ini = pdir "/" st ".ini"
+            nini = 0
+            for (k = 1; k <= nsec; k++) {
+                sec = sec_order[k]
+                if (owner(sec) != st || ((st in is_args) && sec == st)) continue
+                if (nini++ == 0) printf "; phasor-%s config of point %d of %s (written by slurm/submit)\n", st, p, src > ini
+                printf "\n[%s]\n", sec > ini
+                printf "\n[%s]\n", sec > pini
+                for (j = 1; j <= nkey[sec]; j++) {
+                    key = key_order[sec, j]
+                    v = ((sec SUBSEP key) in pick) ? pick[sec, key] : val_of[sec, key]
+                    v = substitute(v, where_of[sec, key], pdir, "")
+                    printf "%s = %s\n", key, v > ini
+                    printf "%s = %s\n", key, v > pini
                 }
-                close(ini)
+            }
+            if (nini) close(ini)
+            if (!(st in is_args)) {
                 printf "%s\n", ini > cmdf
             } else {
-                v = val_of[st, "args"]
-                v = substitute(((st SUBSEP "args") in pick) ? pick[st, "args"] : v, where_of[st, "args"], pdir)
+                v = ((st SUBSEP "args") in pick) ? pick[st, "args"] : val_of[st, "args"]
+                if (index(v, "{config}") && !nini) fail("config error at " where_of[st, "args"] ": [" st "] args use {config}, but no section of that subcommand is given")
+                v = substitute(v, where_of[st, "args"], pdir, ini)
                 printf "\n[%s]\nargs = %s\n", st, v > pini
                 m = split(v, items, /[ \t]+/)
                 for (i = 1; i <= m; i++) if (items[i] != "") printf "%s\n", items[i] > cmdf

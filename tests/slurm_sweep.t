@@ -107,6 +107,23 @@ bad "an unknown placeholder" $'[train]\ntrain = {generte}/train.h5' "bad.ini:2" 
 bad "an empty item in a comma list" $'[train]\nlr = 0.1,,0.2' "bad.ini:2" "empty item"
 bad "a key given twice" $'[train]\nlr = 0.1\nlr = 0.2' "bad.ini:3" "given twice"
 bad "a non-numeric ntasks" $'[train]\nsteps = 3\n[slurm]\nntasks = two' "bad.ini:4" "ntasks"
+bad "{config} outside the args of a stage" $'[train]\ntrain = {config}' "bad.ini:2" "{config}"
+
+# ---- a subcommand with its own config: [analyze] args = maco {config} plus [maco] ------------
+cat >maco.ini <<'INI'
+[analyze]
+args = maco {config}
+[maco]
+checkpoint = {point}/model.h5
+samples = {point}/images.h5
+steps = 4, 8
+INI
+"$submit" --local maco.ini --out maco >"$OUT" 2>"$ERR"
+ok "[maco] goes into the analysis's config, one value of the axis per point" \
+    bash -c "grep -qx 'steps = 8' maco/p0001/analyze.ini && grep -qx 'checkpoint = $TMPD/maco/p0001/model.h5' maco/p0001/analyze.ini"
+is "$(tr '\n' ' ' <maco/p0000/analyze.cmd)" \
+    "$PHASOR_BUILD/bin/phasor-analyze maco $TMPD/maco/p0000/analyze.ini --out $TMPD/maco/p0000/analyze --force " \
+    "{config} names that file in the command"
 
 # ---- a 2 x 2 sweep, generate -> train -> analyze, run here ------------------------------------
 cat >tiny.ini <<'INI'
