@@ -128,6 +128,11 @@ demo: deps
 	@$(MAKE) --no-print-directory build
 	NP=$(NP) PHASOR_BUILD=$(abspath $(BUILD)) scripts/demo.sh
 
+# reproduce-svrt: the SVRT study's two local sweeps, then its report (docs/studies/svrt.md).
+reproduce-svrt: deps
+	@$(MAKE) --no-print-directory build
+	PHASOR_BUILD=$(abspath $(BUILD)) scripts/svrt_study.sh
+
 # reproduce-NAME: configs/NAME.ini's sweep here, point by point, into runs/NAME (docs/slurm.md).
 reproduce-%: deps
 	@$(MAKE) --no-print-directory build

@@ -15,6 +15,8 @@
 #include "../../common/io/h5samples.h"
 #include "../../common/io/png.h"
 #include "maco.h"
+#include "evaluate.h"
+#include "svrt_report.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -88,6 +90,8 @@ static void usage(FILE *f)
     }
     fprintf(f, "  %-10s feature visualisations of a trained model (MACO, Fourier, pixels) with attribution\n"
             "  %-10s maps; its own config-driven command line: phasor-analyze maco --help\n", "maco", "");
+    fprintf(f, "  %-10s a trained model's accuracy on a held-out sample file: phasor-analyze evaluate --help\n"
+            "  %-10s the SVRT study's report from its sweeps: phasor-analyze svrt-report --help\n", "evaluate", "svrt-report");
 }
 
 /* The value of --OPTION, an integer in 1..max. */
@@ -832,6 +836,12 @@ static void run_summary(const options *o)
 int main(int argc, char **argv)
 {
     ph_stage_begin(&argc, &argv, "analyze");
+    if (argc > 1 && (!strcmp(argv[1], "evaluate") || !strcmp(argv[1], "svrt-report"))) { /* own options */
+        int rc = !strcmp(argv[1], "evaluate") ? ph_analyze_evaluate_main(argc - 1, argv + 1)
+                                              : ph_analyze_svrt_report_main(argc - 1, argv + 1);
+        ph_stage_end();
+        return rc;
+    }
     if (argc > 1 && !strcmp(argv[1], "maco")) { /* config-driven (maco.c) */
         int rc = ph_analyze_maco_main(argc - 1, argv + 1);
         ph_stage_end();

@@ -1,0 +1,464 @@
+/* phasor-analyze evaluate: a trained model's loss and accuracy on a held-out
+ * sample file (the test split of a study), so that the number reported never
+ * comes from the file that chose best.h5.
+ *
+ * The model is rebuilt from the checkpoint's own config text (its model name
+ * and section), loaded with ph_checkpoint_load and run in evaluation mode
+ * (running statistics, no dropout), so every sample's output is independent of
+ * the batch it sits in.  Each rank scores its contiguous range of samples; the
+ * per-sample losses and hits are gathered on rank 0 and summed in sample order,
+ * so every number is the same for any rank count. */
+#include "evaluate.h"
+
+#include "../../common/core/error.h"
+#include "../../common/core/fsutil.h"
+#include "../../common/core/stage.h"
+#include "../../common/core/strbuf.h"
+#include "../../common/core/version.h"
+#include "../../common/io/h5samples.h"
+#include "../../common/models/model.h"
+#include "../../common/nn/checkpoint.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { BATCH_DEFAULT = 50, BATCH_MAX = 4096, MAX_PARAMS = 1024 };
+
+typedef struct {
+    const char *checkpoint, *samples, *out_dir, *device;
+    int batch, force, quiet;
+} eval_options;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: phasor-analyze evaluate CHECKPOINT.h5 SAMPLES.h5 --out DIR [options]\n"
+            "\n"
+            "Scores a trained model (phasor-train's best.h5 or checkpoint.h5) on a sample file\n"
+            "that it neither trained on nor was selected on (a study's test split), from any\n"
+            "number of MPI ranks; the numbers do not depend on the rank count.  The model is\n"
+            "rebuilt from the config stored in the checkpoint and run in evaluation mode.\n"
+            "It refuses a file with the same challenge, condition and seed as the model's\n"
+            "training or validation file (the checkpoint's config names them).\n"
+            "\n"
+            "options:\n"
+            "  --out DIR      output folder (created if missing; required)\n"
+            "  --batch B      samples per forward pass and rank (default %d, 1..%d)\n"
+            "  --device D     auto (cuda when a GPU is present), cpu or cuda (default auto)\n"
+            "  --force        replace an existing DIR/evaluate.tsv (atomically)\n"
+            "  --quiet        no final line\n"
+            "  --help         this text\n"
+            "\n"
+            "writes: DIR/evaluate.tsv, a header line and one row: the checkpoint and sample\n"
+            "file, the sample file's challenge, condition, split, seed and N, the training\n"
+            "file's condition, seed and N, the validation file's seed and N, the model and\n"
+            "its config (key=value;...), the training steps, batch and learning rate, the best\n"
+            "validation accuracy, and correct, accuracy and mean loss on the sample file.\n"
+            "exit status: 0 success, 2 usage error, 1 runtime failure.\n",
+            BATCH_DEFAULT, BATCH_MAX);
+}
+
+static void options_parse(int argc, char **argv, eval_options *o)
+{
+    static const struct option longs[] = {
+        {"out", required_argument, 0, 'o'}, {"batch", required_argument, 0, 'b'},
+        {"device", required_argument, 0, 'd'}, {"force", no_argument, 0, 'f'},
+        {"quiet", no_argument, 0, 'q'},     {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    memset(o, 0, sizeof *o);
+    o->batch = BATCH_DEFAULT;
+    o->device = "auto";
+    const char *pos[2];
+    int npos = 0;
+    optind = 1, opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, "-:", longs, NULL);
+        if (c == -1) break;
+        switch (c) {
+        case 1:
+            if (npos == 2)
+                ph_usage_error("evaluate: unexpected argument '%s' (give CHECKPOINT.h5 SAMPLES.h5; "
+                               "see phasor-analyze evaluate --help)", optarg);
+            pos[npos++] = optarg;
+            break;
+        case 'o': o->out_dir = optarg; break;
+        case 'b': {
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v < 1 || v > BATCH_MAX)
+                ph_usage_error("evaluate: --batch must be an integer in 1..%d, got '%s'", BATCH_MAX, optarg);
+            o->batch = (int)v;
+            break;
+        }
+        case 'd':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
+                ph_usage_error("evaluate: --device must be auto, cpu or cuda, got '%s'", optarg);
+            o->device = optarg;
+            break;
+        case 'f': o->force = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': ph_stage_print_and_exit(usage);
+        case ':': ph_usage_error("evaluate: option '%s' needs a value (see phasor-analyze evaluate --help)", argv[optind - 1]);
+        default: ph_usage_error("evaluate: unknown option '%s' (see phasor-analyze evaluate --help)", argv[optind - 1]);
+        }
+    }
+    if (npos != 2)
+        ph_usage_error("evaluate: expected CHECKPOINT.h5 SAMPLES.h5 --out DIR (see phasor-analyze evaluate --help)");
+    if (!o->out_dir || !*o->out_dir) ph_usage_error("evaluate: missing --out DIR (the folder for evaluate.tsv)");
+    o->checkpoint = pos[0], o->samples = pos[1];
+}
+
+/* ---- the checkpoint: attributes and its config text ----------------------------- */
+
+/* A root attribute of an HDF5 file: a fixed-length string (malloc'd) or a number. */
+static hid_t attr_open(const char *path, const char *name, hid_t *file)
+{
+    char what[4200];
+    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
+    if (!ph_exists(path)) PH_FAIL_ALL(MPI_COMM_WORLD, what, "no such file", "train the model first, or give its best.h5");
+    *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*file < 0) PH_FAIL_ALL(MPI_COMM_WORLD, what, "not an HDF5 file, or damaged", "give a phasor-train checkpoint");
+    if (H5Aexists(*file, name) <= 0)
+        PH_FAIL_ALL(MPI_COMM_WORLD, what, "the attribute is missing: not a phasor-train checkpoint",
+                    "give phasor-train's best.h5 or checkpoint.h5");
+    hid_t a = H5Aopen(*file, name, H5P_DEFAULT);
+    PH_CHECK_H5(a, what, "the file may be damaged");
+    return a;
+}
+
+static char *attr_str(const char *path, const char *name)
+{
+    hid_t f, a = attr_open(path, name, &f);
+    hid_t t = H5Aget_type(a);
+    char what[4200];
+    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
+    PH_CHECK_H5(t, what, "the file may be damaged");
+    if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t))
+        PH_FAIL_ALL(MPI_COMM_WORLD, what, "not a fixed-length string", "give a phasor-train checkpoint");
+    char *s = calloc(H5Tget_size(t) + 1, 1);
+    PH_CHECK_ALLOC(s, what);
+    PH_CHECK_H5(H5Aread(a, t, s), what, "the file may be damaged");
+    H5Tclose(t), H5Aclose(a), H5Fclose(f);
+    return s;
+}
+
+static double attr_num(const char *path, const char *name)
+{
+    hid_t f, a = attr_open(path, name, &f);
+    double v = 0;
+    char what[4200];
+    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
+    PH_CHECK_H5(H5Aread(a, H5T_NATIVE_DOUBLE, &v), what, "the attribute is not a number: not a phasor checkpoint");
+    H5Aclose(a), H5Fclose(f);
+    return v;
+}
+
+/* The lines "key = value" of section [name] of INI text, as "[name]\n..." (malloc'd). */
+static char *ini_section(const char *text, const char *name)
+{
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "[%s]\n", name);
+    size_t hl = strlen(name) + 2;
+    int in = 0;
+    for (const char *p = text; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len && p[0] == '[')
+            in = len == hl && !strncmp(p + 1, name, hl - 2) && p[hl - 1] == ']';
+        else if (in && len && p[0] != ';' && p[0] != '#')
+            ph_sb_printf(&b, "%.*s\n", (int)len, p);
+        p += len + (e ? 1 : 0);
+    }
+    return b.s;
+}
+
+/* The trimmed value of key in [section] of INI text (malloc'd), "" when absent. */
+static char *ini_value(const char *text, const char *section, const char *key)
+{
+    char *sec = ini_section(text, section), *out = NULL;
+    for (char *save = NULL, *line = strtok_r(sec, "\n", &save); line && !out;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq) continue;
+        char *k = line, *v = eq + 1;
+        *eq = 0;
+        while (*k == ' ' || *k == '\t') k++;
+        for (char *z = eq - 1; z >= k && (*z == ' ' || *z == '\t'); z--) *z = 0;
+        while (*v == ' ' || *v == '\t') v++;
+        for (char *z = v + strlen(v) - 1; z >= v && (*z == ' ' || *z == '\t' || *z == '\r'); z--) *z = 0;
+        if (!strcmp(k, key)) out = strdup(v);
+    }
+    free(sec);
+    if (!out) out = strdup("");
+    PH_CHECK_ALLOC(out, "reading the checkpoint's config");
+    return out;
+}
+
+/* "key=value;key=value" of the model's section. */
+static char *model_config_line(const char *text, const char *model)
+{
+    char *sec = ini_section(text, model);
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "%s", "");
+    int n = 0;
+    char *first = strchr(sec, '\n');
+    for (char *save = NULL, *line = strtok_r(first ? first + 1 : sec, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq) continue;
+        *eq = 0;
+        char *k = line, *v = eq + 1;
+        while (*k == ' ') k++;
+        for (char *z = eq - 1; z >= k && *z == ' '; z--) *z = 0;
+        while (*v == ' ') v++;
+        ph_sb_printf(&b, "%s%s=%s", n++ ? ";" : "", k, v);
+    }
+    free(sec);
+    return b.s;
+}
+
+/* ---- sample files ------------------------------------------------------------------ */
+
+typedef struct {
+    int present;
+    char *challenge, *condition, *split;
+    int64_t seed, n;
+} file_id;
+
+static int64_t samples_attr_i64(ph_samples_reader *r, const char *name)
+{
+    if (H5Aexists(r->file, name) <= 0) return -1;
+    int64_t v = -1;
+    hid_t a = H5Aopen(r->file, name, H5P_DEFAULT);
+    if (a < 0) return -1;
+    if (H5Aread(a, H5T_NATIVE_INT64, &v) < 0) v = -1;
+    H5Aclose(a);
+    return v;
+}
+
+/* Collective.  A file that does not exist is "not present" (decided on rank 0). */
+static void file_id_read(file_id *id, const char *path)
+{
+    memset(id, 0, sizeof *id);
+    id->seed = id->n = -1;
+    int present = path && *path && ph_rank() == 0 ? ph_exists(path) : 0;
+    PH_CHECK_MPI(MPI_Bcast(&present, 1, MPI_INT, 0, MPI_COMM_WORLD), "agreeing on a file", "another rank failed");
+    if (!present) return;
+    ph_samples_reader r;
+    ph_samples_open(&r, MPI_COMM_WORLD, path);
+    id->present = 1;
+    id->challenge = ph_samples_attr(&r, "challenge");
+    id->condition = ph_samples_attr(&r, "condition");
+    id->split = ph_samples_attr(&r, "split");
+    id->seed = samples_attr_i64(&r, "seed");
+    id->n = r.n;
+    ph_samples_reader_close(&r);
+}
+
+static void file_id_free(file_id *id) { free(id->challenge), free(id->condition), free(id->split); }
+
+static int str_same(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
+
+/* Same challenge, condition and seed: the same samples. */
+static int file_id_same(const file_id *a, const file_id *b)
+{
+    return a->present && b->present && str_same(a->challenge, b->challenge) &&
+           str_same(a->condition, b->condition) && a->seed == b->seed;
+}
+
+/* ---- scoring ------------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t n, correct;
+    double loss; /* mean */
+} score;
+
+static score score_samples(ph_model *m, ph_samples_reader *r, int batch, int outputs)
+{
+    const int64_t n = r->n;
+    const size_t bytes = ph_model_input_count(m) / (size_t)batch; /* uint8 per sample */
+    int64_t start, count;
+    ph_rank_range(n, batch, ph_rank(), ph_size(), &start, &count);
+    long long mine = (count + batch - 1) / batch, rounds = 0;
+    PH_CHECK_MPI(MPI_Allreduce(&mine, &rounds, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD),
+                 "agreeing on the number of batches", "another rank failed; see its message");
+    uint8_t *x = malloc((size_t)batch * bytes);
+    int32_t *y = malloc((size_t)batch * sizeof *y);
+    float *logits = malloc((size_t)batch * (size_t)outputs * sizeof *logits);
+    int64_t *ids = malloc((size_t)batch * sizeof *ids);
+    double *loss = calloc((size_t)(n ? n : 1), sizeof *loss);
+    int *right = calloc((size_t)(n ? n : 1), sizeof *right);
+    PH_CHECK_ALLOC(x && y && logits && ids && loss && right, "allocating evaluation buffers");
+    m->ids = ids;
+    for (long long k = 0; k < rounds; k++) {
+        int64_t s0 = start + k * batch, got = s0 < start + count ? start + count - s0 : 0;
+        if (got > batch) got = batch;
+        ph_samples_read(r, "x", PH_U8, s0, got, x);
+        ph_samples_read(r, "y", PH_I32, s0, got, y);
+        if (got == 0) continue;
+        /* A short last batch repeats its last sample; those outputs are dropped. */
+        for (int64_t i = got; i < batch; i++) memcpy(x + i * bytes, x + (got - 1) * bytes, bytes), y[i] = y[got - 1];
+        for (int i = 0; i < batch; i++) ids[i] = s0 + (i < got ? i : got - 1);
+        ph_model_load(m, x);
+        m->def->forward(m, 0);
+        ph_dev_download(m->be, logits, m->logits, (size_t)batch * (size_t)outputs);
+        for (int64_t i = 0; i < got; i++) {
+            int ok = 0;
+            const float *z = logits + i * outputs;
+            loss[s0 + i] = outputs == 1 ? ph_bce_logits(z, &y[i], 1, NULL, &ok)
+                                        : ph_softmax_ce(z, &y[i], 1, outputs, 0, NULL, &ok);
+            right[s0 + i] = ok;
+        }
+    }
+    m->ids = NULL;
+    /* Every other rank holds zeros for these samples: the sums are exact. */
+    if (n > 0 && n <= INT32_MAX) {
+        PH_CHECK_MPI(MPI_Reduce(ph_rank() ? loss : MPI_IN_PLACE, loss, (int)n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD),
+                     "gathering per-sample losses", "another rank failed; see its message");
+        PH_CHECK_MPI(MPI_Reduce(ph_rank() ? right : MPI_IN_PLACE, right, (int)n, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD),
+                     "gathering per-sample hits", "another rank failed; see its message");
+    } else if (n > INT32_MAX) {
+        PH_FAIL("evaluating", "more than 2^31 samples in one file", "split the file");
+    }
+    score s = {n, 0, 0};
+    for (int64_t i = 0; i < n; i++) s.loss += loss[i], s.correct += right[i];
+    s.loss = n ? s.loss / (double)n : 0;
+    free(x), free(y), free(logits), free(ids), free(loss), free(right);
+    return s;
+}
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+/* A TSV cell: tabs and line breaks become spaces, empty becomes "-". */
+static void sb_cell(ph_strbuf *b, const char *s, int last)
+{
+    if (!s || !*s) ph_sb_printf(b, "-");
+    for (const char *p = s; p && *p; p++) ph_sb_printf(b, "%c", *p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p);
+    ph_sb_printf(b, last ? "\n" : "\t");
+}
+
+int ph_analyze_evaluate_main(int argc, char **argv)
+{
+    eval_options o;
+    options_parse(argc, argv, &o);
+    char tsv[4200], msg[4400] = "";
+    snprintf(tsv, sizeof tsv, "%s/evaluate.tsv", o.out_dir);
+    if (ph_rank() == 0) {
+        if (ph_mkdir_p(o.out_dir))
+            snprintf(msg, sizeof msg, "evaluate: cannot create output directory %s: %s (choose a writable --out)",
+                     o.out_dir, strerror(errno));
+        else if (access(o.out_dir, W_OK | X_OK))
+            snprintf(msg, sizeof msg, "evaluate: output directory %s is not writable (choose a writable --out)", o.out_dir);
+        else if (!o.force && ph_exists(tsv))
+            snprintf(msg, sizeof msg, "evaluate: output %s already exists (pass --force to replace it, or "
+                     "choose another --out)", tsv);
+    }
+    ph_usage_check_bcast(msg);
+
+    /* The checkpoint: its model, config and step. */
+    char *model_name = attr_str(o.checkpoint, "model"), *text = attr_str(o.checkpoint, "config");
+    const double step = attr_num(o.checkpoint, "step"), best = attr_num(o.checkpoint, "best_metric");
+    const ph_model_def *def = ph_model_find(model_name);
+    if (!def)
+        ph_usage_error("evaluate: %s holds model '%s', which this phasor does not have (rebuild phasor, or give "
+                       "another checkpoint)", o.checkpoint, model_name);
+    char *train_path = ini_value(text, "train", "train"), *val_path = ini_value(text, "train", "val");
+    char *steps = ini_value(text, "train", "steps"), *tbatch = ini_value(text, "train", "batch");
+    char *lr = ini_value(text, "train", "lr"), *mconf = model_config_line(text, model_name);
+
+    /* The sample file, and the files the model trained and was selected on. */
+    file_id test, tr, va;
+    file_id_read(&test, o.samples);
+    if (!test.present)
+        ph_usage_error("evaluate: no sample file %s (generate the test split first)", o.samples);
+    file_id_read(&tr, train_path);
+    file_id_read(&va, val_path);
+    if (file_id_same(&test, &tr) || file_id_same(&test, &va))
+        ph_usage_error("evaluate: %s holds the same samples (challenge %s, condition %s, seed %lld) as the %s "
+                       "file of %s (%s); evaluate on a held-out split generated with another seed",
+                       o.samples, test.challenge ? test.challenge : "?", test.condition ? test.condition : "?",
+                       (long long)test.seed, file_id_same(&test, &tr) ? "training" : "validation",
+                       o.checkpoint, file_id_same(&test, &tr) ? train_path : val_path);
+    if (ph_rank() == 0 && !o.quiet && !tr.present)
+        fprintf(stderr, "phasor-analyze: evaluate: warning: the training file %s named in %s is not there; "
+                "its size is reported as -1\n", train_path, o.checkpoint);
+
+    ph_samples_reader r;
+    ph_samples_open(&r, MPI_COMM_WORLD, o.samples);
+    ph_field fx;
+    ph_samples_field(&r, "x", &fx);
+    const int video = fx.ndims == 4;
+    if ((fx.ndims != 3 && fx.ndims != 4) || fx.type != PH_U8)
+        ph_usage_error("evaluate: %s: /x is neither uint8 images [N,H,W,C] nor videos [N,T,H,W,C]", o.samples);
+    if (video != def->video)
+        ph_usage_error("evaluate: model %s takes %s, but %s holds %s", model_name, def->video ? "videos" : "images",
+                       o.samples, video ? "videos" : "images");
+    /* Classes from the labels (as phasor-train counts them); a mismatch with the
+     * checkpoint's head is reported by ph_checkpoint_load. */
+    int32_t most = 1;
+    {
+        int32_t *all = malloc((size_t)(r.n ? r.n : 1) * sizeof *all);
+        PH_CHECK_ALLOC(all, "reading labels");
+        ph_samples_read(&r, "y", PH_I32, 0, r.n, all);
+        for (int64_t i = 0; i < r.n; i++) most = all[i] > most ? all[i] : most;
+        free(all);
+    }
+    const int outputs = most + 1 == 2 ? 1 : most + 1;
+
+    char why[256] = "";
+    const int gpus = ph_cuda_device_count(why, sizeof why);
+    if (!strcmp(o.device, "cuda") && gpus == 0) ph_usage_error("evaluate: --device cuda, but %s (use --device cpu or auto)", why);
+    const ph_backend *be = !strcmp(o.device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
+
+    const int v = video;
+    ph_model_geometry g = {o.batch, v ? (int)fx.dims[0] : 1, (int)fx.dims[v], (int)fx.dims[v + 1], (int)fx.dims[v + 2],
+                           outputs, 0, MPI_COMM_SELF};
+    char *section = ini_section(text, model_name);
+    ph_model *m = ph_model_create_text(model_name, section, be, &g);
+    ph_param *params[MAX_PARAMS];
+    const int np = m->def->params(m, params, MAX_PARAMS);
+    ph_checkpoint_load(o.checkpoint, params, np, model_name, NULL);
+    m->step = (int64_t)step;
+    const score s = score_samples(m, &r, o.batch, outputs);
+    ph_samples_reader_close(&r);
+
+    if (ph_rank() == 0) {
+        static const char *const cols[] = {
+            "checkpoint", "samples", "challenge", "condition", "split", "seed", "n", "train_file", "train_condition",
+            "train_seed", "train_n", "val_seed", "val_n", "model", "model_config", "step", "steps", "batch", "lr",
+            "best_val_accuracy", "correct", "accuracy", "loss", "software_version", "git_commit"};
+        const int ncols = (int)(sizeof cols / sizeof cols[0]);
+        ph_strbuf b = {0};
+        for (int i = 0; i < ncols; i++) sb_cell(&b, cols[i], i == ncols - 1);
+        char num[11][64];
+        snprintf(num[0], 64, "%lld", (long long)test.seed);
+        snprintf(num[1], 64, "%lld", (long long)s.n);
+        snprintf(num[2], 64, "%lld", (long long)tr.seed);
+        snprintf(num[3], 64, "%lld", (long long)tr.n);
+        snprintf(num[4], 64, "%lld", (long long)va.seed);
+        snprintf(num[5], 64, "%lld", (long long)step);
+        snprintf(num[6], 64, "%.6f", best);
+        snprintf(num[7], 64, "%lld", (long long)s.correct);
+        snprintf(num[8], 64, "%.6f", s.n ? (double)s.correct / (double)s.n : 0.0);
+        snprintf(num[9], 64, "%.6f", s.loss);
+        snprintf(num[10], 64, "%lld", (long long)va.n);
+        const char *row[] = {o.checkpoint, o.samples, test.challenge, test.condition, test.split, num[0], num[1],
+                             train_path, tr.condition, num[2], num[3], num[4], num[10], model_name, mconf, num[5], steps,
+                             tbatch, lr, num[6], num[7], num[8], num[9], PHASOR_VERSION, PHASOR_GIT_COMMIT};
+        for (int i = 0; i < ncols; i++) sb_cell(&b, row[i], i == ncols - 1);
+        ph_write_file_atomic(tsv, b.s, b.len);
+        free(b.s);
+        if (!o.quiet)
+            fprintf(stderr, "phasor-analyze: evaluate: %s on %s: accuracy %.4f (%lld of %lld), loss %.4f; wrote %s\n",
+                    o.checkpoint, o.samples, s.n ? (double)s.correct / (double)s.n : 0.0, (long long)s.correct,
+                    (long long)s.n, s.loss, tsv);
+    }
+    m->def->destroy(m);
+    free(section), free(model_name), free(text), free(train_path), free(val_path), free(steps), free(tbatch);
+    free(lr), free(mconf);
+    file_id_free(&test), file_id_free(&tr), file_id_free(&va);
+    return 0;
+}
