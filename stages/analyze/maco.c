@@ -695,7 +695,7 @@ int ph_analyze_maco_main(int argc, char **argv)
             ph_samples_write(&wr, 5 + k, r0, nr, fc);
         }
         ph_samples_close(&wr);
-        free(col), free(fc), free(effective);
+        free(col), free(fc);
         free(images), free(attrs), free(traces), free(scores), free(ids);
 
         double tot[3] = {seconds, fft_seconds, (double)steps_done};
@@ -704,7 +704,7 @@ int ph_analyze_maco_main(int argc, char **argv)
         if (ph_rank() == 0) {
             maco_report_info info = {
                 .out_dir = out_dir, .publish = cfg_str(&c, "maco", "publish"), .model = model_name, .checkpoint = ckpt,
-                .samples = samples, .spectrum = spectrum, .config_text = text, .methods = method_names,
+                .samples = samples, .spectrum = spectrum, .config_text = effective, .methods = method_names,
                 .nmethods = x.nmethods, .objectives = x.obj, .nobjectives = x.nobj, .c = x.c, .s = x.s, .in_h = x.h,
                 .in_w = x.w, .steps = x.steps, .crops = x.n, .ranks = ph_size(),
                 .real_per_class = (int)cfg_int(&c, "maco", "real_per_class"), .classes = x.classes,
@@ -728,6 +728,7 @@ int ph_analyze_maco_main(int argc, char **argv)
                         "%.2f steps/s, %.0f%% of the time in the FFT\n", out_dir, runs, x.steps, info.steps_per_second,
                         100 * info.fft_share);
         }
+        free(effective);
     }
 
     for (int i = 0; i < x.nobj; i++) maco_objective_free(&x.obj[i]);

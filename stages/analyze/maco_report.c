@@ -301,7 +301,7 @@ void maco_report_write(const maco_report_info *in)
         else
             ph_sb_printf(&b, ".\n");
     }
-    ph_sb_printf(&b, "\n## Config\n\n```ini\n%s%s```\n", in->config_text,
+    ph_sb_printf(&b, "\n## Config (effective: file, --set and defaults)\n\n```ini\n%s%s```\n", in->config_text,
                  in->config_text[0] && in->config_text[strlen(in->config_text) - 1] == '\n' ? "" : "\n");
     snprintf(path, sizeof path, "%s/REPORT.md", in->out_dir);
     ph_write_file_atomic(path, b.s, b.len);
