@@ -71,6 +71,10 @@ int main(int argc, char **argv)
         {"cnn3d", "[cnn3d]\nwidth = 16\nblocks = 1\nnorm = batch\n", 8, 32, 32, 32, 3},
         {"resnet", "[resnet]\ndepth = 18\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
         {"resnet", "[resnet]\ndepth = 50\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
+        /* the tracking circuits at the paper's size (32 channels, 7x7) on 32-frame videos; the
+         * bench has no masks, so the CV-RNN runs without its synchrony loss's backward */
+        {"int", "[int]\n", 4, 32, 32, 32, 3},
+        {"cvrnn", "[cvrnn]\nsync_weight = 0\n", 4, 32, 32, 32, 3},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         int n = cases[k].n, t = cases[k].t, h = cases[k].h, w = cases[k].w, c = cases[k].c;

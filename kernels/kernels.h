@@ -203,6 +203,63 @@ typedef struct {
                             const float *dmag, const float *dphase, float *dre, float *dim,
                             size_t count, char *why, size_t n);
 
+    /* ---- recurrent tracking cells (InT, CV-RNN): one time step's element-wise
+     * work, fused (kernels/cpu/cell.c, kernels/cuda/cell.cu).  States are
+     * [nb, c, s] (s = H W); alpha, mu, kappa, gamma are per channel [c].  In
+     * the backward passes the gradients named "accumulated" are ADDED to,
+     * every other output is overwritten; a gate's gradient dg may alias g. */
+    /* att = sigmoid(a1 + a2) (a2 may be NULL); et = att e */
+    int (*cell_attend_forward)(size_t count, const float *a1, const float *a2, const float *e,
+                               float *att, float *et, char *why, size_t n);
+    /* de += det att (accumulated); da = det e att (1 - att) */
+    int (*cell_attend_backward)(size_t count, const float *det, const float *att, const float *e,
+                                float *de, float *da, char *why, size_t n);
+    /* inhibition: ihat = softplus(z - softplus(q (alpha ip + mu))), g = sigmoid(g1 + g2),
+     * i = (1 - g) ip + g ihat */
+    int (*cell_inhibit_forward)(int nb, int c, size_t s, const float *z, const float *q,
+                                const float *ip, const float *g1, const float *g2,
+                                const float *alpha, const float *mu, float *g, float *i,
+                                char *why, size_t n);
+    /* from di = dL/di: dz, dip accumulated; dq; dg = dL/d(g1 + g2); dalpha, dmu per channel
+     * (sums over nb and s) */
+    int (*cell_inhibit_backward)(int nb, int c, size_t s, const float *di, const float *z,
+                                 const float *q, const float *ip, const float *g,
+                                 const float *alpha, const float *mu, float *dz, float *dq,
+                                 float *dip, float *dg, float *dalpha, float *dmu, char *why,
+                                 size_t n);
+    /* excitation: ehat = softplus(r (kappa i + gamma)), g = sigmoid(g1 + g2),
+     * e = (1 - g) ep + g ehat */
+    int (*cell_excite_forward)(int nb, int c, size_t s, const float *r, const float *i,
+                               const float *ep, const float *g1, const float *g2,
+                               const float *kappa, const float *gamma, float *g, float *e,
+                               char *why, size_t n);
+    /* from de = dL/de: di, dep accumulated; dr; dg; dkappa, dgamma per channel */
+    int (*cell_excite_backward)(int nb, int c, size_t s, const float *de, const float *r,
+                                const float *i, const float *ep, const float *g,
+                                const float *kappa, const float *gamma, float *dr, float *di,
+                                float *dep, float *dg, float *dkappa, float *dgamma, char *why,
+                                size_t n);
+    /* psi = re + i im: mag = |psi|, or (|psi| + chi) / 2 when chi is given (the CV-RNN's
+     * complex convolution); phase = atan2 after components below 1e-7 in magnitude
+     * are set to 1e-7 (the original's "stable angle"); mag or phase may be NULL */
+    int (*cplx_magphase_forward)(size_t count, const float *re, const float *im,
+                                 const float *chi, float *mag, float *phase, char *why, size_t n);
+    /* dre, dim from dmag and dphase (either may be NULL = zero); dchi given means the
+     * forward had chi: |psi| and chi each get dmag / 2 */
+    int (*cplx_magphase_backward)(size_t count, const float *re, const float *im,
+                                  const float *dmag, const float *dphase, float *dre, float *dim,
+                                  float *dchi, char *why, size_t n);
+    /* a = f(m) for f in ph_act; re = a cos(phase), im = a sin(phase); mag = a (may be NULL) */
+    int (*cplx_polar_act_forward)(ph_act kind, size_t count, const float *m,
+                                  const float *phase, float *re, float *im, float *mag,
+                                  char *why, size_t n);
+    /* dm = (dre cos + dim sin + dmag) f'(m), dphase = f(m) (dim cos - dre sin); dmag may
+     * be NULL */
+    int (*cplx_polar_act_backward)(ph_act kind, size_t count, const float *m,
+                                   const float *phase, const float *dre, const float *dim,
+                                   const float *dmag, float *dm, float *dphase, char *why,
+                                   size_t n);
+
     /* ---- 2D real DFTs (FFTW, cuFFT; kernels/cpu/fft.c, kernels/cuda/fft.cu); plans
      * are made once per shape ---- */
     /* re + i im = DFT(x), unnormalised */

@@ -16,6 +16,7 @@ enum {
     PH_STREAM_INIT = 3,    /* initial parameter values, one counter index per tensor */
     PH_STREAM_BATCH = 4,   /* training order: which samples form each step's batch */
     PH_STREAM_DROPOUT = 5, /* dropout masks, one counter index per sample id */
+    PH_STREAM_PHASE = 6,   /* the CV-RNN's random initial phases, one counter index per sample id */
     PH_STREAM_FEATVIS = 7, /* feature visualisation: index = run << 32 | step, sub = purpose */
     PH_STREAM_PERMUTATION = 8, /* permutation tests of analyses: index = permutation, sub = test */
 };

@@ -8,6 +8,7 @@
 #define PHASOR_MODEL_H
 
 #include "../core/config.h"
+#include "../io/h5samples.h"
 #include "../nn/nn.h"
 
 #include <mpi.h>
@@ -42,6 +43,18 @@ typedef struct ph_model_def {
     /* Floating-point operations of one forward + backward step (the passes
      * that run), for GFLOP/s figures. */
     double (*step_flops)(const ph_model *m);
+    /* Optional auxiliary training loss on more of each sample than x and y
+     * (the CV-RNN's synchrony loss on per-frame masks); NULL when none.
+     * aux_bytes: bytes of auxiliary data per sample, 0 when the loss is off;
+     * aux_read: samples [start, start + count) of an open sample file into
+     * out (collective; one line and exit when the file lacks them);
+     * aux_loss: after forward(m, 1), given the batch's rows [n, aux_bytes]
+     * on the host, returns weight * (sum of the local samples' losses) and
+     * makes the next backward add that sum's gradient. */
+    size_t (*aux_bytes)(const ph_model *m);
+    void (*aux_read)(const ph_model *m, ph_samples_reader *r, int64_t start, int64_t count,
+                     void *out);
+    double (*aux_loss)(ph_model *m, const void *aux, double weight);
 } ph_model_def;
 
 struct ph_model {

@@ -1,5 +1,8 @@
 /* registry.c: the table of models.  Adding one = one file + one row. */
 #include "cnn3d.h"
+#include "cvrnn.h"
+#include "frame.h"
+#include "int.h"
 #include "resnet.h"
 
 #include <string.h>
@@ -7,6 +10,9 @@
 const ph_model_def *const ph_models[] = {
     &ph_model_cnn3d,
     &ph_model_resnet,
+    &ph_model_int,
+    &ph_model_cvrnn,
+    &ph_model_frame,
 };
 const int ph_model_count = (int)(sizeof ph_models / sizeof ph_models[0]);
 

@@ -1,4 +1,5 @@
 /* backend.c: the CPU backend table (the reference) and host memory. */
+#include "cell.h"
 #include "cpu.h"
 
 #include <stdlib.h>
@@ -53,6 +54,16 @@ const ph_backend ph_backend_cpu = {
     .polar_backward = ph_cpu_polar_backward,
     .abs_arg_forward = ph_cpu_abs_arg_forward,
     .abs_arg_backward = ph_cpu_abs_arg_backward,
+    .cell_attend_forward = ph_cpu_cell_attend_forward,
+    .cell_attend_backward = ph_cpu_cell_attend_backward,
+    .cell_inhibit_forward = ph_cpu_cell_inhibit_forward,
+    .cell_inhibit_backward = ph_cpu_cell_inhibit_backward,
+    .cell_excite_forward = ph_cpu_cell_excite_forward,
+    .cell_excite_backward = ph_cpu_cell_excite_backward,
+    .cplx_magphase_forward = ph_cpu_cplx_magphase_forward,
+    .cplx_magphase_backward = ph_cpu_cplx_magphase_backward,
+    .cplx_polar_act_forward = ph_cpu_cplx_polar_act_forward,
+    .cplx_polar_act_backward = ph_cpu_cplx_polar_act_backward,
     .fft_r2c = ph_cpu_fft_r2c,
     .fft_c2r = ph_cpu_fft_c2r,
     .fft_c2r_backward = ph_cpu_fft_c2r_backward,

@@ -207,6 +207,88 @@ static int absent_abs_arg_backward(const float *re, const float *im, const float
     return ABSENT;
 }
 
+/* the recurrent tracking cells' fused ops */
+static int absent_cell_attend_forward(size_t count, const float *a1, const float *a2,
+                                      const float *e, float *att, float *et, char *why, size_t n)
+{
+    (void)count, (void)a1, (void)a2, (void)e, (void)att, (void)et;
+    return ABSENT;
+}
+static int absent_cell_attend_backward(size_t count, const float *det, const float *att,
+                                       const float *e, float *de, float *da, char *why, size_t n)
+{
+    (void)count, (void)det, (void)att, (void)e, (void)de, (void)da;
+    return ABSENT;
+}
+static int absent_cell_inhibit_forward(int nb, int c, size_t s, const float *z, const float *q,
+                                       const float *ip, const float *g1, const float *g2,
+                                       const float *alpha, const float *mu, float *g, float *i,
+                                       char *why, size_t n)
+{
+    (void)nb, (void)c, (void)s, (void)z, (void)q, (void)ip, (void)g1, (void)g2, (void)alpha;
+    (void)mu, (void)g, (void)i;
+    return ABSENT;
+}
+static int absent_cell_inhibit_backward(int nb, int c, size_t s, const float *di, const float *z,
+                                        const float *q, const float *ip, const float *g,
+                                        const float *alpha, const float *mu, float *dz,
+                                        float *dq, float *dip, float *dg, float *dalpha,
+                                        float *dmu, char *why, size_t n)
+{
+    (void)nb, (void)c, (void)s, (void)di, (void)z, (void)q, (void)ip, (void)g, (void)alpha;
+    (void)mu, (void)dz, (void)dq, (void)dip, (void)dg, (void)dalpha, (void)dmu;
+    return ABSENT;
+}
+static int absent_cell_excite_forward(int nb, int c, size_t s, const float *r, const float *i,
+                                      const float *ep, const float *g1, const float *g2,
+                                      const float *kappa, const float *gamma, float *g, float *e,
+                                      char *why, size_t n)
+{
+    (void)nb, (void)c, (void)s, (void)r, (void)i, (void)ep, (void)g1, (void)g2, (void)kappa;
+    (void)gamma, (void)g, (void)e;
+    return ABSENT;
+}
+static int absent_cell_excite_backward(int nb, int c, size_t s, const float *de, const float *r,
+                                       const float *i, const float *ep, const float *g,
+                                       const float *kappa, const float *gamma, float *dr,
+                                       float *di, float *dep, float *dg, float *dkappa,
+                                       float *dgamma, char *why, size_t n)
+{
+    (void)nb, (void)c, (void)s, (void)de, (void)r, (void)i, (void)ep, (void)g, (void)kappa;
+    (void)gamma, (void)dr, (void)di, (void)dep, (void)dg, (void)dkappa, (void)dgamma;
+    return ABSENT;
+}
+static int absent_cplx_magphase_forward(size_t count, const float *re, const float *im,
+                                        const float *chi, float *mag, float *phase, char *why,
+                                        size_t n)
+{
+    (void)count, (void)re, (void)im, (void)chi, (void)mag, (void)phase;
+    return ABSENT;
+}
+static int absent_cplx_magphase_backward(size_t count, const float *re, const float *im,
+                                         const float *dmag, const float *dphase, float *dre,
+                                         float *dim, float *dchi, char *why, size_t n)
+{
+    (void)count, (void)re, (void)im, (void)dmag, (void)dphase, (void)dre, (void)dim, (void)dchi;
+    return ABSENT;
+}
+static int absent_cplx_polar_act_forward(ph_act kind, size_t count, const float *m,
+                                         const float *phase, float *re, float *im, float *mag,
+                                         char *why, size_t n)
+{
+    (void)kind, (void)count, (void)m, (void)phase, (void)re, (void)im, (void)mag;
+    return ABSENT;
+}
+static int absent_cplx_polar_act_backward(ph_act kind, size_t count, const float *m,
+                                          const float *phase, const float *dre, const float *dim,
+                                          const float *dmag, float *dm, float *dphase, char *why,
+                                          size_t n)
+{
+    (void)kind, (void)count, (void)m, (void)phase, (void)dre, (void)dim, (void)dmag, (void)dm;
+    (void)dphase;
+    return ABSENT;
+}
+
 static int absent_fft_r2c(const ph_fft_shape *s, const float *x, float *re, float *im,
                           char *why, size_t n)
 {
@@ -276,6 +358,16 @@ const ph_backend ph_backend_cuda = {
     .polar_backward = absent_polar_backward,
     .abs_arg_forward = absent_abs_arg_forward,
     .abs_arg_backward = absent_abs_arg_backward,
+    .cell_attend_forward = absent_cell_attend_forward,
+    .cell_attend_backward = absent_cell_attend_backward,
+    .cell_inhibit_forward = absent_cell_inhibit_forward,
+    .cell_inhibit_backward = absent_cell_inhibit_backward,
+    .cell_excite_forward = absent_cell_excite_forward,
+    .cell_excite_backward = absent_cell_excite_backward,
+    .cplx_magphase_forward = absent_cplx_magphase_forward,
+    .cplx_magphase_backward = absent_cplx_magphase_backward,
+    .cplx_polar_act_forward = absent_cplx_polar_act_forward,
+    .cplx_polar_act_backward = absent_cplx_polar_act_backward,
     .fft_r2c = absent_fft_r2c,
     .fft_c2r = absent_fft_c2r,
     .fft_c2r_backward = absent_fft_c2r_backward,

@@ -1,4 +1,5 @@
 // backend.cu: the CUDA backend table, device discovery and device memory.
+#include "cell.h"
 #include "cuda.h"
 #include "featvis.h"
 
@@ -73,6 +74,16 @@ extern "C" const ph_backend ph_backend_cuda = {
     .polar_backward = ph_cuda_polar_backward,
     .abs_arg_forward = ph_cuda_abs_arg_forward,
     .abs_arg_backward = ph_cuda_abs_arg_backward,
+    .cell_attend_forward = ph_cuda_cell_attend_forward,
+    .cell_attend_backward = ph_cuda_cell_attend_backward,
+    .cell_inhibit_forward = ph_cuda_cell_inhibit_forward,
+    .cell_inhibit_backward = ph_cuda_cell_inhibit_backward,
+    .cell_excite_forward = ph_cuda_cell_excite_forward,
+    .cell_excite_backward = ph_cuda_cell_excite_backward,
+    .cplx_magphase_forward = ph_cuda_cplx_magphase_forward,
+    .cplx_magphase_backward = ph_cuda_cplx_magphase_backward,
+    .cplx_polar_act_forward = ph_cuda_cplx_polar_act_forward,
+    .cplx_polar_act_backward = ph_cuda_cplx_polar_act_backward,
     .fft_r2c = ph_cuda_fft_r2c,
     .fft_c2r = ph_cuda_fft_c2r,
     .fft_c2r_backward = ph_cuda_fft_c2r_backward,

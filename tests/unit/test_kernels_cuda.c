@@ -577,6 +577,142 @@ static void test_complex(void **state)
     free(mag), free(phase), free(d1), free(d2), free(re), free(im), free(o1), free(o2), free(m2), free(p2);
 }
 
+/* The recurrent tracking cells' fused ops (kernels/cpu/cell.c, kernels/cuda/cell.cu). */
+static void test_cells(void **state)
+{
+    (void)state;
+    const int nb = 7, c = 32;
+    const size_t s = 1031, n = (size_t)nb * c * s; /* s odd: no vector multiple */
+    float *in[8], *pc[2];
+    void *g[8], *gp[2];
+    for (int i = 0; i < 8; i++) {
+        in[i] = host_rand(n, 300 + (unsigned)i);
+        for (size_t k = 0; k < n; k++) in[i][k] *= 4; /* softplus and sigmoid over their curved range */
+        g[i] = to_gpu(in[i], n * 4);
+    }
+    for (int i = 0; i < 2; i++) pc[i] = host_rand((size_t)c, 320 + (unsigned)i), gp[i] = to_gpu(pc[i], (size_t)c * 4);
+    float *o1 = host_alloc(n), *o2 = host_alloc(n), *o3 = host_alloc(n), *o4 = host_alloc(n), *o5 = host_alloc(n);
+    float *s1 = host_alloc((size_t)c), *s2 = host_alloc((size_t)c);
+    void *q1 = gpu_alloc(n * 4), *q2 = gpu_alloc(n * 4), *q3 = gpu_alloc(n * 4), *q4 = gpu_alloc(n * 4);
+    void *q5 = gpu_alloc(n * 4), *r1 = gpu_alloc((size_t)c * 4), *r2 = gpu_alloc((size_t)c * 4);
+
+    /* attention, a2 given and NULL */
+    for (int with2 = 0; with2 < 2; with2++) {
+        RUN(cpu->cell_attend_forward(n, in[0], with2 ? in[1] : NULL, in[2], o1, o2, why, sizeof why));
+        RUN(gpu->cell_attend_forward(n, g[0], with2 ? g[1] : NULL, g[2], q1, q2, why, sizeof why));
+        /* 1e-6: expf within 2 ulp, one division */
+        EXPECT("cell_attend_forward att", o1, q1, n, 1e-6);
+        EXPECT("cell_attend_forward et", o2, q2, n, 1e-6);
+    }
+    void *ga = to_gpu(o1, n * 4); /* the backward gets the CPU's attention */
+    memcpy(o3, in[5], n * 4);
+    RUN(gpu->upload(q3, in[5], n * 4, why, sizeof why));
+    RUN(cpu->cell_attend_backward(n, in[3], o1, in[2], o3, o4, why, sizeof why));
+    RUN(gpu->cell_attend_backward(n, g[3], ga, g[2], q3, q4, why, sizeof why));
+    EXPECT("cell_attend_backward de (accumulated)", o3, q3, n, 1e-6); /* products and a sum, 1 ulp each */
+    EXPECT("cell_attend_backward da", o4, q4, n, 1e-6);
+
+    /* inhibition: z, q, i_prev, g1, g2 from in[0..4]; the backward's gate is the CPU's */
+    RUN(cpu->cell_inhibit_forward(nb, c, s, in[0], in[1], in[2], in[3], in[4], pc[0], pc[1], o1, o2, why, sizeof why));
+    RUN(gpu->cell_inhibit_forward(nb, c, s, g[0], g[1], g[2], g[3], g[4], gp[0], gp[1], q1, q2, why, sizeof why));
+    /* 2e-6: softplus of softplus, each of expf and the log within 2 ulp of the other backend's */
+    EXPECT("cell_inhibit_forward g", o1, q1, n, 2e-6);
+    EXPECT("cell_inhibit_forward i", o2, q2, n, 2e-6);
+    gpu->free(ga), ga = to_gpu(o1, n * 4);
+    memcpy(o3, in[6], n * 4), memcpy(o4, in[7], n * 4);
+    RUN(gpu->upload(q3, in[6], n * 4, why, sizeof why));
+    RUN(gpu->upload(q4, in[7], n * 4, why, sizeof why));
+    RUN(cpu->cell_inhibit_backward(nb, c, s, in[5], in[0], in[1], in[2], o1, pc[0], pc[1], o3, o2, o4, o5, s1, s2, why,
+                                   sizeof why));
+    RUN(gpu->cell_inhibit_backward(nb, c, s, g[5], g[0], g[1], g[2], ga, gp[0], gp[1], q3, q2, q4, q5, r1, r2, why,
+                                   sizeof why));
+    EXPECT("cell_inhibit_backward dz (accumulated)", o3, q3, n, 2e-6);
+    EXPECT("cell_inhibit_backward dq", o2, q2, n, 2e-6);
+    EXPECT("cell_inhibit_backward dip (accumulated)", o4, q4, n, 2e-6);
+    EXPECT("cell_inhibit_backward dg", o5, q5, n, 2e-6);
+    /* 1e-4: per-channel sums of 7 x 1031 mixed-sign terms, each within a few ulp between
+     * backends: the error is ~1e-7 of the sum of magnitudes, which is up to ~sqrt(7217) times
+     * the sum itself */
+    EXPECT("cell_inhibit_backward dalpha", s1, r1, (size_t)c, 1e-4);
+    EXPECT("cell_inhibit_backward dmu", s2, r2, (size_t)c, 1e-4);
+
+    /* excitation: r, i, e_prev, g1, g2 from in[0..4] */
+    RUN(cpu->cell_excite_forward(nb, c, s, in[0], in[1], in[2], in[3], in[4], pc[0], pc[1], o1, o2, why, sizeof why));
+    RUN(gpu->cell_excite_forward(nb, c, s, g[0], g[1], g[2], g[3], g[4], gp[0], gp[1], q1, q2, why, sizeof why));
+    EXPECT("cell_excite_forward g", o1, q1, n, 2e-6); /* 2e-6: as the inhibition */
+    EXPECT("cell_excite_forward e", o2, q2, n, 2e-6);
+    gpu->free(ga), ga = to_gpu(o1, n * 4);
+    memcpy(o3, in[6], n * 4), memcpy(o4, in[7], n * 4);
+    RUN(gpu->upload(q3, in[6], n * 4, why, sizeof why));
+    RUN(gpu->upload(q4, in[7], n * 4, why, sizeof why));
+    RUN(cpu->cell_excite_backward(nb, c, s, in[5], in[0], in[1], in[2], o1, pc[0], pc[1], o2, o3, o4, o5, s1, s2, why,
+                                  sizeof why));
+    RUN(gpu->cell_excite_backward(nb, c, s, g[5], g[0], g[1], g[2], ga, gp[0], gp[1], q2, q3, q4, q5, r1, r2, why,
+                                  sizeof why));
+    EXPECT("cell_excite_backward dr", o2, q2, n, 2e-6);
+    EXPECT("cell_excite_backward di (accumulated)", o3, q3, n, 2e-6);
+    EXPECT("cell_excite_backward dep (accumulated)", o4, q4, n, 2e-6);
+    EXPECT("cell_excite_backward dg", o5, q5, n, 2e-6);
+    EXPECT("cell_excite_backward dkappa", s1, r1, (size_t)c, 1e-4); /* 1e-4: as dalpha */
+    EXPECT("cell_excite_backward dgamma", s2, r2, (size_t)c, 1e-4);
+
+    gpu->free(ga);
+    for (int i = 0; i < 8; i++) gpu->free(g[i]), free(in[i]);
+    for (int i = 0; i < 2; i++) gpu->free(gp[i]), free(pc[i]);
+    void *qs[] = {q1, q2, q3, q4, q5, r1, r2};
+    for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) gpu->free(qs[i]);
+    free(o1), free(o2), free(o3), free(o4), free(o5), free(s1), free(s2);
+}
+
+static void test_complex_cells(void **state)
+{
+    (void)state;
+    const size_t n = 100003;
+    float *re = host_rand(n, 330), *im = host_rand(n, 331), *chi = host_rand(n, 332), *d1 = host_rand(n, 333),
+          *d2 = host_rand(n, 334), *d3 = host_rand(n, 335);
+    /* exact zeros and components inside the stable angle's 1e-7 */
+    for (size_t i = 0; i < n; i += 101) re[i] = im[i] = 0;
+    for (size_t i = 50; i < n; i += 103) im[i] = 3e-8f;
+    float *m = host_alloc(n), *ph = host_alloc(n), *o1 = host_alloc(n), *o2 = host_alloc(n), *o3 = host_alloc(n);
+    void *gre = to_gpu(re, n * 4), *gim = to_gpu(im, n * 4), *gchi = to_gpu(chi, n * 4), *gd1 = to_gpu(d1, n * 4);
+    void *gd2 = to_gpu(d2, n * 4), *gd3 = to_gpu(d3, n * 4), *q1 = gpu_alloc(n * 4), *q2 = gpu_alloc(n * 4);
+    void *q3 = gpu_alloc(n * 4);
+    for (int with_chi = 0; with_chi < 2; with_chi++) {
+        RUN(cpu->cplx_magphase_forward(n, re, im, with_chi ? chi : NULL, m, ph, why, sizeof why));
+        RUN(gpu->cplx_magphase_forward(n, gre, gim, with_chi ? gchi : NULL, q1, q2, why, sizeof why));
+        /* 1e-6: hypotf and atan2f within 2 ulp between CUDA and glibc */
+        EXPECT("cplx_magphase_forward mag", m, q1, n, 1e-6);
+        EXPECT("cplx_magphase_forward phase", ph, q2, n, 1e-6);
+        RUN(cpu->cplx_magphase_backward(n, re, im, d1, d2, o1, o2, with_chi ? o3 : NULL, why, sizeof why));
+        RUN(gpu->cplx_magphase_backward(n, gre, gim, gd1, gd2, q1, q2, with_chi ? q3 : NULL, why, sizeof why));
+        /* 1e-6: a few divisions by |psi|, fused differently; the 1 / |psi|^2 terms grow alike */
+        EXPECT("cplx_magphase_backward dre", o1, q1, n, 1e-6);
+        EXPECT("cplx_magphase_backward dim", o2, q2, n, 1e-6);
+        if (with_chi) EXPECT("cplx_magphase_backward dchi", o3, q3, n, 0); /* a halving: exact */
+    }
+    for (int k = 0; k < PH_ACT_COUNT; k++) {
+        char name[80];
+        RUN(cpu->cplx_polar_act_forward((ph_act)k, n, re, d3, o1, o2, o3, why, sizeof why));
+        RUN(gpu->cplx_polar_act_forward((ph_act)k, n, gre, gd3, q1, q2, q3, why, sizeof why));
+        /* 2e-6: the activation and sincosf against glibc's sinf/cosf, each within 2 ulp */
+        snprintf(name, sizeof name, "cplx_polar_act_forward %s re", ph_act_names[k]);
+        EXPECT(name, o1, q1, n, 2e-6);
+        snprintf(name, sizeof name, "cplx_polar_act_forward %s im", ph_act_names[k]);
+        EXPECT(name, o2, q2, n, 2e-6);
+        snprintf(name, sizeof name, "cplx_polar_act_forward %s mag", ph_act_names[k]);
+        EXPECT(name, o3, q3, n, 2e-6);
+        RUN(cpu->cplx_polar_act_backward((ph_act)k, n, re, d3, d1, d2, chi, o1, o2, why, sizeof why));
+        RUN(gpu->cplx_polar_act_backward((ph_act)k, n, gre, gd3, gd1, gd2, gchi, q1, q2, why, sizeof why));
+        snprintf(name, sizeof name, "cplx_polar_act_backward %s dm", ph_act_names[k]);
+        EXPECT(name, o1, q1, n, 2e-6);
+        snprintf(name, sizeof name, "cplx_polar_act_backward %s dphase", ph_act_names[k]);
+        EXPECT(name, o2, q2, n, 2e-6);
+    }
+    void *gs[] = {gre, gim, gchi, gd1, gd2, gd3, q1, q2, q3};
+    for (size_t i = 0; i < sizeof gs / sizeof *gs; i++) gpu->free(gs[i]);
+    free(re), free(im), free(chi), free(d1), free(d2), free(d3), free(m), free(ph), free(o1), free(o2), free(o3);
+}
+
 int main(void)
 {
     char reason[256] = "";
@@ -599,6 +735,8 @@ int main(void)
         cmocka_unit_test(test_softmax),
         cmocka_unit_test(test_resize),
         cmocka_unit_test(test_complex),
+        cmocka_unit_test(test_cells),
+        cmocka_unit_test(test_complex_cells),
     };
     return cmocka_run_group_tests_name("kernels_cuda", tests, NULL, NULL);
 }
