@@ -188,6 +188,7 @@ typedef struct {
     ph_norm_shape s;
     MPI_Comm comm;
     float eps, momentum;
+    int training;                  /* of the last forward: batch or running statistics */
     ph_param gamma, beta;          /* trainable, no_decay */
     ph_param run_mean, run_var;    /* buffers (batch norm) */
     float *mean, *rstd, *a, *b;    /* device [K] */

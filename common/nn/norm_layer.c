@@ -5,7 +5,8 @@
  * means, inverse deviations) come to the host, where batch norm sums them
  * over ranks with one MPI_Allreduce before anything is normalised.  The
  * backward pass sums the same way, so batch norm's gradient is that of the
- * global batch whatever the rank count. */
+ * global batch whatever the rank count.  After an evaluation forward (running
+ * statistics) the layer is affine and its backward is gamma rstd dy. */
 #include "nn.h"
 
 #include <math.h>
@@ -61,6 +62,7 @@ void ph_norm_forward(ph_norm_layer *l, const float *x, float *y, int training)
 {
     const ph_backend *be = l->be;
     size_t K = ph_norm_stat_count(&l->s);
+    l->training = training;
     if (l->kind == PH_NORM_BATCH && !training) {
         ph_dev_download(be, l->hrm, l->run_mean.w, K);
         ph_dev_download(be, l->hrv, l->run_var.w, K);
@@ -99,9 +101,14 @@ void ph_norm_backward(ph_norm_layer *l, const float *x, const float *dy, float *
               l->gamma.w, l->hsum, l->hsq, l->gamma.scratch, l->beta.scratch);
     ph_param_add_scratch(&l->gamma);
     ph_param_add_scratch(&l->beta);
-    double m = stats_allreduce(l, l->hsum, l->hsq, K);
-    for (size_t k = 0; k < K; k++)
-        l->hmean[k] = (float)(l->hsum[k] / m), l->hrstd[k] = (float)(l->hsq[k] / m);
+    if (l->kind == PH_NORM_BATCH && !l->training) {
+        /* running statistics are constants: y is affine in x, dx = gamma rstd dy */
+        for (size_t k = 0; k < K; k++) l->hmean[k] = 0, l->hrstd[k] = 0;
+    } else {
+        double m = stats_allreduce(l, l->hsum, l->hsq, K);
+        for (size_t k = 0; k < K; k++)
+            l->hmean[k] = (float)(l->hsum[k] / m), l->hrstd[k] = (float)(l->hsq[k] / m);
+    }
     ph_dev_upload(be, l->a, l->hmean, K);
     ph_dev_upload(be, l->b, l->hrstd, K);
     PH_KERNEL(be, norm_backward_apply, "normalisation backward", &l->s, x, dy, l->mean, l->rstd,

@@ -81,50 +81,55 @@ typedef struct {
     size_t n;
 } norm_case;
 
+static int norm_training = 1;
+
 static double norm_loss(void *c)
 {
     norm_case *k = c;
-    ph_norm_forward(&k->l, k->x, k->y, 1);
+    ph_norm_forward(&k->l, k->x, k->y, norm_training);
     return dot_dev(k->y, k->r, k->n);
+}
+
+/* One norm layer against central differences, in training or evaluation mode. */
+static void check_norm(ph_norm_kind kind, int n, int c, int groups, size_t sp, int training)
+{
+    norm_training = training;
+    norm_case k;
+    ph_norm_init(&k.l, be, kind, n, c, sp, groups, MPI_COMM_SELF);
+    k.n = (size_t)n * c * sp;
+    float *x = malloc(k.n * 4), *gm = malloc(64), *bt = malloc(64);
+    k.r = malloc(k.n * 4);
+    fill(x, k.n, 1 + (uint32_t)kind, -2, 2), fill(k.r, k.n, 9, -1, 1);
+    fill(gm, (size_t)c, 3, 0.5f, 1.5f), fill(bt, (size_t)c, 4, -0.5f, 0.5f);
+    ph_dev_upload(be, k.l.gamma.w, gm, (size_t)c);
+    ph_dev_upload(be, k.l.beta.w, bt, (size_t)c);
+    k.x = dev(x, k.n), k.y = ph_dev_alloc(be, k.n);
+    float *dy = dev(k.r, k.n), *dx = ph_dev_alloc(be, k.n);
+    ph_param *ps[2] = {&k.l.gamma, &k.l.beta};
+    ph_params_zero_grad(ps, 2);
+    norm_loss(&k);
+    ph_norm_backward(&k.l, k.x, dy, dx);
+    float *gx = host_of(dx, k.n), *gg = host_of(k.l.gamma.g, (size_t)c), *gb = host_of(k.l.beta.g, (size_t)c);
+    double ex = fd_tensor(norm_loss, &k, k.x, k.n, gx, 1e-3f);
+    double eg = fd_tensor(norm_loss, &k, k.l.gamma.w, (size_t)c, gg, 1e-3f);
+    double eb = fd_tensor(norm_loss, &k, k.l.beta.w, (size_t)c, gb, 1e-3f);
+    print_message("# %s norm [%d,%d,%zu]%s: dx %.2g, dgamma %.2g, dbeta %.2g vs fd (tolerance 5e-3)\n",
+                  ph_norm_names[kind], n, c, sp, training ? "" : " in evaluation mode", ex, eg, eb);
+    assert_true(ex < 5e-3 && eg < 5e-3 && eb < 5e-3);
+    free(x), free(gm), free(bt), free(k.r), free(gx), free(gg), free(gb);
+    be->free(k.x), be->free(k.y), be->free(dy), be->free(dx);
+    ph_norm_free(&k.l);
 }
 
 static void test_norm_layers(void **state)
 {
     (void)state;
-    const struct {
-        ph_norm_kind kind;
-        int n, c, groups;
-        size_t s;
-    } cases[] = {{PH_NORM_BATCH, 2, 3, 0, 3}, {PH_NORM_BATCH, 2, 3, 0, 16}, {PH_NORM_GROUP, 2, 4, 2, 9},
-                 {PH_NORM_INSTANCE, 3, 2, 0, 5}};
-    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
-        norm_case k;
-        ph_norm_init(&k.l, be, cases[t].kind, cases[t].n, cases[t].c, cases[t].s, cases[t].groups, MPI_COMM_SELF);
-        k.n = (size_t)cases[t].n * cases[t].c * cases[t].s;
-        float *x = malloc(k.n * 4), *gm = malloc(64), *bt = malloc(64);
-        k.r = malloc(k.n * 4);
-        fill(x, k.n, 1 + (uint32_t)t, -2, 2), fill(k.r, k.n, 9, -1, 1);
-        fill(gm, (size_t)cases[t].c, 3, 0.5f, 1.5f), fill(bt, (size_t)cases[t].c, 4, -0.5f, 0.5f);
-        ph_dev_upload(be, k.l.gamma.w, gm, (size_t)cases[t].c);
-        ph_dev_upload(be, k.l.beta.w, bt, (size_t)cases[t].c);
-        k.x = dev(x, k.n), k.y = ph_dev_alloc(be, k.n);
-        float *dy = dev(k.r, k.n), *dx = ph_dev_alloc(be, k.n);
-        ph_param *ps[2] = {&k.l.gamma, &k.l.beta};
-        ph_params_zero_grad(ps, 2);
-        norm_loss(&k);
-        ph_norm_backward(&k.l, k.x, dy, dx);
-        float *gx = host_of(dx, k.n), *gg = host_of(k.l.gamma.g, (size_t)cases[t].c),
-              *gb = host_of(k.l.beta.g, (size_t)cases[t].c);
-        double ex = fd_tensor(norm_loss, &k, k.x, k.n, gx, 1e-3f);
-        double eg = fd_tensor(norm_loss, &k, k.l.gamma.w, (size_t)cases[t].c, gg, 1e-3f);
-        double eb = fd_tensor(norm_loss, &k, k.l.beta.w, (size_t)cases[t].c, gb, 1e-3f);
-        print_message("# %s norm [%d,%d,%zu]: dx %.2g, dgamma %.2g, dbeta %.2g vs fd (tolerance 5e-3)\n",
-                      ph_norm_names[cases[t].kind], cases[t].n, cases[t].c, cases[t].s, ex, eg, eb);
-        assert_true(ex < 5e-3 && eg < 5e-3 && eb < 5e-3);
-        free(x), free(gm), free(bt), free(k.r), free(gx), free(gg), free(gb);
-        be->free(k.x), be->free(k.y), be->free(dy), be->free(dx);
-        ph_norm_free(&k.l);
-    }
+    check_norm(PH_NORM_BATCH, 2, 3, 0, 3, 1);
+    check_norm(PH_NORM_BATCH, 2, 3, 0, 16, 1);
+    check_norm(PH_NORM_GROUP, 2, 4, 2, 9, 1);
+    check_norm(PH_NORM_INSTANCE, 3, 2, 0, 5, 1);
+    /* running statistics: the layer is affine, its backward gamma rstd dy */
+    check_norm(PH_NORM_BATCH, 2, 3, 0, 16, 0);
 }
 
 /* ---- attention: scores = Q^T K / sqrt(d), A = softmax(scores), out = V A^T ---- */
