@@ -8,7 +8,7 @@
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 plan 22
-cd "${KEEP:-$TMPD}" || bail_out "cannot enter $TMPD"
+cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 cat >pt.ini <<'INI'
 [pathtracker]
