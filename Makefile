@@ -92,6 +92,9 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# Objects reached through pattern rules are not intermediate files to delete.
+.SECONDARY:
+
 # A stage is every .c in its folder (main.c and what only it uses).
 .SECONDEXPANSION:
 $(BUILD)/bin/phasor-%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard stages/$$*/*.c))) $(LIB)
@@ -111,8 +114,10 @@ test: deps
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory check
 
+# Tests run MPI ranks with OpenMP threads on few cores: spinning OpenMP
+# threads (libgomp's default) steal the cores other ranks need.
 check:
-	PHASOR_BUILD=$(abspath $(BUILD)) prove -j1 $(UNITS) tests/*.t
+	OMP_WAIT_POLICY=passive PHASOR_BUILD=$(abspath $(BUILD)) prove -j1 $(UNITS) tests/*.t
 
 sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 CUDA=0 build
