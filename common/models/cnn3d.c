@@ -15,21 +15,6 @@ static const cfg_key cnn3d_keys[] = {
 static const cfg_section cnn3d_section = {"cnn3d", "the 3D CNN (R3D style) for videos", cnn3d_keys,
                                           (int)(sizeof cnn3d_keys / sizeof cnn3d_keys[0]), 0};
 
-/* "none" -> -1, else the ph_norm_kind */
-static int norm_kind(const char *name)
-{
-    for (int k = 0; k < PH_NORM_COUNT; k++)
-        if (!strcmp(name, ph_norm_names[k])) return k;
-    return -1;
-}
-
-static ph_act act_kind(const char *name)
-{
-    for (int k = 0; k < PH_ACT_COUNT; k++)
-        if (!strcmp(name, ph_act_names[k])) return (ph_act)k;
-    return PH_ACT_RELU;
-}
-
 static ph_model *cnn3d_create(const cfg *c, const ph_backend *be, const ph_model_geometry *g)
 {
     ph_cnn3d *m = calloc(1, sizeof *m);
@@ -38,8 +23,8 @@ static ph_model *cnn3d_create(const cfg *c, const ph_backend *be, const ph_model
     m->width = (int)cfg_int(c, "cnn3d", "width");
     m->stages = (int)cfg_int(c, "cnn3d", "stages");
     m->blocks = (int)cfg_int(c, "cnn3d", "blocks");
-    int ts = (int)cfg_int(c, "cnn3d", "temporal_stride"), norm = norm_kind(cfg_str(c, "cnn3d", "norm"));
-    const ph_act act = act_kind(cfg_str(c, "cnn3d", "activation"));
+    int ts = (int)cfg_int(c, "cnn3d", "temporal_stride"), norm = ph_unit_norm_parse(cfg_str(c, "cnn3d", "norm"));
+    const ph_act act = ph_unit_act_parse(cfg_str(c, "cnn3d", "activation"));
     int in_c = g->c, in[3] = {g->t, g->h, g->w};
     uint32_t id = 0;
     size_t most = 0;

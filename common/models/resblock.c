@@ -3,6 +3,20 @@
 
 #include <string.h>
 
+int ph_unit_norm_parse(const char *name)
+{
+    for (int k = 0; k < PH_NORM_COUNT; k++)
+        if (!strcmp(name, ph_norm_names[k])) return k;
+    return -1;
+}
+
+ph_act ph_unit_act_parse(const char *name)
+{
+    for (int k = 0; k < PH_ACT_COUNT; k++)
+        if (!strcmp(name, ph_act_names[k])) return (ph_act)k;
+    return PH_ACT_RELU;
+}
+
 /* Group norm's groups: the largest divisor of the channels up to 32. */
 static int norm_groups(int c)
 {

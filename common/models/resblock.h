@@ -21,6 +21,11 @@ typedef struct {
     float *out;       /* after the activation (== nrm without one) */
 } ph_conv_unit;
 
+/* Config names: "none" -> -1, else the ph_norm_kind; an activation name ->
+ * its ph_act (the config tables admit only valid names). */
+int ph_unit_norm_parse(const char *name);
+ph_act ph_unit_act_parse(const char *name);
+
 void ph_conv_unit_init(ph_conv_unit *u, const ph_backend *be, ph_conv_shape s, int norm,
                        int act, MPI_Comm comm, uint32_t seed, uint32_t id);
 void ph_conv_unit_forward(ph_conv_unit *u, const float *x, int training);

@@ -16,20 +16,6 @@ static const cfg_key resnet_keys[] = {
 static const cfg_section resnet_section = {"resnet", "the 2D ResNet for images", resnet_keys,
                                            (int)(sizeof resnet_keys / sizeof resnet_keys[0]), 0};
 
-static int norm_kind(const char *name)
-{
-    for (int k = 0; k < PH_NORM_COUNT; k++)
-        if (!strcmp(name, ph_norm_names[k])) return k;
-    return -1;
-}
-
-static ph_act act_kind(const char *name)
-{
-    for (int k = 0; k < PH_ACT_COUNT; k++)
-        if (!strcmp(name, ph_act_names[k])) return (ph_act)k;
-    return PH_ACT_RELU;
-}
-
 static void blocks_for_depth(int depth, int *nb, int *bottleneck)
 {
     static const int b10[4] = {1, 1, 1, 1}, b18[4] = {2, 2, 2, 2}, b34[4] = {3, 4, 6, 3},
@@ -48,8 +34,8 @@ static ph_model *resnet_create(const cfg *c, const ph_backend *be, const ph_mode
     m->depth = atoi(cfg_str(c, "resnet", "depth"));
     m->width = (int)cfg_int(c, "resnet", "width");
     m->imagenet_stem = !strcmp(cfg_str(c, "resnet", "stem"), "imagenet");
-    int norm = norm_kind(cfg_str(c, "resnet", "norm"));
-    const ph_act act = act_kind(cfg_str(c, "resnet", "activation"));
+    int norm = ph_unit_norm_parse(cfg_str(c, "resnet", "norm"));
+    const ph_act act = ph_unit_act_parse(cfg_str(c, "resnet", "activation"));
     blocks_for_depth(m->depth, m->nblocks, &m->bottleneck);
     int in[2] = {g->h, g->w};
     ph_conv_shape s = {2, g->n, g->c, m->width, 1, {in[0], in[1]}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {0}};
