@@ -609,7 +609,7 @@ static void plot_sample_efficiency(const study *s, const char *png)
     const int cols = s->nmodels < 2 ? 1 : 2, rows = (s->nmodels + cols - 1) / cols;
     ph_sb_printf(&b, "set multiplot layout %d,%d title 'SVRT: test accuracy against training-set size (thin: "
                  "problems, thick: published clusters)'\n", rows, cols);
-    ph_sb_printf(&b, "set logscale x\nset xrange [%g:%g]\nset yrange [0.4:1.02]\nset grid\nset key below "
+    ph_sb_printf(&b, "set logscale x\nset xrange [%g:%g]\nset yrange [0.3:1.02]\nset grid\nset key bottom right "
                  "horizontal font ',9'\nset xlabel 'training samples'\nset ylabel 'test accuracy'\nset xtics (",
                  s->sizes[0] / 1.25, s->sizes[s->nsizes - 1] * 1.25);
     for (int k = 0; k < s->nsizes; k++) ph_sb_printf(&b, "%s'%lld' %lld", k ? ", " : "", s->sizes[k], s->sizes[k]);
@@ -672,7 +672,7 @@ static void plot_dendrogram(const study *s, const taxonomy *t, const char *png)
     }
     ph_sb_printf(&b, "EOD\nset title 'SVRT task taxonomy: Ward clustering of the problems'' accuracy vectors "
                  "(leaves coloured by published cluster)'\nset xrange [0:%d]\nset yrange [%g:%g]\nset ylabel "
-                 "'Ward distance'\nset xlabel 'SVRT problem'\nset key below horizontal\nset xtics (", n + 1, -top * 0.04,
+                 "'Ward distance'\nset xlabel 'SVRT problem'\nset key below horizontal\nset bmargin 5\nset xtics (", n + 1, -top * 0.04,
                  top * 1.08 + 1e-9);
     for (int i = 0; i < n; i++) ph_sb_printf(&b, "%s'%d' %d", i ? ", " : "", t->problems[t->order[i]], i + 1);
     ph_sb_printf(&b, ")\n");
@@ -698,8 +698,8 @@ static void plot_attention_gain(const study *s, const char *png)
     for (int a = 0; a < s->nmodels; a++) na += s->models[a].base_index >= 0;
     const int cols = na < 2 ? 1 : 2, rows = (na + cols - 1) / cols;
     ph_sb_printf(&b, "set multiplot layout %d,%d title 'Attention gain over the same model without attention "
-                 "(one point per problem and training size, labelled with the problem)'\nset grid\nset key below "
-                 "horizontal font ',9'\nset xlabel 'test accuracy without attention'\nset ylabel 'gain (accuracy "
+                 "(one point per problem and training size, labelled with the problem)'\nset grid\nset key bottom right box opaque "
+                 "font ',9'\nset xlabel 'test accuracy without attention'\nset ylabel 'gain (accuracy "
                  "points)'\nset xrange [0.4:1.02]\n", rows, cols);
     static const char *const kind[2] = {"same-different", "spatial relation"};
     static const char *const style[2] = {"pt 7 lc rgb '#d6604d'", "pt 5 lc rgb '#4393c3'"};
@@ -750,7 +750,7 @@ static void md_scale(ph_strbuf *b, const study *s)
                  s->nevaluated);
     ph_sb_printf(b, "- Training-set sizes (balanced, the first N samples of one training split per problem):");
     for (int k = 0; k < s->nsizes; k++) ph_sb_printf(b, "%s %lld", k ? "," : "", s->sizes[k]);
-    ph_sb_printf(b, ". The study of Vaishnav et al. (2022) used 500 to 10,000 (or 15,000).\n");
+    ph_sb_printf(b, ". The sizes of Vaishnav et al. (2022) are quoted as 500 to 10,000 or 15,000 [U].\n");
     ph_sb_printf(b, "- Models (%d):", s->nmodels);
     for (int m = 0; m < s->nmodels; m++) ph_sb_printf(b, "%s M%d = %s", m ? ";" : "", m + 1, s->models[m].label);
     ph_sb_printf(b, ". ResNet-D wW is a ResNet of depth D whose first stage has W channels (64 in the standard "
@@ -872,7 +872,15 @@ static void md_taxonomy(ph_strbuf *b, const study *s, const taxonomy *t, int per
     if (perms > 0)
         ph_sb_printf(b, "The permutation p is the share of %d random relabellings of the published partition "
                      "(same cluster sizes; Philox) that agree at least as well with the clusters found.", perms);
-    ph_sb_printf(b, "\n\nThe %d clusters found:\n\n", t->k4);
+    /* Problems near chance carry almost no information about their cluster: say how many. */
+    const int m0 = t->features[t->nfeatures - 1][0], k0 = t->features[t->nfeatures - 1][1];
+    int near[2] = {0, 0};
+    for (int i = 0; i < t->n; i++) near[!is_sd(t->problems[i])] += s->acc[t->problems[i]][m0][k0] < 0.55;
+    ph_sb_printf(b, "\n\nWith M%d at %lld samples, %d of the %d problems are below 55%% (%d SD, %d SR): near "
+                 "chance, their accuracy vectors are almost equal whatever their published cluster, so a clustering "
+                 "of them mostly separates the problems that were learned from those that were not.\n\n",
+                 m0 + 1, s->sizes[k0], near[0] + near[1], t->n, near[0], near[1]);
+    ph_sb_printf(b, "The %d clusters found:\n\n", t->k4);
     md_members(b, t, t->cut4, t->k4);
     if (t->k4 != t->k2) {
         ph_sb_printf(b, "The 2 clusters found:\n\n");
@@ -890,8 +898,11 @@ static void md_attention(ph_strbuf *b, const study *s)
         return;
     }
     ph_sb_printf(b, "Gain = accuracy of the model with attention minus that of the same model without it, same "
-                 "problem and training size (accuracy points; mean over the problems of each group).\n\n"
-                 "| model | size | SD1 | SD2 | SR1 | SR2 | SD | SR | all | hardest third | other two thirds | "
+                 "problem and training size (accuracy points; mean over the problems of each group). On test "
+                 "splits of %lld samples the binomial standard error of one such difference is up to %.1f points "
+                 "(at 50%%), before the training-seed variation.\n\n", s->test_min,
+                 s->test_min > 0 ? 100 * sqrt(0.5 / (double)s->test_min) : NAN);
+    ph_sb_printf(b, "| model | size | SD1 | SD2 | SR1 | SR2 | SD | SR | all | hardest third | other two thirds | "
                  "r(plain accuracy, gain) |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for (int a = 0; a < s->nmodels; a++) {
         const int base = s->models[a].base_index;
@@ -1008,7 +1019,24 @@ static void md_expectations(ph_strbuf *b, const study *s)
     else
         ph_sb_printf(b, "No attention model was evaluated.\n");
     ph_sb_printf(b, "3. *The taxonomy follows the relation type and the published clusters.* See the adjusted "
-                 "Rand indices above.\n\n");
+                 "Rand indices above. The published clusters ordered by mean accuracy, lowest first, per (model, "
+                 "size):");
+    for (int m = 0; m < s->nmodels; m++)
+        for (int k = 0; k < s->nsizes; k++) {
+            int order[NCLUSTER] = {0, 1, 2, 3};
+            double v[NCLUSTER];
+            for (int g = 0; g < NCLUSTER; g++) v[g] = group_mean(s, g, m, k, NULL);
+            for (int i = 1; i < NCLUSTER; i++) /* NAN (no problem evaluated) sorts last */
+                for (int j = i; j > 0 && (v[order[j]] < v[order[j - 1]] || isnan(v[order[j - 1]])) &&
+                                !isnan(v[order[j]]); j--) {
+                    int x = order[j];
+                    order[j] = order[j - 1], order[j - 1] = x;
+                }
+            ph_sb_printf(b, "%s (M%d, %lld) %s < %s < %s < %s", m + k ? ";" : "", m + 1, s->sizes[k],
+                         cluster_names[order[0]], cluster_names[order[1]], cluster_names[order[2]],
+                         cluster_names[order[3]]);
+        }
+    ph_sb_printf(b, ".\n\n");
 }
 
 static void md_missing(ph_strbuf *b, const study *s)
