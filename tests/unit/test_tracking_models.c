@@ -651,11 +651,6 @@ static void test_recurrent_models_learn_an_easy_condition(void **state)
 static void test_cuda_matches_cpu_over_a_clip(void **state)
 {
     (void)state;
-    char reason[256] = "";
-    if (ph_cuda_device_count(reason, sizeof reason) == 0) {
-        print_message("# skipped: %s\n", reason);
-        skip();
-    }
     const char *names[2] = {"int", "cvrnn"};
     const char *inis[2] = {"[int]\nchannels = 8\nkernel = 5\n", "[cvrnn]\nchannels = 8\nkernel = 5\n"};
     enum { N = 4, T = 6, S = 16 };
@@ -712,7 +707,16 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_recurrent_models_learn_an_easy_condition),
         cmocka_unit_test(test_cuda_matches_cpu_over_a_clip),
     };
-    int failed = cmocka_run_group_tests_name("tracking_models", tests, NULL, NULL);
+    /* cmocka 1.1 prints a skipped test as "not ok # SKIP", which prove counts
+     * as a failure: without a GPU the CPU-CUDA comparison is left out of the
+     * plan, with the reason on a diagnostic line. */
+    size_t count = sizeof tests / sizeof tests[0];
+    char reason[256] = "";
+    if (ph_cuda_device_count(reason, sizeof reason) == 0) {
+        printf("# the CPU-CUDA comparison over a clip is not run: %s\n", reason);
+        count--;
+    }
+    int failed = _cmocka_run_group_tests("tracking_models", tests, count, NULL, NULL);
     MPI_Finalize();
     return failed;
 }
