@@ -10,7 +10,7 @@
 #   run_mpi NP STAGE ARG...    the same under mpirun --oversubscribe -np NP
 #
 # A failed test prints its description and the stderr of the last run as '# '
-# lines.  Every test file gets a fresh $TMPD, removed on exit.  PHASOR_BUILD
+# lines.  Every test file gets a fresh $TMPD, removed on exit (kept when a test failed).  PHASOR_BUILD
 # is the absolute build folder (default: $(pwd)/build).  The exit status is the
 # number of failed tests (at most 254), as with Perl's Test::More.
 
@@ -24,7 +24,8 @@ _tap_n=0 _tap_failed=0 _tap_planned=
 
 _tap_exit() {
     local st=$?
-    rm -rf "$TMPD"
+    # A failing file keeps its folder (logs, run folders) for inspection.
+    if [ "$_tap_failed" -gt 0 ]; then echo "# kept for inspection: $TMPD" >&2; else rm -rf "$TMPD"; fi
     if [ -z "$_tap_planned" ]; then
         echo "# no plan: the test file ended early after $_tap_n tests" >&2
         exit 255
