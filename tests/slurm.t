@@ -72,35 +72,8 @@ same_data() { # same_data RUN_A RUN_B POINTS...: datasets and parameters identic
 }
 
 # ---- 1. the 2 x 2 sweep on Slurm equals --local ----------------------------------------------
-cat >tiny.ini <<'INI'
-[generate]
-challenge = pathtracker
-[pathtracker]
-length = 8, 12
-num_distractors = 0, 2
-[split.train]
-n = 48
-seed = 1
-[split.val]
-n = 16
-seed = 2
-[train]
-train = {generate}/train.h5
-val = {generate}/val.h5
-steps = 6
-batch = 8
-log_every = 3
-eval_every = 3
-checkpoint_every = 3
-[cnn3d]
-width = 4
-[analyze]
-args = summary {generate}/val.h5 --frames 2
-[slurm]
-time = 00:10:00
-[slurm.train]
-ntasks = 2
-INI
+cp "$root/tests/sweep_tiny.ini" tiny.ini
+printf '[slurm]\ntime = 00:10:00\n' >>tiny.ini
 t0=$(date +%s)
 "$submit" tiny.ini --out tiny_slurm >"$OUT" 2>"$ERR"
 is "$?" 0 "submit the 2 x 2 sweep to Slurm"

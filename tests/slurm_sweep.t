@@ -126,33 +126,7 @@ is "$(tr '\n' ' ' <maco/p0000/analyze.cmd)" \
     "{config} names that file in the command"
 
 # ---- a 2 x 2 sweep, generate -> train -> analyze, run here ------------------------------------
-cat >tiny.ini <<'INI'
-[generate]
-challenge = pathtracker
-[pathtracker]
-length = 8, 12
-num_distractors = 0, 2
-[split.train]
-n = 48
-seed = 1
-[split.val]
-n = 16
-seed = 2
-[train]
-train = {generate}/train.h5
-val = {generate}/val.h5
-steps = 6
-batch = 8
-log_every = 3
-eval_every = 3
-checkpoint_every = 3
-[cnn3d]
-width = 4
-[analyze]
-args = summary {generate}/val.h5 --frames 2
-[slurm.train]
-ntasks = 2
-INI
+cp "$root/tests/sweep_tiny.ini" tiny.ini
 "$submit" --local tiny.ini --out tiny >"$OUT" 2>"$ERR"
 RC=$?
 is "$RC" 0 "--local runs the 2 x 2 sweep"
