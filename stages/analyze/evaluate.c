@@ -7,7 +7,10 @@
  * (running statistics, no dropout), so every sample's output is independent of
  * the batch it sits in.  Each rank scores its contiguous range of samples; the
  * per-sample losses and hits are gathered on rank 0 and summed in sample order,
- * so every number is the same for any rank count. */
+ * so every number is the same for any rank count.  Several sample files (a
+ * study's grid of test conditions) are scored one after the other, the model
+ * rebuilt for each file's video length; every sample's label, logit and hit go
+ * to evaluate_samples.tsv, for statistics over samples (bootstrap intervals). */
 #include "evaluate.h"
 
 #include "../../common/core/error.h"
@@ -25,40 +28,46 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { BATCH_DEFAULT = 50, BATCH_MAX = 4096, MAX_PARAMS = 1024 };
+enum { BATCH_DEFAULT = 50, BATCH_MAX = 4096, MAX_PARAMS = 1024, MAX_FILES = 256 };
 
 typedef struct {
-    const char *checkpoint, *samples, *out_dir, *device;
-    int batch, force, quiet;
+    const char *checkpoint, *out_dir, *device;
+    const char *samples[MAX_FILES];
+    int nsamples, batch, force, quiet;
 } eval_options;
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: phasor-analyze evaluate CHECKPOINT.h5 SAMPLES.h5 --out DIR [options]\n"
+            "usage: phasor-analyze evaluate CHECKPOINT.h5 SAMPLES.h5 [MORE.h5 ...] --out DIR [options]\n"
             "\n"
             "Scores a trained model (phasor-train's best.h5 or checkpoint.h5) on a sample file\n"
             "that it neither trained on nor was selected on (a study's test split), from any\n"
             "number of MPI ranks; the numbers do not depend on the rank count.  The model is\n"
             "rebuilt from the config stored in the checkpoint and run in evaluation mode.\n"
             "It refuses a file with the same challenge, condition and seed as the model's\n"
-            "training or validation file (the checkpoint's config names them).\n"
+            "training or validation file (the checkpoint's config names them).  Several\n"
+            "sample files (up to %d, e.g. a grid of test conditions) are scored in turn.\n"
             "\n"
             "options:\n"
             "  --out DIR      output folder (created if missing; required)\n"
             "  --batch B      samples per forward pass and rank (default %d, 1..%d)\n"
             "  --device D     auto (cuda when a GPU is present), cpu or cuda (default auto)\n"
-            "  --force        replace an existing DIR/evaluate.tsv (atomically)\n"
+            "  --force        replace existing outputs (atomically)\n"
             "  --quiet        no final line\n"
             "  --help         this text\n"
             "\n"
-            "writes: DIR/evaluate.tsv, a header line and one row: the checkpoint and sample\n"
+            "writes: DIR/evaluate.tsv, a header line and one row per sample file: the checkpoint\n"
+            "and sample\n"
             "file, the sample file's challenge, condition, split, seed and N, the training\n"
             "file's condition, seed and N, the validation file's seed and N, the model and\n"
             "its config (key=value;...), the training steps, batch and learning rate, the best\n"
-            "validation accuracy, and correct, accuracy and mean loss on the sample file.\n"
+            "validation accuracy, and correct, accuracy and mean loss on the sample file;\n"
+            "DIR/evaluate_samples.tsv, one row per sample: file (the row of evaluate.tsv,\n"
+            "counting from 0), sample index, label, logit (one-logit models; - otherwise)\n"
+            "and hit (1 when the prediction is the label; logit > 0 means label 1).\n"
             "exit status: 0 success, 2 usage error, 1 runtime failure.\n",
-            BATCH_DEFAULT, BATCH_MAX);
+            MAX_FILES, BATCH_DEFAULT, BATCH_MAX);
 }
 
 static void options_parse(int argc, char **argv, eval_options *o)
@@ -71,7 +80,7 @@ static void options_parse(int argc, char **argv, eval_options *o)
     memset(o, 0, sizeof *o);
     o->batch = BATCH_DEFAULT;
     o->device = "auto";
-    const char *pos[2];
+    const char *pos[MAX_FILES + 1];
     int npos = 0;
     optind = 1, opterr = 0;
     for (;;) {
@@ -79,9 +88,9 @@ static void options_parse(int argc, char **argv, eval_options *o)
         if (c == -1) break;
         switch (c) {
         case 1:
-            if (npos == 2)
-                ph_usage_error("evaluate: unexpected argument '%s' (give CHECKPOINT.h5 SAMPLES.h5; "
-                               "see phasor-analyze evaluate --help)", optarg);
+            if (npos == MAX_FILES + 1)
+                ph_usage_error("evaluate: more than %d sample files (at '%s'; evaluate in several runs)",
+                               MAX_FILES, optarg);
             pos[npos++] = optarg;
             break;
         case 'o': o->out_dir = optarg; break;
@@ -105,10 +114,12 @@ static void options_parse(int argc, char **argv, eval_options *o)
         default: ph_usage_error("evaluate: unknown option '%s' (see phasor-analyze evaluate --help)", argv[optind - 1]);
         }
     }
-    if (npos != 2)
+    if (npos < 2)
         ph_usage_error("evaluate: expected CHECKPOINT.h5 SAMPLES.h5 --out DIR (see phasor-analyze evaluate --help)");
     if (!o->out_dir || !*o->out_dir) ph_usage_error("evaluate: missing --out DIR (the folder for evaluate.tsv)");
-    o->checkpoint = pos[0], o->samples = pos[1];
+    o->checkpoint = pos[0];
+    o->nsamples = npos - 1;
+    for (int i = 1; i < npos; i++) o->samples[i - 1] = pos[i];
 }
 
 /* ---- the checkpoint: attributes and its config text ----------------------------- */
@@ -273,7 +284,10 @@ static int file_id_same(const file_id *a, const file_id *b)
 
 typedef struct {
     int64_t n, correct;
-    double loss; /* mean */
+    double loss;   /* mean */
+    int32_t *label; /* per sample, on rank 0 */
+    int *hit;
+    double *logit; /* one-logit models; NULL otherwise */
 } score;
 
 static score score_samples(ph_model *m, ph_samples_reader *r, int batch, int outputs)
@@ -289,9 +303,9 @@ static score score_samples(ph_model *m, ph_samples_reader *r, int batch, int out
     int32_t *y = malloc((size_t)batch * sizeof *y);
     float *logits = malloc((size_t)batch * (size_t)outputs * sizeof *logits);
     int64_t *ids = malloc((size_t)batch * sizeof *ids);
-    double *loss = calloc((size_t)(n ? n : 1), sizeof *loss);
-    int *right = calloc((size_t)(n ? n : 1), sizeof *right);
-    PH_CHECK_ALLOC(x && y && logits && ids && loss && right, "allocating evaluation buffers");
+    double *loss = calloc((size_t)(n ? n : 1), sizeof *loss), *logit = calloc((size_t)(n ? n : 1), sizeof *logit);
+    int *right = calloc((size_t)(n ? n : 1), sizeof *right), *label = calloc((size_t)(n ? n : 1), sizeof *label);
+    PH_CHECK_ALLOC(x && y && logits && ids && loss && right && logit && label, "allocating evaluation buffers");
     m->ids = ids;
     for (long long k = 0; k < rounds; k++) {
         int64_t s0 = start + k * batch, got = s0 < start + count ? start + count - s0 : 0;
@@ -311,6 +325,8 @@ static score score_samples(ph_model *m, ph_samples_reader *r, int batch, int out
             loss[s0 + i] = outputs == 1 ? ph_bce_logits(z, &y[i], 1, NULL, &ok)
                                         : ph_softmax_ce(z, &y[i], 1, outputs, 0, NULL, &ok);
             right[s0 + i] = ok;
+            label[s0 + i] = y[i];
+            logit[s0 + i] = z[0];
         }
     }
     m->ids = NULL;
@@ -320,13 +336,21 @@ static score score_samples(ph_model *m, ph_samples_reader *r, int batch, int out
                      "gathering per-sample losses", "another rank failed; see its message");
         PH_CHECK_MPI(MPI_Reduce(ph_rank() ? right : MPI_IN_PLACE, right, (int)n, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD),
                      "gathering per-sample hits", "another rank failed; see its message");
+        PH_CHECK_MPI(MPI_Reduce(ph_rank() ? logit : MPI_IN_PLACE, logit, (int)n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD),
+                     "gathering per-sample logits", "another rank failed; see its message");
+        PH_CHECK_MPI(MPI_Reduce(ph_rank() ? label : MPI_IN_PLACE, label, (int)n, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD),
+                     "gathering per-sample labels", "another rank failed; see its message");
     } else if (n > INT32_MAX) {
         PH_FAIL("evaluating", "more than 2^31 samples in one file", "split the file");
     }
-    score s = {n, 0, 0};
+    score s = {n, 0, 0, label, right, NULL};
     for (int64_t i = 0; i < n; i++) s.loss += loss[i], s.correct += right[i];
     s.loss = n ? s.loss / (double)n : 0;
-    free(x), free(y), free(logits), free(ids), free(loss), free(right);
+    if (outputs == 1)
+        s.logit = logit;
+    else
+        free(logit);
+    free(x), free(y), free(logits), free(ids), free(loss);
     return s;
 }
 
@@ -340,62 +364,36 @@ static void sb_cell(ph_strbuf *b, const char *s, int last)
     ph_sb_printf(b, last ? "\n" : "\t");
 }
 
-int ph_analyze_evaluate_main(int argc, char **argv)
+/* Scores one sample file (collective): the model rebuilt for its geometry, the
+ * checkpoint loaded, every sample scored; refuses the training and validation
+ * files.  Appends the file's row to `rows` and its samples to `per` (rank 0). */
+static void evaluate_file(const eval_options *o, int index, const char *model_name, const char *text,
+                          const file_id *tr, const file_id *va, const char *const info[6], double step, double best,
+                          ph_strbuf *rows, ph_strbuf *per)
 {
-    eval_options o;
-    options_parse(argc, argv, &o);
-    char tsv[4200], msg[4400] = "";
-    snprintf(tsv, sizeof tsv, "%s/evaluate.tsv", o.out_dir);
-    if (ph_rank() == 0) {
-        if (ph_mkdir_p(o.out_dir))
-            snprintf(msg, sizeof msg, "evaluate: cannot create output directory %s: %s (choose a writable --out)",
-                     o.out_dir, strerror(errno));
-        else if (access(o.out_dir, W_OK | X_OK))
-            snprintf(msg, sizeof msg, "evaluate: output directory %s is not writable (choose a writable --out)", o.out_dir);
-        else if (!o.force && ph_exists(tsv))
-            snprintf(msg, sizeof msg, "evaluate: output %s already exists (pass --force to replace it, or "
-                     "choose another --out)", tsv);
-    }
-    ph_usage_check_bcast(msg);
-
-    /* The checkpoint: its model, config and step. */
-    char *model_name = attr_str(o.checkpoint, "model"), *text = attr_str(o.checkpoint, "config");
-    const double step = attr_num(o.checkpoint, "step"), best = attr_num(o.checkpoint, "best_metric");
+    const char *path = o->samples[index];
     const ph_model_def *def = ph_model_find(model_name);
-    if (!def)
-        ph_usage_error("evaluate: %s holds model '%s', which this phasor does not have (rebuild phasor, or give "
-                       "another checkpoint)", o.checkpoint, model_name);
-    char *train_path = ini_value(text, "train", "train"), *val_path = ini_value(text, "train", "val");
-    char *steps = ini_value(text, "train", "steps"), *tbatch = ini_value(text, "train", "batch");
-    char *lr = ini_value(text, "train", "lr"), *mconf = model_config_line(text, model_name);
-
-    /* The sample file, and the files the model trained and was selected on. */
-    file_id test, tr, va;
-    file_id_read(&test, o.samples);
+    file_id test;
+    file_id_read(&test, path);
     if (!test.present)
-        ph_usage_error("evaluate: no sample file %s (generate the test split first)", o.samples);
-    file_id_read(&tr, train_path);
-    file_id_read(&va, val_path);
-    if (file_id_same(&test, &tr) || file_id_same(&test, &va))
+        ph_usage_error("evaluate: no sample file %s (generate the test split first)", path);
+    if (file_id_same(&test, tr) || file_id_same(&test, va))
         ph_usage_error("evaluate: %s holds the same samples (challenge %s, condition %s, seed %lld) as the %s "
                        "file of %s (%s); evaluate on a held-out split generated with another seed",
-                       o.samples, test.challenge ? test.challenge : "?", test.condition ? test.condition : "?",
-                       (long long)test.seed, file_id_same(&test, &tr) ? "training" : "validation",
-                       o.checkpoint, file_id_same(&test, &tr) ? train_path : val_path);
-    if (ph_rank() == 0 && !o.quiet && !tr.present)
-        fprintf(stderr, "phasor-analyze: evaluate: warning: the training file %s named in %s is not there; "
-                "its size is reported as -1\n", train_path, o.checkpoint);
+                       path, test.challenge ? test.challenge : "?", test.condition ? test.condition : "?",
+                       (long long)test.seed, file_id_same(&test, tr) ? "training" : "validation",
+                       o->checkpoint, file_id_same(&test, tr) ? info[0] : info[1]);
 
     ph_samples_reader r;
-    ph_samples_open(&r, MPI_COMM_WORLD, o.samples);
+    ph_samples_open(&r, MPI_COMM_WORLD, path);
     ph_field fx;
     ph_samples_field(&r, "x", &fx);
     const int video = fx.ndims == 4;
     if ((fx.ndims != 3 && fx.ndims != 4) || fx.type != PH_U8)
-        ph_usage_error("evaluate: %s: /x is neither uint8 images [N,H,W,C] nor videos [N,T,H,W,C]", o.samples);
+        ph_usage_error("evaluate: %s: /x is neither uint8 images [N,H,W,C] nor videos [N,T,H,W,C]", path);
     if (video != def->video)
         ph_usage_error("evaluate: model %s takes %s, but %s holds %s", model_name, def->video ? "videos" : "images",
-                       o.samples, video ? "videos" : "images");
+                       path, video ? "videos" : "images");
     /* Classes from the labels (as phasor-train counts them); a mismatch with the
      * checkpoint's head is reported by ph_checkpoint_load. */
     int32_t most = 1;
@@ -410,55 +408,116 @@ int ph_analyze_evaluate_main(int argc, char **argv)
 
     char why[256] = "";
     const int gpus = ph_cuda_device_count(why, sizeof why);
-    if (!strcmp(o.device, "cuda") && gpus == 0) ph_usage_error("evaluate: --device cuda, but %s (use --device cpu or auto)", why);
-    const ph_backend *be = !strcmp(o.device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
+    if (!strcmp(o->device, "cuda") && gpus == 0) ph_usage_error("evaluate: --device cuda, but %s (use --device cpu or auto)", why);
+    const ph_backend *be = !strcmp(o->device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
 
     const int v = video;
-    ph_model_geometry g = {o.batch, v ? (int)fx.dims[0] : 1, (int)fx.dims[v], (int)fx.dims[v + 1], (int)fx.dims[v + 2],
+    ph_model_geometry g = {o->batch, v ? (int)fx.dims[0] : 1, (int)fx.dims[v], (int)fx.dims[v + 1], (int)fx.dims[v + 2],
                            outputs, 0, MPI_COMM_SELF};
     char *section = ini_section(text, model_name);
     ph_model *m = ph_model_create_text(model_name, section, be, &g);
     ph_param *params[MAX_PARAMS];
     const int np = m->def->params(m, params, MAX_PARAMS);
-    ph_checkpoint_load(o.checkpoint, params, np, model_name, NULL);
+    ph_checkpoint_load(o->checkpoint, params, np, model_name, NULL);
     m->step = (int64_t)step;
-    const score s = score_samples(m, &r, o.batch, outputs);
+    const score s = score_samples(m, &r, o->batch, outputs);
     ph_samples_reader_close(&r);
 
     if (ph_rank() == 0) {
-        static const char *const cols[] = {
-            "checkpoint", "samples", "challenge", "condition", "split", "seed", "n", "train_file", "train_condition",
-            "train_seed", "train_n", "val_seed", "val_n", "model", "model_config", "step", "steps", "batch", "lr",
-            "best_val_accuracy", "correct", "accuracy", "loss", "software_version", "git_commit"};
-        const int ncols = (int)(sizeof cols / sizeof cols[0]);
-        ph_strbuf b = {0};
-        for (int i = 0; i < ncols; i++) sb_cell(&b, cols[i], i == ncols - 1);
         char num[11][64];
         snprintf(num[0], 64, "%lld", (long long)test.seed);
         snprintf(num[1], 64, "%lld", (long long)s.n);
-        snprintf(num[2], 64, "%lld", (long long)tr.seed);
-        snprintf(num[3], 64, "%lld", (long long)tr.n);
-        snprintf(num[4], 64, "%lld", (long long)va.seed);
+        snprintf(num[2], 64, "%lld", (long long)tr->seed);
+        snprintf(num[3], 64, "%lld", (long long)tr->n);
+        snprintf(num[4], 64, "%lld", (long long)va->seed);
         snprintf(num[5], 64, "%lld", (long long)step);
         snprintf(num[6], 64, "%.6f", best);
         snprintf(num[7], 64, "%lld", (long long)s.correct);
         snprintf(num[8], 64, "%.6f", s.n ? (double)s.correct / (double)s.n : 0.0);
         snprintf(num[9], 64, "%.6f", s.loss);
-        snprintf(num[10], 64, "%lld", (long long)va.n);
-        const char *row[] = {o.checkpoint, o.samples, test.challenge, test.condition, test.split, num[0], num[1],
-                             train_path, tr.condition, num[2], num[3], num[4], num[10], model_name, mconf, num[5], steps,
-                             tbatch, lr, num[6], num[7], num[8], num[9], PHASOR_VERSION, PHASOR_GIT_COMMIT};
-        for (int i = 0; i < ncols; i++) sb_cell(&b, row[i], i == ncols - 1);
-        ph_write_file_atomic(tsv, b.s, b.len);
-        free(b.s);
-        if (!o.quiet)
-            fprintf(stderr, "phasor-analyze: evaluate: %s on %s: accuracy %.4f (%lld of %lld), loss %.4f; wrote %s\n",
-                    o.checkpoint, o.samples, s.n ? (double)s.correct / (double)s.n : 0.0, (long long)s.correct,
-                    (long long)s.n, s.loss, tsv);
+        snprintf(num[10], 64, "%lld", (long long)va->n);
+        const char *row[] = {o->checkpoint, path, test.challenge, test.condition, test.split, num[0], num[1],
+                             info[0], tr->condition, num[2], num[3], num[4], num[10], model_name, info[2], num[5],
+                             info[3], info[4], info[5], num[6], num[7], num[8], num[9], PHASOR_VERSION,
+                             PHASOR_GIT_COMMIT};
+        const int ncols = (int)(sizeof row / sizeof row[0]);
+        for (int i = 0; i < ncols; i++) sb_cell(rows, row[i], i == ncols - 1);
+        /* %.9g: a float logit exactly. */
+        for (int64_t i = 0; i < s.n; i++) {
+            ph_sb_printf(per, "%d\t%lld\t%d\t", index, (long long)i, (int)s.label[i]);
+            if (s.logit)
+                ph_sb_printf(per, "%.9g", s.logit[i]);
+            else
+                ph_sb_printf(per, "-");
+            ph_sb_printf(per, "\t%d\n", s.hit[i]);
+        }
+        if (!o->quiet)
+            fprintf(stderr, "phasor-analyze: evaluate: %s on %s: accuracy %.4f (%lld of %lld), loss %.4f\n",
+                    o->checkpoint, path, s.n ? (double)s.correct / (double)s.n : 0.0, (long long)s.correct,
+                    (long long)s.n, s.loss);
     }
     m->def->destroy(m);
-    free(section), free(model_name), free(text), free(train_path), free(val_path), free(steps), free(tbatch);
+    free(section), free(s.label), free(s.hit), free(s.logit);
+    file_id_free(&test);
+}
+
+int ph_analyze_evaluate_main(int argc, char **argv)
+{
+    eval_options o;
+    options_parse(argc, argv, &o);
+    char tsv[4200], per_tsv[4200], msg[4400] = "";
+    snprintf(tsv, sizeof tsv, "%s/evaluate.tsv", o.out_dir);
+    snprintf(per_tsv, sizeof per_tsv, "%s/evaluate_samples.tsv", o.out_dir);
+    if (ph_rank() == 0) {
+        if (ph_mkdir_p(o.out_dir))
+            snprintf(msg, sizeof msg, "evaluate: cannot create output directory %s: %s (choose a writable --out)",
+                     o.out_dir, strerror(errno));
+        else if (access(o.out_dir, W_OK | X_OK))
+            snprintf(msg, sizeof msg, "evaluate: output directory %s is not writable (choose a writable --out)", o.out_dir);
+        else if (!o.force && (ph_exists(tsv) || ph_exists(per_tsv)))
+            snprintf(msg, sizeof msg, "evaluate: output %s already exists (pass --force to replace it, or "
+                     "choose another --out)", ph_exists(tsv) ? tsv : per_tsv);
+    }
+    ph_usage_check_bcast(msg);
+
+    /* The checkpoint: its model, config and step. */
+    char *model_name = attr_str(o.checkpoint, "model"), *text = attr_str(o.checkpoint, "config");
+    const double step = attr_num(o.checkpoint, "step"), best = attr_num(o.checkpoint, "best_metric");
+    if (!ph_model_find(model_name))
+        ph_usage_error("evaluate: %s holds model '%s', which this phasor does not have (rebuild phasor, or give "
+                       "another checkpoint)", o.checkpoint, model_name);
+    char *train_path = ini_value(text, "train", "train"), *val_path = ini_value(text, "train", "val");
+    char *steps = ini_value(text, "train", "steps"), *tbatch = ini_value(text, "train", "batch");
+    char *lr = ini_value(text, "train", "lr"), *mconf = model_config_line(text, model_name);
+
+    /* The files the model trained and was selected on. */
+    file_id tr, va;
+    file_id_read(&tr, train_path);
+    file_id_read(&va, val_path);
+    if (ph_rank() == 0 && !o.quiet && !tr.present)
+        fprintf(stderr, "phasor-analyze: evaluate: warning: the training file %s named in %s is not there; "
+                "its size is reported as -1\n", train_path, o.checkpoint);
+
+    static const char *const cols[] = {
+        "checkpoint", "samples", "challenge", "condition", "split", "seed", "n", "train_file", "train_condition",
+        "train_seed", "train_n", "val_seed", "val_n", "model", "model_config", "step", "steps", "batch", "lr",
+        "best_val_accuracy", "correct", "accuracy", "loss", "software_version", "git_commit"};
+    const int ncols = (int)(sizeof cols / sizeof cols[0]);
+    ph_strbuf rows = {0}, per = {0};
+    for (int i = 0; i < ncols; i++) sb_cell(&rows, cols[i], i == ncols - 1);
+    ph_sb_printf(&per, "file\tsample\tlabel\tlogit\thit\n");
+    const char *const info[6] = {train_path, val_path, mconf, steps, tbatch, lr};
+    for (int f = 0; f < o.nsamples; f++)
+        evaluate_file(&o, f, model_name, text, &tr, &va, info, step, best, &rows, &per);
+
+    if (ph_rank() == 0) {
+        ph_write_file_atomic(per_tsv, per.s, per.len);
+        ph_write_file_atomic(tsv, rows.s, rows.len);
+        if (!o.quiet) fprintf(stderr, "phasor-analyze: evaluate: wrote %s and %s\n", tsv, per_tsv);
+    }
+    free(rows.s), free(per.s);
+    free(model_name), free(text), free(train_path), free(val_path), free(steps), free(tbatch);
     free(lr), free(mconf);
-    file_id_free(&test), file_id_free(&tr), file_id_free(&va);
+    file_id_free(&tr), file_id_free(&va);
     return 0;
 }
