@@ -113,11 +113,11 @@ seed = 2
 train = {generate}/train.h5
 val = {generate}/val.h5
 seed = 1, 2
-steps = 600
+steps = 2000
 batch = 8
 log_every = 20
-eval_every = 600
-checkpoint_every = 600
+eval_every = 2000
+checkpoint_every = 2000
 [cnn3d]
 width = 4
 [slurm]
@@ -126,19 +126,22 @@ INI
 "$submit" sig.ini --out sig_slurm >"$OUT" 2>"$ERR"
 is "$?" 0 "submit 2 long trainings"
 tj=$(job_of sig_slurm train)
-# Each one as soon as it has logged its first steps.
-for _ in $(seq 1200); do [ -s sig_slurm/p0000/train/train.jsonl ] && break; sleep 0.05; done
-scancel --batch --signal=USR1 "${tj}_0" # what --signal=B:USR1@SECONDS delivers
+# Each one as soon as it has logged its first steps; the last array task first, since it
+# carries the array's own job id: its requeue must leave its sibling running.
 for _ in $(seq 1200); do [ -s sig_slurm/p0001/train/train.jsonl ] && break; sleep 0.05; done
 scancel --signal=USR1 "${tj}_1" # to the job step only
+for _ in $(seq 600); do grep -q 'requeueing job' sig_slurm/p0001/train.log && break; sleep 0.05; done
+is "$(jstate "${tj}_0" Restarts)" 0 "requeueing the array task that carries the array's id leaves the other task running"
+for _ in $(seq 1200); do [ -s sig_slurm/p0000/train/train.jsonl ] && break; sleep 0.05; done
+scancel --batch --signal=USR1 "${tj}_0" # what --signal=B:USR1@SECONDS delivers
 ok "both trainings finish after the signals" wait_run sig_slurm 300
 for p in 0 1; do
     how=$([ $p = 0 ] && echo "USR1 to the batch shell" || echo "USR1 to the step")
     log=sig_slurm/p000$p/train.log
     k=$(sed -n 's/^phasor-train: stopped by signal 10 after step \([0-9]*\);.*/\1/p' "$log" | head -n1)
-    ok "$how: train stopped at step ${k:-?} of 600 with a checkpoint" test -n "$k" -a "${k:-600}" -lt 600
+    ok "$how: train stopped at step ${k:-?} of 2000 with a checkpoint" test -n "$k" -a "${k:-2000}" -lt 2000
     ok "$how: the job requeued itself and the next start resumed after step $k" \
-        bash -c "grep -q 'requeueing job' '$log' && grep -q 'resuming after step $k of 600' '$log'"
+        bash -c "grep -q 'requeueing job' '$log' && grep -q 'resuming after step $k of 2000' '$log'"
     is "$(jstate "${tj}_$p" Restarts) $(jstate "${tj}_$p" JobState)" "1 COMPLETED" "$how: Slurm counts 1 restart, then COMPLETED"
 done
 "$submit" --local sig.ini --out sig_local >"$OUT" 2>"$ERR"
