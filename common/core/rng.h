@@ -19,6 +19,7 @@ enum {
     PH_STREAM_PHASE = 6,   /* the CV-RNN's random initial phases, one counter index per sample id */
     PH_STREAM_FEATVIS = 7, /* feature visualisation: index = run << 32 | step, sub = purpose */
     PH_STREAM_PERMUTATION = 8, /* permutation tests of analyses: index = permutation, sub = test */
+    PH_STREAM_BOOTSTRAP = 9,   /* bootstrap intervals of analyses: index = replicate, sub = statistic */
 };
 
 typedef struct {

@@ -140,7 +140,7 @@ static hid_t attr_open(const char *path, const char *name, hid_t *file)
     return a;
 }
 
-static char *attr_str(const char *path, const char *name)
+char *ph_evaluate_attr_str(const char *path, const char *name)
 {
     hid_t f, a = attr_open(path, name, &f);
     hid_t t = H5Aget_type(a);
@@ -168,7 +168,7 @@ static double attr_num(const char *path, const char *name)
 }
 
 /* The lines "key = value" of section [name] of INI text, as "[name]\n..." (malloc'd). */
-static char *ini_section(const char *text, const char *name)
+char *ph_evaluate_ini_section(const char *text, const char *name)
 {
     ph_strbuf b = {0};
     ph_sb_printf(&b, "[%s]\n", name);
@@ -189,7 +189,7 @@ static char *ini_section(const char *text, const char *name)
 /* The trimmed value of key in [section] of INI text (malloc'd), "" when absent. */
 static char *ini_value(const char *text, const char *section, const char *key)
 {
-    char *sec = ini_section(text, section), *out = NULL;
+    char *sec = ph_evaluate_ini_section(text, section), *out = NULL;
     for (char *save = NULL, *line = strtok_r(sec, "\n", &save); line && !out;
          line = strtok_r(NULL, "\n", &save)) {
         char *eq = strchr(line, '=');
@@ -211,7 +211,7 @@ static char *ini_value(const char *text, const char *section, const char *key)
 /* "key=value;key=value" of the model's section. */
 static char *model_config_line(const char *text, const char *model)
 {
-    char *sec = ini_section(text, model);
+    char *sec = ph_evaluate_ini_section(text, model);
     ph_strbuf b = {0};
     ph_sb_printf(&b, "%s", "");
     int n = 0;
@@ -414,7 +414,7 @@ static void evaluate_file(const eval_options *o, int index, const char *model_na
     const int v = video;
     ph_model_geometry g = {o->batch, v ? (int)fx.dims[0] : 1, (int)fx.dims[v], (int)fx.dims[v + 1], (int)fx.dims[v + 2],
                            outputs, 0, MPI_COMM_SELF};
-    char *section = ini_section(text, model_name);
+    char *section = ph_evaluate_ini_section(text, model_name);
     ph_model *m = ph_model_create_text(model_name, section, be, &g);
     ph_param *params[MAX_PARAMS];
     const int np = m->def->params(m, params, MAX_PARAMS);
@@ -481,7 +481,7 @@ int ph_analyze_evaluate_main(int argc, char **argv)
     ph_usage_check_bcast(msg);
 
     /* The checkpoint: its model, config and step. */
-    char *model_name = attr_str(o.checkpoint, "model"), *text = attr_str(o.checkpoint, "config");
+    char *model_name = ph_evaluate_attr_str(o.checkpoint, "model"), *text = ph_evaluate_attr_str(o.checkpoint, "config");
     const double step = attr_num(o.checkpoint, "step"), best = attr_num(o.checkpoint, "best_metric");
     if (!ph_model_find(model_name))
         ph_usage_error("evaluate: %s holds model '%s', which this phasor does not have (rebuild phasor, or give "

@@ -6,4 +6,11 @@
 /* argv[0] is "evaluate"; returns the exit status. */
 int ph_analyze_evaluate_main(int argc, char **argv);
 
+/* A fixed-length string root attribute of a checkpoint (malloc'd); fatal on every
+ * rank, with one line, if the file or attribute is missing. */
+char *ph_evaluate_attr_str(const char *path, const char *name);
+
+/* The lines of section [name] of INI text, as "[name]\n..." (malloc'd). */
+char *ph_evaluate_ini_section(const char *text, const char *name);
+
 #endif

@@ -17,6 +17,7 @@
 #include "maco.h"
 #include "evaluate.h"
 #include "svrt_report.h"
+#include "tracking_report.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -92,6 +93,8 @@ static void usage(FILE *f)
             "  %-10s maps; its own config-driven command line: phasor-analyze maco --help\n", "maco", "");
     fprintf(f, "  %-10s a trained model's accuracy on a held-out sample file: phasor-analyze evaluate --help\n"
             "  %-10s the SVRT study's report from its sweeps: phasor-analyze svrt-report --help\n", "evaluate", "svrt-report");
+    fprintf(f, "  %-10s the tracking study's report from its sweeps: phasor-analyze tracking-report --help\n",
+            "tracking-report");
 }
 
 /* The value of --OPTION, an integer in 1..max. */
@@ -839,6 +842,11 @@ int main(int argc, char **argv)
     if (argc > 1 && (!strcmp(argv[1], "evaluate") || !strcmp(argv[1], "svrt-report"))) { /* own options */
         int rc = !strcmp(argv[1], "evaluate") ? ph_analyze_evaluate_main(argc - 1, argv + 1)
                                               : ph_analyze_svrt_report_main(argc - 1, argv + 1);
+        ph_stage_end();
+        return rc;
+    }
+    if (argc > 1 && !strcmp(argv[1], "tracking-report")) { /* own options (tracking_report.c) */
+        int rc = ph_analyze_tracking_report_main(argc - 1, argv + 1);
         ph_stage_end();
         return rc;
     }

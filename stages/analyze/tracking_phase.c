@@ -1,0 +1,143 @@
+/* tracking_phase.c: the CV-RNN's phase maps as a picture (tracking_phase.h).
+ *
+ * The model is rebuilt from the checkpoint's config as evaluate does, run in
+ * evaluation mode on the file's first videos with their sample ids (the random
+ * initial phases are keyed on them), and the phase map theta_t and its
+ * magnitude (the decode layer's activated magnitude, whose angle theta_t is)
+ * are read back per frame. */
+#include "tracking_phase.h"
+
+#include "evaluate.h"
+
+#include "../../common/core/error.h"
+#include "../../common/io/h5samples.h"
+#include "../../common/io/png.h"
+#include "../../common/models/cvrnn.h"
+#include "../../common/nn/checkpoint.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { SCALE = 4, GUTTER = 4, MAX_PARAMS = 1024 };
+
+/* HSV with full saturation to 8-bit RGB; h in [0, 1). */
+static void hsv_rgb(double h, double v, uint8_t *rgb)
+{
+    const double h6 = h * 6;
+    const int i = (int)floor(h6) % 6;
+    const double f = h6 - floor(h6), p = 0, q = v * (1 - f), t = v * f;
+    double r, g, b;
+    switch (i) {
+    case 0: r = v, g = t, b = p; break;
+    case 1: r = q, g = v, b = p; break;
+    case 2: r = p, g = v, b = t; break;
+    case 3: r = p, g = q, b = v; break;
+    case 4: r = t, g = p, b = v; break;
+    default: r = v, g = p, b = q; break;
+    }
+    rgb[0] = (uint8_t)lround(255 * r), rgb[1] = (uint8_t)lround(255 * g), rgb[2] = (uint8_t)lround(255 * b);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Copies a [H, W, 3] picture into the canvas at (x0, y0), each pixel SCALE x SCALE. */
+static void blit(uint8_t *img, int width, int x0, int y0, const uint8_t *pic, int H, int W)
+{
+    for (int r = 0; r < H * SCALE; r++)
+        for (int c = 0; c < W * SCALE; c++)
+            memcpy(img + 3 * ((size_t)(y0 + r) * width + x0 + c), pic + 3 * ((size_t)(r / SCALE) * W + c / SCALE), 3);
+}
+
+void tracking_phase_png(const char *checkpoint, const char *samples, int videos, int frames, const char *png,
+                        tracking_phase_info *info)
+{
+    char what[4400];
+    snprintf(what, sizeof what, "drawing the CV-RNN phase maps of %s on %s", checkpoint, samples);
+    char *model_name = ph_evaluate_attr_str(checkpoint, "model"), *text = ph_evaluate_attr_str(checkpoint, "config");
+    if (strcmp(model_name, "cvrnn")) PH_FAIL(what, "the checkpoint is not a CV-RNN", "give a cvrnn checkpoint");
+    ph_samples_reader r;
+    ph_samples_open(&r, MPI_COMM_SELF, samples);
+    ph_field fx;
+    ph_samples_field(&r, "x", &fx);
+    if (fx.ndims != 4 || fx.type != PH_U8 || fx.dims[3] != 3)
+        PH_FAIL(what, "/x is not uint8 RGB videos [N,T,H,W,3]", "give a tracking sample file");
+    const int T = (int)fx.dims[0], H = (int)fx.dims[1], W = (int)fx.dims[2];
+    const int n = (int)(r.n < videos ? r.n : videos);
+    if (n < 1) PH_FAIL(what, "the sample file is empty", "give a file with videos");
+    const size_t S = (size_t)H * W, vbytes = (size_t)T * S * 3;
+    uint8_t *x = malloc((size_t)n * vbytes);
+    int32_t *y = malloc((size_t)n * sizeof *y);
+    int64_t *ids = malloc((size_t)n * sizeof *ids);
+    float *theta = malloc((size_t)T * n * S * sizeof *theta), *mag = malloc((size_t)T * n * S * sizeof *mag);
+    PH_CHECK_ALLOC(x && y && ids && theta && mag, what);
+    ph_samples_read(&r, "x", PH_U8, 0, n, x);
+    ph_samples_read(&r, "y", PH_I32, 0, n, y);
+    ph_samples_reader_close(&r);
+    for (int i = 0; i < n; i++) ids[i] = i;
+
+    ph_model_geometry g = {n, T, H, W, 3, 1, 0, MPI_COMM_SELF};
+    char *section = ph_evaluate_ini_section(text, model_name);
+    ph_model *m = ph_model_create_text(model_name, section, &ph_backend_cpu, &g);
+    ph_param *params[MAX_PARAMS];
+    const int np = m->def->params(m, params, MAX_PARAMS);
+    ph_checkpoint_load(checkpoint, params, np, model_name, NULL);
+    m->ids = ids;
+    ph_model_load(m, x);
+    m->def->forward(m, 0);
+    const ph_cvrnn *c = (const ph_cvrnn *)m;
+    for (int t = 0; t < T; t++) {
+        ph_cvrnn_phase_download(c, t, theta + (size_t)t * n * S);
+        ph_dev_download(m->be, mag + (size_t)t * n * S, c->d_mn + (size_t)t * c->ns, c->ns);
+    }
+    m->ids = NULL;
+    /* The activated magnitude: ReLU as released, softplus when configured. */
+    const int soft = strstr(section, "softplus") != NULL;
+    for (size_t i = 0; i < (size_t)T * n * S; i++) mag[i] = soft ? (float)log1p(exp(mag[i])) : fmaxf(mag[i], 0);
+    m->def->destroy(m);
+
+    const int K = frames < T ? frames : T;
+    const int cw = W * SCALE + GUTTER, ch = H * SCALE + GUTTER;
+    const int width = GUTTER + K * cw, height = GUTTER + n * 2 * ch;
+    uint8_t *img = malloc((size_t)width * height * 3), *pic = malloc(S * 3);
+    PH_CHECK_ALLOC(img && pic, what);
+    memset(img, 96, (size_t)width * height * 3);
+    for (int i = 0; i < n; i++) {
+        /* Brightness scale: the 99th percentile of the shown magnitudes (a few large
+         * pixels would otherwise leave the rest black). */
+        float top = 0;
+        {
+            float *all = malloc((size_t)K * S * sizeof *all);
+            PH_CHECK_ALLOC(all, what);
+            for (int k = 0; k < K; k++) {
+                const int t = K == 1 ? T - 1 : (int)((long)k * (T - 1) / (K - 1));
+                memcpy(all + (size_t)k * S, mag + ((size_t)t * n + i) * S, S * sizeof *all);
+            }
+            qsort(all, (size_t)K * S, sizeof *all, cmp_float);
+            top = all[(size_t)(0.99 * (double)(K * S - 1))];
+            free(all);
+        }
+        for (int k = 0; k < K; k++) {
+            const int t = K == 1 ? T - 1 : (int)((long)k * (T - 1) / (K - 1));
+            info->frame[k] = t;
+            const int x0 = GUTTER + k * cw, y0 = GUTTER + 2 * i * ch;
+            blit(img, width, x0, y0, x + (size_t)i * vbytes + (size_t)t * S * 3, H, W);
+            const float *th = theta + ((size_t)t * n + i) * S, *mg = mag + ((size_t)t * n + i) * S;
+            for (size_t p = 0; p < S; p++) {
+                double h = (th[p] + M_PI) / (2 * M_PI);
+                h -= floor(h);
+                hsv_rgb(h, top > 0 ? fminf(mg[p] / top, 1) : 0, pic + 3 * p);
+            }
+            blit(img, width, x0, y0 + ch, pic, H, W);
+        }
+        info->label[i] = y[i];
+    }
+    info->videos = n, info->frames = K, info->scale = SCALE;
+    ph_png_write_rgb(png, width, height, img);
+    free(img), free(pic), free(x), free(y), free(ids), free(theta), free(mag), free(section), free(model_name), free(text);
+}

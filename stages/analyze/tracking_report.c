@@ -1,0 +1,868 @@
+/* tracking_report.c: phasor-analyze tracking-report, the tracking study's
+ * report (docs/studies/tracking.md) from the run folders of its sweeps.
+ *
+ * Every training point's analyze stage ran phasor-analyze evaluate of best.h5
+ * on its challenge's grid of test files: evaluate.tsv (one row per file) and
+ * evaluate_samples.tsv (label and hit per sample).  From the hits this computes
+ * balanced accuracy per model and condition with stratified bootstrap 95%
+ * intervals (common/stats/balacc.h), the drops from easy to hard conditions and
+ * their differences between models with paired intervals (the test files share
+ * one seed, so labels and sample order agree), and writes REPORT.md,
+ * accuracy.tsv and the figures.  Nothing in the text is fixed in advance: every
+ * number and every verdict comes from the files read. */
+#include "tracking_report.h"
+
+#include "tracking_phase.h"
+#include "tracking_study.h"
+
+#include "../../common/core/error.h"
+#include "../../common/core/fsutil.h"
+#include "../../common/core/stage.h"
+#include "../../common/core/strbuf.h"
+#include "../../common/core/version.h"
+#include "../../common/stats/balacc.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { REPS_DEFAULT = 10000, PHASE_VIDEOS = 2, PHASE_FRAMES = 6, MAX_COLS = 64 };
+static const double LEVEL = 0.95;
+
+/* ---- human references (../shared/science/tracking.md) -------------------------------------- */
+
+/* §2: bootstrap means of the MTurk responses, trained at 14 distractors; "1 distractor" is
+ * num_distractors = 0 (the target and coords_3). */
+double ts_human_pathtracker(int length, int dist, double *lo, double *hi)
+{
+    static const struct { int length, dist; double acc, lo, hi; } h[] = {
+        {32, 0, 91.3, 83.0, 97.3}, {32, 14, 90.2, 81.8, 96.6}, {32, 25, 89.5, 86.2, 92.9},
+        {64, 0, 96.2, 93.7, 98.2}, {64, 14, 87.5, 81.5, 93.2}, {64, 25, 86.4, 80.7, 91.1}};
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
+        if (h[i].length == length && h[i].dist == dist) {
+            *lo = h[i].lo, *hi = h[i].hi;
+            return h[i].acc;
+        }
+    *lo = *hi = NAN;
+    return NAN;
+}
+
+/* §4: raw Prolific accuracies; which condition each file name means is the notes' inference. */
+double ts_human_featuretracker(const char *ft, const char **source)
+{
+    static const struct { const char *ft, *source; double acc; } h[] = {
+        {"idshapes_idcolors", "10dist_1h_1c", 81.6},   {"oodshapes_idcolors", "10dist_1h_2c", 83.5},
+        {"idshapes_oodcolors", "10dist_2h_1c", 81.1},  {"oodshapes_oodcolors", "10dist_2h_2c", 85.6},
+        {"noshapes_nocolors", "pathtracker", 79.1},    {"noshapes_idcolors", "pathtracker_color", 85.5}};
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
+        if (!strcmp(h[i].ft, ft)) {
+            *source = h[i].source;
+            return h[i].acc;
+        }
+    *source = NULL;
+    return NAN;
+}
+
+const ts_cond *ts_find_pt(const ts_entry *e, int length, int dist)
+{
+    for (int c = 0; c < e->ncond; c++)
+        if (e->cond[c].length == length && e->cond[c].dist == dist) return &e->cond[c];
+    return NULL;
+}
+
+const ts_cond *ts_find_ft(const ts_entry *e, const char *ft)
+{
+    for (int c = 0; c < e->ncond; c++)
+        if (e->cond[c].ft[0] && !strcmp(e->cond[c].ft, ft)) return &e->cond[c];
+    return NULL;
+}
+
+/* ---- options ----------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *runs[TS_MAX_RUNS];
+    int nruns, force, quiet, reps, phase;
+    uint32_t seed;
+    const char *out_dir;
+} report_options;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: phasor-analyze tracking-report RUN [RUN ...] --out DIR [options]\n"
+            "\n"
+            "The tracking study's report (docs/studies/tracking.md) from the run folders of\n"
+            "its sweeps (slurm/submit): training sweeps, whose analyze stage ran phasor-analyze\n"
+            "evaluate of best.h5 on a grid of test files, and test-grid sweeps (generation\n"
+            "only; their stage times count).  Balanced accuracy per model and test condition\n"
+            "from the per-sample hits, with stratified bootstrap 95%% intervals (Philox); the\n"
+            "human accuracies of the original studies as reference; the expected directions\n"
+            "(recurrent models lose less than the 3D CNN with more distractors and longer\n"
+            "videos; the CV-RNN beats it on out-of-distribution colours) checked on the\n"
+            "numbers, with paired bootstrap intervals of the differences; the CV-RNN's phase\n"
+            "maps.  make reproduce-tracking runs it.  One MPI rank.\n"
+            "\n"
+            "options:\n"
+            "  --out DIR          output folder (created if missing; required)\n"
+            "  --bootstrap N      bootstrap replicates (default %d, 2..1000000)\n"
+            "  --seed S           Philox seed of the bootstrap (default 1)\n"
+            "  --no-phase         no phase-map figures (they run the CV-RNN checkpoints)\n"
+            "  --force            replace existing outputs (each atomically)\n"
+            "  --quiet            no final line\n"
+            "  --help             this text\n"
+            "\n"
+            "writes: DIR/REPORT.md, DIR/accuracy.tsv, DIR/pathtracker_distractors.png,\n"
+            "DIR/pathtracker_length.png, DIR/featuretracker.png, DIR/cvrnn_phase_CHALLENGE.png\n"
+            "(those with something to show)\n"
+            "exit status: 0 success, 2 usage error, 1 runtime failure.\n",
+            REPS_DEFAULT);
+}
+
+static long parse_long(const char *opt, const char *s, long lo, long hi)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < lo || v > hi)
+        ph_usage_error("tracking-report: %s must be an integer in %ld..%ld, got '%s'", opt, lo, hi, s);
+    return v;
+}
+
+static void options_parse(int argc, char **argv, report_options *o)
+{
+    static const struct option longs[] = {{"out", required_argument, 0, 'o'},  {"bootstrap", required_argument, 0, 'b'},
+                                          {"seed", required_argument, 0, 's'}, {"no-phase", no_argument, 0, 'n'},
+                                          {"force", no_argument, 0, 'f'},      {"quiet", no_argument, 0, 'q'},
+                                          {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+    memset(o, 0, sizeof *o);
+    o->reps = REPS_DEFAULT, o->seed = 1, o->phase = 1;
+    optind = 1, opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "-:", longs, NULL)) != -1;) {
+        switch (c) {
+        case 1:
+            if (o->nruns == TS_MAX_RUNS) ph_usage_error("tracking-report: at most %d run folders", TS_MAX_RUNS);
+            o->runs[o->nruns++] = optarg;
+            break;
+        case 'o': o->out_dir = optarg; break;
+        case 'b': o->reps = (int)parse_long("--bootstrap", optarg, 2, 1000000); break;
+        case 's': o->seed = (uint32_t)parse_long("--seed", optarg, 0, 4294967295L); break;
+        case 'n': o->phase = 0; break;
+        case 'f': o->force = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': ph_stage_print_and_exit(usage);
+        case ':': ph_usage_error("tracking-report: option '%s' needs a value (see phasor-analyze tracking-report --help)", argv[optind - 1]);
+        default: ph_usage_error("tracking-report: unknown option '%s' (see phasor-analyze tracking-report --help)", argv[optind - 1]);
+        }
+    }
+    if (!o->nruns) ph_usage_error("tracking-report: no run folder given (phasor-analyze tracking-report RUN... --out DIR)");
+    if (!o->out_dir || !*o->out_dir) ph_usage_error("tracking-report: missing --out DIR (the folder for REPORT.md)");
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+static char *file_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    ph_strbuf b = {0};
+    char buf[65536];
+    size_t k;
+    ph_sb_printf(&b, "%s", "");
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) ph_sb_printf(&b, "%.*s", (int)k, buf);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* Splits s at `sep` in place into at most max cells; returns the count. */
+static int split(char *s, char sep, char **cells, int max)
+{
+    int n = 0;
+    for (char *p = s, *q; p && n < max; p = q) {
+        q = strchr(p, sep);
+        if (q) *q++ = 0;
+        cells[n++] = p;
+    }
+    return n;
+}
+
+static const char *col(char **names, char **cells, int n, const char *name, const char *path)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name)) return cells[i];
+    char what[4200];
+    snprintf(what, sizeof what, "reading %s", path);
+    PH_FAIL(what, "a column is missing", "it is not an evaluate.tsv of this phasor; rerun the point's analyze stage");
+}
+
+/* The first len bytes of src (at most n - 1) as a string in dst. */
+static void str_copy(char *dst, size_t n, const char *src, size_t len)
+{
+    if (len > n - 1) len = n - 1;
+    memmove(dst, src, len);
+    dst[len] = 0;
+}
+
+static void cond_parse(ts_cond *k)
+{
+    k->length = k->dist = -1;
+    k->ft[0] = 0;
+    int L, D, S;
+    if (!strcmp(k->challenge, "pathtracker") && sscanf(k->condition, "length%d_dist%d_skip%d", &L, &D, &S) == 3)
+        k->length = L, k->dist = D;
+    if (!strcmp(k->challenge, "featuretracker")) {
+        const char *at = strstr(k->condition, "_length");
+        str_copy(k->ft, sizeof k->ft, k->condition, at ? (size_t)(at - k->condition) : strlen(k->condition));
+    }
+}
+
+/* Short names of the models (docs/models). */
+static void entry_label(ts_entry *e)
+{
+    char cfg[512];
+    snprintf(cfg, sizeof cfg, "%s", e->config);
+    const char *name = !strcmp(e->model, "cnn3d") ? "3D CNN" : !strcmp(e->model, "int") ? "InT"
+                     : !strcmp(e->model, "cvrnn") ? "CV-RNN" : !strcmp(e->model, "frame") ? "frame CNN" : e->model;
+    char size[64] = "";
+    char *cells[32];
+    const int n = split(cfg, ';', cells, 32);
+    for (int i = 0; i < n; i++) {
+        if (!strncmp(cells[i], "width=", 6)) snprintf(size + strlen(size), sizeof size - strlen(size), " w%s", cells[i] + 6);
+        if (!strncmp(cells[i], "channels=", 9)) snprintf(size + strlen(size), sizeof size - strlen(size), " C%s", cells[i] + 9);
+        if (!strncmp(cells[i], "kernel=", 7)) snprintf(size + strlen(size), sizeof size - strlen(size), " k%s", cells[i] + 7);
+    }
+    snprintf(e->label, sizeof e->label, "%s%s, %lld steps", name, size, e->steps);
+}
+
+static void entry_read_samples(ts_entry *e, const char *path)
+{
+    char *text = file_slurp(path);
+    char what[4200];
+    snprintf(what, sizeof what, "reading %s", path);
+    if (!text) PH_FAIL(what, "no such file (evaluate.tsv is there)", "rerun the point's analyze stage with this phasor");
+    for (int c = 0; c < e->ncond; c++) {
+        ts_cond *k = &e->cond[c];
+        k->label = malloc((size_t)(k->n ? k->n : 1) * sizeof *k->label);
+        k->hit = malloc((size_t)(k->n ? k->n : 1) * sizeof *k->hit);
+        PH_CHECK_ALLOC(k->label && k->hit, what);
+        for (int64_t i = 0; i < k->n; i++) k->label[i] = -1;
+    }
+    char *save = NULL, *line = strtok_r(text, "\n", &save); /* header */
+    if (!line || strcmp(line, "file\tsample\tlabel\tlogit\thit"))
+        PH_FAIL(what, "not an evaluate_samples.tsv (unexpected header)", "rerun the point's analyze stage");
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *cells[8];
+        if (split(line, '\t', cells, 8) != 5) PH_FAIL(what, "a row does not have 5 cells", "rerun the analyze stage");
+        const long f = atol(cells[0]);
+        const long long i = atoll(cells[1]);
+        if (f < 0 || f >= e->ncond || i < 0 || i >= e->cond[f].n)
+            PH_FAIL(what, "a row names a file or sample that evaluate.tsv does not have", "rerun the analyze stage");
+        e->cond[f].label[i] = atoi(cells[2]);
+        e->cond[f].hit[i] = atoi(cells[4]);
+    }
+    for (int c = 0; c < e->ncond; c++) {
+        int64_t hits = 0;
+        for (int64_t i = 0; i < e->cond[c].n; i++) {
+            if (e->cond[c].label[i] < 0) PH_FAIL(what, "a sample of evaluate.tsv has no row", "rerun the analyze stage");
+            hits += e->cond[c].hit[i];
+        }
+        if (hits != e->cond[c].correct)
+            PH_FAIL(what, "its hits do not add up to evaluate.tsv's correct count", "rerun the analyze stage");
+    }
+    free(text);
+}
+
+/* 0 when the point has no evaluation. */
+static int entry_read(ts_entry *e, const char *run, const char *point)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s/analyze/evaluate.tsv", run, point);
+    char *text = file_slurp(path);
+    if (!text) return 0;
+    memset(e, 0, sizeof *e);
+    snprintf(e->run, sizeof e->run, "%s", run);
+    snprintf(e->point, sizeof e->point, "%s", point);
+    char *lines[TS_MAX_CONDS + 2];
+    int nl = split(text, '\n', lines, TS_MAX_CONDS + 2);
+    while (nl > 0 && !*lines[nl - 1]) nl--;
+    char what[4200];
+    snprintf(what, sizeof what, "reading %s", path);
+    if (nl < 2) PH_FAIL(what, "no data row", "rerun the point's analyze stage");
+    if (nl - 1 > TS_MAX_CONDS) PH_FAIL(what, "more than 32 test files", "evaluate on fewer files per point");
+    char *names[MAX_COLS];
+    const int nn = split(lines[0], '\t', names, MAX_COLS);
+    for (int r = 1; r < nl; r++) {
+        char *cells[MAX_COLS];
+        if (split(lines[r], '\t', cells, MAX_COLS) != nn) PH_FAIL(what, "a row and the header differ in length", "rerun evaluate");
+        ts_cond *k = &e->cond[e->ncond++];
+        snprintf(k->challenge, sizeof k->challenge, "%s", col(names, cells, nn, "challenge", path));
+        snprintf(k->condition, sizeof k->condition, "%s", col(names, cells, nn, "condition", path));
+        snprintf(k->samples, sizeof k->samples, "%s", col(names, cells, nn, "samples", path));
+        if (strcmp(col(names, cells, nn, "split", path), "test"))
+            PH_FAIL(what, "a scored file is not a test split", "evaluate on the held-out test grid only");
+        k->n = atoll(col(names, cells, nn, "n", path));
+        k->correct = atoll(col(names, cells, nn, "correct", path));
+        cond_parse(k);
+        if (r == 1) {
+            snprintf(e->checkpoint, sizeof e->checkpoint, "%s", col(names, cells, nn, "checkpoint", path));
+            snprintf(e->model, sizeof e->model, "%s", col(names, cells, nn, "model", path));
+            snprintf(e->config, sizeof e->config, "%s", col(names, cells, nn, "model_config", path));
+            str_copy(e->challenge, sizeof e->challenge, k->challenge, strlen(k->challenge));
+            snprintf(e->train_condition, sizeof e->train_condition, "%s", col(names, cells, nn, "train_condition", path));
+            snprintf(e->lr, sizeof e->lr, "%s", col(names, cells, nn, "lr", path));
+            e->train_n = atoll(col(names, cells, nn, "train_n", path));
+            e->val_n = atoll(col(names, cells, nn, "val_n", path));
+            e->steps = atoll(col(names, cells, nn, "steps", path));
+            e->batch = atoll(col(names, cells, nn, "batch", path));
+            e->step = atoll(col(names, cells, nn, "step", path));
+            e->best_val = atof(col(names, cells, nn, "best_val_accuracy", path));
+        }
+    }
+    free(text);
+    entry_label(e);
+    snprintf(path, sizeof path, "%s/%s/analyze/evaluate_samples.tsv", run, point);
+    entry_read_samples(e, path);
+    return 1;
+}
+
+/* "== 2026-11-29T01:15:11Z train of point 0, start 1, ..." and "... done" lines of a stage log. */
+static void log_times(const char *path, ts_run *r, int stage)
+{
+    char *text = file_slurp(path);
+    if (!text) return;
+    time_t start = 0;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "== ", 3)) continue;
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *rest = strptime(line + 3, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (!rest) continue;
+        time_t t = timegm(&tm);
+        if (strstr(rest, ", start "))
+            start = t;
+        else if (strstr(rest, " done") && start) {
+            r->stage_seconds[stage] += difftime(t, start);
+            if (!r->first_start || start < r->first_start) r->first_start = start;
+            if (t > r->last_done) r->last_done = t;
+            start = 0;
+        }
+    }
+    free(text);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void study_read_run(ts_study *s, const char *run)
+{
+    ts_run *r = &s->runs[s->nruns++];
+    memset(r, 0, sizeof *r);
+    r->path = run;
+    char conf[4200];
+    snprintf(conf, sizeof conf, "%s/run.conf", run);
+    if (!ph_exists(conf))
+        ph_usage_error("tracking-report: %s is not a run folder of slurm/submit (no run.conf)", run);
+    DIR *d = opendir(run);
+    PH_CHECK_LIBC(d != NULL, "listing a run folder", "check the path and its permissions");
+    char *points[4096];
+    int np = 0;
+    for (struct dirent *de; (de = readdir(d));)
+        if (de->d_name[0] == 'p' && strlen(de->d_name) == 5 && strspn(de->d_name + 1, "0123456789") == 4 && np < 4096) {
+            points[np] = strdup(de->d_name);
+            PH_CHECK_ALLOC(points[np], "listing points");
+            np++;
+        }
+    closedir(d);
+    qsort(points, (size_t)np, sizeof *points, cmp_str);
+    static const char *const stages[3] = {"generate", "train", "analyze"};
+    for (int i = 0; i < np; i++) {
+        char path[4200];
+        for (int k = 0; k < 3; k++) {
+            snprintf(path, sizeof path, "%s/%s/%s.log", run, points[i], stages[k]);
+            log_times(path, r, k);
+        }
+        snprintf(path, sizeof path, "%s/%s/analyze.cmd", run, points[i]);
+        r->points++;
+        if (ph_exists(path)) {
+            r->trains = 1;
+            if (s->nentries == TS_MAX_ENTRIES) PH_FAIL("collecting trained models", "more than 48", "report fewer sweeps at once");
+            if (entry_read(&s->entries[s->nentries], run, points[i]))
+                s->nentries++, r->evaluated++;
+            else if (r->nmissing < TS_MAX_MISSING)
+                snprintf(r->missing[r->nmissing++], sizeof r->missing[0], "%s", points[i]);
+        }
+        free(points[i]);
+    }
+}
+
+/* ---- statistics ---------------------------------------------------------------------------- */
+
+static void cond_bootstrap(ts_study *s, const ts_entry *e, ts_cond *k)
+{
+    char name[1024];
+    snprintf(name, sizeof name, "%s|%s|%s|%s", e->run, e->point, k->condition, k->samples);
+    const ph_balacc_term t = {k->label, k->hit, k->n, 1};
+    k->balacc = ph_balacc_bootstrap(&t, 1, s->reps, LEVEL, s->seed, ph_balacc_name_hash(name), &k->lo, &k->hi);
+}
+
+/* A difference of balanced accuracies: sum of weight x condition, paired where labels agree. */
+typedef struct {
+    double v, lo, hi;
+} ts_diff;
+
+static ts_diff diff_eval(const ts_study *s, const ts_cond *const *conds, const double *w, int k, const char *name)
+{
+    ph_balacc_term t[8];
+    ts_diff d = {NAN, NAN, NAN};
+    for (int i = 0; i < k; i++) {
+        if (!conds[i]) return d;
+        t[i] = (ph_balacc_term){conds[i]->label, conds[i]->hit, conds[i]->n, w[i]};
+    }
+    d.v = ph_balacc_bootstrap(t, k, s->reps, LEVEL, s->seed, ph_balacc_name_hash(name), &d.lo, &d.hi);
+    return d;
+}
+
+/* ---- report -------------------------------------------------------------------------------- */
+
+static void sb_cell(ph_strbuf *b, const ts_cond *k)
+{
+    if (!k || isnan(k->balacc)) {
+        ph_sb_printf(b, " - |");
+        return;
+    }
+    ph_sb_printf(b, " %.1f [%.1f, %.1f] |", 100 * k->balacc, 100 * k->lo, 100 * k->hi);
+}
+
+static void sb_diff(ph_strbuf *b, ts_diff d)
+{
+    if (isnan(d.v))
+        ph_sb_printf(b, "-");
+    else
+        ph_sb_printf(b, "%+.1f [%+.1f, %+.1f]", 100 * d.v, 100 * d.lo, 100 * d.hi);
+}
+
+static void sb_duration(ph_strbuf *b, double seconds)
+{
+    if (seconds >= 3600)
+        ph_sb_printf(b, "%.0f h %02.0f min", floor(seconds / 3600), floor(fmod(seconds, 3600) / 60));
+    else
+        ph_sb_printf(b, "%.0f min %02.0f s", floor(seconds / 60), fmod(seconds, 60));
+}
+
+static int is_model(const ts_entry *e, const char *m, const char *challenge)
+{
+    return !strcmp(e->model, m) && !strcmp(e->challenge, challenge);
+}
+
+static void md_scale(ph_strbuf *b, const ts_study *s)
+{
+    ph_sb_printf(b, "## Scale\n\nEvery trained model (one training seed each), as its analyze stage recorded it:\n\n"
+                 "| model | run / point | trained on | training videos | steps x batch | learning rate | validation "
+                 "videos | best validation accuracy (%%) | model config |\n|---|---|---|--:|--:|--:|--:|--:|---|\n");
+    for (int i = 0; i < s->nentries; i++) {
+        const ts_entry *e = &s->entries[i];
+        const char *base = strrchr(e->run, '/');
+        ph_sb_printf(b, "| %s | %s/%s | %s %s | %lld | %lld x %lld | %s | %lld | %.1f | %s |\n", e->label,
+                     base ? base + 1 : e->run, e->point, e->challenge, e->train_condition, e->train_n, e->steps, e->batch,
+                     e->lr, e->val_n, 100 * e->best_val, e->config);
+    }
+    long long nmin = -1, nmax = -1;
+    int nconds = 0;
+    for (int i = 0; i < s->nentries; i++)
+        for (int c = 0; c < s->entries[i].ncond; c++) {
+            const long long n = s->entries[i].cond[c].n;
+            nmin = nmin < 0 || n < nmin ? n : nmin, nmax = n > nmax ? n : nmax;
+            nconds++;
+        }
+    ph_sb_printf(b, "\n- Test: %d evaluations (model x held-out test file) of %lld", nconds, nmin);
+    if (nmax != nmin) ph_sb_printf(b, " to %lld", nmax);
+    ph_sb_printf(b, " videos each, from test splits of their own seed (evaluate refuses a model's training and "
+                 "validation files; best.h5 was chosen on the validation split only). A balanced accuracy from %lld "
+                 "videos has a binomial standard error of about %.1f points near 50 %%.\n",
+                 nmin, nmin > 0 ? 100 * sqrt(0.25 / (double)nmin) : NAN);
+    ph_sb_printf(b, "- The original studies trained on 100,000 videos (tracking.md §1, §4) with InT and the CV-RNN at "
+                 "32 channels and 7x7 kernels and ResNet-18-sized 3D CNNs, to early stopping; the paper-scale configs "
+                 "(docs/studies/tracking.md) do that on a cluster.\n");
+    double st[3] = {0, 0, 0}, total = 0;
+    time_t first = 0, last = 0;
+    for (int r = 0; r < s->nruns; r++) {
+        for (int k = 0; k < 3; k++) st[k] += s->runs[r].stage_seconds[k], total += s->runs[r].stage_seconds[k];
+        if (s->runs[r].first_start && (!first || s->runs[r].first_start < first)) first = s->runs[r].first_start;
+        if (s->runs[r].last_done > last) last = s->runs[r].last_done;
+    }
+    if (total > 0) {
+        ph_sb_printf(b, "- Compute (stage logs, last attempt of each stage): ");
+        sb_duration(b, total);
+        ph_sb_printf(b, " of stage time (generation ");
+        sb_duration(b, st[0]);
+        ph_sb_printf(b, ", training ");
+        sb_duration(b, st[1]);
+        ph_sb_printf(b, ", evaluation ");
+        sb_duration(b, st[2]);
+        ph_sb_printf(b, "); wall time from the first stage start to the last stage end ");
+        sb_duration(b, difftime(last, first));
+        ph_sb_printf(b, " (including any pause between runs of the study script).\n");
+    }
+    ph_sb_printf(b, "- Runs:");
+    for (int r = 0; r < s->nruns; r++) {
+        ph_sb_printf(b, "%s `%s` (%d points", r ? "," : "", s->runs[r].path, s->runs[r].points);
+        if (s->runs[r].trains) ph_sb_printf(b, ", %d evaluated", s->runs[r].evaluated);
+        for (int m = 0; m < s->runs[r].nmissing; m++)
+            ph_sb_printf(b, "%s%s", m ? ", " : "; missing: ", s->runs[r].missing[m]);
+        ph_sb_printf(b, ")");
+    }
+    ph_sb_printf(b, ".\n- Statistics: balanced accuracy = mean of the hit rates on positive and on negative videos, "
+                 "a video's decision being logit > 0 (probability 0.5; the original code thresholds logits at 0.5, a "
+                 "quirk not copied). Intervals: %d stratified bootstrap replicates (positives and negatives resampled "
+                 "separately), percentile 95 %% intervals, Philox seed %u; differences between conditions or models "
+                 "resample the same videos jointly (the test files share one seed, so their labels agree).\n\n",
+                 s->reps, s->seed);
+}
+
+static void md_pathtracker(ph_strbuf *b, const ts_study *s)
+{
+    static const int L[2] = {32, 64}, D[3] = {0, 14, 25};
+    int any = 0;
+    for (int i = 0; i < s->nentries; i++) any |= !strcmp(s->entries[i].challenge, "pathtracker");
+    if (!any) return;
+    ph_sb_printf(b, "## PathTracker: balanced accuracy (%%) [bootstrap 95 %% interval]\n\nColumns: test videos of T "
+                 "frames with D distractors (speed 1). Humans: tracking.md §2 (MTurk, trained at 14 distractors; "
+                 "their \"1 distractor\" is D = 0 here).\n\n| model (trained on) |");
+    for (int l = 0; l < 2; l++)
+        for (int d = 0; d < 3; d++) ph_sb_printf(b, " T%d D%d |", L[l], D[d]);
+    ph_sb_printf(b, "\n|---|--:|--:|--:|--:|--:|--:|\n");
+    for (int i = 0; i < s->nentries; i++) {
+        const ts_entry *e = &s->entries[i];
+        if (strcmp(e->challenge, "pathtracker")) continue;
+        ph_sb_printf(b, "| %s (%s) |", e->label, e->train_condition);
+        for (int l = 0; l < 2; l++)
+            for (int d = 0; d < 3; d++) sb_cell(b, ts_find_pt(e, L[l], D[d]));
+        ph_sb_printf(b, "\n");
+    }
+    ph_sb_printf(b, "| humans |");
+    for (int l = 0; l < 2; l++)
+        for (int d = 0; d < 3; d++) {
+            double lo, hi, h = ts_human_pathtracker(L[l], D[d], &lo, &hi);
+            ph_sb_printf(b, " %.1f [%.1f, %.1f] |", h, lo, hi);
+        }
+    ph_sb_printf(b, "\n\n![accuracy against distractors](pathtracker_distractors.png)\n\n"
+                 "![accuracy against length](pathtracker_length.png)\n\n");
+}
+
+static void md_featuretracker(ph_strbuf *b, const ts_study *s)
+{
+    const ts_entry *first = NULL;
+    for (int i = 0; i < s->nentries && !first; i++)
+        if (!strcmp(s->entries[i].challenge, "featuretracker")) first = &s->entries[i];
+    if (!first) return;
+    ph_sb_printf(b, "## FeatureTracker: balanced accuracy (%%) [bootstrap 95 %% interval]\n\nRows: test conditions "
+                 "(shape rule x hues; idshapes_idcolors is the training condition, ood = out of distribution). "
+                 "Humans: raw Prolific accuracies of tracking.md §4, where the notes' (inferred, unverified) mapping of "
+                 "file names to conditions gives one.\n\n| condition |");
+    for (int i = 0; i < s->nentries; i++)
+        if (!strcmp(s->entries[i].challenge, "featuretracker")) ph_sb_printf(b, " %s |", s->entries[i].label);
+    ph_sb_printf(b, " humans |\n|---|");
+    for (int i = 0; i < s->nentries; i++)
+        if (!strcmp(s->entries[i].challenge, "featuretracker")) ph_sb_printf(b, "--:|");
+    ph_sb_printf(b, "--:|\n");
+    for (int c = 0; c < first->ncond; c++) {
+        ph_sb_printf(b, "| %s |", first->cond[c].ft);
+        for (int i = 0; i < s->nentries; i++)
+            if (!strcmp(s->entries[i].challenge, "featuretracker")) sb_cell(b, ts_find_ft(&s->entries[i], first->cond[c].ft));
+        const char *src;
+        const double h = ts_human_featuretracker(first->cond[c].ft, &src);
+        if (isnan(h))
+            ph_sb_printf(b, " - |\n");
+        else
+            ph_sb_printf(b, " %.1f (`%s`) |\n", h, src);
+    }
+    ph_sb_printf(b, "\n![FeatureTracker accuracy per condition](featuretracker.png)\n\n");
+}
+
+/* One verdict line: what is expected, the numbers, and whether they go that way. */
+static void md_verdict(ph_strbuf *b, const char *claim, ts_diff d, int expect_negative, int *n_exp, int *n_not)
+{
+    ph_sb_printf(b, "%s: ", claim);
+    sb_diff(b, d);
+    if (isnan(d.v)) {
+        ph_sb_printf(b, " — not measurable (a condition is missing).\n");
+        return;
+    }
+    if (d.v == 0) {
+        ph_sb_printf(b, " points — no difference\n");
+        (*n_not)++;
+        return;
+    }
+    const int way = expect_negative ? d.v < 0 : d.v > 0;
+    const int sure = expect_negative ? d.hi < 0 : d.lo > 0;
+    const int against = expect_negative ? d.lo > 0 : d.hi < 0;
+    if (way) (*n_exp)++;
+    else (*n_not)++;
+    ph_sb_printf(b, " points — %s\n", way ? (sure ? "the expected direction, interval excludes 0"
+                                                  : "the expected direction, but the interval includes 0")
+                                          : (against ? "**NOT the expected direction** (interval excludes 0)"
+                                                     : "**NOT the expected direction** (interval includes 0)"));
+}
+
+static void md_findings(ph_strbuf *b, ts_study *s)
+{
+    int n_exp = 0, n_not = 0;
+    ph_sb_printf(b, "## Expected directions, checked on these numbers\n\n");
+    /* 1. Every model far above chance on the easiest condition; and on its training condition. */
+    ph_sb_printf(b, "**Easiest condition and training condition.** The original models are far above chance at "
+                 "PathTracker T32 D0 and learn their training condition.\n\n");
+    int learned_all = 1;
+    for (int i = 0; i < s->nentries; i++) {
+        const ts_entry *e = &s->entries[i];
+        const ts_cond *easy = !strcmp(e->challenge, "pathtracker") ? ts_find_pt(e, 32, 0) : ts_find_ft(e, "noshapes_nocolors");
+        const ts_cond *own = NULL;
+        for (int c = 0; c < e->ncond; c++)
+            if (!strcmp(e->cond[c].condition, e->train_condition)) own = &e->cond[c];
+        ph_sb_printf(b, "- %s on %s: ", e->label, e->challenge);
+        if (easy) {
+            ph_sb_printf(b, "%s %.1f %% [%.1f, %.1f] (%s)", easy->condition, 100 * easy->balacc, 100 * easy->lo,
+                         100 * easy->hi, easy->lo > 0.5 ? "above chance" : "**not distinguishable from chance**");
+        }
+        if (own) {
+            ph_sb_printf(b, "%straining condition %.1f %% [%.1f, %.1f] (%s)", easy ? "; " : "", 100 * own->balacc,
+                         100 * own->lo, 100 * own->hi, own->lo > 0.5 ? "learned" : "**not learned at this scale**");
+            learned_all &= own->lo > 0.5;
+        }
+        ph_sb_printf(b, ".\n");
+    }
+    /* 2. PathTracker: recurrent models lose less than the 3D CNN. */
+    ph_sb_printf(b, "\n**PathTracker: InT and the CV-RNN lose less than the 3D CNN** with more distractors and with "
+                 "longer videos. A loss is accuracy(easier) minus accuracy(harder) in points; the number shown is the "
+                 "recurrent model's loss minus the 3D CNN's, so a negative value is the expected direction.\n\n");
+    static const char *const rec[2] = {"int", "cvrnn"};
+    int pairs = 0;
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < s->nentries; i++) {
+            const ts_entry *R = &s->entries[i];
+            if (!is_model(R, rec[r], "pathtracker")) continue;
+            for (int j = 0; j < s->nentries; j++) {
+                const ts_entry *B = &s->entries[j];
+                if (!is_model(B, "cnn3d", "pathtracker") || strcmp(B->train_condition, R->train_condition)) continue;
+                pairs++;
+                ph_sb_printf(b, "- %s against %s:\n", R->label, B->label);
+                static const int steps[3][2] = {{0, 14}, {14, 25}, {0, 25}};
+                for (int t = 0; t < 2; t++) {
+                    const int T = t ? 64 : 32;
+                    for (int k = 0; k < 3; k++) {
+                        const ts_cond *c[4] = {ts_find_pt(R, T, steps[k][0]), ts_find_pt(R, T, steps[k][1]),
+                                               ts_find_pt(B, T, steps[k][0]), ts_find_pt(B, T, steps[k][1])};
+                        const double w[4] = {1, -1, -1, 1}, w2[2] = {1, -1};
+                        char name[512], claim[512];
+                        snprintf(name, sizeof name, "dist|%s|%s|%s|%s|%d|%d", R->run, R->point, B->run, B->point, T, k);
+                        ts_diff dr = diff_eval(s, c, w2, 2, name), db = diff_eval(s, c + 2, w2, 2, name);
+                        snprintf(claim, sizeof claim, "  - T%d, D%d -> D%d: %s loses %+.1f, %s %+.1f; difference", T,
+                                 steps[k][0], steps[k][1], R->label, 100 * dr.v, B->label, 100 * db.v);
+                        md_verdict(b, claim, diff_eval(s, c, w, 4, name), 1, &n_exp, &n_not);
+                    }
+                }
+                /* Length: mean over distractor counts of T32 minus T64. */
+                const ts_cond *c[12];
+                double w[12];
+                int k = 0;
+                for (int d = 0; d < 3; d++) {
+                    static const int D[3] = {0, 14, 25};
+                    c[k] = ts_find_pt(R, 32, D[d]), w[k++] = 1.0 / 3;
+                    c[k] = ts_find_pt(R, 64, D[d]), w[k++] = -1.0 / 3;
+                    c[k] = ts_find_pt(B, 32, D[d]), w[k++] = -1.0 / 3;
+                    c[k] = ts_find_pt(B, 64, D[d]), w[k++] = 1.0 / 3;
+                }
+                const ts_cond *cr[6] = {c[0], c[1], c[4], c[5], c[8], c[9]}, *cb[6] = {c[2], c[3], c[6], c[7], c[10], c[11]};
+                const double wr[6] = {1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3};
+                char name[512], claim[512];
+                snprintf(name, sizeof name, "length|%s|%s|%s|%s", R->run, R->point, B->run, B->point);
+                /* ph_balacc_term holds at most 8 terms per call here: split the 12 into R and B parts. */
+                ts_diff dr = diff_eval(s, cr, wr, 6, name), db = diff_eval(s, cb, wr, 6, name);
+                ts_diff dd = {dr.v - db.v, NAN, NAN};
+                {
+                    /* The paired interval of the difference: both parts from the same draws need one call. */
+                    ph_balacc_term t[12];
+                    int ok = 1;
+                    for (int q = 0; q < 12; q++) {
+                        if (!c[q]) ok = 0;
+                        else t[q] = (ph_balacc_term){c[q]->label, c[q]->hit, c[q]->n, w[q]};
+                    }
+                    if (ok) dd.v = ph_balacc_bootstrap(t, 12, s->reps, LEVEL, s->seed, ph_balacc_name_hash(name), &dd.lo, &dd.hi);
+                    else dd.v = NAN;
+                }
+                snprintf(claim, sizeof claim, "  - T32 -> T64 (mean over D 0, 14, 25): %s loses %+.1f, %s %+.1f; difference",
+                         R->label, 100 * dr.v, B->label, 100 * db.v);
+                md_verdict(b, claim, dd, 1, &n_exp, &n_not);
+            }
+        }
+    if (!pairs) ph_sb_printf(b, "- No PathTracker pair of a recurrent model and a 3D CNN trained on the same condition.\n");
+    /* 3. FeatureTracker: CV-RNN beats the 3D CNN on OOD colours. */
+    ph_sb_printf(b, "\n**FeatureTracker: the CV-RNN beats the 3D CNN on out-of-distribution colours.** The number is the "
+                 "CV-RNN's balanced accuracy minus the 3D CNN's on the same videos, so a positive value is the "
+                 "expected direction.\n\n");
+    pairs = 0;
+    for (int i = 0; i < s->nentries; i++) {
+        const ts_entry *R = &s->entries[i];
+        if (!is_model(R, "cvrnn", "featuretracker")) continue;
+        for (int j = 0; j < s->nentries; j++) {
+            const ts_entry *B = &s->entries[j];
+            if (!is_model(B, "cnn3d", "featuretracker") || strcmp(B->train_condition, R->train_condition)) continue;
+            for (int c = 0; c < R->ncond; c++) {
+                if (!strstr(R->cond[c].ft, "oodcolors")) continue;
+                pairs++;
+                const ts_cond *cc[2] = {&R->cond[c], ts_find_ft(B, R->cond[c].ft)};
+                const double w[2] = {1, -1};
+                char name[512], claim[512];
+                snprintf(name, sizeof name, "ood|%s|%s|%s|%s|%s", R->run, R->point, B->run, B->point, R->cond[c].ft);
+                snprintf(claim, sizeof claim, "- %s: %s %.1f, %s %.1f; difference", R->cond[c].ft, R->label,
+                         100 * R->cond[c].balacc, B->label, cc[1] ? 100 * cc[1]->balacc : NAN);
+                md_verdict(b, claim, diff_eval(s, cc, w, 2, name), 0, &n_exp, &n_not);
+            }
+        }
+    }
+    if (!pairs) ph_sb_printf(b, "- No FeatureTracker pair of a CV-RNN and a 3D CNN trained on the same condition.\n");
+    ph_sb_printf(b, "\n**Tally.** %d comparisons go the expected direction, %d do not (counting point estimates; see "
+                 "each interval).", n_exp, n_not);
+    if (!learned_all)
+        ph_sb_printf(b, " At least one model did not learn its own training condition (above): its losses and "
+                     "differences compare near-chance accuracies, which carry no evidence either way about the "
+                     "studies' claims.");
+    ph_sb_printf(b, "\n\n");
+}
+
+static void write_accuracy_tsv(const ts_study *s, const char *path)
+{
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "run\tpoint\tmodel\tmodel_config\tsteps\ttrain_condition\tchallenge\tcondition\tn\tcorrect\t"
+                 "balanced_accuracy\tci_low\tci_high\n");
+    for (int i = 0; i < s->nentries; i++) {
+        const ts_entry *e = &s->entries[i];
+        for (int c = 0; c < e->ncond; c++) {
+            const ts_cond *k = &e->cond[c];
+            ph_sb_printf(&b, "%s\t%s\t%s\t%s\t%lld\t%s\t%s\t%s\t%lld\t%lld\t%.6f\t%.6f\t%.6f\n", e->run, e->point, e->model,
+                         e->config, e->steps, e->train_condition, k->challenge, k->condition, (long long)k->n,
+                         (long long)k->correct, k->balacc, k->lo, k->hi);
+        }
+    }
+    ph_write_file_atomic(path, b.s, b.len);
+    free(b.s);
+}
+
+/* The phase maps of each CV-RNN (the first per challenge), on its training condition's test file. */
+static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
+{
+    int any = 0;
+    static const char *const challenges[2] = {"pathtracker", "featuretracker"};
+    for (int ch = 0; ch < 2; ch++)
+        for (int i = 0; i < s->nentries; i++) {
+            const ts_entry *e = &s->entries[i];
+            if (!is_model(e, "cvrnn", challenges[ch])) continue;
+            const ts_cond *k = &e->cond[0];
+            for (int c = 0; c < e->ncond; c++)
+                if (!strcmp(e->cond[c].condition, e->train_condition)) k = &e->cond[c];
+            if (!ph_exists(e->checkpoint) || !ph_exists(k->samples)) {
+                ph_sb_printf(b, "- %s: no phase map (%s or %s is gone).\n", e->label, e->checkpoint, k->samples);
+                break;
+            }
+            if (!any)
+                ph_sb_printf(b, "## CV-RNN phase maps\n\nEach figure shows, for the first %d videos of a test file, "
+                             "two rows of %d frames evenly spaced from the first to the last: the input frame (the "
+                             "target and distractors, red start and blue goal markers), and under it the phase map "
+                             "theta_t of the CV-RNN's decode layer, hue = phase (a full turn of the colour circle = "
+                             "2 pi), brightness = its magnitude (scaled to the 99th percentile of the video's shown magnitudes). Training worked "
+                             "where the target and the distractors take different, steady hues against the "
+                             "background.\n\n",
+                             PHASE_VIDEOS, PHASE_FRAMES);
+            any = 1;
+            char png[4200];
+            snprintf(png, sizeof png, "%s/cvrnn_phase_%s.png", out, challenges[ch]);
+            tracking_phase_info info;
+            tracking_phase_png(e->checkpoint, k->samples, PHASE_VIDEOS, PHASE_FRAMES, png, &info);
+            ph_sb_printf(b, "![CV-RNN phase maps, %s](cvrnn_phase_%s.png)\n\n`cvrnn_phase_%s.png`: %s, checkpoint "
+                         "`%s`, test file `%s` (%s); frames",
+                         challenges[ch], challenges[ch], challenges[ch], e->label, e->checkpoint, k->samples, k->condition);
+            for (int f = 0; f < info.frames; f++) ph_sb_printf(b, "%s%d", f ? ", " : " ", info.frame[f]);
+            ph_sb_printf(b, "; videos 0..%d with labels", info.videos - 1);
+            for (int v = 0; v < info.videos; v++) ph_sb_printf(b, "%s%d", v ? ", " : " ", (int)info.label[v]);
+            ph_sb_printf(b, " (1: the goal is on the target's end); each pixel drawn %dx%d.\n\n", info.scale, info.scale);
+            break;
+        }
+}
+
+int ph_analyze_tracking_report_main(int argc, char **argv)
+{
+    report_options o;
+    options_parse(argc, argv, &o);
+    static const char *const outputs[] = {"REPORT.md", "accuracy.tsv", "pathtracker_distractors.png",
+                                          "pathtracker_length.png", "featuretracker.png", "cvrnn_phase_pathtracker.png",
+                                          "cvrnn_phase_featuretracker.png"};
+    char msg[4400] = "";
+    if (ph_size() != 1) snprintf(msg, sizeof msg, "tracking-report: run it with one MPI rank (it reads small files)");
+    if (ph_rank() == 0 && !msg[0]) {
+        if (ph_mkdir_p(o.out_dir))
+            snprintf(msg, sizeof msg, "tracking-report: cannot create output directory %s: %s (choose a writable --out)",
+                     o.out_dir, strerror(errno));
+        else if (access(o.out_dir, W_OK | X_OK))
+            snprintf(msg, sizeof msg, "tracking-report: output directory %s is not writable (choose a writable --out)",
+                     o.out_dir);
+        for (size_t i = 0; i < sizeof outputs / sizeof outputs[0] && !msg[0] && !o.force; i++) {
+            char p[4200];
+            snprintf(p, sizeof p, "%s/%s", o.out_dir, outputs[i]);
+            if (ph_exists(p))
+                snprintf(msg, sizeof msg, "tracking-report: output %s already exists (pass --force to replace it, "
+                         "or choose another --out)", p);
+        }
+    }
+    ph_usage_check_bcast(msg);
+
+    static ts_study s; /* large: keep it off the stack */
+    memset(&s, 0, sizeof s);
+    s.reps = o.reps, s.seed = o.seed;
+    for (int r = 0; r < o.nruns; r++) study_read_run(&s, o.runs[r]);
+    if (!s.nentries)
+        ph_usage_error("tracking-report: no point of %s%s has an evaluation (run the sweeps first: make "
+                       "reproduce-tracking; slurm/status RUN shows each point)", o.runs[0], o.nruns > 1 ? " and the others" : "");
+    for (int i = 0; i < s.nentries; i++)
+        for (int c = 0; c < s.entries[i].ncond; c++) cond_bootstrap(&s, &s.entries[i], &s.entries[i].cond[c]);
+
+    char path[4200];
+    /* Stale figures of an earlier report would be mistaken for this one's. */
+    for (size_t i = 2; i < sizeof outputs / sizeof outputs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", o.out_dir, outputs[i]);
+        if (ph_exists(path)) PH_CHECK_LIBC(unlink(path) == 0, "removing an old figure", "check the --out folder");
+    }
+    snprintf(path, sizeof path, "%s/accuracy.tsv", o.out_dir);
+    write_accuracy_tsv(&s, path);
+    snprintf(path, sizeof path, "%s/pathtracker_distractors.png", o.out_dir);
+    ts_plot_distractors(&s, path);
+    snprintf(path, sizeof path, "%s/pathtracker_length.png", o.out_dir);
+    ts_plot_length(&s, path);
+    snprintf(path, sizeof path, "%s/featuretracker.png", o.out_dir);
+    ts_plot_featuretracker(&s, path);
+
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "# Tracking study: PathTracker and FeatureTracker generalisation\n\nWritten by `phasor-analyze "
+                 "tracking-report` (phasor %s, git %s) from %d run folder%s; every number below is computed from their "
+                 "evaluation files (accuracy.tsv lists them all). The study and how to run it: "
+                 "docs/studies/tracking.md.\n\n",
+                 PHASOR_VERSION, PHASOR_GIT_COMMIT, s.nruns, s.nruns == 1 ? "" : "s");
+    md_scale(&b, &s);
+    md_pathtracker(&b, &s);
+    md_featuretracker(&b, &s);
+    md_findings(&b, &s);
+    if (o.phase) phase_figures(&s, o.out_dir, &b);
+    snprintf(path, sizeof path, "%s/REPORT.md", o.out_dir);
+    ph_write_file_atomic(path, b.s, b.len);
+    free(b.s);
+    if (!o.quiet)
+        fprintf(stderr, "phasor-analyze: tracking-report: %d trained models from %d run folders; wrote %s\n", s.nentries,
+                s.nruns, path);
+    for (int i = 0; i < s.nentries; i++)
+        for (int c = 0; c < s.entries[i].ncond; c++) free(s.entries[i].cond[c].label), free(s.entries[i].cond[c].hit);
+    return 0;
+}

@@ -1,0 +1,65 @@
+/* tracking_study.h: what tracking-report reads from the run folders of the
+ * tracking study (tracking_report.c) and draws (tracking_plot.c). */
+#ifndef PHASOR_TRACKING_STUDY_H
+#define PHASOR_TRACKING_STUDY_H
+
+#include <stdint.h>
+#include <time.h>
+
+enum { TS_MAX_RUNS = 16, TS_MAX_ENTRIES = 48, TS_MAX_CONDS = 32, TS_MAX_MISSING = 64 };
+
+/* One test file scored by one trained model: an evaluate.tsv row and its samples. */
+typedef struct {
+    char challenge[32], condition[160], samples[4096];
+    int length, dist; /* PathTracker: from "length{T}_dist{D}_skip{S}"; -1 otherwise */
+    char ft[64];      /* FeatureTracker: the condition name before "_length" ("" otherwise) */
+    int64_t n, correct;
+    int32_t *label;
+    int *hit;
+    double balacc, lo, hi; /* balanced accuracy and its bootstrap interval, fractions */
+} ts_cond;
+
+/* One trained model (a training point) with its evaluations. */
+typedef struct {
+    char run[4096], point[16], checkpoint[4096];
+    char model[32], config[512], label[160];
+    char challenge[32], train_condition[160];
+    long long train_n, val_n, steps, batch, step;
+    char lr[32];
+    double best_val;
+    int ncond;
+    ts_cond cond[TS_MAX_CONDS];
+} ts_entry;
+
+typedef struct {
+    const char *path;
+    int points, evaluated, trains; /* trains: the run has an analyze stage (a training sweep) */
+    char missing[TS_MAX_MISSING][64];
+    int nmissing;
+    double stage_seconds[3]; /* generate, train, analyze */
+    time_t first_start, last_done;
+} ts_run;
+
+typedef struct {
+    ts_entry entries[TS_MAX_ENTRIES];
+    int nentries;
+    ts_run runs[TS_MAX_RUNS];
+    int nruns;
+    int reps;
+    uint32_t seed;
+} ts_study;
+
+/* Human reference accuracies (tracking.md), percent; NAN where none. */
+double ts_human_pathtracker(int length, int dist, double *lo, double *hi);
+double ts_human_featuretracker(const char *ft, const char **source);
+
+/* The condition of entry e with PathTracker (length, dist), or FeatureTracker name; NULL if absent. */
+const ts_cond *ts_find_pt(const ts_entry *e, int length, int dist);
+const ts_cond *ts_find_ft(const ts_entry *e, const char *ft);
+
+/* Figures (gnuplot); each returns 0 when it had nothing to draw (no file written). */
+int ts_plot_distractors(const ts_study *s, const char *png);
+int ts_plot_length(const ts_study *s, const char *png);
+int ts_plot_featuretracker(const ts_study *s, const char *png);
+
+#endif
