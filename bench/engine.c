@@ -7,7 +7,8 @@
  *     samples/s and achieved GFLOP/s, counting 2*MACs of every convolution
  *     pass that runs (forward, backward-weights, backward-data except the
  *     first layer's).
- *   build/bench/engine [--reps R] [--breakdown]   (--breakdown: time per op, stderr) */
+ *   build/bench/engine [--reps R] [--breakdown] [--only MODEL]
+ *     --breakdown: time per op of one more step, on stderr; --only: that model's rows only */
 #include "../common/core/progress.h"
 #include "../common/models/model.h"
 
@@ -46,9 +47,16 @@ int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
     int reps = 5, breakdown = 0;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--breakdown")) breakdown = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else {
+            fprintf(stderr, "bench/engine: unknown argument '%s' (usage: bench/engine [--reps R] [--breakdown] "
+                            "[--only MODEL])\n", argv[i]);
+            return 2;
+        }
     }
     if (reps < 1) reps = 1;
     double v[64];
@@ -77,6 +85,7 @@ int main(int argc, char **argv)
         {"cvrnn", "[cvrnn]\nsync_weight = 0\n", 4, 32, 32, 32, 3},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        if (only && strcmp(only, cases[k].model)) continue;
         int n = cases[k].n, t = cases[k].t, h = cases[k].h, w = cases[k].w, c = cases[k].c;
         ph_model_geometry g = {n, t, h, w, c, 1, 1, MPI_COMM_SELF};
         ph_model *m = ph_model_create_text(cases[k].model, cases[k].ini, &ph_backend_cpu, &g);
@@ -113,6 +122,7 @@ int main(int argc, char **argv)
         char cfgtext[128], *q = cfgtext;
         for (const char *p = strchr(cases[k].ini, '\n') + 1; *p && q < cfgtext + sizeof cfgtext - 3; p++)
             *q++ = *p == '\n' ? ';' : *p;
+        while (q > cfgtext && q[-1] == ';') q--; /* no separator after the last key */
         *q = 0;
         printf("| %s | %s | %d x %d x %d x %d x %d | %.1f (%.1f-%.1f) | %.1f | %.2f | %.0f | **%.2f** |\n",
                cases[k].model, cfgtext, n, t, h, w, c, 1e3 * med, 1e3 * lo, 1e3 * hi, n / med, flops / 1e9,
