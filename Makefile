@@ -17,7 +17,7 @@ NP      ?= 2
 
 CC      := mpicc
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
-PKGS    := hdf5-openmpi inih libpng fftw3f cmocka
+PKGS    := hdf5-openmpi inih libpng libjpeg fftw3f cmocka
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -137,6 +137,11 @@ demo: deps
 reproduce-svrt: deps
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/svrt_study.sh
+
+# reproduce-tracking: the tracking study's test grids and training sweeps, then its report (docs/studies/tracking.md).
+reproduce-tracking: deps
+	@$(MAKE) --no-print-directory build
+	PHASOR_BUILD=$(abspath $(BUILD)) scripts/tracking_study.sh
 
 # reproduce-NAME: configs/NAME.ini's sweep here, point by point, into runs/NAME (docs/slurm.md).
 reproduce-%: deps

@@ -12,22 +12,25 @@
 # Points already done are kept, so running it again after an interruption continues.
 #
 # usage: scripts/tracking_study.sh [--runs DIR] [--out DIR] [--parts N] [--set S.K=V]... [--set-tests S.K=V]...
+#                                  [--evaluate-batch B] [--bootstrap N]
 #   --runs DIR        parent of the run folders (default runs): DIR/tracking_study_local{,_featuretracker},
 #                     DIR/tracking_study_local_baselines{,_featuretracker}, DIR/tracking_study_local_tests{,_featuretracker}
 #   --out DIR         report folder (default results/tracking)
 #   --parts N         1: the sweeps one after the other; 2: side by side (default 2)
 #   --set S.K=V       passed to slurm/submit for the four training sweeps (tests shrink them)
 #   --set-tests S.K=V passed to slurm/submit for the two test-grid sweeps
+#   --evaluate-batch B  videos per forward pass of phasor-analyze evaluate (default 50)
+#   --bootstrap N     bootstrap replicates of the report (default: tracking-report's)
 # Environment: PHASOR_BUILD, the build folder (default build).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
-runs=runs out=results/tracking parts=2
-sets=() test_sets=()
+runs=runs out=results/tracking parts=2 ebatch=50
+sets=() test_sets=() report_opts=()
 die() { echo "tracking_study.sh: $1" >&2; exit "${2:-1}"; }
 while [ $# -gt 0 ]; do
     case $1 in
-    --runs | --out | --parts | --set | --set-tests)
+    --runs | --out | --parts | --set | --set-tests | --evaluate-batch | --bootstrap)
         [ $# -ge 2 ] || die "option $1 needs a value" 2
         case $1 in
         --runs) runs=$2 ;;
@@ -35,10 +38,12 @@ while [ $# -gt 0 ]; do
         --parts) parts=$2 ;;
         --set) sets+=(--set "$2") ;;
         --set-tests) test_sets+=(--set "$2") ;;
+        --evaluate-batch) ebatch=$2 ;;
+        --bootstrap) report_opts+=(--bootstrap "$2") ;;
         esac
         shift
         ;;
-    -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" 2 ;;
     esac
     shift
@@ -85,6 +90,8 @@ wait_all
 grid() {
     local files="" p
     for p in "$runs/$1"/p[0-9][0-9][0-9][0-9]; do files="$files $p/generate/test.h5"; done
+    # evaluate's default batch is 50: passed only when it differs, so the commands stay the same.
+    [ "$ebatch" = 50 ] || files="$files --batch $ebatch"
     echo "$files"
 }
 run tracking_study_local --set "analyze.args=evaluate {train}/best.h5$(grid tracking_study_local_tests)" \
@@ -104,5 +111,6 @@ echo "tracking_study.sh: writing the report into $out" >&2
 # The report lists points without an evaluation as missing, so it is written either way.
 "$build/bin/phasor-analyze" tracking-report "$runs/tracking_study_local" "$runs/tracking_study_local_featuretracker" \
     "$runs/tracking_study_local_baselines" "$runs/tracking_study_local_baselines_featuretracker" \
-    "$runs/tracking_study_local_tests" "$runs/tracking_study_local_tests_featuretracker" --out "$out" --force || rc=1
+    "$runs/tracking_study_local_tests" "$runs/tracking_study_local_tests_featuretracker" --out "$out" --force \
+    "${report_opts[@]+"${report_opts[@]}"}" || rc=1
 exit "$rc"

@@ -13,14 +13,13 @@
 static const char *const COLOURS[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 enum { NCOLOURS = 8 };
 
-/* The distinct values of PathTracker lengths or distractor counts over all entries, sorted. */
-static int pt_values(const ts_study *s, int want_length, int *v, int max)
+int ts_pt_values(const ts_study *s, int want_length, int *v, int max)
 {
     int n = 0;
     for (int e = 0; e < s->nentries; e++)
         for (int c = 0; c < s->entries[e].ncond; c++) {
             const ts_cond *k = &s->entries[e].cond[c];
-            if (k->length < 0) continue;
+            if (k->length < 0 || k->skip != 1) continue;
             const int x = want_length ? k->length : k->dist;
             int seen = 0;
             for (int i = 0; i < n; i++) seen |= v[i] == x;
@@ -40,7 +39,7 @@ static int is_pt(const ts_entry *e) { return !strcmp(e->challenge, "pathtracker"
 static int plot_pt(const ts_study *s, const char *png, int x_is_dist)
 {
     int lengths[8], dists[8];
-    const int nl = pt_values(s, 1, lengths, 8), nd = pt_values(s, 0, dists, 8);
+    const int nl = ts_pt_values(s, 1, lengths, 8), nd = ts_pt_values(s, 0, dists, 8);
     const int *panel = x_is_dist ? lengths : dists, *xs = x_is_dist ? dists : lengths;
     const int np = x_is_dist ? nl : nd, nx = x_is_dist ? nd : nl;
     int any = 0;

@@ -70,7 +70,7 @@ double ts_human_featuretracker(const char *ft, const char **source)
 const ts_cond *ts_find_pt(const ts_entry *e, int length, int dist)
 {
     for (int c = 0; c < e->ncond; c++)
-        if (e->cond[c].length == length && e->cond[c].dist == dist) return &e->cond[c];
+        if (e->cond[c].length == length && e->cond[c].dist == dist && e->cond[c].skip == 1) return &e->cond[c];
     return NULL;
 }
 
@@ -212,11 +212,11 @@ static void str_copy(char *dst, size_t n, const char *src, size_t len)
 
 static void cond_parse(ts_cond *k)
 {
-    k->length = k->dist = -1;
+    k->length = k->dist = k->skip = -1;
     k->ft[0] = 0;
     int L, D, S;
     if (!strcmp(k->challenge, "pathtracker") && sscanf(k->condition, "length%d_dist%d_skip%d", &L, &D, &S) == 3)
-        k->length = L, k->dist = D;
+        k->length = L, k->dist = D, k->skip = S;
     if (!strcmp(k->challenge, "featuretracker")) {
         const char *at = strstr(k->condition, "_length");
         str_copy(k->ft, sizeof k->ft, k->condition, at ? (size_t)(at - k->condition) : strlen(k->condition));
@@ -527,29 +527,34 @@ static void md_scale(ph_strbuf *b, const ts_study *s)
 
 static void md_pathtracker(ph_strbuf *b, const ts_study *s)
 {
-    static const int L[2] = {32, 64}, D[3] = {0, 14, 25};
-    int any = 0;
-    for (int i = 0; i < s->nentries; i++) any |= !strcmp(s->entries[i].challenge, "pathtracker");
-    if (!any) return;
+    int L[8], D[8];
+    const int nl = ts_pt_values(s, 1, L, 8), nd = ts_pt_values(s, 0, D, 8);
+    if (!nl || !nd) return;
     ph_sb_printf(b, "## PathTracker: balanced accuracy (%%) [bootstrap 95 %% interval]\n\nColumns: test videos of T "
-                 "frames with D distractors (speed 1). Humans: tracking.md §2 (MTurk, trained at 14 distractors; "
-                 "their \"1 distractor\" is D = 0 here).\n\n| model (trained on) |");
-    for (int l = 0; l < 2; l++)
-        for (int d = 0; d < 3; d++) ph_sb_printf(b, " T%d D%d |", L[l], D[d]);
-    ph_sb_printf(b, "\n|---|--:|--:|--:|--:|--:|--:|\n");
+                 "frames with D distractors at speed 1 (other speeds, if scored, are in accuracy.tsv). Humans: "
+                 "tracking.md §2 (MTurk, trained at 14 distractors; their \"1 distractor\" is D = 0 here).\n\n"
+                 "| model (trained on) |");
+    for (int l = 0; l < nl; l++)
+        for (int d = 0; d < nd; d++) ph_sb_printf(b, " T%d D%d |", L[l], D[d]);
+    ph_sb_printf(b, "\n|---|");
+    for (int k = 0; k < nl * nd; k++) ph_sb_printf(b, "--:|");
+    ph_sb_printf(b, "\n");
     for (int i = 0; i < s->nentries; i++) {
         const ts_entry *e = &s->entries[i];
         if (strcmp(e->challenge, "pathtracker")) continue;
         ph_sb_printf(b, "| %s (%s) |", e->label, e->train_condition);
-        for (int l = 0; l < 2; l++)
-            for (int d = 0; d < 3; d++) sb_cell(b, ts_find_pt(e, L[l], D[d]));
+        for (int l = 0; l < nl; l++)
+            for (int d = 0; d < nd; d++) sb_cell(b, ts_find_pt(e, L[l], D[d]));
         ph_sb_printf(b, "\n");
     }
     ph_sb_printf(b, "| humans |");
-    for (int l = 0; l < 2; l++)
-        for (int d = 0; d < 3; d++) {
+    for (int l = 0; l < nl; l++)
+        for (int d = 0; d < nd; d++) {
             double lo, hi, h = ts_human_pathtracker(L[l], D[d], &lo, &hi);
-            ph_sb_printf(b, " %.1f [%.1f, %.1f] |", h, lo, hi);
+            if (isnan(h))
+                ph_sb_printf(b, " - |");
+            else
+                ph_sb_printf(b, " %.1f [%.1f, %.1f] |", h, lo, hi);
         }
     ph_sb_printf(b, "\n\n![accuracy against distractors](pathtracker_distractors.png)\n\n"
                  "![accuracy against length](pathtracker_length.png)\n\n");

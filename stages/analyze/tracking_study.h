@@ -11,7 +11,7 @@ enum { TS_MAX_RUNS = 16, TS_MAX_ENTRIES = 48, TS_MAX_CONDS = 32, TS_MAX_MISSING 
 /* One test file scored by one trained model: an evaluate.tsv row and its samples. */
 typedef struct {
     char challenge[32], condition[160], samples[4096];
-    int length, dist; /* PathTracker: from "length{T}_dist{D}_skip{S}"; -1 otherwise */
+    int length, dist, skip; /* PathTracker: from "length{T}_dist{D}_skip{S}"; -1 otherwise */
     char ft[64];      /* FeatureTracker: the condition name before "_length" ("" otherwise) */
     int64_t n, correct;
     int32_t *label;
@@ -53,9 +53,12 @@ typedef struct {
 double ts_human_pathtracker(int length, int dist, double *lo, double *hi);
 double ts_human_featuretracker(const char *ft, const char **source);
 
-/* The condition of entry e with PathTracker (length, dist), or FeatureTracker name; NULL if absent. */
+/* The condition of entry e with PathTracker (length, dist) at speed 1, or FeatureTracker name; NULL if absent. */
 const ts_cond *ts_find_pt(const ts_entry *e, int length, int dist);
 const ts_cond *ts_find_ft(const ts_entry *e, const char *ft);
+
+/* The distinct PathTracker lengths (want_length) or distractor counts at speed 1, sorted; their count. */
+int ts_pt_values(const ts_study *s, int want_length, int *v, int max);
 
 /* Figures (gnuplot); each returns 0 when it had nothing to draw (no file written). */
 int ts_plot_distractors(const ts_study *s, const char *png);

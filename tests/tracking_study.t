@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# tracking_study.t: the tracking study (issue 4, "The study"): the paper-scale and local sweeps
+# expand into the expected points; a tiny study (every sweep of the local study, a few videos and
+# steps, tiny models) runs end to end through scripts/tracking_study.sh (what make
+# reproduce-tracking runs) and gives a complete report whose numbers equal a recomputation from
+# the evaluation files; the report is a function of its inputs and its bootstrap seed;
+# phasor-analyze evaluate scores several files at once, writes every sample's hit, gives the same
+# bytes for any rank count and refuses the validation file.
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
+plan 38
+
+# ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
+dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
+arrays() { grep -o -- '--array=[^ ]*' "$OUT" | sort -u | tr '\n' ' '; }
+dry tracking_study
+is "$(arrays)" "--array=0-7 " "paper scale, PathTracker: length {32, 64} x 4 models = 8 tasks per stage"
+ok "paper scale: training and evaluation ask for one GPU per task" \
+    bash -c "[ \$(grep -c -- '--gpus-per-task=1' '$OUT') = 2 ]"
+ok "paper scale: every point is scored on the 24 files of the PathTracker grid" \
+    bash -c "grep '^args' '$root/configs/tracking_study.ini' | tr ' ' '\n' | grep -c 'test.h5' | grep -qx 24"
+dry tracking_study_featuretracker
+is "$(arrays)" "--array=0-3 " "paper scale, FeatureTracker: 4 models"
+dry tracking_study_tests_featuretracker
+is "$(arrays)" "--array=0-8 " "paper scale, FeatureTracker test grid: 3 shape rules x 3 colour ranges"
+for c in tracking_study_local_tests:6 tracking_study_local_tests_featuretracker:9 tracking_study_local:4 \
+    tracking_study_local_featuretracker:4 tracking_study_local_baselines:2 tracking_study_local_baselines_featuretracker:2; do
+    dry "${c%%:*}"
+    ok "local: ${c%%:*} has ${c#*:} points" grep -q "${c#*:} point(s)" "$OUT"
+done
+
+# ---- a tiny study end to end ------------------------------------------------------------------
+tiny=(--set split.train.n=16 --set split.val.n=8 --set train.steps=2 --set train.batch=8 --set train.eval_every=2
+      --set train.warmup=1 --set train.log_every=1 --set train.checkpoint_every=2 --set int.channels=2
+      --set int.kernel=3 --set cvrnn.channels=2 --set cvrnn.kernel=3 --set cnn3d.width=2 --set frame.width=2
+      --set-tests split.test.n=8 --evaluate-batch 8 --bootstrap 300)
+PHASOR_BUILD=$PHASOR_BUILD "$root/scripts/tracking_study.sh" --runs "$TMPD/runs" --out "$TMPD/report" "${tiny[@]}" \
+    >"$OUT" 2>"$ERR"
+RC=$?
+is "$RC" 0 "scripts/tracking_study.sh runs the tiny study and its report"
+R=$TMPD/report/REPORT.md
+for h in "## Scale" "## PathTracker: balanced accuracy (%) [bootstrap 95 % interval]" \
+    "## FeatureTracker: balanced accuracy (%) [bootstrap 95 % interval]" "## Expected directions, checked on these numbers" \
+    "## CV-RNN phase maps"; do
+    ok "REPORT.md has the section '$h'" grep -qxF "$h" "$R"
+done
+ok "REPORT.md states the scale: training videos, steps x batch, widths, test size, wall time" \
+    bash -c "grep -q '| InT C2 k3, 2 steps | tracking_study_local/p0001 | pathtracker length32_dist14_skip1 | 16 | 2 x 8 |' '$R' &&
+             grep -q 'of 8 videos each' '$R' && grep -q 'wall time from the first stage start' '$R'"
+ok "REPORT.md gives the human references (PathTracker T32 D0: 91.3)" grep -q '^| humans | 91.3 \[83.0, 97.3\] |' "$R"
+ok "REPORT.md checks every expected direction with a verdict" \
+    bash -c "[ \$(grep -c 'expected direction\|no difference' '$R') -ge 31 ]"
+png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+for f in pathtracker_distractors pathtracker_length featuretracker cvrnn_phase_pathtracker cvrnn_phase_featuretracker; do
+    ok "$f.png is a PNG" png "$TMPD/report/$f.png"
+done
+A=$TMPD/report/accuracy.tsv
+is "$(tail -n +2 "$A" | wc -l)" 90 "accuracy.tsv: 6 PathTracker models x 6 conditions + 6 FeatureTracker models x 9"
+# Every balanced accuracy recomputed from the point's evaluate_samples.tsv (hits per label).
+recompute() {
+    tail -n +2 "$A" | while IFS=$'\t' read -r run point _ _ _ _ _ cond _ _ bal _; do
+        f=$(awk -F'\t' -v c="$cond" 'NR > 1 && $4 == c { print NR - 2 }' "$run/$point/analyze/evaluate.tsv")
+        want=$(awk -F'\t' -v f="$f" 'NR > 1 && $1 == f { n[$3]++; h[$3] += $5 }
+            END { printf "%.6f", (h[0] / n[0] + h[1] / n[1]) / 2 }' "$run/$point/analyze/evaluate_samples.tsv")
+        [ "$want" = "$bal" ] || { echo "$run/$point $cond: accuracy.tsv $bal, recomputed $want"; return 1; }
+    done
+}
+ok "accuracy.tsv: all 90 balanced accuracies equal a recomputation from the per-sample hits" recompute
+# The report's table cell is the same number, in percent.
+cell=$(awk -F'\t' '$2 == "p0001" && $8 == "length32_dist0_skip1" && $3 == "int" { printf "%.1f [%.1f, %.1f]", 100 * $11, 100 * $12, 100 * $13 }' "$A")
+ok "REPORT.md's PathTracker row of InT starts with its T32 D0 cell from accuracy.tsv ($cell)" \
+    grep -qF "| InT C2 k3, 2 steps (length32_dist14_skip1) | $cell |" "$R"
+ev=$TMPD/runs/tracking_study_local/p0002/analyze/evaluate.tsv
+col() { awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i } NR == 2 { print $k }' "$1"; }
+is "$(col "$ev" split) $(col "$ev" seed) $(col "$ev" train_seed) $(col "$ev" val_seed) $(tail -n +2 "$ev" | wc -l)" \
+    "test 3 1 2 6" "the CV-RNN point was scored on 6 test files of seed 3 (training seed 1, validation seed 2)"
+runs=("$TMPD/runs/tracking_study_local" "$TMPD/runs/tracking_study_local_featuretracker")
+"$PHASOR_BUILD/bin/phasor-analyze" tracking-report "${runs[@]}" --out "$TMPD/r1" --bootstrap 300 --no-phase --quiet >"$OUT" 2>"$ERR"
+"$PHASOR_BUILD/bin/phasor-analyze" tracking-report "${runs[@]}" --out "$TMPD/r2" --bootstrap 300 --no-phase --quiet >"$OUT" 2>"$ERR"
+ok "the report is a function of its inputs (a second report is byte-identical)" \
+    bash -c "cmp '$TMPD/r1/REPORT.md' '$TMPD/r2/REPORT.md' && cmp '$TMPD/r1/featuretracker.png' '$TMPD/r2/featuretracker.png'"
+"$PHASOR_BUILD/bin/phasor-analyze" tracking-report "${runs[@]}" --out "$TMPD/r3" --bootstrap 300 --seed 2 --no-phase --quiet >"$OUT" 2>"$ERR"
+ok "another bootstrap seed: the same balanced accuracies, other intervals" \
+    bash -c "cmp <(cut -f 1-11 '$TMPD/r1/accuracy.tsv') <(cut -f 1-11 '$TMPD/r3/accuracy.tsv') &&
+             ! cmp -s '$TMPD/r1/accuracy.tsv' '$TMPD/r3/accuracy.tsv'"
+
+# ---- evaluate: several files, per-sample rows, any rank count -----------------------------------
+p=$TMPD/runs/tracking_study_local/p0000
+t=$TMPD/runs/tracking_study_local_tests
+run_phasor analyze evaluate "$p/train/best.h5" "$t/p0000/generate/test.h5" "$t/p0005/generate/test.h5" --out "$TMPD/e1" --quiet
+is "$RC" 0 "evaluate scores two test files (32 and 64 frames) with one rank"
+is "$(tail -n +2 "$TMPD/e1/evaluate_samples.tsv" | cut -f 1 | sort | uniq -c | tr -s ' ' | tr '\n' '|')" " 8 0| 8 1|" \
+    "evaluate_samples.tsv: one row per sample of each file"
+ok "each file's hits add up to its correct count in evaluate.tsv" bash -c "
+    for f in 0 1; do
+        a=\$(awk -F'\t' -v f=\$f 'NR > 1 && \$1 == f { s += \$5 } END { print s + 0 }' '$TMPD/e1/evaluate_samples.tsv')
+        b=\$(awk -F'\t' -v r=\$((f + 2)) 'NR == r { print \$21 }' '$TMPD/e1/evaluate.tsv')
+        [ \"\$a\" = \"\$b\" ] || exit 1
+    done"
+run_mpi 2 analyze evaluate "$p/train/best.h5" "$t/p0000/generate/test.h5" "$t/p0005/generate/test.h5" --out "$TMPD/e2" --quiet
+ok "2 ranks: evaluate_samples.tsv and evaluate.tsv are byte-identical to 1 rank" \
+    bash -c "[ $RC = 0 ] && cmp '$TMPD/e1/evaluate_samples.tsv' '$TMPD/e2/evaluate_samples.tsv' && cmp '$TMPD/e1/evaluate.tsv' '$TMPD/e2/evaluate.tsv'"
+# Another batch size may change a logit's last bits (the convolutions' sums), not a decision.
+run_mpi 2 analyze evaluate "$p/train/best.h5" "$t/p0000/generate/test.h5" "$t/p0005/generate/test.h5" --out "$TMPD/e3" --batch 3 --quiet
+ok "2 ranks and batch 3: the same labels and hits per sample" \
+    bash -c "[ $RC = 0 ] && cmp <(cut -f 1,2,3,5 '$TMPD/e1/evaluate_samples.tsv') <(cut -f 1,2,3,5 '$TMPD/e3/evaluate_samples.tsv')"
+run_phasor analyze evaluate "$p/train/best.h5" "$t/p0000/generate/test.h5" "$p/generate/val.h5" --out "$TMPD/e4"
+ok "evaluate refuses the validation file among several (exit 2, one line), and writes nothing" \
+    bash -c "[ $RC = 2 ] && grep -q 'as the validation file' '$ERR' && [ ! -e '$TMPD/e4/evaluate.tsv' ]"
+run_phasor analyze tracking-report "$TMPD/nothing" --out "$TMPD/x"
+ok "tracking-report on a folder that is not a run exits 2 with one line" \
+    bash -c "[ $RC = 2 ] && [ \$(wc -l < '$ERR') = 1 ] && grep -q 'not a run folder' '$ERR'"
