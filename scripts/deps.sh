@@ -21,6 +21,7 @@ deps=(
   "Random123       librandom123-dev        hdr:Random123/philox.h yes"
   "inih            libinih-dev             pkg:inih           yes"
   "libpng          libpng-dev              pkg:libpng         yes"
+  "libjpeg         libjpeg-dev             pkg:libjpeg        yes"
   "gnuplot         gnuplot-nox             cmd:gnuplot        yes"
   "cmocka          libcmocka-dev           pkg:cmocka         yes"
   "prove (perl)    perl                    cmd:prove          yes"

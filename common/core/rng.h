@@ -20,6 +20,7 @@ enum {
     PH_STREAM_FEATVIS = 7, /* feature visualisation: index = run << 32 | step, sub = purpose */
     PH_STREAM_PERMUTATION = 8, /* permutation tests of analyses: index = permutation, sub = test */
     PH_STREAM_BOOTSTRAP = 9,   /* bootstrap intervals of analyses: index = replicate, sub = statistic */
+    PH_STREAM_SPLIT = 10,      /* imported samples dealt to splits: index = draw of the shuffle */
 };
 
 typedef struct {

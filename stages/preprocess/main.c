@@ -1,6 +1,7 @@
 /* phasor-preprocess: sample files -> derived files.  One task per subcommand
- * (table `tasks`); today `spectrum`, the mean magnitude spectrum of a set of
- * images for MACO feature visualisation (docs/maco.md).
+ * (table `tasks`): `spectrum`, the mean magnitude spectrum of a set of images
+ * for MACO feature visualisation (docs/maco.md), and `import` (import.c), a
+ * folder of the user's images with labels and importance maps -> sample files.
  *
  * Every rank transforms its contiguous, block-aligned range of each file's
  * samples; the magnitudes are summed in exact 64-bit fixed point, so the one
@@ -14,6 +15,7 @@
 #include "../../common/fft/spectrum.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/io/provenance.h"
+#include "preprocess.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -21,20 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { BLOCK_DEFAULT = 16, BLOCK_MAX = 1024, SIZE_MAX_PX = 4096 };
-
-typedef struct {
-    char **inputs;
-    int ninputs;
-    const char *out_dir, *device;
-    int size, block, force, quiet;
-    char *command; /* the arguments, for the provenance attribute */
-} options;
-
-typedef struct {
-    const char *name, *summary, *output;
-    void (*run)(const options *o);
-} task;
+enum { BLOCK_DEFAULT = 16, BLOCK_MAX = 1024, SIZE_MAX_PX = 4096, CLASSES_MAX = 100000 };
 
 static void run_spectrum(const options *o);
 
@@ -42,6 +31,9 @@ static const task tasks[] = {
     {"spectrum", "mean magnitude spectrum |rfft2| of the images (videos: every frame), resized to "
                  "--size, in the decorrelated colour basis (MACO's magnitude template)",
      "spectrum.h5", run_spectrum},
+    {"import", "a folder of PNG/JPEG images with a label file (and optional importance maps) "
+               "becomes one sample file per split (docs/import.md)",
+     "SPLIT.h5", preprocess_import},
 };
 static const int ntasks = (int)(sizeof tasks / sizeof tasks[0]);
 
@@ -49,6 +41,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: phasor-preprocess TASK [options] SAMPLES.h5 [more.h5 ...] --out DIR\n"
+            "       phasor-preprocess import IMAGE_DIR --labels FILE --classes K --out DIR [options]\n"
             "\n"
             "Derives files from phasor sample files, with any number of MPI ranks\n"
             "(mpirun -np P phasor-preprocess ...); the output does not depend on P.\n"
@@ -60,13 +53,30 @@ static void usage(FILE *f)
             "  --block K         images transformed together per rank (default %d, 1..%d)\n"
             "  --device D        auto, cpu or cuda (default auto: cuda when a GPU is present)\n"
             "  --force           replace an existing output (atomically, on success)\n"
+            "import options (docs/import.md):\n"
+            "  --labels FILE     lines NAME,LABEL (NAME relative to IMAGE_DIR; '#' comments)\n"
+            "  --classes K       labels must lie in 0..K-1 (2..%d)\n"
+            "  --size S          images (and maps) resized to S x S (bilinear; default: the\n"
+            "                    images' common size)\n"
+            "  --channels C      3 RGB (default) or 1 gray\n"
+            "  --maps DIR        importance maps DIR/STEM.png|.jpg|.jpeg|.npy (STEM = NAME\n"
+            "                    without extension, same size as its image); images without\n"
+            "                    one get a zero map and token 0 (/meta/token)\n"
+            "  --map-form F      clickme (resize to 64, ClickMe blur, resize, min-max; default)\n"
+            "                    or raw (resize only)\n"
+            "  --split SPEC      NAME=FRACTION,... (default train=0.8,val=0.1,test=0.1)\n"
+            "  --seed N          the split assignment's seed (default 1)\n"
+            "  --bad B           fail (default) or skip: an unreadable image, a map of\n"
+            "                    another size or a label out of range stops the import,\n"
+            "                    or is skipped and counted\n"
+            "  --chunk K         samples per HDF5 chunk (default 16)\n"
             "  --quiet           no progress lines and no final line\n"
             "  --help, --version\n"
             "\n"
             "exit status: 0 success, 2 usage error, 1 runtime failure.\n"
             "\n"
             "tasks:\n",
-            SIZE_MAX_PX, BLOCK_DEFAULT, BLOCK_MAX);
+            SIZE_MAX_PX, BLOCK_DEFAULT, BLOCK_MAX, CLASSES_MAX);
     for (int i = 0; i < ntasks; i++) fprintf(f, "  %-9s %s\n  %-9s writes DIR/%s\n", tasks[i].name,
                                              tasks[i].summary, "", tasks[i].output);
 }
@@ -88,9 +98,16 @@ static const task *options_parse(int argc, char **argv, options *o)
         {"block", required_argument, 0, 'b'}, {"device", required_argument, 0, 'd'},
         {"force", no_argument, 0, 'f'},      {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},       {"version", no_argument, 0, 'V'},
+        {"labels", required_argument, 0, 'l'}, {"maps", required_argument, 0, 'm'},
+        {"classes", required_argument, 0, 'k'}, {"split", required_argument, 0, 'p'},
+        {"seed", required_argument, 0, 'e'},    {"bad", required_argument, 0, 'x'},
+        {"map-form", required_argument, 0, 'M'}, {"chunk", required_argument, 0, 'c'},
+        {"channels", required_argument, 0, 'C'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->block = BLOCK_DEFAULT, o->device = "auto";
+    o->split = "train=0.8,val=0.1,test=0.1", o->seed = 1, o->bad = "fail", o->map_form = "clickme";
+    o->chunk = 16, o->channels = 3;
     ph_strbuf cmd = {0};
     for (int i = 1; i < argc; i++) ph_sb_printf(&cmd, "%s%s", i > 1 ? " " : "", argv[i]);
     o->command = cmd.s;
@@ -107,6 +124,22 @@ static const task *options_parse(int argc, char **argv, options *o)
             break;
         case 'f': o->force = 1; break;
         case 'q': o->quiet = 1; break;
+        case 'l': o->labels = optarg; break;
+        case 'm': o->maps = optarg; break;
+        case 'k': o->classes = parse_int("classes", optarg, 2, CLASSES_MAX); break;
+        case 'p': o->split = optarg; break;
+        case 'e': o->seed = parse_int("seed", optarg, 0, 2147483647); break;
+        case 'x':
+            if (strcmp(optarg, "fail") && strcmp(optarg, "skip"))
+                ph_usage_error("--bad must be fail or skip, got '%s'", optarg);
+            o->bad = optarg;
+            break;
+        case 'M': o->map_form = optarg; break;
+        case 'c': o->chunk = parse_int("chunk", optarg, 1, 1 << 20); break;
+        case 'C':
+            o->channels = parse_int("channels", optarg, 1, 3);
+            if (o->channels == 2) ph_usage_error("--channels must be 1 (gray) or 3 (RGB), got 2");
+            break;
         case 'h': ph_stage_print_and_exit(usage);
         case 'V': ph_stage_print_and_exit(ph_print_version);
         case ':': ph_usage_error("option '%s' needs a value (see phasor-preprocess --help)", argv[optind - 1]);
@@ -119,10 +152,16 @@ static const task *options_parse(int argc, char **argv, options *o)
     const task *t = NULL;
     for (int i = 0; i < ntasks; i++)
         if (!strcmp(tasks[i].name, argv[optind])) t = &tasks[i];
-    if (!t) ph_usage_error("unknown task '%s' (choose one of: spectrum)", argv[optind]);
+    if (!t) ph_usage_error("unknown task '%s' (choose one of: spectrum, import)", argv[optind]);
     o->inputs = argv + optind + 1, o->ninputs = argc - optind - 1;
-    if (o->ninputs == 0) ph_usage_error("%s: no sample file given (phasor-preprocess %s SAMPLES.h5 ... --out DIR)",
-                                        t->name, t->name);
+    if (t->run == preprocess_import) {
+        if (o->ninputs != 1)
+            ph_usage_error("import: give one image folder (phasor-preprocess import IMAGE_DIR --labels FILE "
+                           "--classes K --out DIR)");
+    } else if (o->ninputs == 0) {
+        ph_usage_error("%s: no sample file given (phasor-preprocess %s SAMPLES.h5 ... --out DIR)", t->name,
+                       t->name);
+    }
     if (!o->out_dir || !*o->out_dir) ph_usage_error("%s: missing --out DIR (the folder for the output)", t->name);
     return t;
 }
