@@ -418,7 +418,8 @@ typedef struct {
 
 static ts_diff diff_eval(const ts_study *s, const ts_cond *const *conds, const double *w, int k, const char *name)
 {
-    ph_balacc_term t[8];
+    ph_balacc_term t[12];
+    if (k > 12) PH_FAIL("bootstrapping a difference", "more than 12 terms", "a bug in tracking_report.c");
     ts_diff d = {NAN, NAN, NAN};
     for (int i = 0; i < k; i++) {
         if (!conds[i]) return d;
@@ -686,20 +687,9 @@ static void md_findings(ph_strbuf *b, ts_study *s)
                 const double wr[6] = {1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3};
                 char name[512], claim[512];
                 snprintf(name, sizeof name, "length|%s|%s|%s|%s", R->run, R->point, B->run, B->point);
-                /* ph_balacc_term holds at most 8 terms per call here: split the 12 into R and B parts. */
-                ts_diff dr = diff_eval(s, cr, wr, 6, name), db = diff_eval(s, cb, wr, 6, name);
-                ts_diff dd = {dr.v - db.v, NAN, NAN};
-                {
-                    /* The paired interval of the difference: both parts from the same draws need one call. */
-                    ph_balacc_term t[12];
-                    int ok = 1;
-                    for (int q = 0; q < 12; q++) {
-                        if (!c[q]) ok = 0;
-                        else t[q] = (ph_balacc_term){c[q]->label, c[q]->hit, c[q]->n, w[q]};
-                    }
-                    if (ok) dd.v = ph_balacc_bootstrap(t, 12, s->reps, LEVEL, s->seed, ph_balacc_name_hash(name), &dd.lo, &dd.hi);
-                    else dd.v = NAN;
-                }
+                /* Each model's loss, and the difference with all twelve terms drawn together (paired). */
+                const ts_diff dr = diff_eval(s, cr, wr, 6, name), db = diff_eval(s, cb, wr, 6, name);
+                const ts_diff dd = diff_eval(s, c, w, 12, name);
                 snprintf(claim, sizeof claim, "  - T32 -> T64 (mean over D 0, 14, 25): %s loses %+.1f, %s %+.1f; difference",
                          R->label, 100 * dr.v, B->label, 100 * db.v);
                 md_verdict(b, claim, dd, 1, &n_exp, &n_not);
