@@ -25,7 +25,7 @@ void ph_saliency_reduce(ph_saliency_form form, const float *grad, int n, int c, 
             for (int k = 0; k < c; k++) {
                 double v = g[(size_t)k * hw + p];
                 if (form == PH_SALIENCY_TRAIN) acc += v;
-                else acc = fmax(acc, fabs(v));
+                else if (isnan(v) || fabs(v) > acc) acc = fabs(v); /* a NaN stays */
             }
             out[p] = (float)(form == PH_SALIENCY_TRAIN ? acc / c : acc);
         }
