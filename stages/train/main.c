@@ -17,6 +17,8 @@
 #include "../../common/nn/checkpoint.h"
 
 #include <math.h>
+#include "harmonize.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,7 @@ static void sections_init(void)
 {
     train_keys[0].choices = ph_model_names();
     sections[nsections++] = &train_section;
+    sections[nsections++] = &train_harmonize_section;
     for (int i = 0; i < ph_model_count && nsections < MAX_SECTIONS; i++) sections[nsections++] = ph_models[i]->section;
 }
 
@@ -304,6 +307,8 @@ int main(int argc, char **argv)
     const int classes = class_count(&tr, &va), outputs = classes == 2 ? 1 : classes;
 
     ph_model *m = model_create(&c, be, &tr, local, outputs, seed);
+    train_harmonizer harm;
+    train_harmonize_init(&harm, &c, m, cfg_str(&c, "train", "train"), batch);
     dataset_load_aux(&tr, m, cfg_str(&c, "train", "train"));
     uint8_t *aux = tr.aux_bytes ? malloc(tr.aux_bytes * (size_t)local) : NULL;
     if (tr.aux_bytes && !aux) PH_FAIL("allocating training buffers", "out of memory", "use a smaller batch");
@@ -338,7 +343,7 @@ int main(int argc, char **argv)
                   ckpt_every = cfg_int(&c, "train", "checkpoint_every");
     /* GFLOP/s of all ranks together: each rank's step does the local batch's work. */
     const double step_flops = m->def->step_flops(m);
-    double loss_sum = 0, acc_sum = 0, aux_sum = 0, t_log = ph_now();
+    double loss_sum = 0, acc_sum = 0, aux_sum = 0, harm_sum = 0, t_log = ph_now();
     int64_t since_log = 0;
     ph_progress prog;
     ph_progress_init(&prog, "train", "steps", steps - step, !o.quiet && ph_rank() == 0);
@@ -361,14 +366,19 @@ int main(int argc, char **argv)
         double aux_loss = aux ? m->def->aux_loss(m, aux, 1.0 / batch) : 0;
         /* dlogits is d(local mean)/dlogit; the global mean needs local / B of it. */
         for (int i = 0; i < local * outputs; i++) dlogits[i] *= (float)local / (float)batch;
-        ph_params_zero_grad(params, np);
-        ph_model_backward_host(m, dlogits);
+        double harm_loss = 0;
+        if (harm.on) {
+            harm_loss = train_harmonize_backward(&harm, m, params, np, idx + (size_t)ph_rank() * local, labels, dlogits);
+        } else {
+            ph_params_zero_grad(params, np);
+            ph_model_backward_host(m, dlogits);
+        }
         gradients_allreduce(params, np, scratch);
         ph_optim_step(&opt, params, np, step);
-        double global[3] = {loss * local / batch, (double)right / batch, aux_loss};
-        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, global, 3, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+        double global[4] = {loss * local / batch, (double)right / batch, aux_loss, harm_loss};
+        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, global, 4, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
                      "summing the loss", "another rank failed");
-        loss_sum += global[0], acc_sum += global[1], aux_sum += global[2], since_log++;
+        loss_sum += global[0], acc_sum += global[1], aux_sum += global[2], harm_sum += global[3], since_log++;
         ph_strbuf line = {0};
         if (step % log_every == 0 || step == steps) {
             double now = ph_now();
@@ -379,8 +389,9 @@ int main(int argc, char **argv)
                          (long long)step, loss_sum / since_log, acc_sum / since_log,
                          ph_optim_lr(&opt, step), sps, sps / local * step_flops / 1e9);
             if (aux) ph_sb_printf(&line, ",\"aux_loss\":%.9g", aux_sum / since_log);
+            if (harm.on) ph_sb_printf(&line, ",\"harmonization_loss\":%.9g", harm_sum / since_log);
             ph_sb_printf(&line, "}\n");
-            loss_sum = acc_sum = aux_sum = 0, since_log = 0, t_log = now;
+            loss_sum = acc_sum = aux_sum = harm_sum = 0, since_log = 0, t_log = now;
         }
         ph_checkpoint_meta meta = {model_name, step, seed, batch, best_acc, effective};
         if (step % eval_every == 0 || step == steps) {
@@ -417,6 +428,7 @@ int main(int argc, char **argv)
                 (long long)step, best_acc, out_dir);
     free(effective), free(scratch), free(logits), free(dlogits), free(buf), free(labels), free(idx), free(aux);
     free(params);
+    train_harmonize_free(&harm);
     m->def->destroy(m);
     dataset_free(&tr), dataset_free(&va);
     cfg_free(&c);
