@@ -25,6 +25,14 @@ typedef struct {
 
 typedef struct ph_model ph_model;
 
+/* A named intermediate activation [n, c, h, w] on the model's device, valid
+ * after forward until the next forward (phasor-probe reads layers through it). */
+typedef struct {
+    char name[32];
+    const float *data;
+    int n, c, h, w;
+} ph_model_tap;
+
 typedef struct ph_model_def {
     const char *name;
     const char *summary;
@@ -55,6 +63,9 @@ typedef struct ph_model_def {
     void (*aux_read)(const ph_model *m, ph_samples_reader *r, int64_t start, int64_t count,
                      void *out);
     double (*aux_loss)(ph_model *m, const void *aux, double weight);
+    /* Optional (NULL when none): the model's intermediate activations, in
+     * input-to-output order; writes at most max and returns how many exist. */
+    int (*taps)(ph_model *m, ph_model_tap *out, int max);
 } ph_model_def;
 
 struct ph_model {

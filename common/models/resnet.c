@@ -1,6 +1,7 @@
 /* resnet.c: the 2D ResNet (see resnet.h): forward, backward, parameters. */
 #include "resnet.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,23 @@ static int resnet_params(ph_model *base, ph_param **out, int max)
     return k;
 }
 
+/* "stem" (after the stem's pool) and "stage1".."stage4" (after the attention
+ * module of the stage that has one): what the next layer reads. */
+static int resnet_taps(ph_model *base, ph_model_tap *out, int max)
+{
+    ph_resnet *m = (ph_resnet *)base;
+    const int *sz = m->imagenet_stem ? m->stem_pool.s.out : m->stem.conv.s.out;
+    ph_model_tap t[1 + PH_RESNET_STAGES] = {{"stem", stem_out(m), base->g.n, m->width, sz[0], sz[1]}};
+    for (int i = 0; i < PH_RESNET_STAGES; i++) {
+        const ph_resblock *b = &m->block[i][m->nblocks[i] - 1];
+        const int attn = i + 1 == m->attn_stage && m->attn.kind != PH_ATTN_NONE;
+        t[i + 1] = (ph_model_tap){"", attn ? m->attn.y : b->out_act, base->g.n, b->out_c, b->out[0], b->out[1]};
+        snprintf(t[i + 1].name, sizeof t[i + 1].name, "stage%d", i + 1);
+    }
+    for (int i = 0; i < 1 + PH_RESNET_STAGES && i < max; i++) out[i] = t[i];
+    return 1 + PH_RESNET_STAGES;
+}
+
 static double resnet_step_flops(const ph_model *base)
 {
     const ph_resnet *m = (const ph_resnet *)base;
@@ -180,4 +198,5 @@ const ph_model_def ph_model_resnet = {
     .backward = resnet_backward,
     .params = resnet_params,
     .step_flops = resnet_step_flops,
+    .taps = resnet_taps,
 };
