@@ -15,6 +15,7 @@
 #include "../../common/io/h5samples.h"
 #include "../../common/io/png.h"
 #include "maco.h"
+#include "alignment.h"
 #include "evaluate.h"
 #include "svrt_report.h"
 #include "tracking_report.h"
@@ -58,6 +59,22 @@ static const int nanalyses = (int)(sizeof analyses / sizeof analyses[0]);
 
 /* ---- command line --------------------------------------------------------- */
 
+/* Analyses with their own command line (one file each); the table above holds the
+ * ones that share this file's options. */
+static const struct {
+    const char *name, *summary;
+    int (*main)(int argc, char **argv);
+} commands[] = {
+    {"maco", "feature visualisations of a trained model (MACO, Fourier, pixels) with attribution maps; config-driven",
+     ph_analyze_maco_main},
+    {"evaluate", "a trained model's accuracy on a held-out sample file", ph_analyze_evaluate_main},
+    {"alignment", "a trained image model against human importance maps (saliency and adversarial alignment)",
+     ph_analyze_alignment_main},
+    {"svrt-report", "the SVRT study's report from its sweeps", ph_analyze_svrt_report_main},
+    {"tracking-report", "the tracking study's report from its sweeps", ph_analyze_tracking_report_main},
+};
+static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -89,12 +106,8 @@ static void usage(FILE *f)
         for (int k = 0; analyses[i].outputs[k]; k++) fprintf(f, " DIR/%s", analyses[i].outputs[k]);
         fprintf(f, "\n");
     }
-    fprintf(f, "  %-10s feature visualisations of a trained model (MACO, Fourier, pixels) with attribution\n"
-            "  %-10s maps; its own config-driven command line: phasor-analyze maco --help\n", "maco", "");
-    fprintf(f, "  %-10s a trained model's accuracy on a held-out sample file: phasor-analyze evaluate --help\n"
-            "  %-10s the SVRT study's report from its sweeps: phasor-analyze svrt-report --help\n", "evaluate", "svrt-report");
-    fprintf(f, "  %-10s the tracking study's report from its sweeps: phasor-analyze tracking-report --help\n",
-            "tracking-report");
+    for (int i = 0; i < ncommands; i++)
+        fprintf(f, "  %-10s %s: phasor-analyze %s --help\n", commands[i].name, commands[i].summary, commands[i].name);
 }
 
 /* The value of --OPTION, an integer in 1..max. */
@@ -839,22 +852,12 @@ static void run_summary(const options *o)
 int main(int argc, char **argv)
 {
     ph_stage_begin(&argc, &argv, "analyze");
-    if (argc > 1 && (!strcmp(argv[1], "evaluate") || !strcmp(argv[1], "svrt-report"))) { /* own options */
-        int rc = !strcmp(argv[1], "evaluate") ? ph_analyze_evaluate_main(argc - 1, argv + 1)
-                                              : ph_analyze_svrt_report_main(argc - 1, argv + 1);
-        ph_stage_end();
-        return rc;
-    }
-    if (argc > 1 && !strcmp(argv[1], "tracking-report")) { /* own options (tracking_report.c) */
-        int rc = ph_analyze_tracking_report_main(argc - 1, argv + 1);
-        ph_stage_end();
-        return rc;
-    }
-    if (argc > 1 && !strcmp(argv[1], "maco")) { /* config-driven (maco.c) */
-        int rc = ph_analyze_maco_main(argc - 1, argv + 1);
-        ph_stage_end();
-        return rc;
-    }
+    for (int i = 0; argc > 1 && i < ncommands; i++)
+        if (!strcmp(argv[1], commands[i].name)) { /* its own command line */
+            int rc = commands[i].main(argc - 1, argv + 1);
+            ph_stage_end();
+            return rc;
+        }
     options o;
     const analysis *a = options_parse(argc, argv, &o);
     outputs_check(a, &o);
