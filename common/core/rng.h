@@ -21,6 +21,7 @@ enum {
     PH_STREAM_PERMUTATION = 8, /* permutation tests of analyses: index = permutation, sub = test */
     PH_STREAM_BOOTSTRAP = 9,   /* bootstrap intervals of analyses: index = replicate, sub = statistic */
     PH_STREAM_SPLIT = 10,      /* imported samples dealt to splits: index = draw of the shuffle */
+    PH_STREAM_SITES = 11,      /* synthetic neural sites: index = image (noise) or site (tuning), sub = purpose */
 };
 
 typedef struct {

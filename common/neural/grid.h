@@ -1,0 +1,21 @@
+/* grid.h: a layer's activations on the fixed spatial grid of neural
+ * predictivity (harmonization notes §5, the neural harmonizer's
+ * resizing_activity): a map no larger than the grid is resized bilinearly
+ * (TensorFlow's half-pixel-centre rule, no antialiasing); a larger one is
+ * average-pooled into the bins [int(i*size/G), int((i+1)*size/G)) per axis.
+ * Each image's resampled features are then min-max normalised over all its
+ * grid cells and channels. */
+#ifndef PHASOR_NEURAL_GRID_H
+#define PHASOR_NEURAL_GRID_H
+
+#include <stddef.h>
+
+/* One image: act [c, h, w] (the engine's layout) -> out [g, g, c] (grid rows,
+ * grid columns, channels).  Each axis is resampled on its own rule. */
+void ph_grid_resample(const float *act, int c, int h, int w, int g, float *out);
+
+/* In place: x -= min; x /= max (of the shifted values).  A constant image
+ * (max == min) becomes all zeros, where the original divides by zero. */
+void ph_grid_minmax(float *x, size_t n);
+
+#endif
