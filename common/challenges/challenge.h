@@ -27,6 +27,12 @@ typedef struct ph_challenge {
     void (*condition)(const void *params, char *buf, size_t n);
     /* Writes sample `index` into out[f] (one sample slot per field, zeroed). */
     void (*generate)(const void *params, uint32_t seed, int64_t index, void *const *out);
+    /* Optional: keys this challenge adds to every [split.NAME] section (setting
+     * one under another challenge is an error), and the hook that reads them
+     * into params before a split is generated (section = "split.NAME"). */
+    const cfg_key *split_keys;
+    int nsplit_keys;
+    void (*split_load)(void *params, const cfg *c, const char *section);
 } ph_challenge;
 
 extern const ph_challenge *const ph_challenges[];

@@ -6,11 +6,13 @@
 extern const ph_challenge ph_challenge_pathtracker;
 extern const ph_challenge ph_challenge_featuretracker;
 extern const ph_challenge ph_challenge_svrt;
+extern const ph_challenge ph_challenge_diagnostic;
 
 const ph_challenge *const ph_challenges[] = {
     &ph_challenge_pathtracker,
     &ph_challenge_featuretracker,
     &ph_challenge_svrt,
+    &ph_challenge_diagnostic,
 };
 const int ph_challenge_count = (int)(sizeof ph_challenges / sizeof ph_challenges[0]);
 

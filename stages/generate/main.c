@@ -31,13 +31,14 @@ static const cfg_section generate_section = {
     "generate", "what to generate and how to write it", generate_keys,
     (int)(sizeof generate_keys / sizeof generate_keys[0]), 0};
 
-static const cfg_key split_keys[] = {
+/* The common split keys, then those that challenges add (sections_init). */
+#define MAX_SPLIT_KEYS 16
+static cfg_key split_keys[MAX_SPLIT_KEYS] = {
     {"n", CFG_INT, NULL, 1, 1e12, NULL, "number of samples"},
     {"seed", CFG_INT, NULL, 0, 4294967295.0, NULL, "Philox seed of this split (use different seeds per split)"},
 };
-static const cfg_section split_section = {
-    "split.*", "one output file per [split.NAME] (for example train, val, test)", split_keys,
-    (int)(sizeof split_keys / sizeof split_keys[0]), 1};
+static cfg_section split_section = {
+    "split.*", "one output file per [split.NAME] (for example train, val, test)", split_keys, 2, 1};
 
 #define MAX_SECTIONS 16
 static const cfg_section *sections[MAX_SECTIONS];
@@ -47,8 +48,32 @@ static void sections_init(void)
 {
     generate_keys[0].choices = ph_challenge_names();
     sections[nsections++] = &generate_section;
-    for (int i = 0; i < ph_challenge_count; i++) sections[nsections++] = ph_challenges[i]->section;
+    for (int i = 0; i < ph_challenge_count; i++) {
+        sections[nsections++] = ph_challenges[i]->section;
+        for (int k = 0; k < ph_challenges[i]->nsplit_keys; k++) {
+            if (split_section.nkeys == MAX_SPLIT_KEYS)
+                PH_FAIL("listing the split keys", "too many", "raise MAX_SPLIT_KEYS");
+            split_keys[split_section.nkeys++] = ph_challenges[i]->split_keys[k];
+        }
+    }
     sections[nsections++] = &split_section;
+}
+
+/* A split key that another challenge added may not be set. */
+static void split_keys_check(const cfg *c, const ph_challenge *ch, const char **splits, int nsplits)
+{
+    for (int i = 0; i < ph_challenge_count; i++) {
+        const ph_challenge *o = ph_challenges[i];
+        for (int k = 0; k < o->nsplit_keys && o != ch; k++)
+            for (int s = 0; s < nsplits; s++) {
+                char section[256];
+                snprintf(section, sizeof section, "split.%s", splits[s]);
+                const char *where = cfg_where(c, section, o->split_keys[k].key);
+                if (strcmp(where, "default"))
+                    ph_usage_error("config error at %s: [%s] %s belongs to the %s challenge, not %s "
+                                   "(remove it)", where, section, o->split_keys[k].key, o->name, ch->name);
+            }
+    }
 }
 
 static void usage(FILE *f)
@@ -129,7 +154,7 @@ typedef struct {
     long long file_bytes, logical_bytes;
 } split_stats;
 
-static split_stats generate_split(const ph_challenge *ch, const void *params, const cfg *c,
+static split_stats generate_split(const ph_challenge *ch, void *params, const cfg *c,
                                   const char *split, const char *out_dir, const char *config_text,
                                   int quiet)
 {
@@ -143,6 +168,7 @@ static split_stats generate_split(const ph_challenge *ch, const void *params, co
     int64_t block = cfg_int(c, "generate", "write_block");
     block = (block + chunk - 1) / chunk * chunk;
 
+    if (ch->split_load) ch->split_load(params, c, section);
     ph_field fields[PH_MAX_FIELDS];
     int nf = ch->fields(params, fields, PH_MAX_FIELDS);
     ch->condition(params, condition, sizeof condition);
@@ -257,6 +283,7 @@ int main(int argc, char **argv)
         if (splits[s][strspn(splits[s], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] != 0)
             ph_usage_error("config error in %s: split name '%s' may only use letters, digits, '_' "
                            "and '-' (it becomes a file name)", o.config_path, splits[s]);
+    split_keys_check(&c, ch, splits, nsplits);
     const char *out_dir = cfg_str(&c, "generate", "out_dir");
     outputs_check(out_dir, splits, nsplits, o.force || o.resume);
     char *effective = cfg_effective_text(&c);
