@@ -1,0 +1,52 @@
+/* phasor-probe: checkpoints + sample files -> layer features, synthetic or
+ * imported neural sites, and neural predictivity (docs/probe.md).  One
+ * subcommand per task, each with its own options:
+ *   features  a trained model's layer activations on the predictivity grid
+ *   sites     synthetic spatially resolved sites (or imported recordings)
+ *   neural    leave-one-image-out regression from features to sites
+ * Every output is the same for any number of MPI ranks. */
+#include "../../common/core/error.h"
+#include "../../common/core/stage.h"
+#include "probe.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: phasor-probe COMMAND [options]   (mpirun -np P phasor-probe ... for P ranks)\n"
+            "\n"
+            "commands (each has --help):\n"
+            "  features CHECKPOINT.h5 SAMPLES.h5 --layers a,b --grid G --out DIR\n"
+            "             a trained model's layer activations on a G x G grid -> DIR/features.h5\n"
+            "  sites SAMPLES.h5 --out DIR [--sites K --grid G --noise s --seed n]\n"
+            "  sites --import ARRAY.npy --out DIR\n"
+            "             synthetic neural sites driven by /maps/human, or real recordings\n"
+            "             [N, X, Y, K] -> DIR/sites.h5 with the reliability ceilings\n"
+            "  neural FEATURES.h5 SITES.h5 --out DIR [--method pls|ridge --components 25]\n"
+            "             leave-one-image-out predictivity per layer -> DIR/neural.tsv, neural.h5\n"
+            "\n"
+            "The linear-probe protocol (svrt_3dpc_phenoca_lcd.md 2.4) is not implemented yet.\n"
+            "\n"
+            "options: --help (this text), --version\n"
+            "exit status: 0 success, 2 usage error, 1 runtime failure.\n");
+}
+
+int main(int argc, char **argv)
+{
+    ph_stage_begin(&argc, &argv, "probe");
+    if (argc < 2) ph_usage_error("expected a command: features, sites or neural (see phasor-probe --help)");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) ph_stage_print_and_exit(usage);
+    if (!strcmp(cmd, "--version")) ph_stage_print_and_exit(ph_print_version);
+    int rc;
+    if (!strcmp(cmd, "features")) rc = probe_features_main(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "sites")) rc = probe_sites_main(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "neural")) rc = probe_neural_main(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "linear"))
+        ph_usage_error("linear: the linear-probe protocol is not implemented yet (docs/probe.md)");
+    else ph_usage_error("unknown command '%s': expected features, sites or neural (see phasor-probe --help)", cmd);
+    ph_stage_end();
+    return rc;
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# phasor-probe (docs/probe.md): features of a trained model's layers, synthetic and
+# imported neural sites, leave-one-image-out predictivity.  Outputs are the same for
+# 1 and 2 ranks; a layer's own channels imported as "recordings" are predicted
+# perfectly (a positive control that a broken regression fails); bad inputs give one
+# line and exit 2.
+. "$(dirname "$0")/lib.sh"
+plan 27
+cd "$TMPD" || bail_out "cannot enter $TMPD"
+
+cat >g.ini <<'INI'
+[diagnostic]
+size = 16
+patch = 6
+distractors = 2
+[split.train]
+n = 32
+seed = 1
+[split.val]
+n = 12
+seed = 2
+cue_agreement = 0.5
+INI
+run_phasor generate g.ini --out data --quiet --set generate.challenge=diagnostic
+is "$RC" 0 "generate a tiny diagnostic challenge"
+cat >t.ini <<'INI'
+[train]
+model = resnet
+train = data/train.h5
+val = data/val.h5
+steps = 4
+batch = 8
+log_every = 2
+eval_every = 4
+checkpoint_every = 100
+[resnet]
+depth = 10
+width = 4
+stem = small
+norm = batch
+INI
+run_phasor train t.ini --out run --quiet
+is "$RC" 0 "train a small ResNet for 4 steps"
+
+# ---- features ----
+run_mpi 1 probe features run/checkpoint.h5 data/val.h5 --layers stem,stage2,stage4 --grid 5 --out f1 --quiet
+is "$RC" 0 "features on 1 rank"
+run_mpi 2 probe features run/checkpoint.h5 data/val.h5 --layers stem,stage2,stage4 --grid 5 --out f2 --quiet \
+    --batch 3 --chunk 4
+is "$RC" 0 "features on 2 ranks (other batch and chunk sizes)"
+same_features() {
+    local l
+    for l in stem stage2 stage4; do h5diff -q f1/features.h5 f2/features.h5 "/features/$l" "/features/$l" || return 1; done
+}
+ok "features are the same bytes for 1 and 2 ranks" same_features
+shape_ok() { h5dump -H -d /features/stage2 f1/features.h5 | grep -q 'SIMPLE { ( 12, 5, 5, 8 )'; }
+ok "/features/stage2 is [N, G, G, C] = [12, 5, 5, 8]" shape_ok
+# per-image min-max: every image of a layer spans exactly [0, 1]
+minmax_ok() {
+    h5dump -y -w0 -d /features/stage4 f1/features.h5 | perl -ne '
+        next unless /^\s*-?[0-9]/; s/\s//g; push @v, grep { length } split /,/; END {
+        my $per = 5 * 5 * 32; exit 1 unless @v == 12 * $per;
+        for my $i (0 .. 11) { my @s = sort { $a <=> $b } @v[$i * $per .. ($i + 1) * $per - 1];
+            exit 1 unless $s[0] == 0 && $s[-1] == 1; } }'
+}
+ok "each image's features are min-max normalised to [0, 1]" minmax_ok
+
+run_phasor probe features run/checkpoint.h5 data/val.h5 --layers stem,stage9 --grid 5 --out fbad
+is "$RC" 2 "an unknown layer name exits 2"
+ok "... with one line naming it and the layers there are" \
+    bash -c "[ \$(wc -l <'$ERR') = 1 ] && grep -q \"no layer 'stage9' (it has: stem, stage1, stage2, stage3, stage4)\" '$ERR'"
+ok "... and leaves no output" test ! -e fbad/features.h5
+
+# ---- synthetic sites ----
+run_mpi 1 probe sites data/val.h5 --out s1 --sites 8 --grid 5 --noise 0.05 --quiet
+is "$RC" 0 "synthetic sites on 1 rank"
+run_mpi 2 probe sites data/val.h5 --out s2 --sites 8 --grid 5 --noise 0.05 --chunk 4 --quiet
+is "$RC" 0 "synthetic sites on 2 ranks"
+same_sites() {
+    local d
+    for d in sites repeats ceiling y; do h5diff -q s1/sites.h5 s2/sites.h5 "/$d" "/$d" || return 1; done
+    [ "$(h5dump -a ceiling s1/sites.h5 | grep '(0)')" = "$(h5dump -a ceiling s2/sites.h5 | grep '(0)')" ]
+}
+ok "sites, repeats and ceilings are the same for 1 and 2 ranks" same_sites
+attr() { h5dump -a "$2" "$1" | sed -n 's/^ *(0): //p'; }
+in_unit() { perl -e 'exit !($ARGV[0] > 0 && $ARGV[0] <= 1)' "$1"; }
+ok "the ceiling is in (0, 1]" in_unit "$(attr s1/sites.h5 ceiling)"
+ok "the split-half reliability is in (0, 1]" in_unit "$(attr s1/sites.h5 split_half)"
+run_phasor probe sites data/val.h5 --out s3 --sites 8 --grid 5 --noise 2 --quiet
+lower() { perl -e 'exit !($ARGV[0] < $ARGV[1])' "$1" "$2"; }
+ok "more noise lowers the split-half reliability" lower "$(attr s3/sites.h5 split_half)" "$(attr s1/sites.h5 split_half)"
+
+# ---- neural predictivity ----
+run_mpi 1 probe neural f1/features.h5 s1/sites.h5 --out n1 --quiet
+is "$RC" 0 "PLS predictivity on 1 rank"
+run_mpi 2 probe neural f1/features.h5 s1/sites.h5 --out n2 --quiet
+ok "PLS: neural.tsv identical for 1 and 2 ranks" cmp n1/neural.tsv n2/neural.tsv
+same_neural() {
+    local d
+    for d in score site_r fit; do h5diff -q "$1/neural.h5" "$2/neural.h5" "/$d" "/$d" || return 1; done
+}
+ok "PLS: per-fold details identical for 1 and 2 ranks" same_neural n1 n2
+run_mpi 1 probe neural f1/features.h5 s1/sites.h5 --out r1 --method ridge --quiet
+run_mpi 2 probe neural f1/features.h5 s1/sites.h5 --out r2 --method ridge --quiet
+ok "ridge: neural.tsv and details identical for 1 and 2 ranks" bash -c "cmp r1/neural.tsv r2/neural.tsv && $(declare -f same_neural); same_neural r1 r2"
+tsv_ok() {
+    perl -F'\t' -lane 'if ($. == 1) { exit 1 unless "@F" eq "layer raw ceiling normalised"; next }
+        $n++; exit 1 unless abs($F[3] - $F[1] / $F[2]) < 2e-6; END { exit 1 unless $n == 3 }' n1/neural.tsv
+}
+ok "neural.tsv: a row per layer, normalised = raw / ceiling" tsv_ok
+
+# Positive control: the stem's own 4 channels, imported as 4 recorded sites, are
+# predicted exactly by PLS (4 components) and almost exactly by ridge.
+h5dump -d /features/stem -b LE -o stem.bin f1/features.h5 >/dev/null
+perl -e 'my $d = "{'"'"'descr'"'"': '"'"'<f4'"'"', '"'"'fortran_order'"'"': False, '"'"'shape'"'"': (12, 5, 5, 4), }";
+    $d .= " " x (63 - (10 + length($d)) % 64) . "\n"; print "\x93NUMPY\x01\x00", pack("v", length $d), $d;' >stem.npy
+cat stem.bin >>stem.npy
+run_phasor probe sites --import stem.npy --out imp --quiet
+is "$RC" 0 "sites --import of an [N, X, Y, K] .npy array"
+h5dump -d /sites -b LE -o imp.bin imp/sites.h5 >/dev/null
+ok "imported sites keep the array's values" cmp stem.bin imp.bin
+ok "imported data: split-half is NaN (no repeats), the ceiling is defined" \
+    bash -c "[ \"$(attr imp/sites.h5 split_half)\" = nan ] && perl -e 'exit !(\$ARGV[0] > 0)' '$(attr imp/sites.h5 ceiling)'"
+run_phasor probe neural f1/features.h5 imp/sites.h5 --out pc --quiet
+run_phasor probe neural f1/features.h5 imp/sites.h5 --out pcr --method ridge --quiet
+stem_raw() { awk -F'\t' '$1 == "stem" { print $2 }' "$1/neural.tsv"; }
+ok "PLS predicts the stem's own channels: raw r > 0.9999" perl -e 'exit !($ARGV[0] > 0.9999)' "$(stem_raw pc)"
+ok "ridge predicts them too: raw r > 0.99" perl -e 'exit !($ARGV[0] > 0.99)' "$(stem_raw pcr)"
+
+# Features and sites of different images: one line, exit 2.
+cat >g2.ini <<'INI'
+[diagnostic]
+size = 16
+patch = 6
+[split.val]
+n = 10
+seed = 3
+INI
+run_phasor generate g2.ini --out data2 --quiet --set generate.challenge=diagnostic
+run_phasor probe sites data2/val.h5 --out s10 --sites 8 --grid 5 --quiet
+run_phasor probe neural f1/features.h5 s10/sites.h5 --out nbad
+ok "features of 12 images with sites of 10: exit 2, one line naming both counts" \
+    bash -c "[ $RC = 2 ] && [ \$(wc -l <'$ERR') = 1 ] && grep -q 'has 12 images but s10/sites.h5 has 10' '$ERR'"
