@@ -3,9 +3,10 @@
 # imported neural sites, leave-one-image-out predictivity.  Outputs are the same for
 # 1 and 2 ranks; a layer's own channels imported as "recordings" are predicted
 # perfectly (a positive control that a broken regression fails); bad inputs give one
-# line and exit 2.
+# line and exit 2.  The linear probe finds the spurious cue of the diagnostic challenge
+# where it names the class and fails where it does not.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 32
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 cat >g.ini <<'INI'
@@ -141,3 +142,36 @@ run_phasor probe sites data2/val.h5 --out s10 --sites 8 --grid 5 --quiet
 run_phasor probe neural f1/features.h5 s10/sites.h5 --out nbad
 ok "features of 12 images with sites of 10: exit 2, one line naming both counts" \
     bash -c "[ $RC = 2 ] && [ \$(wc -l <'$ERR') = 1 ] && grep -q 'has 12 images but s10/sites.h5 has 10' '$ERR'"
+
+# ---- linear probe (3D-PC protocol): the background colour names the class on the
+# training and validation splits (cue_agreement 1), not on the test split (0.5) ----
+cat >c.ini <<'INI'
+[diagnostic]
+size = 16
+patch = 6
+distractors = 2
+[split.train]
+n = 64
+seed = 11
+cue_agreement = 1
+[split.val]
+n = 32
+seed = 12
+cue_agreement = 1
+[split.test]
+n = 32
+seed = 13
+cue_agreement = 0.5
+INI
+run_phasor generate c.ini --out cue --quiet --set generate.challenge=diagnostic
+for s in train val test; do
+    run_phasor probe features run/checkpoint.h5 "cue/$s.h5" --layers stem --grid 4 --out "cf_$s" --quiet
+done
+run_mpi 1 probe linear cf_train/features.h5 cf_val/features.h5 cf_test/features.h5 --layer stem --lr 0.01 --out l1 --quiet
+is "$RC" 0 "linear probe on the stem's pooled features"
+ok "linear.tsv has a row per epoch (30)" bash -c "[ \$(tail -n +2 l1/linear.tsv | wc -l) = 30 ]"
+best_col() { awk -F'\t' -v c="$2" 'NR == 2 { print $c }' "$1/linear_best.tsv"; }
+ok "the probe reads the colour cue: best validation accuracy >= 0.9" perl -e 'exit !($ARGV[0] >= 0.9)' "$(best_col l1 4)"
+ok "... which fails on the decorrelated test split: accuracy < 0.7" perl -e 'exit !($ARGV[0] < 0.7)' "$(best_col l1 5)"
+run_mpi 2 probe linear cf_train/features.h5 cf_val/features.h5 cf_test/features.h5 --layer stem --lr 0.01 --out l2 --quiet
+ok "linear probe outputs identical on 2 ranks" bash -c "cmp l1/linear.tsv l2/linear.tsv && cmp l1/linear_best.tsv l2/linear_best.tsv"

@@ -4,6 +4,7 @@
  *   features  a trained model's layer activations on the predictivity grid
  *   sites     synthetic spatially resolved sites (or imported recordings)
  *   neural    leave-one-image-out regression from features to sites
+ *   linear    the 3D-PC linear probe on stored features
  * Every output is the same for any number of MPI ranks. */
 #include "../../common/core/error.h"
 #include "../../common/core/stage.h"
@@ -26,8 +27,8 @@ static void usage(FILE *f)
             "             [N, X, Y, K] -> DIR/sites.h5 with the reliability ceilings\n"
             "  neural FEATURES.h5 SITES.h5 --out DIR [--method pls|ridge --components 25]\n"
             "             leave-one-image-out predictivity per layer -> DIR/neural.tsv, neural.h5\n"
-            "\n"
-            "The linear-probe protocol (svrt_3dpc_phenoca_lcd.md 2.4) is not implemented yet.\n"
+            "  linear TRAIN.h5 VAL.h5 [TEST.h5] --layer L --out DIR\n"
+            "             the 3D-PC linear probe on stored features -> DIR/linear.tsv, linear_best.tsv\n"
             "\n"
             "options: --help (this text), --version\n"
             "exit status: 0 success, 2 usage error, 1 runtime failure.\n");
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     ph_stage_begin(&argc, &argv, "probe");
-    if (argc < 2) ph_usage_error("expected a command: features, sites or neural (see phasor-probe --help)");
+    if (argc < 2) ph_usage_error("expected a command: features, sites, neural or linear (see phasor-probe --help)");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) ph_stage_print_and_exit(usage);
     if (!strcmp(cmd, "--version")) ph_stage_print_and_exit(ph_print_version);
@@ -44,9 +45,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "features")) rc = probe_features_main(argc - 1, argv + 1);
     else if (!strcmp(cmd, "sites")) rc = probe_sites_main(argc - 1, argv + 1);
     else if (!strcmp(cmd, "neural")) rc = probe_neural_main(argc - 1, argv + 1);
-    else if (!strcmp(cmd, "linear"))
-        ph_usage_error("linear: the linear-probe protocol is not implemented yet (docs/probe.md)");
-    else ph_usage_error("unknown command '%s': expected features, sites or neural (see phasor-probe --help)", cmd);
+    else if (!strcmp(cmd, "linear")) rc = probe_linear_main(argc - 1, argv + 1);
+    else ph_usage_error("unknown command '%s': expected features, sites, neural or linear (see phasor-probe --help)", cmd);
     ph_stage_end();
     return rc;
 }

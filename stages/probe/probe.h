@@ -9,6 +9,7 @@
 int probe_features_main(int argc, char **argv);
 int probe_sites_main(int argc, char **argv);
 int probe_neural_main(int argc, char **argv);
+int probe_linear_main(int argc, char **argv);
 
 /* ---- probe_util.c ---- */
 

@@ -14,6 +14,7 @@
  *   PLSRegression(n_components=2, ...) on the same: "A has a NaN entry" (ValueError) */
 #include "../../common/io/npy_nd.h"
 #include "../../common/neural/grid.h"
+#include "../../common/neural/linear_probe.h"
 #include "../../common/neural/pls.h"
 #include "../../common/neural/ridge.h"
 #include "../../common/neural/sites.h"
@@ -382,6 +383,67 @@ static void test_npy_nd(void **state)
     unlink(path);
 }
 
+/* One step of the linear probe by hand: d = 1, x = (0, 2), y = (0, 1), no
+ * dropout.  Batch norm: mean 1, biased variance 1, so h = (-1, 1) / sqrt(1 +
+ * 1e-6); running mean 0.1 * 1 = 0.1, running variance 0.9 + 0.1 * 2 = 1.1
+ * (unbiased 2 / 1).  z_i = w h_i + b; dz_i = sigmoid(z_i) - y_i; gw = mean of
+ * dz_i h_i, gb = mean of dz_i.  AdamW's first step: p *= 1 - lr wd, then
+ * p -= lr g / (|g| + 1e-8) (bias-corrected moments are g and g^2). */
+static void test_linear_probe_step_hand(void **state)
+{
+    (void)state;
+    ph_linear_probe p;
+    ph_linear_probe_init(&p, 1, 1, 0.1, 0.5, 0.0, 3);
+    const double w0 = p.w[0], b0 = p.b[0], h = 1 / sqrt(1 + 1e-6);
+    assert_true(fabs(w0) <= 1 && fabs(b0) <= 1); /* U(-1/sqrt(1), 1/sqrt(1)) */
+    const float x[2] = {0, 2};
+    const int32_t y[2] = {0, 1};
+    const int64_t ids[2] = {0, 1};
+    const double z0 = -w0 * h + b0, z1 = w0 * h + b0;
+    const double d0 = 1 / (1 + exp(-z0)), d1 = 1 / (1 + exp(-z1)) - 1;
+    const double gw = (d0 * -h + d1 * h) / 2, gb = (d0 + d1) / 2;
+    const double loss = (log1p(exp(z0)) + log1p(exp(-z1))) / 2;
+    assert_close(ph_linear_probe_step(&p, x, y, ids, 2, 0), loss, 1e-12);
+    assert_close(p.w[0], w0 * 0.95 - 0.1 * gw / (fabs(gw) + 1e-8), 1e-12);
+    assert_close(p.b[0], b0 * 0.95 - 0.1 * gb / (fabs(gb) + 1e-8), 1e-12);
+    assert_close(p.run_mean[0], 0.1, 1e-15);
+    assert_close(p.run_var[0], 1.1, 1e-15);
+    /* evaluation uses the running statistics */
+    double z;
+    const float x1 = 1;
+    ph_linear_probe_logits(&p, &x1, 1, &z);
+    assert_close(z, p.b[0] + p.w[0] * (1 - 0.1) / sqrt(1.1 + 1e-6), 1e-12);
+    ph_linear_probe_free(&p);
+}
+
+/* Three separable classes (one-hot-like features plus a shift): softmax
+ * cross-entropy with dropout learns them; with labels that ignore the
+ * features it stays near chance. */
+static void test_linear_probe_learns(void **state)
+{
+    (void)state;
+    enum { N = 60, D = 4 };
+    float x[N * D];
+    int32_t y[N], ybad[N];
+    int64_t ids[N];
+    for (int i = 0; i < N; i++) {
+        y[i] = i % 3, ybad[i] = (i / 3) % 3, ids[i] = i;
+        for (int j = 0; j < D; j++) x[i * D + j] = (float)((j == y[i] ? 1.0 : 0.0) + 0.2 * sin(i * 1.7 + j));
+    }
+    double acc[2];
+    for (int c = 0; c < 2; c++) {
+        ph_linear_probe p;
+        ph_linear_probe_init(&p, D, 3, 0.05, 1e-4, 0.3, 5);
+        for (int e = 0; e < 30; e++)
+            for (int b = 0; b + 10 <= N; b += 10) ph_linear_probe_step(&p, x + b * D, (c ? ybad : y) + b, ids + b, 10, e);
+        acc[c] = ph_linear_probe_accuracy(&p, x, c ? ybad : y, N);
+        ph_linear_probe_free(&p);
+    }
+    print_message("# linear probe accuracy: separable %.3f, labels unrelated to features %.3f\n", acc[0], acc[1]);
+    assert_true(acc[0] == 1.0);
+    assert_true(acc[1] < 0.7);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -393,6 +455,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_grid_bilinear_hand),  cmocka_unit_test(test_grid_pool_direct),
         cmocka_unit_test(test_grid_minmax),         cmocka_unit_test(test_stats),
         cmocka_unit_test(test_sites),               cmocka_unit_test(test_npy_nd),
+        cmocka_unit_test(test_linear_probe_step_hand), cmocka_unit_test(test_linear_probe_learns),
     };
     int failed = cmocka_run_group_tests_name("neural", tests, NULL, NULL);
     MPI_Finalize();
