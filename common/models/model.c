@@ -25,6 +25,7 @@ void ph_model_base_free(ph_model *m)
 {
     m->be->free(m->staging), m->be->free(m->x), m->be->free(m->dx);
     m->be->free(m->logits), m->be->free(m->dlogits);
+    ph_relu_freeze_free(); /* gates recorded for this model's saliency losses */
 }
 
 void ph_model_load(ph_model *m, const uint8_t *batch)
@@ -61,6 +62,11 @@ void ph_model_input_grad_loss_backward(ph_model *m, const float *w, const float 
     PH_KERNEL(be, copy2d, "saving the input", x0, nx, m->x, nx, 1, nx);
     int want = m->want_dx;
     m->want_dx = 0;
+    /* ReLU gates frozen at x0 (relu_freeze.c): no unit may change side between the two
+     * points, or the difference picks up jumps that do not shrink with eps. */
+    ph_relu_freeze_set(PH_RELU_RECORD);
+    m->def->forward(m, training);
+    ph_relu_freeze_set(PH_RELU_FROZEN);
     for (int side = -1; side <= 1; side += 2) {
         /* x = x0 + side eps v; backward seeded with side scale / (2 eps) w */
         PH_KERNEL(be, copy2d, "perturbing the input", m->x, nx, x0, nx, 1, nx);
@@ -69,6 +75,7 @@ void ph_model_input_grad_loss_backward(ph_model *m, const float *w, const float 
         for (size_t i = 0; i < nl; i++) seed[i] = (float)(side * scale / (2.0 * eps)) * w[i];
         ph_model_backward_host(m, seed);
     }
+    ph_relu_freeze_set(PH_RELU_LIVE);
     PH_KERNEL(be, copy2d, "restoring the input", m->x, nx, x0, nx, 1, nx);
     m->want_dx = want;
     be->free(x0);

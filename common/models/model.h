@@ -105,7 +105,11 @@ void ph_model_backward_host(ph_model *m, const float *dlogits);
  * along the direction v = dL/ds (DESIGN.md "Compute engine"):
  *   dL/dtheta = d/de [dlogit/dtheta at x + e v] at e = 0
  *            ~= (g(x + eps v) - g(x - eps v)) / (2 eps),
- * exact for piecewise-linear (ReLU) networks when no kink is crossed.
+ * with every ReLU gated as at x (an extra recording forward pass; relu_freeze.c), so the
+ * two passes run the network linearised at x: exact for piecewise-linear networks (the
+ * second-order autodiff's value, ReLU'' = 0), differenced only through smooth parts
+ * (batch norm, softplus).  Max pooling is not frozen: a window whose winner changes
+ * between the two points still adds a jump.
  * `w` is the logit weighting [N, outputs] on the host, `v` the direction on
  * the device; the result is ADDED, scaled by `scale`, to every parameter
  * gradient.  m->x is restored afterwards.  `training` is passed to the two

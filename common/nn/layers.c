@@ -7,12 +7,24 @@
 
 void ph_act_forward(const ph_backend *be, ph_act kind, const float *x, float *y, size_t count)
 {
+    if (kind == PH_ACT_RELU && ph_relu_freeze_get() != PH_RELU_LIVE) {
+        const float *ref = ph_relu_freeze_ref(be, x, count);
+        if (ph_relu_freeze_get() == PH_RELU_FROZEN) { /* y = x . [ref > 0]: ReLU's backward with dy = x */
+            PH_KERNEL(be, act_backward, "running a frozen ReLU", kind, ref, ref, x, y, count);
+            return;
+        }
+    }
     PH_KERNEL(be, act_forward, "running an activation", kind, x, y, count);
 }
 
 void ph_act_backward(const ph_backend *be, ph_act kind, const float *x, const float *y,
                      const float *dy, float *dx, size_t count)
 {
+    if (kind == PH_ACT_RELU && ph_relu_freeze_get() == PH_RELU_FROZEN) {
+        const float *ref = ph_relu_freeze_ref(be, x, count);
+        PH_KERNEL(be, act_backward, "running a frozen ReLU backward", kind, ref, ref, dy, dx, count);
+        return;
+    }
     PH_KERNEL(be, act_backward, "running an activation backward", kind, x, y, dy, dx, count);
 }
 

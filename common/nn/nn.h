@@ -123,6 +123,15 @@ void ph_linear_backward(ph_linear_layer *l, const float *x, const float *dy, flo
 void ph_linear_free(ph_linear_layer *l);
 
 /* ---- stateless layers (layers.c) ---- */
+/* ReLU gates frozen at a reference input (relu_freeze.c): LIVE is the normal network;
+ * RECORD also keeps each ReLU call's input; FROZEN gates every ReLU call by the input
+ * recorded for the same buffer (the network linearised at the recorded point). */
+typedef enum { PH_RELU_LIVE, PH_RELU_RECORD, PH_RELU_FROZEN } ph_relu_freeze_mode;
+void ph_relu_freeze_set(ph_relu_freeze_mode m);
+ph_relu_freeze_mode ph_relu_freeze_get(void);
+const float *ph_relu_freeze_ref(const ph_backend *be, const float *x, size_t count);
+void ph_relu_freeze_free(void); /* releases the recorded gates (back to LIVE) */
+
 void ph_act_forward(const ph_backend *be, ph_act kind, const float *x, float *y, size_t count);
 void ph_act_backward(const ph_backend *be, ph_act kind, const float *x, const float *y,
                      const float *dy, float *dx, size_t count);

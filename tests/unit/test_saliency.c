@@ -8,6 +8,7 @@
  * differences in theta. */
 #include "../../common/core/rng.h"
 #include "../../common/models/model.h"
+#include "../../common/nn/nn.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -203,12 +204,67 @@ static void test_input_gradient_loss_against_float64_oracle(void **state)
     m->def->destroy(m);
 }
 
+/* Frozen ReLU gates (relu_freeze.c): the two perturbed passes run the network linearised
+ * at x, so for a ReLU network without smooth parts the difference quotient is exact for
+ * any eps (a step of 10% of the input range and one of 0.1% give the same gradient), and
+ * a bias, which cannot change a linearised network's input gradient, gets none.  Without
+ * the freeze, the larger step flips many units and the two differ by O(1). */
+static void test_frozen_gates_make_the_difference_exact(void **state)
+{
+    (void)state;
+    enum { FN = 4, FC = 3, FH = 16, FW = 16 };
+    const ph_backend *be = &ph_backend_cpu;
+    ph_model_geometry geo = {FN, 1, FH, FW, FC, 1, 7, MPI_COMM_SELF};
+    ph_model *m = ph_model_create_text("resnet", "[resnet]\ndepth = 10\nwidth = 4\nstem = small\nnorm = none\n", be, &geo);
+    ph_param *params[256];
+    const int np = m->def->params(m, params, 256);
+    const size_t nx = ph_model_input_count(m);
+    uint8_t *x8 = malloc(nx);
+    float *v = malloc(nx * 4), w[FN] = {1, -1, 1, -1};
+    ph_rng r;
+    ph_rng_init(&r, 9, PH_STREAM_CONTENT, 0, 0);
+    for (size_t i = 0; i < nx; i++) x8[i] = (uint8_t)ph_rng_below(&r, 256), v[i] = (float)(ph_rng_uniform(&r) - 0.5);
+    ph_model_load(m, x8);
+    float *vd = ph_dev_alloc(be, nx);
+    ph_dev_upload(be, vd, v, nx);
+    float *g[2][256];
+    const float eps[2] = {0.2f, 0.002f}; /* |v| <= 0.5: steps of 10% and 0.1% of the input range */
+    for (int k = 0; k < 2; k++) {
+        m->def->forward(m, 1);
+        ph_params_zero_grad(params, np);
+        ph_model_input_grad_loss_backward(m, w, vd, eps[k], 1.0f, 1);
+        assert_int_equal(ph_relu_freeze_get(), PH_RELU_LIVE);
+        for (int p = 0; p < np; p++) {
+            g[k][p] = malloc(params[p]->count * 4);
+            ph_dev_download(be, g[k][p], params[p]->g, params[p]->count);
+        }
+    }
+    double big = 1e-30, err = 0, bias = 0;
+    for (int p = 0; p < np; p++)
+        for (size_t i = 0; i < params[p]->count; i++) big = fmax(big, fabs(g[1][p][i]));
+    for (int p = 0; p < np; p++)
+        for (size_t i = 0; i < params[p]->count; i++) {
+            err = fmax(err, fabs(g[0][p][i] - g[1][p][i]));
+            if (p % 2) bias = fmax(bias, fabs(g[1][p][i])); /* conv and linear biases: odd tensors */
+        }
+    print_message("# frozen gates: gradients at eps 0.2 and 0.002 differ by %.2g of the largest; biases %.2g "
+                  "(tolerances 2e-3, 1e-3)\n", err / big, bias / big);
+    assert_true(err / big < 2e-3);
+    assert_true(bias / big < 1e-3);
+    for (int k = 0; k < 2; k++)
+        for (int p = 0; p < np; p++) free(g[k][p]);
+    free(x8), free(v);
+    be->free(vd);
+    m->def->destroy(m);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     cmocka_set_message_output(CM_OUTPUT_TAP);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_input_gradient_loss_against_float64_oracle),
+        cmocka_unit_test(test_frozen_gates_make_the_difference_exact),
     };
     int failed = cmocka_run_group_tests_name("saliency", tests, NULL, NULL);
     MPI_Finalize();
