@@ -2,7 +2,7 @@
  * small diagnostic part sets the class, a background colour is a spurious cue
  * that agrees with the class on a per-split fraction of images, clutter keeps
  * the part from being the only thing in view, and /maps/human is the part's
- * mask blurred as ClickMe maps are.
+ * mask blurred as ClickMe maps are (the importer's ph_importance_map_prepare).
  *
  * Every sample is a pure function of (seed, index) and the parameters: the
  * label from (seed, PH_STREAM_LABEL, index / K); the cue from sub-stream 1
@@ -13,8 +13,8 @@
 
 #include "../core/error.h"
 #include "../core/rng.h"
+#include "../io/importance_map.h"
 #include "challenge.h"
-#include "clickme_map.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -297,7 +297,9 @@ static void diag_generate(const void *params, uint32_t seed, int64_t index, void
     for (int y = 0; y < P; y++)
         for (int x = 0; x < P; x++)
             region[(size_t)(py + y) * S + px + x] = p->part == DIAG_PART_TEXTURE || mask[y * P + x];
-    clickme_map(region, S, S, out[DIAG_F_HUMAN]);
+    char why[256];
+    if (ph_importance_map_prepare(region, S, S, S, S, PH_MAP_CLICKME, out[DIAG_F_HUMAN], why, sizeof why))
+        PH_FAIL("making a diagnostic human map", why, "this is a bug; report the seed and sample index");
     free(region);
     free(mask);
 

@@ -5,7 +5,7 @@
  * spurious cue, the background colour, names the class on a per-split
  * fraction of images (cue_agreement: 0.95 for training, chance for a
  * decorrelated test).  /maps/human is the part's mask blurred as ClickMe maps
- * are (clickme_map.h).  docs/challenges/diagnostic.md has the details. */
+ * are (common/io/importance_map.h).  docs/challenges/diagnostic.md has the details. */
 #ifndef PHASOR_DIAGNOSTIC_H
 #define PHASOR_DIAGNOSTIC_H
 

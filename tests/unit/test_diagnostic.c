@@ -8,12 +8,11 @@
  * pixel colour) names the label at the split's rate within 4 binomial
  * standard deviations over 4000 samples, at chance for a decorrelated split;
  * a nearest-centroid (linear) rule on the mean colour reaches the agreement
- * rate; /maps/human is in [0, 1], peaks inside the part, and is exactly 0
- * outside the blur's reach; the ClickMe resize and blur against hand
- * computations; generation is pure and the cue is the only thing the
- * agreement changes. */
+ * rate; /maps/human is in [0, 1], peaks inside the part, is exactly 0
+ * outside the blur's reach, and equals a float64 oracle of the notes' ClickMe
+ * blur; generation is pure and the cue is the only thing the agreement
+ * changes. */
 #include "../../common/challenges/challenge.h"
-#include "../../common/challenges/clickme_map.h"
 #include "../../common/challenges/diagnostic.h"
 
 #include <math.h>
@@ -377,88 +376,78 @@ static void test_human_map(void **state)
     }
 }
 
-/* ---- the ClickMe resize and blur, by hand ---------------------------------------------- */
+/* ---- the human map against a float64 oracle of the notes ------------------------------------ */
 
-static void test_clickme_resize(void **state)
+/* At S = 64 the resizes to and from 64 x 64 are the identity, so the map must be
+ * min-max(blur(region)) with the notes' blur: out(i, j) = sum over row offsets
+ * a and column offsets b in [-4, 5] of exp(-a^2/200) exp(-(b-1)^2/200) / Z
+ * times region(i + a, j + b), zero outside.  The region is rebuilt from the
+ * pixels: the part's colour inside its square (the whole square for a texture). */
+static void test_human_map_oracle(void **state)
 {
     (void)state;
-    const double up_in[4] = {0, 1, 2, 3};
-    const double up_want[8] = {0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3}; /* in = (o + 0.5) / 2 - 0.5 */
-    double out[8];
-    clickme_resize(up_in, 1, 4, out, 1, 8);
-    for (int i = 0; i < 8; i++) assert_true(fabs(out[i] - up_want[i]) < 1e-12);
-    const double down_in[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-    const double down_want[4] = {0.5, 2.5, 4.5, 6.5}; /* in = 2 o + 0.5: pair means */
-    clickme_resize(down_in, 8, 1, out, 4, 1);
-    for (int i = 0; i < 4; i++) assert_true(fabs(out[i] - down_want[i]) < 1e-12);
-    /* 2 x 2 -> 3 x 3: in = (o + 0.5) * 2/3 - 0.5 = -1/6, 0.5, 7/6; rows then columns. */
-    const double sq[4] = {0, 3, 6, 9};
-    double o9[9];
-    clickme_resize(sq, 2, 2, o9, 3, 3);
-    const double w9[9] = {0, 1.5, 3, 3, 4.5, 6, 6, 7.5, 9};
-    for (int i = 0; i < 9; i++) assert_true(fabs(o9[i] - w9[i]) < 1e-12);
-}
-
-static void test_clickme_blur(void **state)
-{
-    (void)state;
-    enum { G = 64 };
-    /* Normaliser by hand: rows weigh exp(-d^2/200), columns exp(-(d-1)^2/200), d in -4..5. */
     double zr = 0, zc = 0;
     for (int d = -4; d <= 5; d++) zr += exp(-d * d / 200.0), zc += exp(-(d - 1) * (d - 1) / 200.0);
-    double *in = calloc(G * G, sizeof *in), *out = calloc(G * G, sizeof *out);
-    in[30 * G + 30] = 1;
-    clickme_blur(in, G, G, out);
-    /* out(i, j) = sum tap(a, b) in(i + a, j + b): the impulse shows tap(30 - i, 30 - j). */
-    double mx = 0;
-    int mi = -1, mj = -1;
-    for (int i = 0; i < G; i++)
-        for (int j = 0; j < G; j++) {
-            int a = 30 - i, b = 30 - j;
-            double want = a >= -4 && a <= 5 && b >= -4 && b <= 5
-                              ? exp(-a * a / 200.0) * exp(-(b - 1) * (b - 1) / 200.0) / (zr * zc)
-                              : 0;
-            assert_true(fabs(out[i * G + j] - want) < 1e-15);
-            if (out[i * G + j] > mx) mx = out[i * G + j], mi = i, mj = j;
+    double *region = malloc(64 * 64 * sizeof *region), *blur = malloc(64 * 64 * sizeof *blur);
+    double worst = 0;
+    for (int part = 0; part < DIAG_PART_COUNT; part++) {
+        sample s;
+        sample_init(&s, (diagnostic_part)part, 2, 12, 0.95);
+        for (int64_t i = 0; i < 40; i++) {
+            sample_make(&s, 71, i);
+            const int16_t *pt = patch_of(&s);
+            const uint32_t bg = background_of(&s);
+            memset(region, 0, 64 * 64 * sizeof *region);
+            for (int y = pt[0]; y < pt[0] + pt[2]; y++)
+                for (int x = pt[1]; x < pt[1] + pt[2]; x++)
+                    region[y * 64 + x] = part == DIAG_PART_TEXTURE || pixel(&s, y, x) != bg;
+            double lo = INFINITY, hi = -INFINITY;
+            for (int y = 0; y < 64; y++)
+                for (int x = 0; x < 64; x++) {
+                    double v = 0;
+                    for (int a = -4; a <= 5; a++)
+                        for (int b = -4; b <= 5; b++)
+                            if (y + a >= 0 && y + a < 64 && x + b >= 0 && x + b < 64)
+                                v += exp(-a * a / 200.0) * exp(-(b - 1) * (b - 1) / 200.0) * region[(y + a) * 64 + x + b];
+                    blur[y * 64 + x] = v / (zr * zc);
+                    lo = fmin(lo, blur[y * 64 + x]), hi = fmax(hi, blur[y * 64 + x]);
+                }
+            const float *h = (const float *)s.slot[DIAG_F_HUMAN];
+            for (int k = 0; k < 64 * 64; k++) worst = fmax(worst, fabs(h[k] - (blur[k] - lo) / (hi - lo)));
         }
-    /* The asymmetric column taps put the impulse's peak one column to its left. */
-    assert_int_equal(mi, 30);
-    assert_int_equal(mj, 29);
-    /* A plane of ones: 1 in the interior; at the corner (0, 0) only offsets 0..5 land. */
-    for (int k = 0; k < G * G; k++) in[k] = 1;
-    clickme_blur(in, G, G, out);
-    assert_true(fabs(out[32 * G + 32] - 1) < 1e-12);
-    double corner = 0;
-    for (int a = 0; a <= 5; a++)
-        for (int b = 0; b <= 5; b++) corner += exp(-a * a / 200.0) * exp(-(b - 1) * (b - 1) / 200.0);
-    assert_true(fabs(out[0] - corner / (zr * zc)) < 1e-12);
-    free(in);
-    free(out);
+        sample_free(&s);
+    }
+    print_message("# /maps/human against the float64 oracle: max |difference| %.3g\n", worst);
+    assert_true(worst < 1e-5);
+    free(region);
+    free(blur);
 }
 
-/* At another size the map goes through 64 x 64 and back. */
-static void test_clickme_map_sizes(void **state)
+/* At other sizes the map goes through 64 x 64 and back: still in [0, 1], peaking on the part. */
+static void test_human_map_other_size(void **state)
 {
     (void)state;
-    enum { S = 96 };
-    float *mask = calloc(S * S, sizeof *mask), *map = calloc(S * S, sizeof *map);
-    for (int y = 40; y < 52; y++)
-        for (int x = 60; x < 72; x++) mask[y * S + x] = 1;
-    clickme_map(mask, S, S, map);
-    float lo = 1, hi = 0;
-    int arg = 0;
-    for (int k = 0; k < S * S; k++) {
-        lo = fminf(lo, map[k]);
-        if (map[k] > hi) hi = map[k], arg = k;
+    sample s;
+    sample_init(&s, DIAG_PART_SHAPE, 2, 16, 0.95);
+    s.p.size = 96;
+    s.nf = s.ch->fields(&s.p, s.fields, PH_MAX_FIELDS);
+    for (int f = 0; f < s.nf; f++) s.slot[f] = realloc(s.slot[f], ph_field_sample_bytes(&s.fields[f]));
+    for (int64_t i = 0; i < 40; i++) {
+        sample_make(&s, 72, i);
+        const float *h = (const float *)s.slot[DIAG_F_HUMAN];
+        const int16_t *pt = patch_of(&s);
+        float lo = 1, hi = 0;
+        int arg = 0;
+        for (int k = 0; k < 96 * 96; k++) {
+            assert_true(h[k] >= 0.0f && h[k] <= 1.0f);
+            lo = fminf(lo, h[k]);
+            if (h[k] > hi) hi = h[k], arg = k;
+        }
+        assert_true(lo == 0.0f && hi == 1.0f);
+        int ay = arg / 96, ax = arg % 96;
+        assert_true(ay >= pt[0] && ay < pt[0] + pt[2] && ax >= pt[1] && ax < pt[1] + pt[2]);
     }
-    assert_true(lo == 0.0f && hi == 1.0f);
-    assert_true(arg / S >= 40 && arg / S < 52 && arg % S >= 60 && arg % S < 72);
-    /* An empty mask is all zeros, not NaN. */
-    memset(mask, 0, S * S * sizeof *mask);
-    clickme_map(mask, S, S, map);
-    for (int k = 0; k < S * S; k++) assert_true(map[k] == 0.0f);
-    free(mask);
-    free(map);
+    sample_free(&s);
 }
 
 /* ---- purity ------------------------------------------------------------------------ */
@@ -505,9 +494,8 @@ int main(void)
         cmocka_unit_test(test_cue_agreement_rate),
         cmocka_unit_test(test_cue_linear_readable),
         cmocka_unit_test(test_human_map),
-        cmocka_unit_test(test_clickme_resize),
-        cmocka_unit_test(test_clickme_blur),
-        cmocka_unit_test(test_clickme_map_sizes),
+        cmocka_unit_test(test_human_map_oracle),
+        cmocka_unit_test(test_human_map_other_size),
         cmocka_unit_test(test_generation_is_pure),
     };
     return cmocka_run_group_tests_name("diagnostic", tests, NULL, NULL);
