@@ -143,6 +143,11 @@ reproduce-tracking: deps
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/tracking_study.sh
 
+# reproduce-harmonization: the harmonizer study's sweep, neural predictivity and report (docs/studies/harmonization.md).
+reproduce-harmonization: deps
+	@$(MAKE) --no-print-directory build
+	PHASOR_BUILD=$(abspath $(BUILD)) scripts/harmonization_study.sh
+
 # reproduce-NAME: configs/NAME.ini's sweep here, point by point, into runs/NAME (docs/slurm.md).
 reproduce-%: deps
 	@$(MAKE) --no-print-directory build

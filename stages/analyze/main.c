@@ -16,6 +16,7 @@
 #include "../../common/io/png.h"
 #include "maco.h"
 #include "alignment.h"
+#include "harmonization_report.h"
 #include "evaluate.h"
 #include "svrt_report.h"
 #include "tracking_report.h"
@@ -72,6 +73,8 @@ static const struct {
      ph_analyze_alignment_main},
     {"svrt-report", "the SVRT study's report from its sweeps", ph_analyze_svrt_report_main},
     {"tracking-report", "the tracking study's report from its sweeps", ph_analyze_tracking_report_main},
+    {"harmonization-report", "the neural-harmonizer study's report from its sweeps",
+     ph_analyze_harmonization_report_main},
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 

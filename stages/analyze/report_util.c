@@ -1,0 +1,106 @@
+/* report_util.c: reading run folders for the study reports (report_util.h). */
+#include "report_util.h"
+
+#include "../../common/core/error.h"
+#include "../../common/core/strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *report_file_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    ph_strbuf b = {0};
+    char buf[4096];
+    size_t k;
+    ph_sb_printf(&b, "%s", "");
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) ph_sb_printf(&b, "%.*s", (int)k, buf);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+static int split_tabs(char *s, char **out)
+{
+    int n = 0;
+    for (char *p = s, *q; p && n < REPORT_TSV_MAX_COLS; p = q) {
+        q = strchr(p, '\t');
+        if (q) *q++ = 0;
+        out[n++] = p;
+    }
+    return n;
+}
+
+int report_tsv_read(const char *path, const char *producer, report_tsv *t)
+{
+    memset(t, 0, sizeof *t);
+    t->text = report_file_slurp(path);
+    if (!t->text) return -1;
+    char what[4200], hint[256];
+    snprintf(what, sizeof what, "reading %s", path);
+    snprintf(hint, sizeof hint, "run %s for this point again", producer);
+    char *line2 = strchr(t->text, '\n');
+    if (!line2) PH_FAIL(what, "no data row", hint);
+    *line2++ = 0;
+    char *end = strchr(line2, '\n');
+    if (end) *end = 0;
+    int nn = split_tabs(t->text, t->names), nc = split_tabs(line2, t->cells);
+    if (nn != nc) PH_FAIL(what, "the data row and the header have different numbers of cells", hint);
+    t->ncols = nn;
+    return 0;
+}
+
+const char *report_tsv_get(const report_tsv *t, const char *name)
+{
+    for (int i = 0; i < t->ncols; i++)
+        if (!strcmp(t->names[i], name)) return t->cells[i];
+    return NULL;
+}
+
+const char *report_tsv_need(const report_tsv *t, const char *name, const char *path)
+{
+    const char *v = report_tsv_get(t, name);
+    if (!v) {
+        char what[4200], why[128];
+        snprintf(what, sizeof what, "reading %s", path);
+        snprintf(why, sizeof why, "no column '%s'", name);
+        PH_FAIL(what, why, "the file is not the expected analysis output; rerun the point's analyze stage");
+    }
+    return v;
+}
+
+void report_tsv_free(report_tsv *t)
+{
+    free(t->text);
+    t->text = NULL;
+}
+
+void report_log_times(const char *path, double *seconds, time_t *first, time_t *last)
+{
+    char *text = report_file_slurp(path);
+    if (!text) return;
+    time_t start = 0;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "== ", 3)) continue;
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *rest = strptime(line + 3, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (!rest) continue;
+        time_t t = timegm(&tm);
+        if (strstr(rest, ", start ")) {
+            start = t;
+        } else if (strstr(rest, " done") && start) {
+            *seconds += difftime(t, start);
+            if (!*first || start < *first) *first = start;
+            if (t > *last) *last = t;
+            start = 0;
+        }
+    }
+    free(text);
+}
