@@ -7,9 +7,10 @@
  *     samples/s and achieved GFLOP/s, counting 2*MACs of every convolution
  *     pass that runs (forward, backward-weights, backward-data except the
  *     first layer's).
- *   build/bench/engine [--reps R] [--breakdown] [--only MODEL]
+ *   build/bench/engine [--reps R] [--breakdown] [--only MODEL]   (MODEL may be "harmonized")
  *     --breakdown: time per op of one more step, on stderr; --only: that model's rows only */
 #include "../common/core/progress.h"
+#include "../common/harmonize/step.h"
 #include "../common/models/model.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -41,6 +42,73 @@ static double sgemm_gflops(int size)
     double s = ph_now() - t0;
     free(a), free(b), free(c);
     return 2.0 * size * size * (double)size / s / 1e9;
+}
+
+/* The neural harmonizer's step (common/harmonize/step.c) against a plain step of the same
+ * model and batch: the study's method costs about 2-4 plain steps (issue 8). */
+static void harmonized_cost(int reps, int breakdown)
+{
+    enum { N = 16, H = 64, W = 64, C = 3 };
+    static const char *const ini[2] = {"[resnet]\ndepth = 10\nwidth = 16\nstem = small\n",
+                                       "[resnet]\ndepth = 18\nwidth = 32\nstem = small\n"};
+    printf("\n### The harmonized step against a plain step\n\n"
+           "One training step (forward, backward; harmonized: also the saliency backward, the pyramidal loss on the\n"
+           "host, a recording forward and two perturbed forward/backward passes) of a ResNet on %d x %d x %d x %d\n"
+           "images, median of %d:\n\n| model | plain ms | harmonized ms | ratio |\n|---|--:|--:|--:|\n", N, H, W, C, reps);
+    for (int k = 0; k < 2; k++) {
+        ph_model_geometry g = {N, 1, H, W, C, 1, 1, MPI_COMM_SELF};
+        ph_model *m = ph_model_create_text("resnet", ini[k], &ph_backend_cpu, &g);
+        ph_param *params[1024];
+        int np = m->def->params(m, params, 1024);
+        size_t nx = ph_model_input_count(m);
+        uint8_t *batch = malloc(nx);
+        float *dl = malloc(N * sizeof *dl), *hum = malloc((size_t)N * H * W * sizeof *hum), tok[N];
+        int32_t labels[N];
+        for (size_t i = 0; i < nx; i++) batch[i] = (uint8_t)(i * 2654435761u >> 27);
+        for (int i = 0; i < N; i++) {
+            labels[i] = i % 2, dl[i] = (i % 2 ? -1.0f : 1.0f) / N, tok[i] = 1;
+            for (int p = 0; p < H * W; p++) hum[(size_t)i * H * W + p] = (float)((p / W - 20 - i) * (p / W - 20 - i) + (p % W - 30) * (p % W - 30) < 64);
+        }
+        ph_model_load(m, batch);
+        ph_harm_step st;
+        ph_harm_step_init(&st, m, N, PH_HARM_LEVELS_DEFAULT, PH_HARM_RESCALE_PACKAGE, 1.0, 1e-3);
+        double t[2][64];
+        for (int mode = 0; mode < 2; mode++)
+            for (int r = -1; r < reps; r++) {
+                double t0 = ph_now();
+                m->def->forward(m, 1);
+                if (mode) {
+                    ph_harm_step_backward(&st, m, params, np, hum, tok, labels, dl);
+                } else {
+                    ph_params_zero_grad(params, np);
+                    ph_model_backward_host(m, dl);
+                }
+                if (r >= 0) t[mode][r] = ph_now() - t0;
+            }
+        if (breakdown) { /* one more harmonized step with per-op timing, to stderr */
+            ph_profile_reset();
+            ph_profile_on = 1;
+            m->def->forward(m, 1);
+            ph_harm_step_backward(&st, m, params, np, hum, tok, labels, dl);
+            ph_profile_on = 0;
+            char title[160];
+            snprintf(title, sizeof title, "harmonized step, resnet {%s}", ini[k] + strlen("[resnet]\n"));
+            for (char *q = title; *q; q++) *q = *q == '\n' ? ' ' : *q;
+            ph_profile_print(stderr, title);
+        }
+        double mp, mh, lo, hi;
+        stats(t[0], reps, &mp, &lo, &hi);
+        stats(t[1], reps, &mh, &lo, &hi);
+        char cfg[128], *q = cfg;
+        for (const char *p = strchr(ini[k], '\n') + 1; *p && q < cfg + sizeof cfg - 3; p++) *q++ = *p == '\n' ? ';' : *p;
+        while (q > cfg && q[-1] == ';') q--;
+        *q = 0;
+        printf("| resnet %s | %.1f | %.1f | **%.2f** |\n", cfg, 1e3 * mp, 1e3 * mh, mh / mp);
+        fflush(stdout);
+        ph_harm_step_free(&st);
+        free(batch), free(dl), free(hum);
+        m->def->destroy(m);
+    }
 }
 
 int main(int argc, char **argv)
@@ -131,6 +199,7 @@ int main(int argc, char **argv)
         free(batch), free(dl);
         m->def->destroy(m);
     }
+    if (!only || !strcmp(only, "harmonized")) harmonized_cost(reps, breakdown);
     printf("\nTarget (engine issue): >= 0.5 of the sgemm peak for convolution-heavy models. GFLOP count only\n"
            "the convolution passes that run (2 x MACs; the first layer has no backward-data pass); norms,\n"
            "activations and pooling are counted as zero work but take time.  Each convolution pass runs\n"
