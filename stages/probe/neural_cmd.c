@@ -140,7 +140,7 @@ static void run_task(const neural_options *o, const layer *ly, const float *site
         ph_pls m;
         char why[256];
         if (ph_pls_fit(&m, X, Y, n, p, K, o->components, o->tol, o->max_iter, why, sizeof why))
-            ph_usage_error("neural: %s", why);
+            PH_FAIL("fitting PLS", why, "this is a bug: leave-one-out folds have at least 2 images"); /* one rank only */
         ph_pls_predict(&m, Xte, (int)cells, pred);
         *fit_out = m.used;
         ph_pls_free(&m);
