@@ -17,6 +17,7 @@
 #include "svrt_report.h"
 
 #include "svrt_cluster.h"
+#include "report_util.h"
 #include "svrt_plot.h"
 
 #include "../../common/core/error.h"
@@ -35,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { NPROB = 23, MAX_MODELS = 16, MAX_SIZES = 16, MAX_RUNS = 16, MAX_COLS = 64, MAX_MISSING = 64,
+enum { NPROB = 23, MAX_MODELS = 16, MAX_SIZES = 16, MAX_RUNS = 16, MAX_MISSING = 64,
        PERMUTATIONS_DEFAULT = 10000, NCLUSTER = 4 };
 
 /* ---- the published taxonomy (svrt notes §1.2 and §1.4, Vaishnav et al. 2022 Fig.) ---- */
@@ -130,80 +131,6 @@ static void options_parse(int argc, char **argv, report_options *o)
 }
 
 /* ---- reading the run folders ----------------------------------------------------------- */
-
-/* A small TSV file: its header names and the cells of its first data row. */
-typedef struct {
-    char *text;
-    char *names[MAX_COLS], *cells[MAX_COLS];
-    int ncols;
-} tsv_row;
-
-static char *file_slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    ph_strbuf b = {0};
-    char buf[4096];
-    size_t k;
-    ph_sb_printf(&b, "%s", "");
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) ph_sb_printf(&b, "%.*s", (int)k, buf);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
-
-/* 0 on success; -1 if the file is absent; fatal if it is malformed. */
-static int tsv_read(const char *path, tsv_row *t)
-{
-    memset(t, 0, sizeof *t);
-    t->text = file_slurp(path);
-    if (!t->text) return -1;
-    char *line2 = strchr(t->text, '\n');
-    char what[4200];
-    snprintf(what, sizeof what, "reading %s", path);
-    if (!line2) PH_FAIL(what, "no data row", "run phasor-analyze evaluate for this point again");
-    *line2++ = 0;
-    char *end = strchr(line2, '\n');
-    if (end) *end = 0;
-    int nn = 0, nc = 0;
-    for (char *p = t->text, *q; p && nn < MAX_COLS; p = q) {
-        q = strchr(p, '\t');
-        if (q) *q++ = 0;
-        t->names[nn++] = p;
-    }
-    for (char *p = line2, *q; p && nc < MAX_COLS; p = q) {
-        q = strchr(p, '\t');
-        if (q) *q++ = 0;
-        t->cells[nc++] = p;
-    }
-    if (nn != nc) PH_FAIL(what, "the data row and the header have different numbers of cells", "run evaluate again");
-    t->ncols = nn;
-    return 0;
-}
-
-/* The cell of column `name`, or NULL. */
-static const char *tsv_get(const tsv_row *t, const char *name)
-{
-    for (int i = 0; i < t->ncols; i++)
-        if (!strcmp(t->names[i], name)) return t->cells[i];
-    return NULL;
-}
-
-static const char *tsv_need(const tsv_row *t, const char *name, const char *path)
-{
-    const char *v = tsv_get(t, name);
-    if (!v) {
-        char what[4200], why[128];
-        snprintf(what, sizeof what, "reading %s", path);
-        snprintf(why, sizeof why, "no column '%s'", name);
-        PH_FAIL(what, why, "it is not an evaluate.tsv of phasor-analyze evaluate; rerun the point's analyze stage");
-    }
-    return v;
-}
 
 /* "key=value;..." -> value of key into out ("" if absent). */
 static void config_get(const char *conf, const char *key, char *out, size_t n)
@@ -304,31 +231,6 @@ static int size_index(study *s, long long n)
     return s->nsizes++;
 }
 
-/* "== 2026-11-29T01:15:11Z train of point 0, start 1, ..." and "... done" lines of a stage log:
- * adds the last attempt's duration; tracks the earliest start and latest end. */
-static void log_times(const char *path, run_info *r, int stage)
-{
-    char *text = file_slurp(path);
-    if (!text) return;
-    time_t start = 0;
-    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (strncmp(line, "== ", 3)) continue;
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        const char *rest = strptime(line + 3, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (!rest) continue;
-        time_t t = timegm(&tm);
-        if (strstr(rest, ", start ")) start = t;
-        else if (strstr(rest, " done") && start) {
-            r->stage_seconds[stage] += difftime(t, start);
-            if (!r->first_start || start < r->first_start) r->first_start = start;
-            if (t > r->last_done) r->last_done = t;
-            start = 0;
-        }
-    }
-    free(text);
-}
-
 static void study_read_run(study *s, const char *run)
 {
     run_info *r = &s->runs[s->nruns++];
@@ -336,7 +238,7 @@ static void study_read_run(study *s, const char *run)
     r->path = run;
     char path[4200];
     snprintf(path, sizeof path, "%s/points.tsv", run);
-    char *points = file_slurp(path);
+    char *points = report_file_slurp(path);
     if (!points)
         ph_usage_error("svrt-report: %s has no points.tsv: not a run folder of slurm/submit (give runs/NAME)", run);
     char *save = NULL, *header = strtok_r(points, "\n", &save);
@@ -348,11 +250,11 @@ static void study_read_run(study *s, const char *run)
         static const char *const stages[3] = {"generate", "train", "analyze"};
         for (int k = 0; k < 3; k++) {
             snprintf(path, sizeof path, "%s/p%s/%s.log", run, point, stages[k]);
-            log_times(path, r, k);
+            report_log_times(path, &r->stage_seconds[k], &r->first_start, &r->last_done);
         }
         snprintf(path, sizeof path, "%s/p%s/analyze/evaluate.tsv", run, point);
-        tsv_row t;
-        if (tsv_read(path, &t)) {
+        report_tsv t;
+        if (report_tsv_read(path, "phasor-analyze evaluate", &t)) {
             if (r->nmissing < MAX_MISSING) {
                 /* the axis values, tab-separated in points.tsv, shown as "a b c" */
                 char *v = strchr(line, '\t');
@@ -363,7 +265,7 @@ static void study_read_run(study *s, const char *run)
             r->nmissing++;
             continue;
         }
-        const char *cond = tsv_need(&t, "condition", path), *challenge = tsv_need(&t, "challenge", path);
+        const char *cond = report_tsv_need(&t, "condition", path), *challenge = report_tsv_need(&t, "challenge", path);
         int problem = 0;
         if (strcmp(challenge, "svrt") || sscanf(cond, "problem%d", &problem) != 1 || problem < 1 || problem > NPROB) {
             char what[4300];
@@ -372,25 +274,25 @@ static void study_read_run(study *s, const char *run)
                     "give run folders of the SVRT study (configs/svrt_study*.ini)");
         }
         model_info m;
-        model_describe(tsv_need(&t, "model", path), tsv_need(&t, "model_config", path), &m);
+        model_describe(report_tsv_need(&t, "model", path), report_tsv_need(&t, "model_config", path), &m);
         const int mi = model_index(s, &m);
-        const int si = size_index(s, atoll(tsv_need(&t, "train_n", path)));
+        const int si = size_index(s, atoll(report_tsv_need(&t, "train_n", path)));
         if (!isnan(s->acc[problem][mi][si])) {
             char what[4300];
             snprintf(what, sizeof what, "reading %s", path);
             PH_FAIL(what, "this problem, model and training size was already read from another point",
                     "give each sweep once, or sweeps without common points");
         }
-        const long long n = atoll(tsv_need(&t, "n", path));
-        s->acc[problem][mi][si] = atof(tsv_need(&t, "accuracy", path));
+        const long long n = atoll(report_tsv_need(&t, "n", path));
+        s->acc[problem][mi][si] = atof(report_tsv_need(&t, "accuracy", path));
         s->ntest[problem][mi][si] = n;
         s->test_min = !s->nevaluated || n < s->test_min ? n : s->test_min;
         s->test_max = !s->nevaluated || n > s->test_max ? n : s->test_max;
         s->nevaluated++, r->evaluated++;
-        const char *vn = tsv_get(&t, "val_n");
+        const char *vn = report_tsv_get(&t, "val_n");
         char set[160];
-        snprintf(set, sizeof set, "%s steps of batch %s, AdamW learning rate %s%s%s", tsv_need(&t, "steps", path),
-                 tsv_need(&t, "batch", path), tsv_need(&t, "lr", path), vn ? ", validation split " : "", vn ? vn : "");
+        snprintf(set, sizeof set, "%s steps of batch %s, AdamW learning rate %s%s%s", report_tsv_need(&t, "steps", path),
+                 report_tsv_need(&t, "batch", path), report_tsv_need(&t, "lr", path), vn ? ", validation split " : "", vn ? vn : "");
         int known = 0;
         for (int i = 0; i < s->nsettings; i++) known |= !strcmp(s->settings[i], set);
         if (!known && s->nsettings < 8) snprintf(s->settings[s->nsettings++], sizeof s->settings[0], "%s", set);
