@@ -6,7 +6,7 @@
 # line and exit 2.  The linear probe finds the spurious cue of the diagnostic challenge
 # where it names the class and fails where it does not.
 . "$(dirname "$0")/lib.sh"
-plan 32
+plan 34
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 cat >g.ini <<'INI'
@@ -71,6 +71,17 @@ is "$RC" 2 "an unknown layer name exits 2"
 ok "... with one line naming it and the layers there are" \
     bash -c "[ \$(wc -l <'$ERR') = 1 ] && grep -q \"no layer 'stage9' (it has: stem, stage1, stage2, stage3, stage4)\" '$ERR'"
 ok "... and leaves no output" test ! -e fbad/features.h5
+
+# A layer wider than 600 channels (ResNet-50 of width 19: stage4 has 608) is reduced
+# as in the notes: groups of 4 adjacent channels (608 is not a multiple of 3) averaged.
+sed -e 's/steps = 4/steps = 1/' -e 's/depth = 10/depth = 50/' -e 's/width = 4/width = 19/' -e 's/eval_every = 4/eval_every = 1/' t.ini >tw.ini
+run_phasor train tw.ini --out wide --quiet
+run_phasor probe features wide/checkpoint.h5 data/val.h5 --layers stage3,stage4 --grid 3 --out fw --quiet
+wide_ok() {
+    h5dump -H fw/features.h5 | grep -q 'SIMPLE { ( 12, 3, 3, 152 )' && h5dump -H fw/features.h5 | grep -q 'SIMPLE { ( 12, 3, 3, 304 )'
+}
+ok "608 channels become 152 group means; 304 channels stay" wide_ok
+is "$(h5dump -a channel_group_stage4 fw/features.h5 | sed -n 's/^ *(0): //p')" 4 "the group size is recorded (channel_group_stage4 = 4)"
 
 # ---- synthetic sites ----
 run_mpi 1 probe sites data/val.h5 --out s1 --sites 8 --grid 5 --noise 0.05 --quiet

@@ -93,3 +93,21 @@ void ph_grid_minmax(float *x, size_t n)
     float top = hi - lo;
     for (size_t i = 0; i < n; i++) x[i] = (x[i] - lo) / top;
 }
+
+int ph_grid_channel_group(int c)
+{
+    if (c <= 600) return 1;
+    return c % 3 == 0 ? 3 : c % 4 == 0 ? 4 : 0;
+}
+
+void ph_grid_group_channels(const float *x, size_t cells, int c, int g, float *out)
+{
+    const int oc = c / g;
+    /* in order: each output precedes (or is) the inputs it reads, so out may be x */
+    for (size_t v = 0; v < cells; v++)
+        for (int k = 0; k < oc; k++) {
+            double s = 0;
+            for (int j = 0; j < g; j++) s += x[v * c + (size_t)k * g + j];
+            out[v * oc + k] = (float)(s / g);
+        }
+}

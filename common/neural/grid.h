@@ -14,6 +14,14 @@
  * grid columns, channels).  Each axis is resampled on its own rule. */
 void ph_grid_resample(const float *act, int c, int h, int w, int g, float *out);
 
+/* The notes' reduction of wide layers: with more than 600 channels, groups of
+ * 3 adjacent channels (4 when C is not a multiple of 3) are averaged.  Returns
+ * the group size (1: nothing to do, C <= 600), or 0 when C > 600 is a multiple
+ * of neither (the original raises an error). */
+int ph_grid_channel_group(int c);
+/* x [cells, c] -> out [cells, c / g] (means of g adjacent channels); out may be x. */
+void ph_grid_group_channels(const float *x, size_t cells, int c, int g, float *out);
+
 /* In place: x -= min; x /= max (of the shifted values).  A constant image
  * (max == min) becomes all zeros, where the original divides by zero. */
 void ph_grid_minmax(float *x, size_t n);

@@ -40,7 +40,8 @@ static void usage(FILE *f)
             "config, evaluation mode) on every image of SAMPLES.h5 and stores the activations of\n"
             "the named layers on a G x G grid: maps no larger than G are resized bilinearly\n"
             "(half-pixel centres), larger ones averaged into int(i*size/G) bins; each image's\n"
-            "features are then min-max normalised per layer.\n"
+            "features are then min-max normalised per layer.  Layers of more than 600 channels\n"
+            "first have groups of 3 adjacent channels averaged (4 when C is not a multiple of 3).\n"
             "\n"
             "options:\n"
             "  --layers a,b   layers to store (the model's taps; ResNet: stem, stage1..stage4)\n"
@@ -181,6 +182,14 @@ int probe_features_main(int argc, char **argv)
     const int L = layers_resolve(&o, model_name, taps, ntaps, idx);
 
     const int G = o.grid;
+    int group[MAX_LAYERS];
+    for (int l = 0; l < L; l++) {
+        const ph_model_tap *t = &taps[idx[l]];
+        group[l] = ph_grid_channel_group(t->c);
+        if (!group[l])
+            ph_usage_error("features: layer %s has %d channels, more than 600 and a multiple of neither 3 nor 4 "
+                           "(the notes average groups of 3 or 4 channels of such layers)", t->name, t->c);
+    }
     ph_field fields[MAX_LAYERS + 1];
     ph_strbuf names = {0};
     for (int l = 0; l < L; l++) {
@@ -188,7 +197,7 @@ int probe_features_main(int argc, char **argv)
         memset(&fields[l], 0, sizeof fields[l]);
         snprintf(fields[l].name, sizeof fields[l].name, "features/%s", t->name);
         fields[l].type = PH_F32, fields[l].ndims = 3;
-        fields[l].dims[0] = (hsize_t)G, fields[l].dims[1] = (hsize_t)G, fields[l].dims[2] = (hsize_t)t->c;
+        fields[l].dims[0] = (hsize_t)G, fields[l].dims[1] = (hsize_t)G, fields[l].dims[2] = (hsize_t)(t->c / group[l]);
         fields[l].doc = "layer activations on the grid [N, G, G, C], per-image min-max";
         ph_sb_printf(&names, "%s%s", l ? "," : "", t->name);
     }
@@ -210,6 +219,12 @@ int probe_features_main(int argc, char **argv)
     ph_samples_attr_str(&w, "checkpoint", o.checkpoint);
     ph_samples_attr_str(&w, "samples", o.samples);
     ph_samples_attr_i64(&w, "grid", G);
+    for (int l = 0; l < L; l++)
+        if (group[l] > 1) { /* the notes' reduction of a wide layer, recorded */
+            char an[64];
+            snprintf(an, sizeof an, "channel_group_%s", taps[idx[l]].name);
+            ph_samples_attr_i64(&w, an, group[l]);
+        }
 
     int64_t start, count;
     ph_rank_range(N, w.chunk, ph_rank(), ph_size(), &start, &count);
@@ -245,10 +260,13 @@ int probe_features_main(int argc, char **argv)
             const ph_model_tap *t = &taps[idx[l]];
             if (got > 0) {
                 ph_dev_download(m->be, act, t->data, (size_t)t->n * t->c * t->h * t->w);
-                const size_t per_in = (size_t)t->c * t->h * t->w, per_out = (size_t)G * G * t->c;
+                const size_t per_in = (size_t)t->c * t->h * t->w, per_out = (size_t)G * G * t->c,
+                             per_kept = per_out / (size_t)group[l];
                 for (int i = 0; i < got; i++) {
+                    /* resampling and channel means commute (both linear): group after */
                     ph_grid_resample(act + i * per_in, t->c, t->h, t->w, G, feat + i * per_out);
-                    ph_grid_minmax(feat + i * per_out, per_out);
+                    if (group[l] > 1) ph_grid_group_channels(feat + i * per_out, (size_t)G * G, t->c, group[l], feat + i * per_kept);
+                    ph_grid_minmax(feat + i * per_kept, per_kept);
                 }
             }
             ph_samples_write(&w, l, s0, got, feat);

@@ -278,6 +278,22 @@ static void test_grid_pool_direct(void **state)
     assert_close(o2[3], 4.0, 1e-6);
 }
 
+/* The notes' reduction of layers wider than 600 channels: groups of 3 (or 4)
+ * adjacent channels averaged; in place over cells. */
+static void test_grid_channel_groups(void **state)
+{
+    (void)state;
+    assert_int_equal(ph_grid_channel_group(600), 1);
+    assert_int_equal(ph_grid_channel_group(603), 3);
+    assert_int_equal(ph_grid_channel_group(604), 4);
+    assert_int_equal(ph_grid_channel_group(612), 3); /* a multiple of both: 3 */
+    assert_int_equal(ph_grid_channel_group(601), 0);
+    float x[2 * 6] = {1, 2, 3, 4, 5, 9, 0, 0, 3, 6, 6, 6};
+    ph_grid_group_channels(x, 2, 6, 3, x);
+    const float want[4] = {2, 6, 1, 6};
+    for (int i = 0; i < 4; i++) assert_close(x[i], want[i], 1e-6);
+}
+
 static void test_grid_minmax(void **state)
 {
     (void)state;
@@ -453,7 +469,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pls_against_sklearn), cmocka_unit_test(test_ridge_hand),
         cmocka_unit_test(test_ridge_against_sklearn), cmocka_unit_test(test_ridge_select),
         cmocka_unit_test(test_grid_bilinear_hand),  cmocka_unit_test(test_grid_pool_direct),
-        cmocka_unit_test(test_grid_minmax),         cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_grid_channel_groups), cmocka_unit_test(test_grid_minmax),         cmocka_unit_test(test_stats),
         cmocka_unit_test(test_sites),               cmocka_unit_test(test_npy_nd),
         cmocka_unit_test(test_linear_probe_step_hand), cmocka_unit_test(test_linear_probe_learns),
     };
