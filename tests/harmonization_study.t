@@ -4,7 +4,7 @@
 # phasor-analyze harmonization-report; the report's numbers are the points' own; a second
 # run keeps every finished point and writes the same report.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 11
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 shrink=(--set split.train.n=64 --set split.val.n=16 --set split.test.n=24 --set split.neural.n=6
@@ -13,7 +13,7 @@ shrink=(--set split.train.n=64 --set split.val.n=16 --set split.test.n=24 --set 
 "$root/scripts/harmonization_study.sh" --runs runs --out out "${shrink[@]}" >"$OUT" 2>"$ERR"
 is "$?" 0 "the shrunk study runs from nothing to its report"
 ok "REPORT.md has its sections" bash -c 'for s in "## Scale" "## Models" "## Harmonized against plain" "## Expected directions, checked" "## Neural predictivity" "## Saliency"; do grep -qF "$s" out/REPORT.md || exit 1; done'
-is "$(($(wc -l <out/models.tsv) - 1))" 4 "models.tsv: 2 depths x 2 weights"
+is "$(($(wc -l <out/models.tsv) - 1))" 6 "models.tsv: 2 depths x 3 weights (0, 1, 10)"
 same_numbers() { # every models.tsv row against its point's alignment.tsv
     local n=0 point acc score
     while IFS=$'\t' read -r point _ _ acc score _; do
@@ -22,13 +22,15 @@ same_numbers() { # every models.tsv row against its point's alignment.tsv
         [ "$(printf %.6f "$a") $(printf %.6f "$s")" = "$(printf %.6f "$acc") $(printf %.6f "$score")" ] || { diag "$point: $a $s vs $acc $score"; return 1; }
         n=$((n + 1))
     done <out/models.tsv
-    [ "$n" = 4 ]
+    [ "$n" = 6 ]
 }
 ok "the report's accuracy and alignment are each point's own alignment.tsv" same_numbers
-ok "two harmonized-vs-plain pairs, each with paired intervals" \
-    bash -c '[ "$(grep -cE "^\| resnet depth=[0-9]+ .*\| 10 \| [+-][0-9.]+ \[[+-][0-9.]+, [+-][0-9.]+\] \| [+-][0-9.]+ \[" out/REPORT.md)" = 2 ]'
+ok "four harmonized-vs-plain pairs, each with paired intervals" \
+    bash -c '[ "$(grep -cE "^\| resnet depth=[0-9]+ .*\| (1|10)( \*selected\*)? \| [0-9.]+ \([0-9.]+\) \| [+-][0-9.]+ \[[+-][0-9.]+, [+-][0-9.]+\] \| [+-][0-9.]+ \[" out/REPORT.md)" = 4 ]'
+ok "one weight selected per architecture, by validation accuracy" \
+    bash -c '[ "$(grep -cE "^\| resnet depth=10 .*\*selected\*" out/REPORT.md)" = 1 ] && [ "$(grep -cE "^\| resnet depth=18 .*\*selected\*" out/REPORT.md)" = 1 ]'
 ok "neural predictivity of every model, per layer (stem .. stage4)" \
-    bash -c '[ "$(grep -cE "^\| resnet .*(\| -?[0-9]\.[0-9]{3} ){6}\|$" out/REPORT.md)" = 4 ]'
+    bash -c '[ "$(grep -cE "^\| resnet .*(\| -?[0-9]\.[0-9]{3} ){6}\|$" out/REPORT.md)" = 6 ]'
 ok "figures: the trade-off plot and both saliency panels are PNG files" \
     bash -c 'for f in tradeoff panel_plain panel_harmonized; do head -c 8 out/$f.png | od -An -c | grep -q "P   N   G" || exit 1; done'
 cp out/REPORT.md first.md

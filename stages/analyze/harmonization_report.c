@@ -50,6 +50,8 @@ typedef struct {
     int *hit;
     double *rho;  /* per test image; NAN where undefined or without a map */
     int pair;     /* harmonized: index of its plain model, else -1 */
+    double val_acc; /* best validation accuracy (train.jsonl): what chose best.h5 */
+    int selected;   /* harmonized: the weight its architecture's validation accuracy chose */
     int nlayers;  /* neural predictivity (probe/neural.tsv), 0 when not measured */
     char layer[8][32];
     double neural_raw[8], neural_norm[8], neural_ceiling;
@@ -182,6 +184,19 @@ static long long samples_read(const char *path, point *p)
     return n;
 }
 
+/* The largest "val_accuracy" of a phasor-train log (NAN if none). */
+static double best_val_accuracy(const char *path)
+{
+    char *text = report_file_slurp(path);
+    double best = NAN;
+    for (const char *q = text; q && (q = strstr(q, "\"val_accuracy\":")); q++) {
+        double v = strtod(q + strlen("\"val_accuracy\":"), NULL);
+        if (isnan(best) || v > best) best = v;
+    }
+    free(text);
+    return best;
+}
+
 /* probe/neural.tsv (phasor-probe neural): layer, raw, ceiling, normalised per row. */
 static void neural_read(const char *path, point *p)
 {
@@ -252,21 +267,36 @@ static void study_read_run(study *s, const char *run)
         if (p->test_n < 1) PH_FAIL("reading per-image results", path, "rerun phasor-analyze alignment for this point");
         snprintf(path, sizeof path, "%s/p%s/probe/neural.tsv", run, id);
         neural_read(path, p);
+        snprintf(path, sizeof path, "%s/p%s/train/train.jsonl", run, id);
+        p->val_acc = best_val_accuracy(path);
         s->n++;
     }
     free(points);
 }
 
-/* Plain partner of each harmonized model: same architecture and seed, weight 0. */
+/* Plain partner of each harmonized model: same architecture and seed, weight 0.  Per
+ * architecture, the harmonized weight with the best validation accuracy (the smaller weight
+ * on ties) is the selected one: the weight is chosen as any hyperparameter, never on test. */
 static void study_pair(study *s)
 {
     for (int i = 0; i < s->n; i++) {
         point *p = &s->p[i];
-        p->pair = -1;
+        p->pair = -1, p->selected = 0;
         snprintf(p->label, sizeof p->label, "%s%s", p->arch, p->weight > 0 ? " harmonized" : "");
         if (p->weight <= 0) continue;
         for (int j = 0; j < s->n; j++)
             if (s->p[j].weight <= 0 && !strcmp(s->p[j].arch, p->arch) && s->p[j].test_n == p->test_n) p->pair = j;
+    }
+    for (int i = 0; i < s->n; i++) {
+        point *p = &s->p[i];
+        if (p->pair < 0) continue;
+        int best = 1;
+        for (int j = 0; j < s->n; j++) {
+            const point *q = &s->p[j];
+            if (j == i || q->pair != p->pair) continue;
+            if (q->val_acc > p->val_acc || (q->val_acc == p->val_acc && q->weight < p->weight)) best = 0;
+        }
+        p->selected = best;
     }
 }
 
@@ -428,14 +458,15 @@ static void write_report(const study *s, const report_options *o, const char *pa
                  "divided by the human ceiling %.4f (so 100 = human-level agreement); Dice and IoU of the top 10%% "
                  "pixels; attacks on the correctly classified images: fooled of attacked within eps <= 10, the median "
                  "minimal L2 eps, and the mean Spearman rho between |perturbation| and the human map.\n\n"
-                 "| model | weight | accuracy %% [95%% CI] | alignment %% | Dice | IoU | fooled / attacked | median eps | "
-                 "attack alignment |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n", o->reps, PH_HUMAN_SPEARMAN_CEILING);
+                 "| model | weight | validation accuracy %% | test accuracy %% [95%% CI] | alignment %% | Dice | IoU | "
+                 "fooled / attacked | median eps | attack alignment |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", o->reps, PH_HUMAN_SPEARMAN_CEILING);
     for (int i = 0; i < s->n; i++) {
         const point *p = &s->p[i];
         double lo = NAN, hi = NAN;
         ph_balacc_term t = {p->label_v, p->hit, p->test_n, 1.0};
         double ba = ph_balacc_bootstrap(&t, 1, o->reps, 0.95, 1, ph_balacc_name_hash(p->dir), &lo, &hi);
         ph_sb_printf(&b, "| %s | %g |", p->arch, p->weight);
+        sb_num(&b, 100 * p->val_acc, "%.1f");
         if (isnan(lo)) ph_sb_printf(&b, " %.1f |", 100 * ba);
         else ph_sb_printf(&b, " %.1f [%.1f, %.1f] |", 100 * ba, 100 * lo, 100 * hi);
         sb_num(&b, 100 * p->score, "%.1f");
@@ -449,9 +480,13 @@ static void write_report(const study *s, const report_options *o, const char *pa
     ph_sb_printf(&b, "\n![accuracy against alignment](tradeoff.png)\n\n## Harmonized against plain, pair by pair\n\n"
                  "Each harmonized model against the plain model of the same architecture and seed, on the same test "
                  "images: differences (harmonized - plain) with paired bootstrap 95%% intervals.\n\n"
-                 "| model | weight | accuracy diff (points) [95%% CI] | alignment diff (points of ceiling) [95%% CI] | "
-                 "attack alignment diff |\n|---|--:|--:|--:|--:|\n");
+                 "The weight marked *selected* is, per architecture, the one whose validation accuracy (the "
+                 "decorrelated validation split, which also chose each model's best.h5) is highest; the expected "
+                 "directions below are checked on the selected pairs, and on all pairs.\n\n"
+                 "| model | weight | validation accuracy %% (plain) | accuracy diff (points) [95%% CI] | alignment diff "
+                 "(points of ceiling) [95%% CI] | attack alignment diff |\n|---|--:|--:|--:|--:|--:|\n");
     int pairs = 0, aligned = 0, aligned_sig = 0, acc_ok = 0, attack_more = 0, attack_pairs = 0;
+    int all_pairs = 0, all_aligned = 0, all_acc_ok = 0;
     for (int i = 0; i < s->n; i++) {
         const point *h = &s->p[i];
         if (h->pair < 0) continue;
@@ -460,30 +495,35 @@ static void write_report(const study *s, const report_options *o, const char *pa
         ph_balacc_term t[2] = {{h->label_v, h->hit, h->test_n, 1.0}, {a->label_v, a->hit, a->test_n, -1.0}};
         double d = ph_balacc_bootstrap(t, 2, o->reps, 0.95, 1, ph_balacc_name_hash(h->dir), &lo, &hi);
         rho_diff_interval(h, a, o->reps, &rd, &rl, &rh);
-        pairs++;
-        aligned += rd > 0, aligned_sig += rl > 0, acc_ok += d > -0.02;
-        ph_sb_printf(&b, "| %s | %g | %+.1f [%+.1f, %+.1f] | %+.1f [%+.1f, %+.1f] |", h->arch, h->weight, 100 * d,
-                     100 * lo, 100 * hi, 100 * rd, 100 * rl, 100 * rh);
+        all_pairs++, all_aligned += rd > 0, all_acc_ok += d > -0.02;
         const double ad = h->attack_rho - a->attack_rho;
-        if (!isnan(ad)) attack_pairs++, attack_more += ad > 0;
+        if (h->selected) {
+            pairs++;
+            aligned += rd > 0, aligned_sig += rl > 0, acc_ok += d > -0.02;
+            if (!isnan(ad)) attack_pairs++, attack_more += ad > 0;
+        }
+        ph_sb_printf(&b, "| %s | %g%s | %.1f (%.1f) | %+.1f [%+.1f, %+.1f] | %+.1f [%+.1f, %+.1f] |", h->arch, h->weight,
+                     h->selected ? " *selected*" : "", 100 * h->val_acc, 100 * a->val_acc, 100 * d, 100 * lo, 100 * hi,
+                     100 * rd, 100 * rl, 100 * rh);
         sb_num(&b, ad, "%+.3f");
         ph_sb_printf(&b, "\n");
     }
-    if (!pairs) ph_sb_printf(&b, "| (no harmonized model has a plain twin) | | | | |\n");
+    if (!all_pairs) ph_sb_printf(&b, "| (no harmonized model has a plain twin) | | | | | |\n");
     ph_sb_printf(&b, "\n## Expected directions, checked\n\n"
                  "1. *Harmonized models are more aligned with the human maps than plain ones, at similar or better "
-                 "accuracy on the decorrelated test split.* Alignment is higher in %d of %d pairs (the paired interval "
-                 "excludes 0 in %d); accuracy is no more than 2 points lower in %d of %d pairs.%s\n"
+                 "accuracy on the decorrelated test split.* Selected pairs: alignment is higher in %d of %d (the "
+                 "paired interval excludes 0 in %d); accuracy is no more than 2 points lower in %d of %d. All pairs: "
+                 "alignment higher in %d of %d, accuracy no more than 2 points lower in %d of %d.%s\n"
                  "2. *Attacks on harmonized models are more aligned with the human maps.* The attack alignment is "
-                 "higher in %d of %d pairs with attacks.%s\n\n",
-                 aligned, pairs, aligned_sig, acc_ok, pairs,
+                 "higher in %d of %d selected pairs with attacks.%s\n\n",
+                 aligned, pairs, aligned_sig, acc_ok, pairs, all_aligned, all_pairs, all_acc_ok, all_pairs,
                  pairs && (aligned < pairs || acc_ok < pairs) ? " **Not every pair comes out this way: see the table above.**" : "",
                  attack_more, attack_pairs,
                  attack_pairs && attack_more < attack_pairs ? " **Not every pair comes out this way.**" : "");
     md_neural(&b, s);
     ph_sb_printf(&b, "## Saliency\n\nImages of the test split (left), their human maps, the models' evaluation "
                  "saliency |d logit / dx| and the minimal perturbation that flips the decision (black when the "
-                 "image was misclassified or not flipped within eps = 10), for the first pair.\n\n"
+                 "image was misclassified or not flipped within eps = 10), for the first selected pair.\n\n"
                  "| plain | harmonized |\n|---|---|\n| ![plain](panel_plain.png) | ![harmonized](panel_harmonized.png) |\n\n");
     if (s->missing) {
         ph_sb_printf(&b, "## Missing points\n\n%d point(s) have no alignment.tsv (`slurm/status RUN` says why):\n\n", s->missing);
@@ -533,7 +573,7 @@ int ph_analyze_harmonization_report_main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/tradeoff.png", o.out_dir);
     plot_tradeoff(&s, path);
     for (int i = 0; i < s.n; i++)
-        if (s.p[i].pair >= 0) {
+        if (s.p[i].pair >= 0 && s.p[i].selected) {
             char from[4400];
             snprintf(from, sizeof from, "%s/analyze/alignment_panel.png", s.p[s.p[i].pair].dir);
             snprintf(path, sizeof path, "%s/panel_plain.png", o.out_dir);
