@@ -410,6 +410,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/phasor-import.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) return 1;
     fixtures_make();
+    cmocka_set_message_output(CM_OUTPUT_TAP);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_image_read),   cmocka_unit_test(test_clickme_blur),
         cmocka_unit_test(test_import_folder), cmocka_unit_test(test_import_ranks),
