@@ -1,8 +1,11 @@
 /* image_read.c: PNG through libpng's simplified API, JPEG through libjpeg with an
- * error manager that returns instead of exiting, .npy by its documented header. */
+ * error manager that returns instead of exiting, 2-D .npy through npy_nd.c. */
 #include "image_read.h"
 
+#include "npy_nd.h"
+
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h> /* before jpeglib.h, which uses FILE */
 #include <jpeglib.h>
 #include <png.h>
@@ -134,104 +137,17 @@ int ph_image_read(const char *path, int c, ph_image *img, char *why, size_t n)
     return rc;
 }
 
-/* The value of 'key': in the header dict, as the text after the colon. */
-static const char *npy_value(const char *hdr, const char *key)
-{
-    const char *p = strstr(hdr, key);
-    if (!p) return NULL;
-    p = strchr(p + strlen(key), ':');
-    if (!p) return NULL;
-    for (p++; *p == ' '; p++) {}
-    return p;
-}
-
 int ph_npy_read_2d(const char *path, float **out, int *h, int *w, char *why, size_t n)
 {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, n, "cannot open: %s", strerror(errno));
+    int ndims = 0;
+    int64_t dims[PH_NPY_MAX_DIMS];
+    if (ph_npy_read_nd(path, out, &ndims, dims, why, n)) return -1;
+    if (ndims != 2 || dims[0] > INT_MAX || dims[1] > INT_MAX) {
+        free(*out);
+        *out = NULL;
+        snprintf(why, n, ".npy array is not 2-D (shape (H, W) expected)");
         return -1;
     }
-    unsigned char pre[12];
-    size_t hlen = 0;
-    int rc = -1;
-    char *hdr = NULL;
-    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6)) {
-        snprintf(why, n, "not a .npy file (no \\x93NUMPY magic)");
-        goto done;
-    }
-    if (pre[6] == 1) {
-        hlen = pre[8] | (size_t)pre[9] << 8;
-    } else if (pre[6] == 2 || pre[6] == 3) {
-        if (fread(pre + 10, 1, 2, f) != 2) {
-            snprintf(why, n, "truncated .npy header");
-            goto done;
-        }
-        hlen = pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
-    } else {
-        snprintf(why, n, ".npy format version %d is not supported (1-3 are)", pre[6]);
-        goto done;
-    }
-    if (hlen > 1 << 20 || !(hdr = calloc(hlen + 1, 1)) || fread(hdr, 1, hlen, f) != hlen) {
-        snprintf(why, n, "truncated or oversized .npy header");
-        goto done;
-    }
-    const char *descr = npy_value(hdr, "'descr'"), *fo = npy_value(hdr, "'fortran_order'"),
-               *shape = npy_value(hdr, "'shape'");
-    int kind; /* bytes per value: 4 float32, 8 float64, 1 uint8 */
-    if (descr && !strncmp(descr, "'<f4'", 5)) kind = 4;
-    else if (descr && !strncmp(descr, "'<f8'", 5)) kind = 8;
-    else if (descr && (!strncmp(descr, "'|u1'", 5) || !strncmp(descr, "'<u1'", 5))) kind = 1;
-    else {
-        snprintf(why, n, ".npy dtype is not float32, float64 or uint8 (little-endian)");
-        goto done;
-    }
-    if (!fo || strncmp(fo, "False", 5)) {
-        snprintf(why, n, ".npy array is in Fortran order (save it C-ordered: np.ascontiguousarray)");
-        goto done;
-    }
-    long a = 0, b = 0;
-    char tail = 0;
-    if (!shape || sscanf(shape, "(%ld, %ld%c", &a, &b, &tail) != 3 || tail != ')' || a < 1 || b < 1 ||
-        a > DIM_MAX || b > DIM_MAX) {
-        snprintf(why, n, ".npy array is not 2-D (shape (H, W) expected)");
-        goto done;
-    }
-    size_t count = (size_t)a * (size_t)b;
-    unsigned char *raw = malloc(count * (size_t)kind);
-    float *v = malloc(count * sizeof *v);
-    if (!raw || !v) {
-        free(raw), free(v);
-        snprintf(why, n, "out of memory for a %ldx%ld array", a, b);
-        goto done;
-    }
-    if (fread(raw, (size_t)kind, count, f) != count) {
-        free(raw), free(v);
-        snprintf(why, n, "truncated .npy data (%ldx%ld values expected)", a, b);
-        goto done;
-    }
-    for (size_t i = 0; i < count; i++) {
-        if (kind == 4) {
-            memcpy(&v[i], raw + 4 * i, 4);
-        } else if (kind == 8) {
-            double d;
-            memcpy(&d, raw + 8 * i, 8);
-            v[i] = (float)d;
-        } else {
-            v[i] = raw[i];
-        }
-        if (!(v[i] - v[i] == 0.0f)) { /* NaN or infinite */
-            free(raw), free(v);
-            snprintf(why, n, ".npy value %zu (row %zu, column %zu) is not finite", i, i / (size_t)b, i % (size_t)b);
-            goto done;
-        }
-    }
-    free(raw);
-    *out = v, *h = (int)a, *w = (int)b;
-    rc = 0;
-done:
-    free(hdr);
-    fclose(f);
-    return rc;
+    *h = (int)dims[0], *w = (int)dims[1];
+    return 0;
 }

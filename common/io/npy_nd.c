@@ -79,8 +79,9 @@ int ph_npy_read_nd(const char *path, float **out, int *ndims, int64_t dims[PH_NP
     int kind; /* bytes per value */
     if (descr && !strncmp(descr, "'<f4'", 5)) kind = 4;
     else if (descr && !strncmp(descr, "'<f8'", 5)) kind = 8;
+    else if (descr && (!strncmp(descr, "'|u1'", 5) || !strncmp(descr, "'<u1'", 5))) kind = 1;
     else {
-        snprintf(why, n, ".npy dtype is not float32 or float64 (little-endian)");
+        snprintf(why, n, ".npy dtype is not float32, float64 or uint8 (little-endian)");
         goto done;
     }
     if (!fo || strncmp(fo, "False", 5)) {
@@ -110,7 +111,9 @@ int ph_npy_read_nd(const char *path, float **out, int *ndims, int64_t dims[PH_NP
         goto done;
     }
     for (size_t i = 0; i < count; i++) {
-        if (kind == 4) {
+        if (kind == 1) {
+            v[i] = raw[i];
+        } else if (kind == 4) {
             memcpy(&v[i], raw + 4 * i, 4);
         } else {
             double d;

@@ -1,7 +1,7 @@
 /* npy_nd.h: an N-dimensional float array from a NumPy .npy file (version
- * 1-3, little-endian float32 or float64, C order), for recordings given as
- * arrays (phasor-probe sites --import).  image_read.h's reader stays the 2-D
- * one of the importer.  Failures are returned with the reason, not fatal. */
+ * 1-3, little-endian float32, float64 or uint8, C order), for recordings given
+ * as arrays (phasor-probe sites --import) and, through image_read.h's 2-D
+ * wrapper, the importer's maps.  Failures are returned with the reason, not fatal. */
 #ifndef PHASOR_NPY_ND_H
 #define PHASOR_NPY_ND_H
 
