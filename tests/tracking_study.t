@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 38
+plan 39
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -86,6 +86,10 @@ ok "the report is a function of its inputs (a second report is byte-identical)" 
 ok "another bootstrap seed: the same balanced accuracies, other intervals" \
     bash -c "cmp <(cut -f 1-11 '$TMPD/r1/accuracy.tsv') <(cut -f 1-11 '$TMPD/r3/accuracy.tsv') &&
              ! cmp -s '$TMPD/r1/accuracy.tsv' '$TMPD/r3/accuracy.tsv'"
+(cd "$TMPD/runs" && "$PHASOR_BUILD/bin/phasor-analyze" tracking-report tracking_study_local tracking_study_local_featuretracker/ \
+    --out "$TMPD/r4" --bootstrap 300 --no-phase --quiet) >"$OUT" 2>"$ERR"
+ok "the intervals do not depend on how the run folders' paths are spelled (relative, trailing slash)" \
+    cmp <(cut -f 3- "$TMPD/r1/accuracy.tsv") <(cut -f 3- "$TMPD/r4/accuracy.tsv")
 
 # ---- evaluate: several files, per-sample rows, any rank count -----------------------------------
 p=$TMPD/runs/tracking_study_local/p0000

@@ -12,6 +12,7 @@
  * number and every verdict comes from the files read. */
 #include "tracking_report.h"
 
+#include "report_util.h"
 #include "tracking_phase.h"
 #include "tracking_study.h"
 
@@ -163,24 +164,6 @@ static void options_parse(int argc, char **argv, report_options *o)
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
-static char *file_slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    ph_strbuf b = {0};
-    char buf[65536];
-    size_t k;
-    ph_sb_printf(&b, "%s", "");
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) ph_sb_printf(&b, "%.*s", (int)k, buf);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
-
 /* Splits s at `sep` in place into at most max cells; returns the count. */
 static int split(char *s, char sep, char **cells, int max)
 {
@@ -243,7 +226,7 @@ static void entry_label(ts_entry *e)
 
 static void entry_read_samples(ts_entry *e, const char *path)
 {
-    char *text = file_slurp(path);
+    char *text = report_file_slurp(path);
     char what[4200];
     snprintf(what, sizeof what, "reading %s", path);
     if (!text) PH_FAIL(what, "no such file (evaluate.tsv is there)", "rerun the point's analyze stage with this phasor");
@@ -284,7 +267,7 @@ static int entry_read(ts_entry *e, const char *run, const char *point)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s/analyze/evaluate.tsv", run, point);
-    char *text = file_slurp(path);
+    char *text = report_file_slurp(path);
     if (!text) return 0;
     memset(e, 0, sizeof *e);
     snprintf(e->run, sizeof e->run, "%s", run);
@@ -332,31 +315,6 @@ static int entry_read(ts_entry *e, const char *run, const char *point)
     return 1;
 }
 
-/* "== 2026-11-29T01:15:11Z train of point 0, start 1, ..." and "... done" lines of a stage log. */
-static void log_times(const char *path, ts_run *r, int stage)
-{
-    char *text = file_slurp(path);
-    if (!text) return;
-    time_t start = 0;
-    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (strncmp(line, "== ", 3)) continue;
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        const char *rest = strptime(line + 3, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (!rest) continue;
-        time_t t = timegm(&tm);
-        if (strstr(rest, ", start "))
-            start = t;
-        else if (strstr(rest, " done") && start) {
-            r->stage_seconds[stage] += difftime(t, start);
-            if (!r->first_start || start < r->first_start) r->first_start = start;
-            if (t > r->last_done) r->last_done = t;
-            start = 0;
-        }
-    }
-    free(text);
-}
-
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void study_read_run(ts_study *s, const char *run)
@@ -385,7 +343,7 @@ static void study_read_run(ts_study *s, const char *run)
         char path[4200];
         for (int k = 0; k < 3; k++) {
             snprintf(path, sizeof path, "%s/%s/%s.log", run, points[i], stages[k]);
-            log_times(path, r, k);
+            report_log_times(path, &r->stage_seconds[k], &r->first_start, &r->last_done);
         }
         snprintf(path, sizeof path, "%s/%s/analyze.cmd", run, points[i]);
         r->points++;
@@ -403,10 +361,25 @@ static void study_read_run(ts_study *s, const char *run)
 
 /* ---- statistics ---------------------------------------------------------------------------- */
 
+/* The run folder's last component: statistics are keyed on it, so an interval does not
+ * depend on how the folder's path was spelled (relative, absolute, moved). */
+static const char *run_name(const ts_entry *e)
+{
+    size_t n = strlen(e->run);
+    while (n > 1 && e->run[n - 1] == '/') n--;
+    static char buf[4][256];
+    static int at;
+    char *b = buf[at++ & 3];
+    size_t i = n;
+    while (i > 0 && e->run[i - 1] != '/') i--;
+    snprintf(b, sizeof buf[0], "%.*s", (int)(n - i), e->run + i);
+    return b;
+}
+
 static void cond_bootstrap(ts_study *s, const ts_entry *e, ts_cond *k)
 {
     char name[1024];
-    snprintf(name, sizeof name, "%s|%s|%s|%s", e->run, e->point, k->condition, k->samples);
+    snprintf(name, sizeof name, "%s|%s|%s", run_name(e), e->point, k->condition);
     const ph_balacc_term t = {k->label, k->hit, k->n, 1};
     k->balacc = ph_balacc_bootstrap(&t, 1, s->reps, LEVEL, s->seed, ph_balacc_name_hash(name), &k->lo, &k->hi);
 }
@@ -689,7 +662,8 @@ static void md_findings(ph_strbuf *b, ts_study *s)
                                                ts_find_pt(B, T, steps[k][0]), ts_find_pt(B, T, steps[k][1])};
                         const double w[4] = {1, -1, -1, 1}, w2[2] = {1, -1};
                         char name[512], claim[512];
-                        snprintf(name, sizeof name, "dist|%s|%s|%s|%s|%d|%d", R->run, R->point, B->run, B->point, T, k);
+                        snprintf(name, sizeof name, "dist|%s|%s|%s|%s|%d|%d", run_name(R), R->point, run_name(B), B->point,
+                                 T, k);
                         ts_diff dr = diff_eval(s, c, w2, 2, name), db = diff_eval(s, c + 2, w2, 2, name);
                         snprintf(claim, sizeof claim, "  - T%d, D%d -> D%d: %s loses %+.1f, %s %+.1f; difference", T,
                                  steps[k][0], steps[k][1], R->label, 100 * dr.v, B->label, 100 * db.v);
@@ -710,7 +684,7 @@ static void md_findings(ph_strbuf *b, ts_study *s)
                 const ts_cond *cr[6] = {c[0], c[1], c[4], c[5], c[8], c[9]}, *cb[6] = {c[2], c[3], c[6], c[7], c[10], c[11]};
                 const double wr[6] = {1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3};
                 char name[512], claim[512];
-                snprintf(name, sizeof name, "length|%s|%s|%s|%s", R->run, R->point, B->run, B->point);
+                snprintf(name, sizeof name, "length|%s|%s|%s|%s", run_name(R), R->point, run_name(B), B->point);
                 /* Each model's loss, and the difference with all twelve terms drawn together (paired). */
                 const ts_diff dr = diff_eval(s, cr, wr, 6, name), db = diff_eval(s, cb, wr, 6, name);
                 const ts_diff dd = diff_eval(s, c, w, 12, name);
@@ -737,7 +711,8 @@ static void md_findings(ph_strbuf *b, ts_study *s)
                 const ts_cond *cc[2] = {&R->cond[c], ts_find_ft(B, R->cond[c].ft)};
                 const double w[2] = {1, -1};
                 char name[512], claim[512];
-                snprintf(name, sizeof name, "ood|%s|%s|%s|%s|%s", R->run, R->point, B->run, B->point, R->cond[c].ft);
+                snprintf(name, sizeof name, "ood|%s|%s|%s|%s|%s", run_name(R), R->point, run_name(B), B->point,
+                         R->cond[c].ft);
                 snprintf(claim, sizeof claim, "- %s: %s %.1f, %s %.1f; difference", R->cond[c].ft, R->label,
                          100 * R->cond[c].balacc, B->label, cc[1] ? 100 * cc[1]->balacc : NAN);
                 md_verdict(b, claim, diff_eval(s, cc, w, 2, name), 0, R, B, &tally);
