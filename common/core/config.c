@@ -457,3 +457,21 @@ char *cfg_read_file(const char *path)
     buf[len] = 0;
     return buf;
 }
+
+char *cfg_section_text(const char *text, const char *name)
+{
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "[%s]\n", name);
+    const size_t hl = strlen(name) + 2;
+    int in = 0;
+    for (const char *p = text; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len && p[0] == '[')
+            in = len == hl && !strncmp(p + 1, name, hl - 2) && p[hl - 1] == ']';
+        else if (in && len && p[0] != ';' && p[0] != '#')
+            ph_sb_printf(&b, "%.*s\n", (int)len, p);
+        p += len + (e ? 1 : 0);
+    }
+    return b.s;
+}

@@ -67,6 +67,9 @@ int cfg_section_names(const cfg *c, const char *prefix, const char **names, int 
 
 /* Canonical INI text of every key's effective value (malloc'd). */
 char *cfg_effective_text(const cfg *c);
+/* The lines of section [name] of INI text (a stored effective config), as "[name]\n..."
+ * without comments (malloc'd): enough to rebuild a model from a checkpoint's config. */
+char *cfg_section_text(const char *text, const char *name);
 /* Key tables as --help text. */
 void cfg_help(FILE *f, const cfg_section *const *sections, int nsections);
 

@@ -15,6 +15,7 @@
  * same bytes for any rank count. */
 #include "alignment.h"
 
+#include "../../common/core/config.h"
 #include "../../common/core/error.h"
 #include "../../common/core/fsutil.h"
 #include "../../common/core/progress.h"
@@ -310,7 +311,7 @@ int ph_analyze_alignment_main(int argc, char **argv)
     const ph_backend *be = !strcmp(o.device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
     const int B = o.batch;
     ph_model_geometry geo = {B, 1, h, w, c, outputs, 0, MPI_COMM_SELF};
-    char *section = ph_evaluate_ini_section(text, model_name);
+    char *section = cfg_section_text(text, model_name);
     net t = {.n = B, .c = c, .outputs = outputs, .hw = (size_t)h * w};
     t.m = ph_model_create_text(model_name, section, be, &geo);
     ph_param *params[MAX_PARAMS];

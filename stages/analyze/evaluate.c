@@ -13,6 +13,7 @@
  * to evaluate_samples.tsv, for statistics over samples (bootstrap intervals). */
 #include "evaluate.h"
 
+#include "../../common/core/config.h"
 #include "../../common/core/error.h"
 #include "../../common/core/fsutil.h"
 #include "../../common/core/stage.h"
@@ -167,29 +168,10 @@ static double attr_num(const char *path, const char *name)
     return v;
 }
 
-/* The lines "key = value" of section [name] of INI text, as "[name]\n..." (malloc'd). */
-char *ph_evaluate_ini_section(const char *text, const char *name)
-{
-    ph_strbuf b = {0};
-    ph_sb_printf(&b, "[%s]\n", name);
-    size_t hl = strlen(name) + 2;
-    int in = 0;
-    for (const char *p = text; *p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len && p[0] == '[')
-            in = len == hl && !strncmp(p + 1, name, hl - 2) && p[hl - 1] == ']';
-        else if (in && len && p[0] != ';' && p[0] != '#')
-            ph_sb_printf(&b, "%.*s\n", (int)len, p);
-        p += len + (e ? 1 : 0);
-    }
-    return b.s;
-}
-
 /* The trimmed value of key in [section] of INI text (malloc'd), "" when absent. */
 static char *ini_value(const char *text, const char *section, const char *key)
 {
-    char *sec = ph_evaluate_ini_section(text, section), *out = NULL;
+    char *sec = cfg_section_text(text, section), *out = NULL;
     for (char *save = NULL, *line = strtok_r(sec, "\n", &save); line && !out;
          line = strtok_r(NULL, "\n", &save)) {
         char *eq = strchr(line, '=');
@@ -211,7 +193,7 @@ static char *ini_value(const char *text, const char *section, const char *key)
 /* "key=value;key=value" of the model's section. */
 static char *model_config_line(const char *text, const char *model)
 {
-    char *sec = ph_evaluate_ini_section(text, model);
+    char *sec = cfg_section_text(text, model);
     ph_strbuf b = {0};
     ph_sb_printf(&b, "%s", "");
     int n = 0;
@@ -414,7 +396,7 @@ static void evaluate_file(const eval_options *o, int index, const char *model_na
     const int v = video;
     ph_model_geometry g = {o->batch, v ? (int)fx.dims[0] : 1, (int)fx.dims[v], (int)fx.dims[v + 1], (int)fx.dims[v + 2],
                            outputs, 0, MPI_COMM_SELF};
-    char *section = ph_evaluate_ini_section(text, model_name);
+    char *section = cfg_section_text(text, model_name);
     ph_model *m = ph_model_create_text(model_name, section, be, &g);
     ph_param *params[MAX_PARAMS];
     const int np = m->def->params(m, params, MAX_PARAMS);

@@ -10,7 +10,4 @@ int ph_analyze_evaluate_main(int argc, char **argv);
  * rank, with one line, if the file or attribute is missing. */
 char *ph_evaluate_attr_str(const char *path, const char *name);
 
-/* The lines of section [name] of INI text, as "[name]\n..." (malloc'd). */
-char *ph_evaluate_ini_section(const char *text, const char *name);
-
 #endif

@@ -115,24 +115,6 @@ static char *h5_attr_str(const char *path, const char *name)
     return s;
 }
 
-/* "[name]\n...": the lines of section [name] of INI text (malloc'd). */
-static char *ini_section(const char *text, const char *name)
-{
-    ph_strbuf b = {0};
-    ph_sb_printf(&b, "[%s]\n", name);
-    char head[128];
-    snprintf(head, sizeof head, "[%s]", name);
-    int in = 0;
-    for (const char *p = text; *p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len && p[0] == '[') in = len == strlen(head) && !strncmp(p, head, len);
-        else if (in) ph_sb_printf(&b, "%.*s\n", (int)len, p);
-        p += len + (e ? 1 : 0);
-    }
-    return b.s;
-}
-
 /* Everything one rank needs for its runs. */
 typedef struct {
     const ph_backend *be;
@@ -532,7 +514,7 @@ int ph_analyze_maco_main(int argc, char **argv)
     int32_t most = 1;
     for (int64_t i = 0; i < rd.n; i++) most = labels[i] > most ? labels[i] : most;
     x.classes = (int)most + 1, x.outputs = x.classes == 2 ? 1 : x.classes;
-    char *section = ini_section(train_text, model_name);
+    char *section = cfg_section_text(train_text, model_name);
     ph_model_geometry g = {x.n, 1, x.h, x.w, x.c, x.outputs, 0, MPI_COMM_SELF};
     x.m = ph_model_create_text(model_name, section, x.be, &g);
     x.m->want_dx = 1;

@@ -9,6 +9,7 @@
 
 #include "evaluate.h"
 
+#include "../../common/core/config.h"
 #include "../../common/core/error.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/io/png.h"
@@ -82,7 +83,7 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int videos,
     for (int i = 0; i < n; i++) ids[i] = i;
 
     ph_model_geometry g = {n, T, H, W, 3, 1, 0, MPI_COMM_SELF};
-    char *section = ph_evaluate_ini_section(text, model_name);
+    char *section = cfg_section_text(text, model_name);
     ph_model *m = ph_model_create_text(model_name, section, &ph_backend_cpu, &g);
     ph_param *params[MAX_PARAMS];
     const int np = m->def->params(m, params, MAX_PARAMS);

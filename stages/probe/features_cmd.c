@@ -10,6 +10,7 @@
  * the datasets are the same bytes for any rank count. */
 #include "probe.h"
 
+#include "../../common/core/config.h"
 #include "../../common/core/error.h"
 #include "../../common/core/stage.h"
 #include "../../common/core/strbuf.h"
@@ -169,7 +170,7 @@ int probe_features_main(int argc, char **argv)
     if (!strcmp(o.device, "cuda") && gpus == 0) ph_usage_error("features: --device cuda, but %s (use --device cpu or auto)", why);
     const ph_backend *be = !strcmp(o.device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
     ph_model_geometry g = {o.batch, 1, (int)fx.dims[0], (int)fx.dims[1], (int)fx.dims[2], outputs, 0, MPI_COMM_SELF};
-    char *section = probe_ini_section(text, model_name);
+    char *section = cfg_section_text(text, model_name);
     ph_model *m = ph_model_create_text(model_name, section, be, &g);
     ph_param *params[MAX_PARAMS];
     const int np = m->def->params(m, params, MAX_PARAMS);

@@ -25,8 +25,6 @@ void probe_out_path(const char *cmd, const char *dir, const char *name, int forc
  * one line naming the file when it is missing ("what" says what the file
  * should be). */
 char *probe_attr_str(const char *path, const char *name, const char *what);
-/* The lines of [section] in INI text, as "[section]\n..." (malloc'd). */
-char *probe_ini_section(const char *text, const char *section);
 
 /* A float32 dataset of a phasor-probe file read whole (any rank, serial
  * HDF5): *out malloc'd, dims[0..*ndims).  A missing file or dataset is one

@@ -94,24 +94,6 @@ double probe_attr_f64(const char *path, const char *name)
     return v;
 }
 
-char *probe_ini_section(const char *text, const char *section)
-{
-    ph_strbuf b = {0};
-    ph_sb_printf(&b, "[%s]\n", section);
-    const size_t hl = strlen(section) + 2;
-    int in = 0;
-    for (const char *p = text; *p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len && p[0] == '[')
-            in = len == hl && !strncmp(p + 1, section, hl - 2) && p[hl - 1] == ']';
-        else if (in && len && p[0] != ';' && p[0] != '#')
-            ph_sb_printf(&b, "%.*s\n", (int)len, p);
-        p += len + (e ? 1 : 0);
-    }
-    return b.s;
-}
-
 float *probe_read_f32(const char *path, const char *name, int *ndims, int64_t dims[8])
 {
     hid_t f = file_open(path, "a phasor-probe output");
