@@ -9,6 +9,7 @@
  * maco.h5 is written collectively (one run per chunk), the PNGs by the rank
  * that made them, REPORT.md, maco.json and grid.png by rank 0. */
 #include "maco.h"
+#include "evaluate.h"
 
 #include "../../common/core/config.h"
 #include "../../common/core/error.h"
@@ -92,27 +93,6 @@ static int split_words(char *s, char **out, int max)
         out[n++] = p;
     }
     return n;
-}
-
-/* A root string attribute of an HDF5 file (malloc'd); fatal when missing. */
-static char *h5_attr_str(const char *path, const char *name)
-{
-    char what[4200];
-    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
-    if (!ph_exists(path)) PH_FAIL_ALL(MPI_COMM_WORLD, what, "no such file", "check [maco] checkpoint; train a model first");
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) PH_FAIL_ALL(MPI_COMM_WORLD, what, "not an HDF5 file or damaged", "give a phasor-train checkpoint");
-    if (H5Aexists(f, name) <= 0)
-        PH_FAIL_ALL(MPI_COMM_WORLD, what, "the attribute is missing: not a phasor checkpoint", "give a phasor-train checkpoint");
-    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
-    hid_t t = H5Aget_type(a);
-    if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t))
-        PH_FAIL_ALL(MPI_COMM_WORLD, what, "not a fixed-length string", "give a phasor-train checkpoint");
-    char *s = calloc(H5Tget_size(t) + 1, 1);
-    PH_CHECK_ALLOC(s, what);
-    PH_CHECK_H5(H5Aread(a, t, s), what, "the file may be damaged");
-    H5Tclose(t), H5Aclose(a), H5Fclose(f);
-    return s;
 }
 
 /* Everything one rank needs for its runs. */
@@ -495,7 +475,7 @@ int ph_analyze_maco_main(int argc, char **argv)
 
     /* The model: its name and config from the checkpoint, its input from the samples. */
     const char *ckpt = cfg_str(&c, "maco", "checkpoint"), *samples = cfg_str(&c, "maco", "samples");
-    char *model_name = h5_attr_str(ckpt, "model"), *train_text = h5_attr_str(ckpt, "config");
+    char *model_name = ph_evaluate_attr_str(ckpt, "model"), *train_text = ph_evaluate_attr_str(ckpt, "config");
     const ph_model_def *def = ph_model_find(model_name);
     if (!def || def->video)
         ph_usage_error("config error: [maco] checkpoint %s holds model '%s', not an image model (train one with "
