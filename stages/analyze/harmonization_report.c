@@ -61,9 +61,7 @@ typedef struct {
     point p[MAX_POINTS];
     int n, missing;
     char missing_list[16][160];
-    double seconds[3];
-    time_t first, last;
-    char challenge_conf[512];
+    report_times times;
 } study;
 
 static void usage(FILE *f)
@@ -230,7 +228,7 @@ static void study_read_run(study *s, const char *run)
         static const char *const stages[3] = {"generate", "train", "analyze"};
         for (int k = 0; k < 3; k++) {
             snprintf(path, sizeof path, "%s/p%s/%s.log", run, id, stages[k]);
-            report_log_times(path, &s->seconds[k], &s->first, &s->last);
+            report_log_times(path, &s->times.seconds[k], &s->times.first, &s->times.last);
         }
         snprintf(path, sizeof path, "%s/p%s/analyze/alignment.tsv", run, id);
         report_tsv t;
@@ -449,10 +447,9 @@ static void write_report(const study *s, const report_options *o, const char *pa
             seen |= s->p[j].steps == s->p[i].steps && s->p[j].batch == s->p[i].batch && s->p[j].lr == s->p[i].lr;
         if (!seen) ph_sb_printf(&b, " %lld steps of batch %lld at learning rate %g;", s->p[i].steps, s->p[i].batch, s->p[i].lr);
     }
-    ph_sb_printf(&b, "\n- compute: generation %.0f s, training %.0f s, analysis %.0f s (summed over points); wall time "
-                 "from the first start to the last end %.0f min\n\n",
-                 s->seconds[0], s->seconds[1], s->seconds[2], s->last > s->first ? difftime(s->last, s->first) / 60 : 0.0);
-
+    ph_sb_printf(&b, "\n");
+    report_md_compute(&b, &s->times, "");
+    ph_sb_printf(&b, "\n");
     ph_sb_printf(&b, "## Models\n\nBalanced accuracy with a stratified bootstrap 95%% interval (%d replicates); alignment "
                  "score = mean Spearman rho between the evaluation saliency and the human map over images with a map, "
                  "divided by the human ceiling %.4f (so 100 = human-level agreement); Dice and IoU of the top 10%% "

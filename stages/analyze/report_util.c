@@ -4,6 +4,7 @@
 #include "../../common/core/error.h"
 #include "../../common/core/strbuf.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,4 +104,36 @@ void report_log_times(const char *path, double *seconds, time_t *first, time_t *
         }
     }
     free(text);
+}
+
+void report_times_add(report_times *t, const double seconds[3], time_t first, time_t last)
+{
+    for (int k = 0; k < 3; k++) t->seconds[k] += seconds[k];
+    if (first && (!t->first || first < t->first)) t->first = first;
+    if (last > t->last) t->last = last;
+}
+
+void report_sb_duration(ph_strbuf *b, double seconds)
+{
+    if (seconds >= 3600)
+        ph_sb_printf(b, "%.0f h %02.0f min", floor(seconds / 3600), floor(fmod(seconds, 3600) / 60));
+    else
+        ph_sb_printf(b, "%.0f min %02.0f s", floor(seconds / 60), fmod(seconds, 60));
+}
+
+void report_md_compute(ph_strbuf *b, const report_times *t, const char *extra)
+{
+    const double total = t->seconds[0] + t->seconds[1] + t->seconds[2];
+    if (total <= 0) return;
+    ph_sb_printf(b, "- Compute (from the stage logs, last attempt of each stage): ");
+    report_sb_duration(b, total);
+    ph_sb_printf(b, " of stage time (generation ");
+    report_sb_duration(b, t->seconds[0]);
+    ph_sb_printf(b, ", training ");
+    report_sb_duration(b, t->seconds[1]);
+    ph_sb_printf(b, ", evaluation ");
+    report_sb_duration(b, t->seconds[2]);
+    ph_sb_printf(b, "); wall time from the first stage start to the last stage end ");
+    report_sb_duration(b, difftime(t->last, t->first));
+    ph_sb_printf(b, "%s.\n", extra);
 }

@@ -3,6 +3,8 @@
 #ifndef PHASOR_REPORT_UTIL_H
 #define PHASOR_REPORT_UTIL_H
 
+#include "../../common/core/strbuf.h"
+
 #include <time.h>
 
 enum { REPORT_TSV_MAX_COLS = 64 };
@@ -29,5 +31,22 @@ void report_tsv_free(report_tsv *t);
  * slurm/task): adds the durations of finished attempts to *seconds and widens
  * [*first, *last] (0 = unset).  A missing log adds nothing. */
 void report_log_times(const char *path, double *seconds, time_t *first, time_t *last);
+
+/* Stage time summed over points and runs: generation, training, analysis, and the
+ * earliest start and latest end (0 = none seen). */
+typedef struct {
+    double seconds[3];
+    time_t first, last;
+} report_times;
+
+/* Adds one run's stage times (report_log_times's outputs) to t. */
+void report_times_add(report_times *t, const double seconds[3], time_t first, time_t last);
+
+/* "- Compute (stage logs, ...): ... of stage time (generation ..., training ...,
+ * evaluation ...); wall time ..." as one Markdown list line; nothing when no time was
+ * logged.  `extra` (may be "") is appended inside the sentence. */
+void report_md_compute(ph_strbuf *b, const report_times *t, const char *extra);
+/* "1 h 02 min" or "3 min 07 s". */
+void report_sb_duration(ph_strbuf *b, double seconds);
 
 #endif

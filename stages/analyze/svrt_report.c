@@ -630,14 +630,6 @@ static void plot_attention_gain(const study *s, const char *png)
     free(b.s);
 }
 
-static void sb_duration(ph_strbuf *b, double seconds)
-{
-    if (seconds >= 3600)
-        ph_sb_printf(b, "%.0f h %02.0f min", floor(seconds / 3600), floor(fmod(seconds, 3600) / 60));
-    else
-        ph_sb_printf(b, "%.0f min %02.0f s", floor(seconds / 60), fmod(seconds, 60));
-}
-
 static void md_scale(ph_strbuf *b, const study *s)
 {
     ph_sb_printf(b, "## Scale\n\n");
@@ -669,26 +661,10 @@ static void md_scale(ph_strbuf *b, const study *s)
                  "standard error of one accuracy is at most %.1f points (at 50%%); differences between two "
                  "trainings also carry the training-seed variation, which one seed per point does not measure.\n",
                  se);
-    double total = 0, st[3] = {0, 0, 0};
-    time_t first = 0, last = 0;
-    for (int r = 0; r < s->nruns; r++) {
-        for (int k = 0; k < 3; k++) st[k] += s->runs[r].stage_seconds[k], total += s->runs[r].stage_seconds[k];
-        if (s->runs[r].first_start && (!first || s->runs[r].first_start < first)) first = s->runs[r].first_start;
-        if (s->runs[r].last_done > last) last = s->runs[r].last_done;
-    }
-    if (total > 0) {
-        ph_sb_printf(b, "- Compute (from the stage logs, last attempt of each stage): ");
-        sb_duration(b, total);
-        ph_sb_printf(b, " of stage time (generation ");
-        sb_duration(b, st[0]);
-        ph_sb_printf(b, ", training ");
-        sb_duration(b, st[1]);
-        ph_sb_printf(b, ", evaluation ");
-        sb_duration(b, st[2]);
-        ph_sb_printf(b, "); wall time from the first stage start to the last stage end ");
-        sb_duration(b, difftime(last, first));
-        ph_sb_printf(b, ".\n");
-    }
+    report_times times = {{0, 0, 0}, 0, 0};
+    for (int r = 0; r < s->nruns; r++)
+        report_times_add(&times, s->runs[r].stage_seconds, s->runs[r].first_start, s->runs[r].last_done);
+    report_md_compute(b, &times, "");
     ph_sb_printf(b, "- Runs:");
     for (int r = 0; r < s->nruns; r++)
         ph_sb_printf(b, "%s `%s` (%d points, %d evaluated)", r ? "," : "", s->runs[r].path, s->runs[r].points,

@@ -421,14 +421,6 @@ static void sb_diff(ph_strbuf *b, ts_diff d)
         ph_sb_printf(b, "%+.1f [%+.1f, %+.1f]", 100 * d.v, 100 * d.lo, 100 * d.hi);
 }
 
-static void sb_duration(ph_strbuf *b, double seconds)
-{
-    if (seconds >= 3600)
-        ph_sb_printf(b, "%.0f h %02.0f min", floor(seconds / 3600), floor(fmod(seconds, 3600) / 60));
-    else
-        ph_sb_printf(b, "%.0f min %02.0f s", floor(seconds / 60), fmod(seconds, 60));
-}
-
 static int is_model(const ts_entry *e, const char *m, const char *challenge)
 {
     return !strcmp(e->model, m) && !strcmp(e->challenge, challenge);
@@ -463,26 +455,10 @@ static void md_scale(ph_strbuf *b, const ts_study *s)
     ph_sb_printf(b, "- The original studies trained on 100,000 videos (tracking.md §1, §4) with InT and the CV-RNN at "
                  "32 channels and 7x7 kernels and ResNet-18-sized 3D CNNs, to early stopping; the paper-scale configs "
                  "(docs/studies/tracking.md) do that on a cluster.\n");
-    double st[3] = {0, 0, 0}, total = 0;
-    time_t first = 0, last = 0;
-    for (int r = 0; r < s->nruns; r++) {
-        for (int k = 0; k < 3; k++) st[k] += s->runs[r].stage_seconds[k], total += s->runs[r].stage_seconds[k];
-        if (s->runs[r].first_start && (!first || s->runs[r].first_start < first)) first = s->runs[r].first_start;
-        if (s->runs[r].last_done > last) last = s->runs[r].last_done;
-    }
-    if (total > 0) {
-        ph_sb_printf(b, "- Compute (stage logs, last attempt of each stage): ");
-        sb_duration(b, total);
-        ph_sb_printf(b, " of stage time (generation ");
-        sb_duration(b, st[0]);
-        ph_sb_printf(b, ", training ");
-        sb_duration(b, st[1]);
-        ph_sb_printf(b, ", evaluation ");
-        sb_duration(b, st[2]);
-        ph_sb_printf(b, "); wall time from the first stage start to the last stage end ");
-        sb_duration(b, difftime(last, first));
-        ph_sb_printf(b, " (including any pause between runs of the study script).\n");
-    }
+    report_times times = {{0, 0, 0}, 0, 0};
+    for (int r = 0; r < s->nruns; r++)
+        report_times_add(&times, s->runs[r].stage_seconds, s->runs[r].first_start, s->runs[r].last_done);
+    report_md_compute(b, &times, " (including any pause between runs of the study script)");
     ph_sb_printf(b, "- Runs:");
     for (int r = 0; r < s->nruns; r++) {
         ph_sb_printf(b, "%s `%s` (%d points", r ? "," : "", s->runs[r].path, s->runs[r].points);
