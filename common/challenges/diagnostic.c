@@ -32,6 +32,8 @@ static const cfg_key diagnostic_keys[] = {
     {"part", CFG_ENUM, "shape", 0, 0, "shape|texture",
      "diagnostic part: a shape per class, or a grating per class (orientation k x 180/K degrees)"},
     {"patch", CFG_INT, "12", 5, 1024, NULL, "side P of the diagnostic part's square, pixels; at most size"},
+    {"cue", CFG_ENUM, "colour", 0, 0, "colour|brightness",
+     "spurious cue: the background's hue (colour) or its gray level (brightness)"},
     {"distractors", CFG_INT, "6", 0, 64, NULL,
      "clutter items tried per image (bars, half rings, blocks, checkers; never on the part)"},
 };
@@ -94,6 +96,10 @@ void diagnostic_template(diagnostic_part part, int cls, int classes, int patch, 
             mask[y * patch + x] = (uint8_t)(part == DIAG_PART_SHAPE ? shape_on(cls, patch, y, x)
                                                                     : texture_on(cls, classes, y, x));
 }
+
+const char *const diagnostic_cue_names[DIAG_CUE_COUNT] = {"colour", "brightness"};
+
+double diagnostic_cue_value(int cls, int classes) { return 0.15 + 0.4 * cls / (classes - 1); }
 
 double diagnostic_cue_hue(int cls, int classes)
 {
@@ -201,6 +207,9 @@ static void *diag_params_load(const cfg *c)
         if (!strcmp(part, diagnostic_part_names[k])) p->part = (diagnostic_part)k;
     p->patch = (int)cfg_int(c, "diagnostic", "patch");
     p->distractors = (int)cfg_int(c, "diagnostic", "distractors");
+    const char *cue = cfg_str(c, "diagnostic", "cue");
+    for (int k = 0; k < DIAG_CUE_COUNT; k++)
+        if (!strcmp(cue, diagnostic_cue_names[k])) p->cue = (diagnostic_cue)k;
     p->agreement = 1.0;
     if (p->patch > p->size) {
         const char *where = cfg_where(c, "diagnostic", "patch");
@@ -241,8 +250,8 @@ static int diag_fields(const void *params, ph_field *out, int max)
 static void diag_condition(const void *params, char *buf, size_t n)
 {
     const diagnostic_params *p = params;
-    snprintf(buf, n, "%s_k%d_patch%d_agree%.3g", diagnostic_part_names[p->part], p->classes,
-             p->patch, p->agreement);
+    snprintf(buf, n, "%s_k%d_patch%d_agree%.3g%s", diagnostic_part_names[p->part], p->classes,
+             p->patch, p->agreement, p->cue == DIAG_CUE_BRIGHTNESS ? "_brightness" : "");
 }
 
 static void diag_generate(const void *params, uint32_t seed, int64_t index, void *const *out)
@@ -257,8 +266,13 @@ static void diag_generate(const void *params, uint32_t seed, int64_t index, void
     int cue = label;
     if (ph_rng_uniform(&r) >= p->agreement) cue = (label + 1 + (int)ph_rng_below(&r, (uint32_t)K - 1)) % K;
     uint8_t bg[3];
-    hsv_rgb(diagnostic_cue_hue(cue, K) + (ph_rng_uniform(&r) - 0.5) * 0.6 / K,
-            0.45 + 0.3 * ph_rng_uniform(&r), 0.35 + 0.2 * ph_rng_uniform(&r), bg);
+    /* Drawn in a fixed order (value, saturation, hue): the order GCC gave the three
+     * draws when they were function arguments, whose order C leaves unspecified. */
+    const double uv = ph_rng_uniform(&r), us = ph_rng_uniform(&r), uh = ph_rng_uniform(&r);
+    if (p->cue == DIAG_CUE_BRIGHTNESS) /* gray, jittered less than half the gap between classes */
+        hsv_rgb(0, 0, diagnostic_cue_value(cue, K) + (uv - 0.5) * 0.3 / (K - 1), bg);
+    else
+        hsv_rgb(diagnostic_cue_hue(cue, K) + (uh - 0.5) * 0.6 / K, 0.45 + 0.3 * us, 0.35 + 0.2 * uv, bg);
 
     canvas cv = {out[DIAG_F_X], S};
     for (size_t i = 0; i < (size_t)S * S; i++) memcpy(cv.img + 3 * i, bg, 3);

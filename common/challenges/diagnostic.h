@@ -16,6 +16,12 @@
 typedef enum { DIAG_PART_SHAPE, DIAG_PART_TEXTURE, DIAG_PART_COUNT } diagnostic_part;
 extern const char *const diagnostic_part_names[DIAG_PART_COUNT];
 
+/* The spurious cue: the background's hue (colour: classes differ by an opponent
+ * direction at similar brightness) or its gray level (brightness: classes differ along
+ * the channel mean, which the harmonizer's training saliency sees). */
+typedef enum { DIAG_CUE_COLOUR, DIAG_CUE_BRIGHTNESS, DIAG_CUE_COUNT } diagnostic_cue;
+extern const char *const diagnostic_cue_names[DIAG_CUE_COUNT];
+
 /* Shape classes, in class order (shape part). */
 extern const char *const diagnostic_shape_names[DIAG_MAX_CLASSES];
 
@@ -25,6 +31,7 @@ typedef struct {
     diagnostic_part part;
     int patch;       /* side P of the diagnostic patch */
     int distractors; /* clutter items tried per image */
+    diagnostic_cue cue;
     double agreement; /* of the split being generated: P(cue class == label) */
 } diagnostic_params;
 
@@ -40,5 +47,7 @@ void diagnostic_template(diagnostic_part part, int cls, int classes, int patch, 
 /* Centre hue in [0, 1) of the background colour of cue class `cls`; drawn
  * backgrounds stay within 0.3 / K of it (so the nearest centre names the class). */
 double diagnostic_cue_hue(int cls, int classes);
+/* Gray level (HSV value) of class cls's background under the brightness cue, before jitter. */
+double diagnostic_cue_value(int cls, int classes);
 
 #endif

@@ -452,6 +452,32 @@ static void test_human_map_other_size(void **state)
 
 /* ---- purity ------------------------------------------------------------------------ */
 
+/* The brightness cue: a gray background (R = G = B) whose level names the cue class
+ * (the nearest of the class levels), at the configured rate; the colour default is
+ * unchanged by the option. */
+static void test_brightness_cue(void **state)
+{
+    (void)state;
+    enum { N = 2000, K = 3 };
+    sample s;
+    sample_init(&s, DIAG_PART_SHAPE, K, 12, 0.8);
+    s.p.cue = DIAG_CUE_BRIGHTNESS;
+    int agree = 0;
+    for (int64_t i = 0; i < N; i++) {
+        sample_make(&s, 41, i);
+        const uint32_t bg = background_of(&s);
+        const int r = bg >> 16 & 255, g = bg >> 8 & 255, b = bg & 255;
+        assert_true(r == g && g == b);
+        int best = 0;
+        for (int c = 1; c < K; c++)
+            if (fabs(r / 255.0 - diagnostic_cue_value(c, K)) < fabs(r / 255.0 - diagnostic_cue_value(best, K))) best = c;
+        assert_int_equal(best, *(int32_t *)s.slot[DIAG_F_CUE]);
+        agree += best == label_of(&s);
+    }
+    sample_free(&s);
+    assert_rate((double)agree / N, 0.8, N);
+}
+
 static void test_generation_is_pure(void **state)
 {
     (void)state;
@@ -496,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_human_map),
         cmocka_unit_test(test_human_map_oracle),
         cmocka_unit_test(test_human_map_other_size),
+        cmocka_unit_test(test_brightness_cue),
         cmocka_unit_test(test_generation_is_pure),
     };
     return cmocka_run_group_tests_name("diagnostic", tests, NULL, NULL);
