@@ -536,18 +536,7 @@ int ph_analyze_harmonization_report_main(int argc, char **argv)
     report_options o;
     options_parse(argc, argv, &o);
     static const char *const outputs[] = {"REPORT.md", "models.tsv", "tradeoff.png"};
-    char msg[4400] = "";
-    if (ph_rank() == 0) {
-        if (ph_mkdir_p(o.out_dir))
-            snprintf(msg, sizeof msg, "harmonization-report: cannot create %s: %s (choose a writable --out)", o.out_dir,
-                     strerror(errno));
-        for (size_t i = 0; i < sizeof outputs / sizeof outputs[0] && !msg[0] && !o.force; i++) {
-            char p[4300];
-            snprintf(p, sizeof p, "%s/%s", o.out_dir, outputs[i]);
-            if (ph_exists(p)) snprintf(msg, sizeof msg, "harmonization-report: %s exists (pass --force to replace it)", p);
-        }
-    }
-    ph_usage_check_bcast(msg);
+    report_outputs_check("harmonization-report", o.out_dir, outputs, (int)(sizeof outputs / sizeof outputs[0]), o.force);
     if (ph_rank() != 0) return 0;
     static study s;
     memset(&s, 0, sizeof s);

@@ -2,12 +2,15 @@
 #include "report_util.h"
 
 #include "../../common/core/error.h"
+#include "../../common/core/fsutil.h"
+#include "../../common/core/stage.h"
 #include "../../common/core/strbuf.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *report_file_slurp(const char *path)
 {
@@ -136,4 +139,25 @@ void report_md_compute(ph_strbuf *b, const report_times *t, const char *extra)
     ph_sb_printf(b, "); wall time from the first stage start to the last stage end ");
     report_sb_duration(b, difftime(t->last, t->first));
     ph_sb_printf(b, "%s.\n", extra);
+}
+
+void report_outputs_check(const char *cmd, const char *out_dir, const char *const *outputs, int n, int force)
+{
+    char msg[4400] = "";
+    if (ph_rank() == 0) {
+        if (ph_mkdir_p(out_dir))
+            snprintf(msg, sizeof msg, "%s: cannot create output directory %s: %s (choose a writable --out)", cmd,
+                     out_dir, strerror(errno));
+        else if (access(out_dir, W_OK | X_OK))
+            snprintf(msg, sizeof msg, "%s: output directory %s is not writable (choose a writable --out)", cmd,
+                     out_dir);
+        for (int i = 0; i < n && !msg[0] && !force; i++) {
+            char p[4200];
+            snprintf(p, sizeof p, "%s/%s", out_dir, outputs[i]);
+            if (ph_exists(p))
+                snprintf(msg, sizeof msg, "%s: output %s already exists (pass --force to replace it, or choose "
+                         "another --out)", cmd, p);
+        }
+    }
+    ph_usage_check_bcast(msg);
 }

@@ -32,6 +32,11 @@ void report_tsv_free(report_tsv *t);
  * [*first, *last] (0 = unset).  A missing log adds nothing. */
 void report_log_times(const char *path, double *seconds, time_t *first, time_t *last);
 
+/* Collective: rank 0 creates OUT_DIR and checks it is writable and, without force,
+ * that none of the n outputs exists; any problem is one usage error line (exit 2)
+ * starting with "CMD: ", on every rank. */
+void report_outputs_check(const char *cmd, const char *out_dir, const char *const *outputs, int n, int force);
+
 /* Stage time summed over points and runs: generation, training, analysis, and the
  * earliest start and latest end (0 = none seen). */
 typedef struct {

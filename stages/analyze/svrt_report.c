@@ -960,23 +960,7 @@ int ph_analyze_svrt_report_main(int argc, char **argv)
     options_parse(argc, argv, &o);
     static const char *const outputs[] = {"REPORT.md", "accuracy.tsv", "linkage.tsv", "sample_efficiency.png",
                                           "dendrogram.png", "attention_gain.png"};
-    char msg[4400] = "";
-    if (ph_rank() == 0) {
-        if (ph_mkdir_p(o.out_dir))
-            snprintf(msg, sizeof msg, "svrt-report: cannot create output directory %s: %s (choose a writable --out)",
-                     o.out_dir, strerror(errno));
-        else if (access(o.out_dir, W_OK | X_OK))
-            snprintf(msg, sizeof msg, "svrt-report: output directory %s is not writable (choose a writable --out)",
-                     o.out_dir);
-        for (size_t i = 0; i < sizeof outputs / sizeof outputs[0] && !msg[0] && !o.force; i++) {
-            char p[4200];
-            snprintf(p, sizeof p, "%s/%s", o.out_dir, outputs[i]);
-            if (ph_exists(p))
-                snprintf(msg, sizeof msg, "svrt-report: output %s already exists (pass --force to replace it, "
-                         "or choose another --out)", p);
-        }
-    }
-    ph_usage_check_bcast(msg);
+    report_outputs_check("svrt-report", o.out_dir, outputs, (int)(sizeof outputs / sizeof outputs[0]), o.force);
     if (ph_rank() != 0) return 0;
 
     static study s; /* large: keep it off the stack */

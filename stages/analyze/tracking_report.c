@@ -787,22 +787,8 @@ int ph_analyze_tracking_report_main(int argc, char **argv)
                                           "cvrnn_phase_featuretracker.png"};
     char msg[4400] = "";
     if (ph_size() != 1) snprintf(msg, sizeof msg, "tracking-report: run it with one MPI rank (it reads small files)");
-    if (ph_rank() == 0 && !msg[0]) {
-        if (ph_mkdir_p(o.out_dir))
-            snprintf(msg, sizeof msg, "tracking-report: cannot create output directory %s: %s (choose a writable --out)",
-                     o.out_dir, strerror(errno));
-        else if (access(o.out_dir, W_OK | X_OK))
-            snprintf(msg, sizeof msg, "tracking-report: output directory %s is not writable (choose a writable --out)",
-                     o.out_dir);
-        for (size_t i = 0; i < sizeof outputs / sizeof outputs[0] && !msg[0] && !o.force; i++) {
-            char p[4200];
-            snprintf(p, sizeof p, "%s/%s", o.out_dir, outputs[i]);
-            if (ph_exists(p))
-                snprintf(msg, sizeof msg, "tracking-report: output %s already exists (pass --force to replace it, "
-                         "or choose another --out)", p);
-        }
-    }
     ph_usage_check_bcast(msg);
+    report_outputs_check("tracking-report", o.out_dir, outputs, (int)(sizeof outputs / sizeof outputs[0]), o.force);
 
     static ts_study s; /* large: keep it off the stack */
     memset(&s, 0, sizeof s);
