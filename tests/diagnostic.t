@@ -13,7 +13,7 @@ CFG=$(cd "$(dirname "$0")/.." && pwd)/configs/diagnostic.ini
 datasets="x y meta/patch meta/cue meta/distractors maps/human"
 # 37 training samples in chunks of 4: ranks own uneven shares of whole chunks.
 small=(--quiet --set generate.chunk=4 --set split.train.n=37 --set split.val.n=5 --set split.test.n=21)
-plan 35
+plan 41
 
 same_all() { # PART NP
     local ds split
@@ -77,6 +77,10 @@ bad() { # DESC NEEDLE1 NEEDLE2 CONFIG ARGS...
 bad "cue_agreement 1.5" "[split.train] cue_agreement" "out of range [0, 1]" "$CFG" --set split.train.cue_agreement=1.5
 bad "cue_agreement -0.1" "[split.test] cue_agreement" "out of range [0, 1]" "$CFG" --set split.test.cue_agreement=-0.1
 bad "patch 65 > size 64" "[diagnostic] patch" "larger than the image" "$CFG" --set diagnostic.patch=65
+bad "cue patch with a texture part" "[diagnostic] cue" "choose part = shape" "$CFG" \
+    --set diagnostic.cue=patch --set diagnostic.part=texture
+bad "cue patch without room" "[diagnostic] cue" "size >= 3 patch + 2" "$CFG" \
+    --set diagnostic.cue=patch --set diagnostic.patch=30
 bad "cue_agreement under svrt" "[split.train] cue_agreement" "belongs to the diagnostic challenge" \
     "$(dirname "$CFG")/svrt_tiny.ini" --set split.train.cue_agreement=0.5
 

@@ -32,8 +32,8 @@ static const cfg_key diagnostic_keys[] = {
     {"part", CFG_ENUM, "shape", 0, 0, "shape|texture",
      "diagnostic part: a shape per class, or a grating per class (orientation k x 180/K degrees)"},
     {"patch", CFG_INT, "12", 5, 1024, NULL, "side P of the diagnostic part's square, pixels; at most size"},
-    {"cue", CFG_ENUM, "colour", 0, 0, "colour|brightness",
-     "spurious cue: the background's hue (colour) or its gray level (brightness)"},
+    {"cue", CFG_ENUM, "colour", 0, 0, "colour|brightness|patch",
+     "spurious cue: the background's hue (colour), its gray level (brightness), or a white-on-black grating square elsewhere, its orientation naming the class (patch; needs part = shape)"},
     {"distractors", CFG_INT, "6", 0, 64, NULL,
      "clutter items tried per image (bars, half rings, blocks, checkers; never on the part)"},
 };
@@ -97,9 +97,10 @@ void diagnostic_template(diagnostic_part part, int cls, int classes, int patch, 
                                                                     : texture_on(cls, classes, y, x));
 }
 
-const char *const diagnostic_cue_names[DIAG_CUE_COUNT] = {"colour", "brightness"};
+const char *const diagnostic_cue_names[DIAG_CUE_COUNT] = {"colour", "brightness", "patch"};
 
 double diagnostic_cue_value(int cls, int classes) { return 0.15 + 0.4 * cls / (classes - 1); }
+
 
 double diagnostic_cue_hue(int cls, int classes)
 {
@@ -211,6 +212,16 @@ static void *diag_params_load(const cfg *c)
     for (int k = 0; k < DIAG_CUE_COUNT; k++)
         if (!strcmp(cue, diagnostic_cue_names[k])) p->cue = (diagnostic_cue)k;
     p->agreement = 1.0;
+    if (p->cue == DIAG_CUE_PATCH && p->part != DIAG_PART_SHAPE)
+        ph_usage_error("config error at %s: [diagnostic] cue = patch draws a grating, which is what "
+                       "part = texture draws too (choose part = shape with cue = patch)",
+                       cfg_where(c, "diagnostic", "cue"));
+    if (p->cue == DIAG_CUE_PATCH && 3 * p->patch + 2 > p->size) {
+        /* wherever the part is, a square one pixel clear of it must fit: S - P >= 2 (P + 1) */
+        ph_usage_error("config error at %s: [diagnostic] cue = patch needs room for the cue square "
+                       "clear of the part wherever it is, but patch = %d and size = %d (choose size >= 3 patch + 2)",
+                       cfg_where(c, "diagnostic", "cue"), p->patch, p->size);
+    }
     if (p->patch > p->size) {
         const char *where = cfg_where(c, "diagnostic", "patch");
         ph_usage_error("config error at %s: [diagnostic] patch = %d is larger than the image "
@@ -237,21 +248,25 @@ static int diag_fields(const void *params, ph_field *out, int max)
         {"x", PH_U8, 3, {S, S, 3}, "images [N,H,W,C] uint8 RGB"},
         {"y", PH_I32, 0, {0}, "label: the class of the diagnostic part, 0..K-1"},
         {"meta/patch", PH_I16, 1, {3}, "diagnostic part: top-left (row, col) and side P of its square"},
-        {"meta/cue", PH_I32, 0, {0}, "class named by the background colour (the spurious cue)"},
+        {"meta/cue", PH_I32, 0, {0}, "class named by the spurious cue (background colour or level, or the cue square)"},
         {"meta/distractors", PH_I32, 0, {0}, "clutter items drawn"},
         {"maps/human", PH_F32, 2, {S, S},
          "ground-truth importance: the part's mask blurred as ClickMe maps, min-max to [0,1]"},
     };
-    if (DIAG_F_COUNT > max) PH_FAIL("listing diagnostic datasets", "too many fields", "this is a bug");
+    const int count = DIAG_F_COUNT + (p->cue == DIAG_CUE_PATCH);
+    if (count > max) PH_FAIL("listing diagnostic datasets", "too many fields", "this is a bug");
     memcpy(out, f, sizeof f);
-    return DIAG_F_COUNT;
+    if (p->cue == DIAG_CUE_PATCH)
+        out[DIAG_F_CUE_BOX] = (ph_field){"meta/cue_box", PH_I16, 1, {3},
+                                         "cue square: top-left (row, col) and side P (cue = patch)"};
+    return count;
 }
 
 static void diag_condition(const void *params, char *buf, size_t n)
 {
     const diagnostic_params *p = params;
     snprintf(buf, n, "%s_k%d_patch%d_agree%.3g%s", diagnostic_part_names[p->part], p->classes,
-             p->patch, p->agreement, p->cue == DIAG_CUE_BRIGHTNESS ? "_brightness" : "");
+             p->patch, p->agreement, p->cue == DIAG_CUE_COLOUR ? "" : p->cue == DIAG_CUE_BRIGHTNESS ? "_brightness" : "_patch");
 }
 
 static void diag_generate(const void *params, uint32_t seed, int64_t index, void *const *out)
@@ -261,16 +276,18 @@ static void diag_generate(const void *params, uint32_t seed, int64_t index, void
     const int label = diagnostic_label(seed, K, index);
 
     /* The cue: the label's class with probability `agreement`, else another class. */
-    ph_rng r;
-    ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)index, 1);
+    ph_rng r1, r;
+    ph_rng_init(&r1, seed, PH_STREAM_CONTENT, (uint64_t)index, 1);
     int cue = label;
-    if (ph_rng_uniform(&r) >= p->agreement) cue = (label + 1 + (int)ph_rng_below(&r, (uint32_t)K - 1)) % K;
+    if (ph_rng_uniform(&r1) >= p->agreement) cue = (label + 1 + (int)ph_rng_below(&r1, (uint32_t)K - 1)) % K;
     uint8_t bg[3];
     /* Drawn in a fixed order (value, saturation, hue): the order GCC gave the three
      * draws when they were function arguments, whose order C leaves unspecified. */
-    const double uv = ph_rng_uniform(&r), us = ph_rng_uniform(&r), uh = ph_rng_uniform(&r);
+    const double uv = ph_rng_uniform(&r1), us = ph_rng_uniform(&r1), uh = ph_rng_uniform(&r1);
     if (p->cue == DIAG_CUE_BRIGHTNESS) /* gray, jittered less than half the gap between classes */
         hsv_rgb(0, 0, diagnostic_cue_value(cue, K) + (uv - 0.5) * 0.3 / (K - 1), bg);
+    else if (p->cue == DIAG_CUE_PATCH) /* any hue: the background says nothing */
+        hsv_rgb(uh, 0.45 + 0.3 * us, 0.35 + 0.2 * uv, bg);
     else
         hsv_rgb(diagnostic_cue_hue(cue, K) + (uh - 0.5) * 0.6 / K, 0.45 + 0.3 * us, 0.35 + 0.2 * uv, bg);
 
@@ -285,8 +302,26 @@ static void diag_generate(const void *params, uint32_t seed, int64_t index, void
 
     uint8_t *mask = malloc((size_t)P * P);
     PH_CHECK_ALLOC(mask, "allocating a diagnostic patch");
-    /* Clutter first, each item in a free P x P box, up to 20 tries; never near the part. */
-    int boxes[64][2], nboxes = 0;
+    /* Clutter first, each item in a free P x P box, up to 20 tries; never near the part
+     * nor the cue square. */
+    int boxes[65][2], nboxes = 0, cy = -1, cx = -1;
+    if (p->cue == DIAG_CUE_PATCH) {
+        /* The cue square's place comes from the cue's sub-stream, after the background;
+         * a free place always exists (size >= 3P + 2), so the search ends. */
+        do {
+            cy = (int)ph_rng_below(&r1, (uint32_t)(S - P + 1));
+            cx = (int)ph_rng_below(&r1, (uint32_t)(S - P + 1));
+        } while (boxes_near(cy, cx, py, px, P));
+        /* A white grating on near black whose orientation names the cue class: bright
+         * strokes raise the cue class's evidence for every class, so the training
+         * saliency (signed, then cut at zero) sees a model that reads it; a black-or-
+         * white square would hide the class read from darkness (negative gradient). */
+        static const uint8_t white[3] = {255, 255, 255};
+        diagnostic_template(DIAG_PART_TEXTURE, cue, K, P, mask);
+        draw_mask(&cv, cy, cx, P, mask, white, 1);
+        boxes[0][0] = cy, boxes[0][1] = cx, nboxes = 1;
+    }
+    const int first_clutter = nboxes;
     for (int d = 0; d < p->distractors; d++) {
         for (int attempt = 0; attempt < 20; attempt++) {
             int y = (int)ph_rng_below(&r, (uint32_t)(S - P + 1));
@@ -321,7 +356,11 @@ static void diag_generate(const void *params, uint32_t seed, int64_t index, void
     int16_t *patch = out[DIAG_F_PATCH];
     patch[0] = (int16_t)py, patch[1] = (int16_t)px, patch[2] = (int16_t)P;
     *(int32_t *)out[DIAG_F_CUE] = cue;
-    *(int32_t *)out[DIAG_F_DISTRACTORS] = nboxes;
+    *(int32_t *)out[DIAG_F_DISTRACTORS] = nboxes - first_clutter;
+    if (p->cue == DIAG_CUE_PATCH) {
+        int16_t *box = out[DIAG_F_CUE_BOX];
+        box[0] = (int16_t)cy, box[1] = (int16_t)cx, box[2] = (int16_t)P;
+    }
 }
 
 const ph_challenge ph_challenge_diagnostic = {

@@ -17,9 +17,13 @@ typedef enum { DIAG_PART_SHAPE, DIAG_PART_TEXTURE, DIAG_PART_COUNT } diagnostic_
 extern const char *const diagnostic_part_names[DIAG_PART_COUNT];
 
 /* The spurious cue: the background's hue (colour: classes differ by an opponent
- * direction at similar brightness) or its gray level (brightness: classes differ along
- * the channel mean, which the harmonizer's training saliency sees). */
-typedef enum { DIAG_CUE_COLOUR, DIAG_CUE_BRIGHTNESS, DIAG_CUE_COUNT } diagnostic_cue;
+ * direction at similar brightness), its gray level (brightness: classes differ along
+ * the channel mean), or a grating square somewhere else in the image (patch: a local
+ * cue, white on near black, its orientation naming the class, on a background of
+ * random hue).  Only the local one
+ * can be seen by the harmonization loss, which standardises each saliency map: a
+ * global cue spreads a model's input gradient evenly, and the mean removes it. */
+typedef enum { DIAG_CUE_COLOUR, DIAG_CUE_BRIGHTNESS, DIAG_CUE_PATCH, DIAG_CUE_COUNT } diagnostic_cue;
 extern const char *const diagnostic_cue_names[DIAG_CUE_COUNT];
 
 /* Shape classes, in class order (shape part). */
@@ -37,6 +41,8 @@ typedef struct {
 
 /* Datasets, in this order (field 0 is x, 1 is y). */
 enum { DIAG_F_X, DIAG_F_Y, DIAG_F_PATCH, DIAG_F_CUE, DIAG_F_DISTRACTORS, DIAG_F_HUMAN, DIAG_F_COUNT };
+/* With cue = patch one more dataset follows: the cue square's (row, col, side). */
+enum { DIAG_F_CUE_BOX = DIAG_F_COUNT };
 
 /* Label of sample `index`: each block of K consecutive indices holds every class once. */
 int diagnostic_label(uint32_t seed, int classes, int64_t index);
@@ -49,5 +55,6 @@ void diagnostic_template(diagnostic_part part, int cls, int classes, int patch, 
 double diagnostic_cue_hue(int cls, int classes);
 /* Gray level (HSV value) of class cls's background under the brightness cue, before jitter. */
 double diagnostic_cue_value(int cls, int classes);
+
 
 #endif

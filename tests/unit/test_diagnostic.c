@@ -478,6 +478,53 @@ static void test_brightness_cue(void **state)
     assert_rate((double)agree / N, 0.8, N);
 }
 
+/* The patch cue: a grating square one pixel clear of the part, white (255) on its
+ * dark shade (42), whose stripe direction (found from the pixels: vertical stripes
+ * keep each column constant, horizontal ones each row) names meta/cue, which agrees
+ * with the label at the configured rate; meta/cue_box says where it is; the
+ * background's hue says nothing about the label (class 1 as often in either half of
+ * the hue circle as class 0, within 4 binomial standard deviations). */
+static void test_patch_cue(void **state)
+{
+    (void)state;
+    enum { N = 2000, P = 12 };
+    sample s;
+    sample_init(&s, DIAG_PART_SHAPE, 2, P, 0.8);
+    sample_free(&s);
+    s.p.cue = DIAG_CUE_PATCH;
+    s.nf = s.ch->fields(&s.p, s.fields, PH_MAX_FIELDS);
+    assert_int_equal(s.nf, DIAG_F_COUNT + 1);
+    assert_string_equal(s.fields[DIAG_F_CUE_BOX].name, "meta/cue_box");
+    for (int f = 0; f < s.nf; f++) s.slot[f] = malloc(ph_field_sample_bytes(&s.fields[f]));
+    int agree = 0, low_hue[2] = {0, 0}, count[2] = {0, 0};
+    for (int64_t i = 0; i < N; i++) {
+        sample_make(&s, 43, i);
+        const int16_t *box = (const int16_t *)s.slot[DIAG_F_CUE_BOX], *pt = patch_of(&s);
+        assert_int_equal(box[2], P);
+        assert_true(box[0] >= 0 && box[1] >= 0 && box[0] + P <= s.p.size && box[1] + P <= s.p.size);
+        assert_true(abs(box[0] - pt[0]) > P || abs(box[1] - pt[1]) > P);
+        int rows_constant = 1, cols_constant = 1, white = 0;
+        for (int y = 0; y < P; y++)
+            for (int x = 0; x < P; x++) {
+                const uint32_t c = pixel(&s, box[0] + y, box[1] + x);
+                assert_true(c == 0xffffffu || c == 0x2a2a2au);
+                white += c == 0xffffffu;
+                if (c != pixel(&s, box[0] + y, box[1])) rows_constant = 0;
+                if (c != pixel(&s, box[0], box[1] + x)) cols_constant = 0;
+            }
+        assert_true(white > P * P / 4 && white < 3 * P * P / 4);
+        assert_true(rows_constant != cols_constant);
+        const int cue = rows_constant; /* class 0 vertical stripes, class 1 horizontal */
+        assert_int_equal(cue, *(int32_t *)s.slot[DIAG_F_CUE]);
+        agree += cue == label_of(&s);
+        const int y = label_of(&s);
+        count[y]++, low_hue[y] += hue_of(background_of(&s)) < 0.5;
+    }
+    sample_free(&s);
+    assert_rate((double)agree / N, 0.8, N);
+    for (int k = 0; k < 2; k++) assert_rate((double)low_hue[k] / count[k], 0.5, count[k]);
+}
+
 static void test_generation_is_pure(void **state)
 {
     (void)state;
@@ -523,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_human_map_oracle),
         cmocka_unit_test(test_human_map_other_size),
         cmocka_unit_test(test_brightness_cue),
+        cmocka_unit_test(test_patch_cue),
         cmocka_unit_test(test_generation_is_pure),
     };
     return cmocka_run_group_tests_name("diagnostic", tests, NULL, NULL);
