@@ -48,7 +48,7 @@ typedef struct {
 
 /* One image's results; a row of alignment_samples.tsv. */
 typedef struct {
-    int32_t label, pred, correct, token, fooled;
+    int32_t label, pred, correct, token, fooled, cue; /* cue: /meta/cue's class, -1 without one */
     double rho, dice, iou, eps, l2, linf, attack_rho;
 } image_result;
 
@@ -78,7 +78,9 @@ static void usage(FILE *f)
             "  --quiet         no progress and no final line\n"
             "\n"
             "writes: DIR/alignment.tsv (one row: accuracy, alignment score, Dice, IoU, attack\n"
-            "counts, median eps, attack alignment and its ceiling-normalised value),\n"
+            "counts, median eps, attack alignment and its ceiling-normalised value, and, when\n"
+            "SAMPLES.h5 has /meta/cue (a spurious cue's class), the accuracy on images whose\n"
+            "cue agrees with the label and on those where it conflicts),\n"
             "DIR/alignment_samples.tsv (one row per image), DIR/alignment_panel.png (images,\n"
             "human maps, saliency maps and perturbations, a row per image).\n"
             "exit status: 0 success, 2 usage error, 1 runtime failure.\n",
@@ -297,10 +299,15 @@ int ph_analyze_alignment_main(int argc, char **argv)
     const int64_t n = r.n;
     int32_t *labels_all = malloc((size_t)(n ? n : 1) * sizeof *labels_all);
     float *tokens = malloc((size_t)(n ? n : 1) * sizeof *tokens);
-    PH_CHECK_ALLOC(labels_all && tokens, "reading labels");
+    int32_t *cues = malloc((size_t)(n ? n : 1) * sizeof *cues);
+    PH_CHECK_ALLOC(labels_all && tokens && cues, "reading labels");
     ph_samples_read(&r, "y", PH_I32, 0, n, labels_all);
     if (ph_samples_has(&r, "meta/token")) ph_samples_read(&r, "meta/token", PH_F32, 0, n, tokens);
     else for (int64_t i = 0; i < n; i++) tokens[i] = 1;
+    /* A spurious cue's class (the diagnostic challenge): accuracy where it agrees with the
+     * label and where it does not tells a model that reads the cue from one that does not. */
+    if (ph_samples_has(&r, "meta/cue")) ph_samples_read(&r, "meta/cue", PH_I32, 0, n, cues);
+    else for (int64_t i = 0; i < n; i++) cues[i] = -1;
     int32_t most = 1;
     for (int64_t i = 0; i < n; i++) most = labels_all[i] > most ? labels_all[i] : most;
     const int outputs = most + 1 == 2 ? 1 : most + 1;
@@ -360,6 +367,7 @@ int ph_analyze_alignment_main(int argc, char **argv)
         for (int i = 0; i < B; i++) {
             res[i].label = labels[i], res[i].pred = net_pred(&t, i), correct[i] = res[i].correct = res[i].pred == labels[i];
             res[i].token = tokens[s0 + (i < cnt ? i : cnt - 1)] > 0;
+            res[i].cue = cues[s0 + (i < cnt ? i : cnt - 1)];
             if (outputs == 1) t.w[i] = labels[i] ? 1.0f : -1.0f;
             else t.w[(size_t)i * outputs + labels[i]] = 1.0f;
         }
@@ -424,23 +432,24 @@ int ph_analyze_alignment_main(int argc, char **argv)
             const int64_t rank = b % ph_size(), k = b / ph_size();
             for (int i = 0; i < B && b * B + i < n; i++) ord[b * B + i] = all[(rank * rounds + k) * B + i];
         }
-        int64_t right = 0, nrho = 0, nattacked = 0, nfooled = 0, narho = 0;
+        int64_t right = 0, nrho = 0, nattacked = 0, nfooled = 0, narho = 0, cue_n[2] = {0, 0}, cue_right[2] = {0, 0};
         double dsum = 0, isum = 0;
         int undefined = 0;
         ph_strbuf s = {0};
-        ph_sb_printf(&s, "index\tlabel\tpred\tcorrect\ttoken\trho\tdice\tiou\tfooled\teps\tl2\tlinf\tattack_rho\n");
+        ph_sb_printf(&s, "index\tlabel\tpred\tcorrect\ttoken\trho\tdice\tiou\tfooled\teps\tl2\tlinf\tattack_rho\tcue\n");
         for (int64_t i = 0; i < n; i++) {
             const image_result *q = &ord[i];
             right += q->correct;
+            if (q->cue >= 0) cue_n[q->cue != q->label]++, cue_right[q->cue != q->label] += q->correct;
             if (q->token) rhos[nrho++] = q->rho, dsum += q->dice, isum += q->iou;
             if (q->correct && o.attack) {
                 nattacked++;
                 if (q->fooled) epss[nfooled++] = q->eps;
                 if (q->fooled && q->token && !isnan(q->attack_rho)) arhos[narho++] = q->attack_rho;
             }
-            ph_sb_printf(&s, "%lld\t%d\t%d\t%d\t%d\t%.6f\t%.6f\t%.6f\t%d\t%.4f\t%.6f\t%.6f\t%.6f\n", (long long)i, q->label,
+            ph_sb_printf(&s, "%lld\t%d\t%d\t%d\t%d\t%.6f\t%.6f\t%.6f\t%d\t%.4f\t%.6f\t%.6f\t%.6f\t%d\n", (long long)i, q->label,
                          q->pred, q->correct, q->token, q->rho, q->dice, q->iou, q->fooled, q->eps, q->l2, q->linf,
-                         q->attack_rho);
+                         q->attack_rho, q->cue);
         }
         ph_write_file_atomic(stsv, s.s, strlen(s.s));
         const double score = ph_alignment_score(rhos, (int)nrho, &undefined);
@@ -451,11 +460,13 @@ int ph_analyze_alignment_main(int argc, char **argv)
         const double med = nfooled ? (nfooled % 2 ? epss[nfooled / 2] : 0.5 * (epss[nfooled / 2 - 1] + epss[nfooled / 2])) : NAN;
         ph_strbuf t2 = {0};
         ph_sb_printf(&t2, "checkpoint\tsamples\tmodel\tn\taccuracy\tmaps\talignment_score\tundefined\tdice\tiou\tattacked\t"
-                          "fooled\tmedian_eps\tattack_alignment\tattack_alignment_normalised\n");
-        ph_sb_printf(&t2, "%s\t%s\t%s\t%lld\t%.6f\t%lld\t%.6f\t%d\t%.6f\t%.6f\t%lld\t%lld\t%.4f\t%.6f\t%.6f\n", o.checkpoint,
+                          "fooled\tmedian_eps\tattack_alignment\tattack_alignment_normalised\tcue_agrees_n\t"
+                          "cue_agrees_accuracy\tcue_conflicts_n\tcue_conflicts_accuracy\n");
+        ph_sb_printf(&t2, "%s\t%s\t%s\t%lld\t%.6f\t%lld\t%.6f\t%d\t%.6f\t%.6f\t%lld\t%lld\t%.4f\t%.6f\t%.6f\t%lld\t%.6f\t%lld\t%.6f\n", o.checkpoint,
                      o.samples, model_name, (long long)n, n ? (double)right / n : NAN, (long long)nrho, score, undefined,
                      nrho ? dsum / nrho : NAN, nrho ? isum / nrho : NAN, (long long)nattacked, (long long)nfooled, med, arho,
-                     arho / PH_HUMAN_SPEARMAN_CEILING);
+                     arho / PH_HUMAN_SPEARMAN_CEILING, (long long)cue_n[0], cue_n[0] ? (double)cue_right[0] / cue_n[0] : NAN,
+                     (long long)cue_n[1], cue_n[1] ? (double)cue_right[1] / cue_n[1] : NAN);
         ph_write_file_atomic(tsv, t2.s, strlen(t2.s));
         if (npanel) ph_png_write_rgb(png, 8 * w, npanel * 2 * h, panel);
         if (!o.quiet)
@@ -465,7 +476,7 @@ int ph_analyze_alignment_main(int argc, char **argv)
                     nrho ? isum / nrho : NAN, (long long)nfooled, (long long)nattacked, med, arho, tsv);
         free(s.s), free(t2.s), free(ord), free(rhos), free(epss), free(arhos);
     }
-    free(mine), free(all), free(panel), free(labels_all), free(tokens), free(t.x0), free(t.x), free(t.g), free(t.logits),
+    free(mine), free(all), free(panel), free(labels_all), free(tokens), free(cues), free(t.x0), free(t.x), free(t.g), free(t.logits),
         free(t.dlog), free(t.w), free(adv), free(hum), free(sal), free(pert), free(u8), free(section), free(model_name),
         free(text);
     t.m->def->destroy(t.m);

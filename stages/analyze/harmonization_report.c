@@ -45,6 +45,7 @@ typedef struct {
     double weight, lr;
     long long steps, batch, seed, train_n, test_n;
     double acc, score, dice, iou, median_eps, attack_rho;
+    double cue_agree_acc, cue_conflict_acc; /* accuracy where the spurious cue agrees / conflicts (NAN: no cue) */
     long long attacked, fooled, maps;
     int32_t *label_v;
     int *hit;
@@ -248,6 +249,9 @@ static void study_read_run(study *s, const char *run)
         p->median_eps = atof(report_tsv_need(&t, "median_eps", path));
         p->attack_rho = atof(report_tsv_need(&t, "attack_alignment", path));
         p->maps = atoll(report_tsv_need(&t, "maps", path));
+        /* optional: alignment.tsv files written before these columns, or samples without a cue */
+        const char *ca = report_tsv_get(&t, "cue_agrees_accuracy"), *cc = report_tsv_get(&t, "cue_conflicts_accuracy");
+        p->cue_agree_acc = ca ? strtod(ca, NULL) : NAN, p->cue_conflict_acc = cc ? strtod(cc, NULL) : NAN;
         report_tsv_free(&t);
         snprintf(path, sizeof path, "%s/p%s/train.ini", run, id);
         char *ini = report_file_slurp(path);
@@ -434,7 +438,7 @@ static void write_report(const study *s, const report_options *o, const char *pa
                  "Written by `phasor-analyze harmonization-report` (phasor %s, git %s) from the run folders below "
                  "(`make reproduce-harmonization` runs the local study; docs/studies/harmonization.md describes it). "
                  "Every number is measured on a held-out test split of the synthetic diagnostic challenge whose "
-                 "spurious cue (background colour) is decorrelated from the label, by `phasor-analyze alignment`.\n\n",
+                 "spurious cue is decorrelated from the label, by `phasor-analyze alignment`.\n\n",
                  PHASOR_VERSION, PHASOR_GIT_COMMIT);
     ph_sb_printf(&b, "## Scale\n\n");
     for (int r = 0; r < o->nruns; r++) ph_sb_printf(&b, "- run folder `%s`\n", o->runs[r]);
@@ -454,9 +458,13 @@ static void write_report(const study *s, const report_options *o, const char *pa
                  "score = mean Spearman rho between the evaluation saliency and the human map over images with a map, "
                  "divided by the human ceiling %.4f (so 100 = human-level agreement); Dice and IoU of the top 10%% "
                  "pixels; attacks on the correctly classified images: fooled of attacked within eps <= 10, the median "
-                 "minimal L2 eps, and the mean Spearman rho between |perturbation| and the human map.\n\n"
-                 "| model | weight | validation accuracy %% | test accuracy %% [95%% CI] | alignment %% | Dice | IoU | "
-                 "fooled / attacked | median eps | attack alignment |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", o->reps, PH_HUMAN_SPEARMAN_CEILING);
+                 "minimal L2 eps, and the mean Spearman rho between |perturbation| and the human map.  *Cue agrees / "
+                 "conflicts*: plain accuracy on the test images whose spurious cue names the label and on those where "
+                 "it names the other class; a model that reads the cue is near 100 / 0, one that reads the part "
+                 "scores the same on both.\n\n"
+                 "| model | weight | validation accuracy %% | test accuracy %% [95%% CI] | cue agrees / conflicts %% | "
+                 "alignment %% | Dice | IoU | fooled / attacked | median eps | attack alignment |\n"
+                 "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", o->reps, PH_HUMAN_SPEARMAN_CEILING);
     for (int i = 0; i < s->n; i++) {
         const point *p = &s->p[i];
         double lo = NAN, hi = NAN;
@@ -466,6 +474,8 @@ static void write_report(const study *s, const report_options *o, const char *pa
         sb_num(&b, 100 * p->val_acc, "%.1f");
         if (isnan(lo)) ph_sb_printf(&b, " %.1f |", 100 * ba);
         else ph_sb_printf(&b, " %.1f [%.1f, %.1f] |", 100 * ba, 100 * lo, 100 * hi);
+        if (isnan(p->cue_agree_acc) || isnan(p->cue_conflict_acc)) ph_sb_printf(&b, " - |");
+        else ph_sb_printf(&b, " %.1f / %.1f |", 100 * p->cue_agree_acc, 100 * p->cue_conflict_acc);
         sb_num(&b, 100 * p->score, "%.1f");
         sb_num(&b, p->dice, "%.3f");
         sb_num(&b, p->iou, "%.3f");
@@ -547,11 +557,13 @@ int ph_analyze_harmonization_report_main(int argc, char **argv)
     study_pair(&s);
     char path[4300];
     ph_strbuf t = {0};
-    ph_sb_printf(&t, "point\tmodel\tweight\taccuracy\talignment_score\tdice\tiou\tattacked\tfooled\tmedian_eps\tattack_alignment\n");
+    ph_sb_printf(&t, "point\tmodel\tweight\taccuracy\talignment_score\tdice\tiou\tattacked\tfooled\tmedian_eps\tattack_alignment\t"
+                     "cue_agrees_accuracy\tcue_conflicts_accuracy\n");
     for (int i = 0; i < s.n; i++) {
         const point *p = &s.p[i];
-        ph_sb_printf(&t, "%s\t%s\t%g\t%.6f\t%.6f\t%.6f\t%.6f\t%lld\t%lld\t%.4f\t%.6f\n", p->dir, p->arch, p->weight, p->acc,
-                     p->score, p->dice, p->iou, p->attacked, p->fooled, p->median_eps, p->attack_rho);
+        ph_sb_printf(&t, "%s\t%s\t%g\t%.6f\t%.6f\t%.6f\t%.6f\t%lld\t%lld\t%.4f\t%.6f\t%.6f\t%.6f\n", p->dir, p->arch, p->weight,
+                     p->acc, p->score, p->dice, p->iou, p->attacked, p->fooled, p->median_eps, p->attack_rho, p->cue_agree_acc,
+                     p->cue_conflict_acc);
     }
     snprintf(path, sizeof path, "%s/models.tsv", o.out_dir);
     ph_write_file_atomic(path, t.s, t.len);
