@@ -9,11 +9,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 shrink=(--set split.train.n=64 --set split.val.n=16 --set split.test.n=24 --set split.neural.n=6
     --set train.steps=4 --set train.eval_every=2 --set train.warmup=0 --set train.batch=8
-    --set diagnostic.size=16 --set diagnostic.patch=6 --set resnet.width=4)
+    --set diagnostic.size=20 --set diagnostic.patch=6 --set resnet.width=4)
 "$root/scripts/harmonization_study.sh" --runs runs --out out "${shrink[@]}" >"$OUT" 2>"$ERR"
 is "$?" 0 "the shrunk study runs from nothing to its report"
 ok "REPORT.md has its sections" bash -c 'for s in "## Scale" "## Models" "## Harmonized against plain" "## Expected directions, checked" "## Neural predictivity" "## Saliency"; do grep -qF "$s" out/REPORT.md || exit 1; done'
-is "$(($(wc -l <out/models.tsv) - 1))" 6 "models.tsv: 2 depths x 3 weights (0, 1, 10)"
+is "$(($(wc -l <out/models.tsv) - 1))" 6 "models.tsv: 2 depths x 3 weights (0, 10, 100)"
 same_numbers() { # every models.tsv row against its point's alignment.tsv
     local n=0 point acc score
     while IFS=$'\t' read -r point _ _ acc score _; do
@@ -26,7 +26,7 @@ same_numbers() { # every models.tsv row against its point's alignment.tsv
 }
 ok "the report's accuracy and alignment are each point's own alignment.tsv" same_numbers
 ok "four harmonized-vs-plain pairs, each with paired intervals" \
-    bash -c '[ "$(grep -cE "^\| resnet depth=[0-9]+ .*\| (1|10)( \*selected\*)? \| [0-9.]+ \([0-9.]+\) \| [+-][0-9.]+ \[[+-][0-9.]+, [+-][0-9.]+\] \| [+-][0-9.]+ \[" out/REPORT.md)" = 4 ]'
+    bash -c '[ "$(grep -cE "^\| resnet depth=[0-9]+ .*\| (10|100)( \*selected\*)? \| [0-9.]+ \([0-9.]+\) \| [+-][0-9.]+ \[[+-][0-9.]+, [+-][0-9.]+\] \| [+-][0-9.]+ \[" out/REPORT.md)" = 4 ]'
 ok "one weight selected per architecture, by validation accuracy" \
     bash -c '[ "$(grep -cE "^\| resnet depth=10 .*\*selected\*" out/REPORT.md)" = 1 ] && [ "$(grep -cE "^\| resnet depth=18 .*\*selected\*" out/REPORT.md)" = 1 ]'
 ok "neural predictivity of every model, per layer (stem .. stage4)" \
