@@ -47,13 +47,15 @@ static cfg_key train_keys[] = {
     {"min_lr", CFG_REAL, "0", 0, 10, NULL, "cosine schedule: learning rate at the last step"},
     {"label_smoothing", CFG_REAL, "0", 0, 0.999, NULL, "label smoothing of the softmax cross-entropy (more than 2 classes)"},
     {"seed", CFG_INT, "1", 0, 4294967295.0, NULL, "Philox seed: initial parameters, batch order, dropout"},
+    {"sampler", CFG_ENUM, "random", 0, 0, "random|balanced",
+     "batches: uniform draws (random), or every class equally often, in class order, each draw uniform within its class (balanced)"},
     {"log_every", CFG_INT, "10", 1, 1e9, NULL, "steps between metric lines"},
     {"eval_every", CFG_INT, "50", 1, 1e9, NULL, "steps between validations (and at the end)"},
     {"checkpoint_every", CFG_INT, "100", 1, 1e9, NULL, "steps between checkpoints (and at the end)"},
 };
 static const cfg_section train_section = {"train", "what to train, on what, and how", train_keys,
                                           (int)(sizeof train_keys / sizeof train_keys[0]), 0};
-enum { MAX_SECTIONS = 16 };
+enum { MAX_SECTIONS = 16, PH_TRAIN_MAX_CLASSES = 1024 };
 static const cfg_section *sections[MAX_SECTIONS];
 static int nsections;
 
@@ -152,6 +154,56 @@ static void gradients_allreduce(ph_param *const *params, int np, float *scratch)
                                    MPI_COMM_WORLD),
                      "summing gradients over ranks", "another rank failed; see its message");
         ph_dev_upload(params[i]->be, params[i]->g, scratch, params[i]->count);
+    }
+}
+
+/* Indices of the training samples by class, for the balanced sampler. */
+typedef struct {
+    int64_t *idx[PH_TRAIN_MAX_CLASSES];
+    int64_t n[PH_TRAIN_MAX_CLASSES];
+    int classes;
+} class_lists;
+
+static void class_lists_init(class_lists *l, const dataset *d, int classes, const char *path)
+{
+    memset(l, 0, sizeof *l);
+    if (classes > PH_TRAIN_MAX_CLASSES)
+        ph_usage_error("config error: [train] sampler = balanced supports up to %d classes, but %s has %d "
+                       "(use sampler = random)", PH_TRAIN_MAX_CLASSES, path, classes);
+    l->classes = classes;
+    for (int k = 0; k < classes; k++) {
+        l->idx[k] = malloc((size_t)(d->n ? d->n : 1) * sizeof *l->idx[k]);
+        PH_CHECK_ALLOC(l->idx[k], "listing samples by class");
+    }
+    for (int64_t i = 0; i < d->n; i++) {
+        const int k = d->y[i];
+        if (k >= 0 && k < classes) l->idx[k][l->n[k]++] = i;
+    }
+    for (int k = 0; k < classes; k++)
+        if (!l->n[k])
+            ph_usage_error("config error: [train] sampler = balanced, but %s has no sample of class %d "
+                           "(use sampler = random, or a training file with every class)", path, k);
+}
+
+static void class_lists_free(class_lists *l)
+{
+    for (int k = 0; k < l->classes; k++) free(l->idx[k]);
+}
+
+/* The global batch of a step: B indices from Philox (seed, step), the same on every rank.
+ * Balanced: position i holds class i mod K, so every rank's share is balanced too when its
+ * local batch is a multiple of K. */
+static void batch_draw(uint32_t seed, int64_t step, int batch, int64_t n, const class_lists *bal, int64_t *idx)
+{
+    ph_rng r;
+    ph_rng_init(&r, seed, PH_STREAM_BATCH, (uint64_t)step, 0);
+    for (int i = 0; i < batch; i++) {
+        if (!bal) {
+            idx[i] = (int64_t)ph_rng_below(&r, (uint32_t)n);
+        } else {
+            const int k = i % bal->classes;
+            idx[i] = bal->idx[k][ph_rng_below(&r, (uint32_t)bal->n[k])];
+        }
     }
 }
 
@@ -305,6 +357,10 @@ int main(int argc, char **argv)
         ph_usage_check_bcast(msg);
     }
     const int classes = class_count(&tr, &va), outputs = classes == 2 ? 1 : classes;
+    const int balanced = !strcmp(cfg_str(&c, "train", "sampler"), "balanced");
+    class_lists lists;
+    memset(&lists, 0, sizeof lists);
+    if (balanced) class_lists_init(&lists, &tr, classes, cfg_str(&c, "train", "train"));
 
     ph_model *m = model_create(&c, be, &tr, local, outputs, seed);
     train_harmonizer harm;
@@ -351,10 +407,7 @@ int main(int argc, char **argv)
     m->ids = idx + (size_t)ph_rank() * local;
     while (step < steps) {
         step++;
-        /* The global batch: B indices from Philox (seed, step), the same on every rank. */
-        ph_rng r;
-        ph_rng_init(&r, seed, PH_STREAM_BATCH, (uint64_t)step, 0);
-        for (int i = 0; i < batch; i++) idx[i] = (int64_t)ph_rng_below(&r, (uint32_t)tr.n);
+        batch_draw(seed, step, batch, tr.n, balanced ? &lists : NULL, idx);
         batch_fill(&tr, idx + (size_t)ph_rank() * local, local, buf, labels, aux);
         m->step = step;
         ph_model_load(m, buf);
@@ -431,6 +484,7 @@ int main(int argc, char **argv)
     train_harmonize_free(&harm);
     m->def->destroy(m);
     dataset_free(&tr), dataset_free(&va);
+    class_lists_free(&lists);
     cfg_free(&c);
     free(text);
     ph_stage_end();
