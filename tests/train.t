@@ -3,7 +3,7 @@
 # bit-identical resume (also after a signal), and bad input that leaves the
 # last good checkpoint intact.
 . "$(dirname "$0")/lib.sh"
-plan 28
+plan 32
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 cat >g.ini <<'INI'
@@ -50,11 +50,24 @@ close_losses() {
             for my $k ("loss", "val_loss") { next unless exists $x->{$k}; $n++;
                 my $r = abs($x->{$k} - $y->{$k}) / abs($x->{$k}); $worst = $r if $r > $worst; } }
         print "# $n losses compared, worst relative difference $worst (tolerance 1e-4)\n";
-        exit !($n >= 6 && $worst <= 1e-4);' r1/train.jsonl r2/train.jsonl
+        exit !($n >= 6 && $worst <= 1e-4);' "${1:-r1}/train.jsonl" "${2:-r2}/train.jsonl"
 }
 ok "losses with 1 and 2 ranks agree within 1e-4 relative" close_losses
 ok "a checkpoint and the best model are written" test -s r1/checkpoint.h5 -a -s r1/best.h5
 ok "the checkpoint records step 20" bash -c "h5dump -a /step r1/checkpoint.h5 | grep -q '(0): 20'"
+
+# The balanced sampler: every global batch holds each class equally often; the same
+# batches for any rank count, other batches than the uniform sampler's.
+run_phasor train t.ini --out b1 --quiet --set train.sampler=balanced
+run_mpi 2 train t.ini --out b2 --quiet --set train.sampler=balanced
+ok "balanced sampler: losses with 1 and 2 ranks agree within 1e-4 relative" close_losses b1 b2
+ok "balanced sampler: the losses differ from the uniform sampler's (other batches)" \
+    bash -c '! cmp -s <(grep "\"loss\"" r1/train.jsonl) <(grep "\"loss\"" b1/train.jsonl)'
+printf '[pathtracker]\nlength = 8\nnum_distractors = 0\n[split.one]\nn = 1\nseed = 1\n' >g1.ini
+run_phasor generate g1.ini --out one --quiet
+run_phasor train t.ini --out bad_one --quiet --set train.sampler=balanced --set train.train=one/one.h5
+is "$RC" 2 "balanced sampler on a training file without one of the classes: exit 2"
+ok "... with one line naming the missing class" bash -c "grep -q 'has no sample of class' '$ERR' && [ \$(grep -c '^phasor-' '$ERR') = 1 ]"
 
 # Resume: 10 steps, then the same command with 20 steps, equals 20 straight.
 run_phasor train t.ini --out half --quiet --set train.steps=10
