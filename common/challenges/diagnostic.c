@@ -1,6 +1,7 @@
 /* diagnostic.c: the synthetic challenge of the neural harmonizer study: a
- * small diagnostic part sets the class, a background colour is a spurious cue
- * that agrees with the class on a per-split fraction of images, clutter keeps
+ * small diagnostic part sets the class, a spurious cue (the background's colour
+ * or gray level, or a grating square elsewhere) agrees with the class on a
+ * per-split fraction of images, clutter keeps
  * the part from being the only thing in view, and /maps/human is the part's
  * mask blurred as ClickMe maps are (the importer's ph_importance_map_prepare).
  *
@@ -8,7 +9,7 @@
  * label from (seed, PH_STREAM_LABEL, index / K); the cue from sub-stream 1
  * and everything else from sub-stream 0 of (seed, PH_STREAM_CONTENT, index),
  * so two splits with one seed and different cue_agreement differ only in
- * their backgrounds. */
+ * their cues (with cue = patch, also in the clutter placed around the square). */
 #include "diagnostic.h"
 
 #include "../core/error.h"
@@ -38,7 +39,7 @@ static const cfg_key diagnostic_keys[] = {
      "clutter items tried per image (bars, half rings, blocks, checkers; never on the part)"},
 };
 static const cfg_section diagnostic_section = {
-    "diagnostic", "the harmonizer's synthetic challenge: a small part sets the class, the background colour is a spurious cue",
+    "diagnostic", "the harmonizer's synthetic challenge: a small part sets the class, a spurious cue mostly agrees with it",
     diagnostic_keys, (int)(sizeof diagnostic_keys / sizeof diagnostic_keys[0]), 0};
 
 static const cfg_key diagnostic_split_keys[] = {
@@ -365,7 +366,7 @@ static void diag_generate(const void *params, uint32_t seed, int64_t index, void
 
 const ph_challenge ph_challenge_diagnostic = {
     .name = "diagnostic",
-    .summary = "harmonizer challenge: a small part sets the class, background colour is a spurious cue",
+    .summary = "harmonizer challenge: a small part sets the class, a spurious cue (colour, brightness or a patch) mostly agrees",
     .section = &diagnostic_section,
     .params_load = diag_params_load,
     .params_free = diag_params_free,
