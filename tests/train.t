@@ -3,7 +3,7 @@
 # bit-identical resume (also after a signal), and bad input that leaves the
 # last good checkpoint intact.
 . "$(dirname "$0")/lib.sh"
-plan 32
+plan 36
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 cat >g.ini <<'INI'
@@ -68,6 +68,15 @@ run_phasor generate g1.ini --out one --quiet
 run_phasor train t.ini --out bad_one --quiet --set train.sampler=balanced --set train.train=one/one.h5
 is "$RC" 2 "balanced sampler on a training file without one of the classes: exit 2"
 ok "... with one line naming the missing class" bash -c "grep -q 'has no sample of class' '$ERR' && [ \$(grep -c '^phasor-' '$ERR') = 1 ]"
+
+# init: a new run starts from another run's weights (lr 0: they stay), its step count afresh.
+run_phasor train t.ini --out from_r1 --quiet --set train.init=r1/checkpoint.h5 --set train.lr=0 --set train.steps=1
+is "$RC" 0 "init from another run's checkpoint"
+ok "... its weights are that checkpoint's (lr 0), its step count starts afresh" \
+    bash -c "h5diff -q r1/checkpoint.h5 from_r1/checkpoint.h5 /params/00/w /params/00/w && h5dump -a /step from_r1/checkpoint.h5 | grep -q '(0): 1\$'"
+run_phasor train t.ini --out from_none --quiet --set train.init=nowhere.h5
+is "$RC" 2 "init from a missing file: exit 2"
+ok "... with one line naming it" bash -c "grep -q 'init = nowhere.h5 does not exist' '$ERR' && [ \$(grep -c '^phasor-' '$ERR') = 1 ]"
 
 # Resume: 10 steps, then the same command with 20 steps, equals 20 straight.
 run_phasor train t.ini --out half --quiet --set train.steps=10

@@ -47,6 +47,9 @@ static cfg_key train_keys[] = {
     {"min_lr", CFG_REAL, "0", 0, 10, NULL, "cosine schedule: learning rate at the last step"},
     {"label_smoothing", CFG_REAL, "0", 0, 0.999, NULL, "label smoothing of the softmax cross-entropy (more than 2 classes)"},
     {"seed", CFG_INT, "1", 0, 4294967295.0, NULL, "Philox seed: initial parameters, batch order, dropout"},
+    {"init", CFG_STRING, "", 0, 0, NULL,
+     "start from this checkpoint's weights (a curriculum or fine-tuning; optimiser moments and step start afresh; "
+     "ignored when OUT_DIR/checkpoint.h5 exists, which resumes)"},
     {"sampler", CFG_ENUM, "random", 0, 0, "random|balanced",
      "batches: uniform draws (random), or every class equally often, in class order, each draw uniform within its class (balanced)"},
     {"log_every", CFG_INT, "10", 1, 1e9, NULL, "steps between metric lines"},
@@ -387,7 +390,21 @@ int main(int argc, char **argv)
     snprintf(best, sizeof best, "%s/best.h5", out_dir);
     int64_t step = 0;
     double best_acc = -1;
-    if (ph_exists(ckpt)) step = ph_checkpoint_load(ckpt, params, np, model_name, &best_acc);
+    const char *init = cfg_str(&c, "train", "init");
+    if (ph_exists(ckpt)) {
+        step = ph_checkpoint_load(ckpt, params, np, model_name, &best_acc);
+    } else if (init[0]) {
+        if (!ph_exists(init))
+            ph_usage_error("config error: [train] init = %s does not exist (give a checkpoint.h5 or best.h5 of "
+                           "phasor-train)", init);
+        ph_checkpoint_load(init, params, np, model_name, NULL);
+        /* weights only: the optimiser's moments belong to the earlier run's steps */
+        for (int i = 0; i < np; i++)
+            if (params[i]->trainable) {
+                PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->m, 0.0f, params[i]->count);
+                PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->v, 0.0f, params[i]->count);
+            }
+    }
     char *effective = cfg_effective_text(&c);
     if (ph_rank() == 0 && !o.quiet)
         fprintf(stderr, "phasor-train: %s on %s, %d rank(s) x batch %d, %d classes, %s step %lld of %lld\n",
