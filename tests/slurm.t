@@ -46,6 +46,14 @@ fi
 is "$RC" 0 "slurm/cluster start: a single-node cluster is up" || bail_out "cannot start Slurm: $(cat "$ERR")"
 export SLURM_CONF=$D/slurm.conf
 ok "sinfo shows the node idle" bash -c "timeout 10 sinfo -h -o %t | grep -qx idle"
+ports_below_ephemeral() { # a port in ip_local_port_range could be taken by any connection
+    local lo p
+    read -r lo _ </proc/sys/net/ipv4/ip_local_port_range || return 1
+    p=$(sed -n 's/^SlurmdPort=//p' "$D/slurm.conf")
+    diag "slurmd port $p, outgoing connections from $lo"
+    [ -n "$p" ] && [ "$p" -lt "$lo" ]
+}
+ok "the cluster's ports lie below the kernel's range for outgoing connections" ports_below_ephemeral
 
 # wait_run RUN [SECONDS]: until no job of the run is queued (default 240 s)
 wait_run() {
