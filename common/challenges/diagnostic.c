@@ -1,8 +1,8 @@
 /* diagnostic.c: the synthetic challenge of the neural harmonizer study: a
  * small diagnostic part sets the class, a spurious cue (the background's colour
  * or gray level, or a grating square elsewhere) agrees with the class on a
- * per-split fraction of images, clutter keeps
- * the part from being the only thing in view, and /maps/human is the part's
+ * per-split fraction of images, clutter keeps the part from being the only
+ * thing in view, and /maps/human is the part's
  * mask blurred as ClickMe maps are (the importer's ph_importance_map_prepare).
  *
  * Every sample is a pure function of (seed, index) and the parameters: the
@@ -101,7 +101,6 @@ void diagnostic_template(diagnostic_part part, int cls, int classes, int patch, 
 const char *const diagnostic_cue_names[DIAG_CUE_COUNT] = {"colour", "brightness", "patch"};
 
 double diagnostic_cue_value(int cls, int classes) { return 0.15 + 0.4 * cls / (classes - 1); }
-
 
 double diagnostic_cue_hue(int cls, int classes)
 {

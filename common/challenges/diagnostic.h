@@ -20,9 +20,9 @@ extern const char *const diagnostic_part_names[DIAG_PART_COUNT];
  * direction at similar brightness), its gray level (brightness: classes differ along
  * the channel mean), or a grating square somewhere else in the image (patch: a local
  * cue, white on near black, its orientation naming the class, on a background of
- * random hue).  Only the local one
- * can be seen by the harmonization loss, which standardises each saliency map: a
- * global cue spreads a model's input gradient evenly, and the mean removes it. */
+ * random hue).  Only the local one can be seen by the harmonization loss, which
+ * standardises each saliency map: a global cue spreads a model's input gradient
+ * evenly, and the mean removes it. */
 typedef enum { DIAG_CUE_COLOUR, DIAG_CUE_BRIGHTNESS, DIAG_CUE_PATCH, DIAG_CUE_COUNT } diagnostic_cue;
 extern const char *const diagnostic_cue_names[DIAG_CUE_COUNT];
 
@@ -55,6 +55,5 @@ void diagnostic_template(diagnostic_part part, int cls, int classes, int patch, 
 double diagnostic_cue_hue(int cls, int classes);
 /* Gray level (HSV value) of class cls's background under the brightness cue, before jitter. */
 double diagnostic_cue_value(int cls, int classes);
-
 
 #endif

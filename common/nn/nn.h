@@ -64,6 +64,9 @@ void ph_param_init_const(ph_param *p, const ph_backend *be, size_t count, float 
                          int trainable);
 void ph_param_free(ph_param *p);
 void ph_params_zero_grad(ph_param *const *params, int np);
+/* Clears the optimiser's moments (m, v) of the trainable parameters: a new run from
+ * another run's weights starts its optimiser afresh. */
+void ph_params_zero_moments(ph_param *const *params, int np);
 /* g += scratch */
 void ph_param_add_scratch(ph_param *p);
 

@@ -90,6 +90,15 @@ void ph_params_zero_grad(ph_param *const *params, int np)
             PH_KERNEL(params[i]->be, fill, "clearing gradients", params[i]->g, 0.0f, params[i]->count);
 }
 
+void ph_params_zero_moments(ph_param *const *params, int np)
+{
+    for (int i = 0; i < np; i++)
+        if (params[i]->trainable) {
+            PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->m, 0.0f, params[i]->count);
+            PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->v, 0.0f, params[i]->count);
+        }
+}
+
 void ph_param_add_scratch(ph_param *p)
 {
     PH_KERNEL(p->be, axpby, "accumulating a gradient", 1.0f, p->scratch, 1.0f, p->g, p->count);

@@ -398,12 +398,7 @@ int main(int argc, char **argv)
             ph_usage_error("config error: [train] init = %s does not exist (give a checkpoint.h5 or best.h5 of "
                            "phasor-train)", init);
         ph_checkpoint_load(init, params, np, model_name, NULL);
-        /* weights only: the optimiser's moments belong to the earlier run's steps */
-        for (int i = 0; i < np; i++)
-            if (params[i]->trainable) {
-                PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->m, 0.0f, params[i]->count);
-                PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->v, 0.0f, params[i]->count);
-            }
+        ph_params_zero_moments(params, np); /* weights only: the moments belong to the earlier run */
     }
     char *effective = cfg_effective_text(&c);
     if (ph_rank() == 0 && !o.quiet)
