@@ -17,7 +17,8 @@
 #
 # Every key outside [slurm*] whose value holds commas is an axis; the sweep is the product of
 # the axes in file order, the last axis varying fastest.  Values may use {point} (the point's
-# folder) and {STAGE} (that stage's output folder, {point}/STAGE).
+# folder), {name} (its name, pNNNN: the same point of another run) and {STAGE} (that stage's
+# output folder, {point}/STAGE).
 #
 # Stdout, for slurm/submit: "npoints N", "width W", "stage NAME" (present stages, in order),
 # "axis NAME COUNT", "slurm SECTION KEY VALUE".  Errors: one line on stderr, exit 2.
@@ -57,17 +58,19 @@ function owner(sec,    s, i, n, pats, p) {
     return ""
 }
 
-# {point} and {STAGE}, and {config} (CONFIG: the file, "" where not allowed); any other
+# {point}, {name} and {STAGE}, and {config} (CONFIG: the file, "" where not allowed); any other
 # {word} is an error naming where it came from.
 function substitute(v, where, pdir, config,    out, name, ok, s, to) {
     out = ""
     while (match(v, /\{[A-Za-z_][A-Za-z0-9_]*\}/)) {
         name = substr(v, RSTART + 1, RLENGTH - 2)
-        ok = (name == "point")
+        ok = (name == "point" || name == "name")
         for (s = 1; s <= nstages && !ok; s++) if (stage_list[s] == name) ok = 1
         if (name == "config" && config != "") ok = 1
-        if (!ok) fail("config error at " where ": unknown placeholder {" name "} (use {point} or a stage name: {" stage_names "}" (name == "config" ? "; {config} only in the args of a stage whose subcommand reads a config" : "") ")")
-        to = name == "config" ? config : pdir (name == "point" ? "" : "/" name)
+        if (!ok) fail("config error at " where ": unknown placeholder {" name "} (use {point}, {name} or a stage name: {" stage_names "}" (name == "config" ? "; {config} only in the args of a stage whose subcommand reads a config" : "") ")")
+        if (name == "config") to = config
+        else if (name == "name") { to = pdir; sub(/.*\//, "", to) }
+        else to = pdir (name == "point" ? "" : "/" name)
         out = out substr(v, 1, RSTART - 1) to
         v = substr(v, RSTART + RLENGTH)
     }

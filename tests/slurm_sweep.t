@@ -115,7 +115,7 @@ cat >maco.ini <<'INI'
 args = maco {config}
 [maco]
 checkpoint = {point}/model.h5
-samples = {point}/images.h5
+samples = stage1/{name}/images.h5
 steps = 4, 8
 INI
 "$submit" --local maco.ini --out maco >"$OUT" 2>"$ERR"
@@ -124,6 +124,8 @@ ok "[maco] goes into the analysis's config, one value of the axis per point" \
 is "$(tr '\n' ' ' <maco/p0000/analyze.cmd)" \
     "$PHASOR_BUILD/bin/phasor-analyze maco $TMPD/maco/p0000/analyze.ini --out $TMPD/maco/p0000/analyze --force " \
     "{config} names that file in the command"
+ok "{name} is the point's folder name (the same point of another run)" \
+    grep -qx 'samples = stage1/p0001/images.h5' maco/p0001/analyze.ini
 
 # ---- a 2 x 2 sweep, generate -> train -> analyze, run here ------------------------------------
 cp "$root/tests/sweep_tiny.ini" tiny.ini
