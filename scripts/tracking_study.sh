@@ -2,22 +2,24 @@
 # scripts/tracking_study.sh: the tracking study here, from nothing to REPORT.md (make reproduce-tracking).
 #
 # 1. generates the held-out test grids (configs/tracking_study_local_tests.ini: PathTracker
-#    distractors x length; ..._tests_featuretracker.ini: FeatureTracker shapes x colours), the
-#    two sweeps side by side with slurm/submit --local;
-# 2. runs the two training sweeps side by side, one core each (configs/tracking_study_local.ini:
-#    four models on PathTracker; ..._featuretracker.ini: on FeatureTracker); each point trains,
-#    then scores best.h5 on every file of its challenge's test grid (phasor-analyze evaluate);
-# 3. the same for the feed-forward baselines trained longer (..._baselines{,_featuretracker}.ini);
-# 4. writes the report: phasor-analyze tracking-report over the six run folders.
-# Points already done are kept, so running it again after an interruption continues.
+#    distractors x length; ..._tests_featuretracker.ini: FeatureTracker shapes x colours);
+# 2. trains the recurrent models (InT, CV-RNN) through a length curriculum: 8 frames
+#    (configs/tracking_study_local_short.ini), 16 frames (the same config, continuing each point
+#    with [train] init), then 32 frames (configs/tracking_study_local.ini), where each point
+#    scores its best.h5 on every file of the test grid (phasor-analyze evaluate);
+# 3. trains and scores the feed-forward baselines (..._baselines.ini: 3D CNN, frame CNN);
+# 4. writes the report: phasor-analyze tracking-report over the run folders.
+# Steps 2 and 3 run for PathTracker and FeatureTracker (the *_featuretracker configs) side by
+# side, one core each.  Points already done are kept, so running it again after an
+# interruption continues.
 #
 # usage: scripts/tracking_study.sh [--runs DIR] [--out DIR] [--parts N] [--set S.K=V]... [--set-tests S.K=V]...
 #                                  [--evaluate-batch B] [--bootstrap N]
-#   --runs DIR        parent of the run folders (default runs): DIR/tracking_study_local{,_featuretracker},
-#                     DIR/tracking_study_local_baselines{,_featuretracker}, DIR/tracking_study_local_tests{,_featuretracker}
+#   --runs DIR        parent of the run folders (default runs): DIR/tracking_study_local_tests*,
+#                     DIR/tracking_study_local_short{8,16}*, DIR/tracking_study_local*, DIR/tracking_study_local_baselines*
 #   --out DIR         report folder (default results/tracking)
-#   --parts N         1: the sweeps one after the other; 2: side by side (default 2)
-#   --set S.K=V       passed to slurm/submit for the four training sweeps (tests shrink them)
+#   --parts N         1: the two challenges one after the other; 2: side by side (default 2)
+#   --set S.K=V       passed to slurm/submit for every training sweep (tests shrink them)
 #   --set-tests S.K=V passed to slurm/submit for the two test-grid sweeps
 #   --evaluate-batch B  videos per forward pass of phasor-analyze evaluate (default 50)
 #   --bootstrap N     bootstrap replicates of the report (default: tracking-report's)
@@ -43,7 +45,7 @@ while [ $# -gt 0 ]; do
         esac
         shift
         ;;
-    -h | --help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" 2 ;;
     esac
     shift
@@ -55,37 +57,41 @@ mkdir -p "$runs" || die "cannot create $runs" 1
 runs=$(cd "$runs" && pwd)
 
 pids=() names=()
-# run NAME [options...]: slurm/submit --local of configs/NAME.ini into $runs/NAME, in the
-# background when parts = 2 (the caller waits with wait_all).
-run() {
+# submit CONFIG RUN [options...]: slurm/submit --local of configs/CONFIG.ini into $runs/RUN (in
+# the foreground; its log is $runs/RUN.submit.log).
+submit() {
+    local config=$1 name=$2
+    shift 2
+    echo "tracking_study.sh: configs/$config.ini -> $runs/$name (progress: slurm/status $runs/$name)" >&2
+    PHASOR_BUILD=$build "$root/slurm/submit" --local "$root/configs/$config.ini" --out "$runs/$name" "$@" \
+        >"$runs/$name.submit.log" 2>&1 && return 0
+    echo "tracking_study.sh: $runs/$name did not finish; the end of $runs/$name.submit.log:" >&2
+    tail -n 5 "$runs/$name.submit.log" >&2
+    return 1
+}
+# background NAME COMMAND...: runs COMMAND in the background when parts = 2 (wait_all waits).
+background() {
     local name=$1
     shift
-    echo "tracking_study.sh: configs/$name.ini -> $runs/$name (progress: slurm/status $runs/$name)" >&2
-    PHASOR_BUILD=$build "$root/slurm/submit" --local "$root/configs/$name.ini" --out "$runs/$name" "$@" \
-        >"$runs/$name.submit.log" 2>&1 &
+    "$@" &
     pids+=("$!") names+=("$name")
     [ "$parts" = 2 ] || wait_all
 }
 rc=0
 wait_all() {
     local k
-    for k in "${!pids[@]}"; do
-        if ! wait "${pids[$k]}"; then
-            rc=1
-            echo "tracking_study.sh: $runs/${names[$k]} did not finish; the end of $runs/${names[$k]}.submit.log:" >&2
-            tail -n 5 "$runs/${names[$k]}.submit.log" >&2
-        fi
-    done
+    for k in "${!pids[@]}"; do wait "${pids[$k]}" || rc=1; done
     pids=() names=()
 }
 # Ctrl-C: the submitters stop their stages (training saves a checkpoint); run again to continue.
 trap 'for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done' INT TERM
 
-run tracking_study_local_tests "${test_sets[@]+"${test_sets[@]}"}"
-run tracking_study_local_tests_featuretracker "${test_sets[@]+"${test_sets[@]}"}"
+background tests submit tracking_study_local_tests tracking_study_local_tests "${test_sets[@]+"${test_sets[@]}"}"
+background tests_ft submit tracking_study_local_tests_featuretracker tracking_study_local_tests_featuretracker \
+    "${test_sets[@]+"${test_sets[@]}"}"
 wait_all
 
-# Every training point is scored on its challenge's whole test grid (the files of step 1, in
+# Every scored point is scored on its challenge's whole test grid (the files of step 1, in
 # point order), whatever the configs' default paths say.
 grid() {
     local files="" p
@@ -94,23 +100,31 @@ grid() {
     [ "$ebatch" = 50 ] || files="$files --batch $ebatch"
     echo "$files"
 }
-run tracking_study_local --set "analyze.args=evaluate {train}/best.h5$(grid tracking_study_local_tests)" \
-    "${sets[@]+"${sets[@]}"}"
-run tracking_study_local_featuretracker \
-    --set "analyze.args=evaluate {train}/best.h5$(grid tracking_study_local_tests_featuretracker)" \
-    "${sets[@]+"${sets[@]}"}"
-wait_all
-run tracking_study_local_baselines --set "analyze.args=evaluate {train}/best.h5$(grid tracking_study_local_tests)" \
-    "${sets[@]+"${sets[@]}"}"
-run tracking_study_local_baselines_featuretracker \
-    --set "analyze.args=evaluate {train}/best.h5$(grid tracking_study_local_tests_featuretracker)" \
-    "${sets[@]+"${sets[@]}"}"
+# chain SUFFIX LENGTH_KEY: one challenge's training, stage after stage (a failed stage stops
+# the ones that build on it; the baselines do not depend on it).  SUFFIX is "" (PathTracker)
+# or _featuretracker; LENGTH_KEY the challenge's length key.
+chain() {
+    local x=$1 len=$2 ok=0 args
+    args=(--set "analyze.args=evaluate {train}/best.h5$(grid "tracking_study_local_tests$x")")
+    submit "tracking_study_local_short$x" "tracking_study_local_short8$x" "${sets[@]+"${sets[@]}"}" &&
+        submit "tracking_study_local_short$x" "tracking_study_local_short16$x" --set "$len=16" --set train.lr=0.001 \
+            --set "train.init=$runs/tracking_study_local_short8$x/{name}/train/best.h5" "${sets[@]+"${sets[@]}"}" &&
+        submit "tracking_study_local$x" "tracking_study_local$x" "${args[@]}" \
+            --set "train.init=$runs/tracking_study_local_short16$x/{name}/train/best.h5" "${sets[@]+"${sets[@]}"}" || ok=1
+    submit "tracking_study_local_baselines$x" "tracking_study_local_baselines$x" "${args[@]}" \
+        "${sets[@]+"${sets[@]}"}" || ok=1
+    return $ok
+}
+background pathtracker chain "" pathtracker.length
+background featuretracker chain _featuretracker featuretracker.length
 wait_all
 
 echo "tracking_study.sh: writing the report into $out" >&2
 # The report lists points without an evaluation as missing, so it is written either way.
 "$build/bin/phasor-analyze" tracking-report "$runs/tracking_study_local" "$runs/tracking_study_local_featuretracker" \
     "$runs/tracking_study_local_baselines" "$runs/tracking_study_local_baselines_featuretracker" \
-    "$runs/tracking_study_local_tests" "$runs/tracking_study_local_tests_featuretracker" --out "$out" --force \
+    "$runs/tracking_study_local_tests" "$runs/tracking_study_local_tests_featuretracker" \
+    "$runs/tracking_study_local_short8" "$runs/tracking_study_local_short16" \
+    "$runs/tracking_study_local_short8_featuretracker" "$runs/tracking_study_local_short16_featuretracker" --out "$out" --force \
     "${report_opts[@]+"${report_opts[@]}"}" || rc=1
 exit "$rc"

@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 39
+plan 44
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -26,8 +26,9 @@ dry tracking_study_featuretracker
 is "$(arrays)" "--array=0-3 " "paper scale, FeatureTracker: 4 models"
 dry tracking_study_tests_featuretracker
 is "$(arrays)" "--array=0-8 " "paper scale, FeatureTracker test grid: 3 shape rules x 3 colour ranges"
-for c in tracking_study_local_tests:6 tracking_study_local_tests_featuretracker:9 tracking_study_local:4 \
-    tracking_study_local_featuretracker:4 tracking_study_local_baselines:2 tracking_study_local_baselines_featuretracker:2; do
+for c in tracking_study_local_tests:6 tracking_study_local_tests_featuretracker:9 tracking_study_local_short:2 \
+    tracking_study_local_short_featuretracker:2 tracking_study_local:2 tracking_study_local_featuretracker:2 \
+    tracking_study_local_baselines:2 tracking_study_local_baselines_featuretracker:2; do
     dry "${c%%:*}"
     ok "local: ${c%%:*} has ${c#*:} points" grep -q "${c#*:} point(s)" "$OUT"
 done
@@ -47,18 +48,19 @@ for h in "## Scale" "## PathTracker: balanced accuracy (%) [bootstrap 95 % inter
     "## CV-RNN phase maps"; do
     ok "REPORT.md has the section '$h'" grep -qxF "$h" "$R"
 done
-ok "REPORT.md states the scale: training videos, steps x batch, widths, test size, wall time" \
-    bash -c "grep -q '| InT C2 k3, 2 steps | tracking_study_local/p0001 | pathtracker length32_dist14_skip1 | 16 | 2 x 8 |' '$R' &&
+ok "REPORT.md states the scale: curriculum, training videos, steps x batch, widths, test size, wall time" \
+    bash -c "grep -q '| InT C2 k3, 2 steps after 2 earlier stages | tracking_study_local/p0000 | length8_dist14_skip1 2x8 + length16_dist14_skip1 2x8 | pathtracker length32_dist14_skip1 | 16 | 2 x 8 |' '$R' &&
              grep -q 'of 8 videos each' '$R' && grep -q 'wall time from the first stage start' '$R'"
 ok "REPORT.md gives the human references (PathTracker T32 D0: 91.3)" grep -q '^| humans | 91.3 \[83.0, 97.3\] |' "$R"
-ok "REPORT.md checks every expected direction with a verdict" \
-    bash -c "[ \$(grep -c 'expected direction\|no difference\|not informative' '$R') -ge 31 ]"
+ok "REPORT.md checks every expected direction with a verdict (2 x 7 PathTracker, 3 FeatureTracker comparisons)" \
+    bash -c "[ \$(grep -c '^  - T.*\(expected direction\|no difference\|not informative\)' '$R') = 14 ] &&
+             [ \$(grep -c '^- [a-z]*_oodcolors: .*\(expected direction\|no difference\|not informative\)' '$R') = 3 ]"
 png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 for f in pathtracker_distractors pathtracker_length featuretracker cvrnn_phase_pathtracker cvrnn_phase_featuretracker; do
     ok "$f.png is a PNG" png "$TMPD/report/$f.png"
 done
 A=$TMPD/report/accuracy.tsv
-is "$(tail -n +2 "$A" | wc -l)" 90 "accuracy.tsv: 6 PathTracker models x 6 conditions + 6 FeatureTracker models x 9"
+is "$(tail -n +2 "$A" | wc -l)" 60 "accuracy.tsv: 4 PathTracker models x 6 conditions + 4 FeatureTracker models x 9"
 # Every balanced accuracy recomputed from the point's evaluate_samples.tsv (hits per label).
 recompute() {
     tail -n +2 "$A" | while IFS=$'\t' read -r run point _ _ _ _ _ cond _ _ bal _; do
@@ -68,16 +70,24 @@ recompute() {
         [ "$want" = "$bal" ] || { echo "$run/$point $cond: accuracy.tsv $bal, recomputed $want"; return 1; }
     done
 }
-ok "accuracy.tsv: all 90 balanced accuracies equal a recomputation from the per-sample hits" recompute
+ok "accuracy.tsv: all 60 balanced accuracies equal a recomputation from the per-sample hits" recompute
 # The report's table cell is the same number, in percent.
-cell=$(awk -F'\t' '$2 == "p0001" && $8 == "length32_dist0_skip1" && $3 == "int" { printf "%.1f [%.1f, %.1f]", 100 * $11, 100 * $12, 100 * $13 }' "$A")
+cell=$(awk -F'\t' '$2 == "p0000" && $8 == "length32_dist0_skip1" && $3 == "int" { printf "%.1f [%.1f, %.1f]", 100 * $11, 100 * $12, 100 * $13 }' "$A")
 ok "REPORT.md's PathTracker row of InT starts with its T32 D0 cell from accuracy.tsv ($cell)" \
-    grep -qF "| InT C2 k3, 2 steps (length32_dist14_skip1) | $cell |" "$R"
-ev=$TMPD/runs/tracking_study_local/p0002/analyze/evaluate.tsv
+    grep -qF "| InT C2 k3, 2 steps after 2 earlier stages (length32_dist14_skip1) | $cell |" "$R"
+ev=$TMPD/runs/tracking_study_local/p0001/analyze/evaluate.tsv
 col() { awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i } NR == 2 { print $k }' "$1"; }
 is "$(col "$ev" split) $(col "$ev" seed) $(col "$ev" train_seed) $(col "$ev" val_seed) $(tail -n +2 "$ev" | wc -l)" \
     "test 3 1 2 6" "the CV-RNN point was scored on 6 test files of seed 3 (training seed 1, validation seed 2)"
-runs=("$TMPD/runs/tracking_study_local" "$TMPD/runs/tracking_study_local_featuretracker")
+is "$(col "$ev" curriculum)" "length8_dist14_skip1 2x8 + length16_dist14_skip1 2x8" \
+    "evaluate.tsv: the CV-RNN's earlier stages, followed back through [train] init (8, then 16 frames)"
+is "$(col "$TMPD/runs/tracking_study_local_baselines/p0000/analyze/evaluate.tsv" curriculum)" "-" \
+    "evaluate.tsv: a model trained from scratch has no earlier stage"
+ok "the 16-frame stage started from the 8-frame stage's weights (same point, [train] init with {name})" \
+    grep -qx "init = $TMPD/runs/tracking_study_local_short8_featuretracker/p0001/train/best.h5" \
+    "$TMPD/runs/tracking_study_local_short16_featuretracker/p0001/train.ini"
+runs=("$TMPD/runs/tracking_study_local" "$TMPD/runs/tracking_study_local_featuretracker" "$TMPD/runs/tracking_study_local_baselines"
+      "$TMPD/runs/tracking_study_local_baselines_featuretracker")
 "$PHASOR_BUILD/bin/phasor-analyze" tracking-report "${runs[@]}" --out "$TMPD/r1" --bootstrap 300 --no-phase --quiet >"$OUT" 2>"$ERR"
 "$PHASOR_BUILD/bin/phasor-analyze" tracking-report "${runs[@]}" --out "$TMPD/r2" --bootstrap 300 --no-phase --quiet >"$OUT" 2>"$ERR"
 ok "the report is a function of its inputs (a second report is byte-identical)" \
@@ -87,12 +97,13 @@ ok "another bootstrap seed: the same balanced accuracies, other intervals" \
     bash -c "cmp <(cut -f 1-11 '$TMPD/r1/accuracy.tsv') <(cut -f 1-11 '$TMPD/r3/accuracy.tsv') &&
              ! cmp -s '$TMPD/r1/accuracy.tsv' '$TMPD/r3/accuracy.tsv'"
 (cd "$TMPD/runs" && "$PHASOR_BUILD/bin/phasor-analyze" tracking-report tracking_study_local tracking_study_local_featuretracker/ \
+    tracking_study_local_baselines/ "$TMPD/runs/tracking_study_local_baselines_featuretracker" \
     --out "$TMPD/r4" --bootstrap 300 --no-phase --quiet) >"$OUT" 2>"$ERR"
 ok "the intervals do not depend on how the run folders' paths are spelled (relative, trailing slash)" \
     cmp <(cut -f 3- "$TMPD/r1/accuracy.tsv") <(cut -f 3- "$TMPD/r4/accuracy.tsv")
 
 # ---- evaluate: several files, per-sample rows, any rank count -----------------------------------
-p=$TMPD/runs/tracking_study_local/p0000
+p=$TMPD/runs/tracking_study_local_baselines/p0000
 t=$TMPD/runs/tracking_study_local_tests
 run_phasor analyze evaluate "$p/train/best.h5" "$t/p0000/generate/test.h5" "$t/p0005/generate/test.h5" --out "$TMPD/e1" --quiet
 is "$RC" 0 "evaluate scores two test files (32 and 64 frames) with one rank"
@@ -101,7 +112,7 @@ is "$(tail -n +2 "$TMPD/e1/evaluate_samples.tsv" | cut -f 1 | sort | uniq -c | t
 ok "each file's hits add up to its correct count in evaluate.tsv" bash -c "
     for f in 0 1; do
         a=\$(awk -F'\t' -v f=\$f 'NR > 1 && \$1 == f { s += \$5 } END { print s + 0 }' '$TMPD/e1/evaluate_samples.tsv')
-        b=\$(awk -F'\t' -v r=\$((f + 2)) 'NR == r { print \$21 }' '$TMPD/e1/evaluate.tsv')
+        b=\$(awk -F'\t' -v r=\$((f + 2)) 'NR == r { print \$22 }' '$TMPD/e1/evaluate.tsv')
         [ \"\$a\" = \"\$b\" ] || exit 1
     done"
 run_mpi 2 analyze evaluate "$p/train/best.h5" "$t/p0000/generate/test.h5" "$t/p0005/generate/test.h5" --out "$TMPD/e2" --quiet

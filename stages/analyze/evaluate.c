@@ -62,8 +62,9 @@ static void usage(FILE *f)
             "and sample\n"
             "file, the sample file's challenge, condition, split, seed and N, the training\n"
             "file's condition, seed and N, the validation file's seed and N, the model and\n"
-            "its config (key=value;...), the training steps, batch and learning rate, the best\n"
-            "validation accuracy, and correct, accuracy and mean loss on the sample file;\n"
+            "its config (key=value;...), the training steps, batch and learning rate, the\n"
+            "earlier stages it continued ([train] init, oldest first: CONDITION STEPSxBATCH\n"
+            "joined by +; - when trained from scratch), the best validation accuracy, and correct, accuracy and mean loss on the sample file;\n"
             "DIR/evaluate_samples.tsv, one row per sample: file (the row of evaluate.tsv,\n"
             "counting from 0), sample index, label, logit (one-logit models; - otherwise)\n"
             "and hit (1 when the prediction is the label; logit > 0 means label 1).\n"
@@ -272,6 +273,40 @@ typedef struct {
     double *logit; /* one-logit models; NULL otherwise */
 } score;
 
+/* The earlier stages the checkpoint's training continued ([train] init, followed back through
+ * each stage's own checkpoint): "CONDITION STEPSxBATCH" each, oldest first, joined by " + ";
+ * "" for a model trained from scratch.  A stage whose checkpoint is gone ends the chain. */
+static char *curriculum_describe(const char *text)
+{
+    enum { MAX_STAGES = 16 };
+    char *items[MAX_STAGES];
+    int n = 0;
+    char *init = ini_value(text, "train", "init");
+    while (init[0] && n < MAX_STAGES) {
+        ph_strbuf item = {0};
+        if (!ph_exists(init)) {
+            ph_sb_printf(&item, "(%s is gone)", init);
+            items[n++] = item.s;
+            break;
+        }
+        char *t = ph_evaluate_attr_str(init, "config");
+        char *path = ini_value(t, "train", "train"), *st = ini_value(t, "train", "steps"), *bt = ini_value(t, "train", "batch");
+        file_id id;
+        file_id_read(&id, path);
+        ph_sb_printf(&item, "%s %sx%s", id.present && id.condition ? id.condition : "?", st, bt);
+        items[n++] = item.s;
+        file_id_free(&id);
+        free(path), free(st), free(bt), free(init);
+        init = ini_value(t, "train", "init");
+        free(t);
+    }
+    free(init);
+    ph_strbuf b = {0};
+    ph_sb_printf(&b, "%s", "");
+    for (int i = n - 1; i >= 0; i--) ph_sb_printf(&b, "%s%s", i < n - 1 ? " + " : "", items[i]), free(items[i]);
+    return b.s;
+}
+
 static score score_samples(ph_model *m, ph_samples_reader *r, int batch, int outputs)
 {
     const int64_t n = r->n;
@@ -350,7 +385,7 @@ static void sb_cell(ph_strbuf *b, const char *s, int last)
  * checkpoint loaded, every sample scored; refuses the training and validation
  * files.  Appends the file's row to `rows` and its samples to `per` (rank 0). */
 static void evaluate_file(const eval_options *o, int index, const char *model_name, const char *text,
-                          const file_id *tr, const file_id *va, const char *const info[6], double step, double best,
+                          const file_id *tr, const file_id *va, const char *const info[7], double step, double best,
                           ph_strbuf *rows, ph_strbuf *per)
 {
     const char *path = o->samples[index];
@@ -420,7 +455,7 @@ static void evaluate_file(const eval_options *o, int index, const char *model_na
         snprintf(num[10], 64, "%lld", (long long)va->n);
         const char *row[] = {o->checkpoint, path, test.challenge, test.condition, test.split, num[0], num[1],
                              info[0], tr->condition, num[2], num[3], num[4], num[10], model_name, info[2], num[5],
-                             info[3], info[4], info[5], num[6], num[7], num[8], num[9], PHASOR_VERSION,
+                             info[3], info[4], info[5], info[6], num[6], num[7], num[8], num[9], PHASOR_VERSION,
                              PHASOR_GIT_COMMIT};
         const int ncols = (int)(sizeof row / sizeof row[0]);
         for (int i = 0; i < ncols; i++) sb_cell(rows, row[i], i == ncols - 1);
@@ -483,12 +518,13 @@ int ph_analyze_evaluate_main(int argc, char **argv)
     static const char *const cols[] = {
         "checkpoint", "samples", "challenge", "condition", "split", "seed", "n", "train_file", "train_condition",
         "train_seed", "train_n", "val_seed", "val_n", "model", "model_config", "step", "steps", "batch", "lr",
-        "best_val_accuracy", "correct", "accuracy", "loss", "software_version", "git_commit"};
+        "curriculum", "best_val_accuracy", "correct", "accuracy", "loss", "software_version", "git_commit"};
     const int ncols = (int)(sizeof cols / sizeof cols[0]);
     ph_strbuf rows = {0}, per = {0};
     for (int i = 0; i < ncols; i++) sb_cell(&rows, cols[i], i == ncols - 1);
     ph_sb_printf(&per, "file\tsample\tlabel\tlogit\thit\n");
-    const char *const info[6] = {train_path, val_path, mconf, steps, tbatch, lr};
+    char *curriculum = curriculum_describe(text);
+    const char *const info[7] = {train_path, val_path, mconf, steps, tbatch, lr, curriculum};
     for (int f = 0; f < o.nsamples; f++)
         evaluate_file(&o, f, model_name, text, &tr, &va, info, step, best, &rows, &per);
 
@@ -499,7 +535,7 @@ int ph_analyze_evaluate_main(int argc, char **argv)
     }
     free(rows.s), free(per.s);
     free(model_name), free(text), free(train_path), free(val_path), free(steps), free(tbatch);
-    free(lr), free(mconf);
+    free(lr), free(mconf), free(curriculum);
     file_id_free(&tr), file_id_free(&va);
     return 0;
 }

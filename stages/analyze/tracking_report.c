@@ -185,6 +185,14 @@ static const char *col(char **names, char **cells, int n, const char *name, cons
     PH_FAIL(what, "a column is missing", "it is not an evaluate.tsv of this phasor; rerun the point's analyze stage");
 }
 
+/* An optional column: "" when the file predates it. */
+static const char *col_opt(char **names, char **cells, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name)) return strcmp(cells[i], "-") ? cells[i] : "";
+    return "";
+}
+
 /* The first len bytes of src (at most n - 1) as a string in dst. */
 static void str_copy(char *dst, size_t n, const char *src, size_t len)
 {
@@ -221,7 +229,11 @@ static void entry_label(ts_entry *e)
         if (!strncmp(cells[i], "channels=", 9)) snprintf(size + strlen(size), sizeof size - strlen(size), " C%s", cells[i] + 9);
         if (!strncmp(cells[i], "kernel=", 7)) snprintf(size + strlen(size), sizeof size - strlen(size), " k%s", cells[i] + 7);
     }
-    snprintf(e->label, sizeof e->label, "%s%s, %lld steps", name, size, e->steps);
+    int earlier = e->curriculum[0] != 0;
+    for (const char *p = e->curriculum; (p = strstr(p, " + ")); p += 3) earlier++;
+    char after[48] = "";
+    if (earlier) snprintf(after, sizeof after, " after %d earlier stage%s", earlier, earlier > 1 ? "s" : "");
+    snprintf(e->label, sizeof e->label, "%s%s, %lld steps%s", name, size, e->steps, after);
 }
 
 static void entry_read_samples(ts_entry *e, const char *path)
@@ -306,6 +318,7 @@ static int entry_read(ts_entry *e, const char *run, const char *point)
             e->batch = atoll(col(names, cells, nn, "batch", path));
             e->step = atoll(col(names, cells, nn, "step", path));
             e->best_val = atof(col(names, cells, nn, "best_val_accuracy", path));
+            snprintf(e->curriculum, sizeof e->curriculum, "%s", col_opt(names, cells, nn, "curriculum"));
         }
     }
     free(text);
@@ -429,13 +442,14 @@ static int is_model(const ts_entry *e, const char *m, const char *challenge)
 static void md_scale(ph_strbuf *b, const ts_study *s)
 {
     ph_sb_printf(b, "## Scale\n\nEvery trained model (one training seed each), as its analyze stage recorded it:\n\n"
-                 "| model | run / point | trained on | training videos | steps x batch | learning rate | validation "
-                 "videos | best validation accuracy (%%) | model config |\n|---|---|---|--:|--:|--:|--:|--:|---|\n");
+                 "| model | run / point | earlier stages (condition steps x batch) | trained on | training videos | steps x batch | "
+                 "learning rate | validation videos | best validation accuracy (%%) | model config |\n"
+                 "|---|---|---|---|--:|--:|--:|--:|--:|---|\n");
     for (int i = 0; i < s->nentries; i++) {
         const ts_entry *e = &s->entries[i];
         const char *base = strrchr(e->run, '/');
-        ph_sb_printf(b, "| %s | %s/%s | %s %s | %lld | %lld x %lld | %s | %lld | %.1f | %s |\n", e->label,
-                     base ? base + 1 : e->run, e->point, e->challenge, e->train_condition, e->train_n, e->steps, e->batch,
+        ph_sb_printf(b, "| %s | %s/%s | %s | %s %s | %lld | %lld x %lld | %s | %lld | %.1f | %s |\n", e->label,
+                     base ? base + 1 : e->run, e->point, e->curriculum[0] ? e->curriculum : "-", e->challenge, e->train_condition, e->train_n, e->steps, e->batch,
                      e->lr, e->val_n, 100 * e->best_val, e->config);
     }
     long long nmin = -1, nmax = -1;

@@ -26,6 +26,7 @@ typedef struct {
     char challenge[32], train_condition[160];
     long long train_n, val_n, steps, batch, step;
     char lr[32];
+    char curriculum[1024]; /* earlier stages ([train] init): "CONDITION STEPSxBATCH + ...", "" if none */
     double best_val;
     int ncond;
     ts_cond cond[TS_MAX_CONDS];
