@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 44
+plan 45
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -125,6 +125,13 @@ ok "2 ranks and batch 3: the same labels and hits per sample" \
 run_phasor analyze evaluate "$p/train/best.h5" "$t/p0000/generate/test.h5" "$p/generate/val.h5" --out "$TMPD/e4"
 ok "evaluate refuses the validation file among several (exit 2, one line), and writes nothing" \
     bash -c "[ $RC = 2 ] && grep -q 'as the validation file' '$ERR' && [ ! -e '$TMPD/e4/evaluate.tsv' ]"
+# The chain of earlier stages with the first stage's checkpoint gone: named, not fatal.
+s8=$TMPD/runs/tracking_study_local_short8/p0000/train/best.h5
+mv "$s8" "$s8.away"
+run_phasor analyze evaluate "$TMPD/runs/tracking_study_local/p0000/train/best.h5" "$t/p0000/generate/test.h5" --out "$TMPD/e5" --quiet
+is "$RC $(col "$TMPD/e5/evaluate.tsv" curriculum)" "0 ($s8 is gone) + length16_dist14_skip1 2x8" \
+    "evaluate: an earlier stage whose checkpoint is gone is named in the curriculum column"
+mv "$s8.away" "$s8"
 run_phasor analyze tracking-report "$TMPD/nothing" --out "$TMPD/x"
 ok "tracking-report on a folder that is not a run exits 2 with one line" \
     bash -c "[ $RC = 2 ] && [ \$(wc -l < '$ERR') = 1 ] && grep -q 'not a run folder' '$ERR'"
