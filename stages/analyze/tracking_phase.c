@@ -4,7 +4,10 @@
  * evaluation mode on the file's first videos with their sample ids (the random
  * initial phases are keyed on them), and the phase map theta_t and its
  * magnitude (the decode layer's activated magnitude, whose angle theta_t is)
- * are read back per frame. */
+ * are read back per frame.  A third row per video shows the phase alone, at full
+ * brightness, on the pixels where the input frame is not black (target,
+ * distractors, markers): whether the target's dot and the distractors take
+ * different phases does not depend on how bright the magnitude makes them. */
 #include "tracking_phase.h"
 
 #include "evaluate.h"
@@ -104,7 +107,7 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int videos,
 
     const int K = frames < T ? frames : T;
     const int cw = W * SCALE + GUTTER, ch = H * SCALE + GUTTER;
-    const int width = GUTTER + K * cw, height = GUTTER + n * 2 * ch;
+    const int width = GUTTER + K * cw, height = GUTTER + n * 3 * ch;
     uint8_t *img = malloc((size_t)width * height * 3), *pic = malloc(S * 3);
     PH_CHECK_ALLOC(img && pic, what);
     memset(img, 96, (size_t)width * height * 3);
@@ -126,7 +129,7 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int videos,
         for (int k = 0; k < K; k++) {
             const int t = K == 1 ? T - 1 : (int)((long)k * (T - 1) / (K - 1));
             info->frame[k] = t;
-            const int x0 = GUTTER + k * cw, y0 = GUTTER + 2 * i * ch;
+            const int x0 = GUTTER + k * cw, y0 = GUTTER + 3 * i * ch;
             blit(img, width, x0, y0, x + (size_t)i * vbytes + (size_t)t * S * 3, H, W);
             const float *th = theta + ((size_t)t * n + i) * S, *mg = mag + ((size_t)t * n + i) * S;
             for (size_t p = 0; p < S; p++) {
@@ -135,6 +138,13 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int videos,
                 hsv_rgb(h, top > 0 ? fminf(mg[p] / top, 1) : 0, pic + 3 * p);
             }
             blit(img, width, x0, y0 + ch, pic, H, W);
+            const uint8_t *in = x + (size_t)i * vbytes + (size_t)t * S * 3;
+            for (size_t p = 0; p < S; p++) {
+                double h = (th[p] + M_PI) / (2 * M_PI);
+                h -= floor(h);
+                hsv_rgb(h, in[3 * p] | in[3 * p + 1] | in[3 * p + 2] ? 1 : 0, pic + 3 * p);
+            }
+            blit(img, width, x0, y0 + 2 * ch, pic, H, W);
         }
         info->label[i] = y[i];
     }

@@ -769,12 +769,13 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
             }
             if (!any)
                 ph_sb_printf(b, "## CV-RNN phase maps\n\nEach figure shows, for the first %d videos of a test file, "
-                             "two rows of %d frames evenly spaced from the first to the last: the input frame (the "
-                             "target and distractors, red start and blue goal markers), and under it the phase map "
+                             "three rows of %d frames evenly spaced from the first to the last: the input frame (the "
+                             "target and distractors, red start and blue goal markers); under it the phase map "
                              "theta_t of the CV-RNN's decode layer, hue = phase (a full turn of the colour circle = "
-                             "2 pi), brightness = its magnitude (scaled to the 99th percentile of the video's shown magnitudes). Training worked "
-                             "where the target and the distractors take different, steady hues against the "
-                             "background.\n\n",
+                             "2 pi), brightness = its magnitude (scaled to the 99th percentile of the video's shown "
+                             "magnitudes); and the same phase at full brightness on the pixels where the input frame "
+                             "is not black (objects and markers), black elsewhere. Training worked where the target "
+                             "and the distractors take different, steady hues.\n\n",
                              PHASE_VIDEOS, PHASE_FRAMES);
             any = 1;
             char png[4200];
