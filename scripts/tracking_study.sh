@@ -56,7 +56,7 @@ build=${PHASOR_BUILD:-$root/build}
 mkdir -p "$runs" || die "cannot create $runs" 1
 runs=$(cd "$runs" && pwd)
 
-pids=() names=()
+pids=()
 # submit CONFIG RUN [options...]: slurm/submit --local of configs/CONFIG.ini into $runs/RUN (in
 # the foreground; its log is $runs/RUN.submit.log).
 submit() {
@@ -69,25 +69,36 @@ submit() {
     tail -n 5 "$runs/$name.submit.log" >&2
     return 1
 }
-# background NAME COMMAND...: runs COMMAND in the background when parts = 2 (wait_all waits).
+# background COMMAND...: runs COMMAND in the background when parts = 2 (wait_all waits).
 background() {
-    local name=$1
-    shift
+    set -m # its own process group (see the trap below); off again, so no job notices are printed
     "$@" &
-    pids+=("$!") names+=("$name")
+    pids+=("$!")
+    set +m
     [ "$parts" = 2 ] || wait_all
 }
-rc=0
+rc=0 stopped=0
+# wait returns early when a trap runs: wait again until the job is gone.
 wait_all() {
-    local k
-    for k in "${!pids[@]}"; do wait "${pids[$k]}" || rc=1; done
-    pids=() names=()
+    local p st
+    for p in "${pids[@]}"; do
+        while :; do
+            wait "$p"
+            st=$?
+            [ "$st" -gt 128 ] && kill -0 "$p" 2>/dev/null || break
+        done
+        [ "$st" = 0 ] || rc=1
+    done
+    pids=()
+    [ "$stopped" = 0 ] || die "stopped by a signal (the stages saved what they had); run the same command again to continue" 130
 }
-# Ctrl-C: the submitters stop their stages (training saves a checkpoint); run again to continue.
-trap 'for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done' INT TERM
+# Each background job runs in its own process group (job control), so a background job does
+# not ignore signals and one kill reaches its whole tree: slurm/task passes TERM on to its
+# stage (training saves a checkpoint).  Ctrl-C or TERM: stop everything, then exit.
+trap 'stopped=1; for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done' INT TERM
 
-background tests submit tracking_study_local_tests tracking_study_local_tests "${test_sets[@]+"${test_sets[@]}"}"
-background tests_ft submit tracking_study_local_tests_featuretracker tracking_study_local_tests_featuretracker \
+background submit tracking_study_local_tests tracking_study_local_tests "${test_sets[@]+"${test_sets[@]}"}"
+background submit tracking_study_local_tests_featuretracker tracking_study_local_tests_featuretracker \
     "${test_sets[@]+"${test_sets[@]}"}"
 wait_all
 
@@ -115,8 +126,8 @@ chain() {
         "${sets[@]+"${sets[@]}"}" || ok=1
     return $ok
 }
-background pathtracker chain "" pathtracker.length
-background featuretracker chain _featuretracker featuretracker.length
+background chain "" pathtracker.length
+background chain _featuretracker featuretracker.length
 wait_all
 
 echo "tracking_study.sh: writing the report into $out" >&2
