@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 45
+plan 46
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -59,6 +59,8 @@ png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; 
 for f in pathtracker_distractors pathtracker_length featuretracker cvrnn_phase_pathtracker cvrnn_phase_featuretracker; do
     ok "$f.png is a PNG" png "$TMPD/report/$f.png"
 done
+ok "REPORT.md measures each CV-RNN's phase maps against the masks (loss, coherence, angles) on the 8 test videos" \
+    bash -c "[ \$(grep -cE '^Synchrony over 8 videos x 32 frames: loss [01]\.[0-9]{3} per frame; coherence R background [01]\.[0-9]{2}, distractors [01]\.[0-9]{2}, target [01]\.[0-9]{2}; angle between mean phases target-distractors [0-9]+\.[0-9] degrees, background-distractors [0-9]+\.[0-9] degrees\.\$' '$R') = 2 ]"
 A=$TMPD/report/accuracy.tsv
 is "$(tail -n +2 "$A" | wc -l)" 60 "accuracy.tsv: 4 PathTracker models x 6 conditions + 4 FeatureTracker models x 9"
 # Every balanced accuracy recomputed from the point's evaluate_samples.tsv (hits per label).

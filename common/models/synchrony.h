@@ -27,4 +27,17 @@ int ph_sync_group(uint8_t id);
 double ph_synchrony_loss(const float *theta, const uint8_t *ids, size_t s, double scale,
                          float *grad);
 
+/* What a phase map's groups look like (reports and tests): per group k its
+ * pixel count, coherence R_k = |sum e^{i theta}| / n_k (1: one phase, about 0:
+ * phases spread; 0 for an empty group) and mean phase psi_k in [-pi, pi] (in
+ * theta's frame, not shifted by pi); and L. */
+typedef struct {
+    double loss;
+    double coherence[PH_SYNC_GROUPS], phase[PH_SYNC_GROUPS];
+    int pixels[PH_SYNC_GROUPS];
+} ph_sync_stats;
+void ph_synchrony_stats(const float *theta, const uint8_t *ids, size_t s, ph_sync_stats *st);
+/* The angle between two phases, in [0, pi]. */
+double ph_phase_distance(double a, double b);
+
 #endif

@@ -17,6 +17,8 @@
 #include "../../common/io/h5samples.h"
 #include "../../common/io/png.h"
 #include "../../common/models/cvrnn.h"
+#include "../../common/models/synchrony.h"
+#include "../../common/models/tracking_masks.h"
 #include "../../common/nn/checkpoint.h"
 
 #include <math.h>
@@ -58,8 +60,32 @@ static void blit(uint8_t *img, int width, int x0, int y0, const uint8_t *pic, in
             memcpy(img + 3 * ((size_t)(y0 + r) * width + x0 + c), pic + 3 * ((size_t)(r / SCALE) * W + c / SCALE), 3);
 }
 
-void tracking_phase_png(const char *checkpoint, const char *samples, int videos, int frames, const char *png,
-                        tracking_phase_info *info)
+/* The mean of the per-frame synchrony statistics over every video and frame
+ * (theta [T, n, S], masks [n, T, S]). */
+static void sync_summary(const float *theta, const uint8_t *masks, int T, int n, size_t S, tracking_phase_info *info)
+{
+    double loss = 0, coh[PH_SYNC_GROUPS] = {0}, td = 0, bo = 0;
+    int frames_with_target = 0;
+    for (int i = 0; i < n; i++)
+        for (int t = 0; t < T; t++) {
+            ph_sync_stats st;
+            ph_synchrony_stats(theta + ((size_t)t * n + i) * S, masks + ((size_t)i * T + t) * S, S, &st);
+            loss += st.loss;
+            for (int k = 0; k < PH_SYNC_GROUPS; k++) coh[k] += st.coherence[k];
+            bo += ph_phase_distance(st.phase[0], st.phase[1]);
+            if (st.pixels[2] > 0 && st.pixels[1] > 0)
+                td += ph_phase_distance(st.phase[2], st.phase[1]), frames_with_target++;
+        }
+    const double nf = (double)n * T;
+    info->sync_videos = n, info->sync_frames = T;
+    info->sync_loss = loss / nf;
+    for (int k = 0; k < PH_SYNC_GROUPS; k++) info->sync_coherence[k] = coh[k] / nf;
+    info->sync_background_distractors = bo / nf * 180 / M_PI;
+    info->sync_target_distractors = frames_with_target ? td / frames_with_target * 180 / M_PI : NAN;
+}
+
+void tracking_phase_png(const char *checkpoint, const char *samples, int batch, int videos, int frames,
+                        const char *png, tracking_phase_info *info)
 {
     char what[4400];
     snprintf(what, sizeof what, "drawing the CV-RNN phase maps of %s on %s", checkpoint, samples);
@@ -72,16 +98,19 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int videos,
     if (fx.ndims != 4 || fx.type != PH_U8 || fx.dims[3] != 3)
         PH_FAIL(what, "/x is not uint8 RGB videos [N,T,H,W,3]", "give a tracking sample file");
     const int T = (int)fx.dims[0], H = (int)fx.dims[1], W = (int)fx.dims[2];
-    const int n = (int)(r.n < videos ? r.n : videos);
+    /* One batch of evaluate's size: the cell normalises with batch statistics at test time. */
+    const int n = (int)(r.n < batch ? r.n : batch);
+    if (videos > n) videos = n;
     if (n < 1) PH_FAIL(what, "the sample file is empty", "give a file with videos");
     const size_t S = (size_t)H * W, vbytes = (size_t)T * S * 3;
-    uint8_t *x = malloc((size_t)n * vbytes);
+    uint8_t *x = malloc((size_t)n * vbytes), *masks = malloc((size_t)n * T * S);
     int32_t *y = malloc((size_t)n * sizeof *y);
     int64_t *ids = malloc((size_t)n * sizeof *ids);
     float *theta = malloc((size_t)T * n * S * sizeof *theta), *mag = malloc((size_t)T * n * S * sizeof *mag);
-    PH_CHECK_ALLOC(x && y && ids && theta && mag, what);
+    PH_CHECK_ALLOC(x && y && ids && theta && mag && masks, what);
     ph_samples_read(&r, "x", PH_U8, 0, n, x);
     ph_samples_read(&r, "y", PH_I32, 0, n, y);
+    ph_tracking_masks_read(&r, 0, n, T, H, W, masks);
     ph_samples_reader_close(&r);
     for (int i = 0; i < n; i++) ids[i] = i;
 
@@ -104,14 +133,15 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int videos,
     const int soft = strstr(section, "softplus") != NULL;
     for (size_t i = 0; i < (size_t)T * n * S; i++) mag[i] = soft ? (float)log1p(exp(mag[i])) : fmaxf(mag[i], 0);
     m->def->destroy(m);
+    sync_summary(theta, masks, T, n, S, info);
 
     const int K = frames < T ? frames : T;
     const int cw = W * SCALE + GUTTER, ch = H * SCALE + GUTTER;
-    const int width = GUTTER + K * cw, height = GUTTER + n * 3 * ch;
+    const int width = GUTTER + K * cw, height = GUTTER + videos * 3 * ch;
     uint8_t *img = malloc((size_t)width * height * 3), *pic = malloc(S * 3);
     PH_CHECK_ALLOC(img && pic, what);
     memset(img, 96, (size_t)width * height * 3);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < videos; i++) {
         /* Brightness scale: the 99th percentile of the shown magnitudes (a few large
          * pixels would otherwise leave the rest black). */
         float top = 0;
@@ -148,7 +178,7 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int videos,
         }
         info->label[i] = y[i];
     }
-    info->videos = n, info->frames = K, info->scale = SCALE;
+    info->videos = videos, info->frames = K, info->scale = SCALE;
     ph_png_write_rgb(png, width, height, img);
-    free(img), free(pic), free(x), free(y), free(ids), free(theta), free(mag), free(section), free(model_name), free(text);
+    free(img), free(pic), free(x), free(y), free(ids), free(theta), free(mag), free(masks), free(section), free(model_name), free(text);
 }

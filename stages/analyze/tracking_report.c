@@ -31,7 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { REPS_DEFAULT = 10000, PHASE_VIDEOS = 2, PHASE_FRAMES = 6, MAX_COLS = 64 };
+enum { REPS_DEFAULT = 10000, PHASE_VIDEOS = 2, PHASE_FRAMES = 6, PHASE_BATCH = 50, MAX_COLS = 64 };
 static const double LEVEL = 0.95;
 
 /* ---- human references (../shared/science/tracking.md) -------------------------------------- */
@@ -775,13 +775,20 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
                              "2 pi), brightness = its magnitude (scaled to the 99th percentile of the video's shown "
                              "magnitudes); and the same phase at full brightness on the pixels where the input frame "
                              "is not black (objects and markers), black elsewhere. Training worked where the target "
-                             "and the distractors take different, steady hues.\n\n",
-                             PHASE_VIDEOS, PHASE_FRAMES);
+                             "and the distractors take different, steady hues. The model runs on the file's first "
+                             "%d videos as one batch (evaluate's default batch: the cell normalises with batch "
+                             "statistics); under each figure, the synchrony of all their phase maps against the "
+                             "file's masks, per frame, averaged over videos and frames: the synchrony loss the "
+                             "model trained with (tracking.md §5: 0.60 when one phase covers everything, 0 when "
+                             "background, distractors and target are each one phase and the three are 120 degrees "
+                             "apart), each group's coherence R (1: one phase; near 0: phases spread) and the angles "
+                             "between the groups' mean phases.\n\n",
+                             PHASE_VIDEOS, PHASE_FRAMES, PHASE_BATCH);
             any = 1;
             char png[4200];
             snprintf(png, sizeof png, "%s/cvrnn_phase_%s.png", out, challenges[ch]);
             tracking_phase_info info;
-            tracking_phase_png(e->checkpoint, k->samples, PHASE_VIDEOS, PHASE_FRAMES, png, &info);
+            tracking_phase_png(e->checkpoint, k->samples, PHASE_BATCH, PHASE_VIDEOS, PHASE_FRAMES, png, &info);
             ph_sb_printf(b, "![CV-RNN phase maps, %s](cvrnn_phase_%s.png)\n\n`cvrnn_phase_%s.png`: %s, checkpoint "
                          "`%s`, test file `%s` (%s); frames",
                          challenges[ch], challenges[ch], challenges[ch], e->label, e->checkpoint, k->samples, k->condition);
@@ -789,6 +796,11 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
             ph_sb_printf(b, "; videos 0..%d with labels", info.videos - 1);
             for (int v = 0; v < info.videos; v++) ph_sb_printf(b, "%s%d", v ? ", " : " ", (int)info.label[v]);
             ph_sb_printf(b, " (1: the goal is on the target's end); each pixel drawn %dx%d.\n\n", info.scale, info.scale);
+            ph_sb_printf(b, "Synchrony over %d videos x %d frames: loss %.3f per frame; coherence R background %.2f, "
+                         "distractors %.2f, target %.2f; angle between mean phases target-distractors %.1f degrees, "
+                         "background-distractors %.1f degrees.\n\n", info.sync_videos, info.sync_frames,
+                         info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2],
+                         info.sync_target_distractors, info.sync_background_distractors);
             break;
         }
 }

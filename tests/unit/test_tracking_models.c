@@ -274,6 +274,26 @@ static void test_synchrony_loss(void **state)
                   same, apart);
     /* 1e-4: the original's 1e-6 per pixel in the sums moves L by ~S 1e-6 */
     assert_true(fabs(same - 0.6) < 1e-4 && fabs(apart) < 1e-4);
+    /* the statistics the report prints: every group coherent, 120 degrees apart, markers counted nowhere */
+    ph_sync_stats st;
+    ph_synchrony_stats(th, ids, S, &st);
+    double worst_r = 0, worst_a = 0;
+    for (int k = 0; k < PH_SYNC_GROUPS; k++) {
+        worst_r = fmax(worst_r, fabs(st.coherence[k] - 1));
+        worst_a = fmax(worst_a, ph_phase_distance(st.phase[k], -M_PI + 0.1 + k * 2 * M_PI / 3));
+    }
+    print_message("# synchrony stats, groups apart: pixels %d %d %d, worst |R - 1| %.2g, worst phase error %.2g rad, "
+                  "target-distractors %.4f rad (2 pi / 3 expected)\n", st.pixels[0], st.pixels[1], st.pixels[2],
+                  worst_r, worst_a, ph_phase_distance(st.phase[2], st.phase[1]));
+    assert_int_equal(st.pixels[0], 36), assert_int_equal(st.pixels[1], 16), assert_int_equal(st.pixels[2], 8);
+    assert_true(worst_r < 1e-4 && worst_a < 1e-4 && fabs(st.loss - apart) < 1e-12);
+    assert_true(fabs(ph_phase_distance(st.phase[2], st.phase[1]) - 2 * M_PI / 3) < 1e-4);
+    /* the distance wraps: 3.1 and -3.1 are 2 pi - 6.2 apart */
+    assert_true(fabs(ph_phase_distance(3.1, -3.1) - (2 * M_PI - 6.2)) < 1e-12);
+    /* half the distractors at +1, half at -1 (radians): coherence cos(1) */
+    for (int p = 8; p < 24; p++) th[p] = p % 2 ? 1.0f : -1.0f;
+    ph_synchrony_stats(th, ids, S, &st);
+    assert_true(fabs(st.coherence[1] - cos(1.0)) < 1e-4 && ph_phase_distance(st.phase[1], 0) < 1e-4);
     /* marker pixels do not count */
     double before = ph_synchrony_loss(th, ids, S, 1, NULL);
     th[25] += 2.0f;
