@@ -4,8 +4,9 @@
 # 1. generates the held-out test grids (configs/tracking_study_local_tests.ini: PathTracker
 #    distractors x length; ..._tests_featuretracker.ini: FeatureTracker shapes x colours);
 # 2. trains the recurrent models (InT, CV-RNN) through a length curriculum: 8 frames
-#    (configs/tracking_study_local_short.ini), 16 frames (the same config, continuing each point
-#    with [train] init), then 32 frames (configs/tracking_study_local.ini), where each point
+#    (configs/tracking_study_local_short.ini), 16 frames (the same config with the settings
+#    chain() is given below, continuing each point with [train] init), then 32 frames
+#    (configs/tracking_study_local.ini), where each point
 #    scores its best.h5 on every file of the test grid (phasor-analyze evaluate);
 # 3. trains and scores the feed-forward baselines (..._baselines.ini: 3D CNN, frame CNN);
 # 4. writes the report: phasor-analyze tracking-report over the run folders.
@@ -111,14 +112,16 @@ grid() {
     [ "$ebatch" = 50 ] || files="$files --batch $ebatch"
     echo "$files"
 }
-# chain SUFFIX LENGTH_KEY: one challenge's training, stage after stage (a failed stage stops
-# the ones that build on it; the baselines do not depend on it).  SUFFIX is "" (PathTracker)
-# or _featuretracker; LENGTH_KEY the challenge's length key.
+# chain SUFFIX LENGTH_KEY SETTINGS16: one challenge's training, stage after stage (a failed stage
+# stops the ones that build on it; the baselines do not depend on it).  SUFFIX is "" (PathTracker)
+# or _featuretracker; LENGTH_KEY the challenge's length key; SETTINGS16 the 16-frame stage's
+# training settings over its short config's (space-separated S.K=V).
 chain() {
-    local x=$1 len=$2 ok=0 args
+    local x=$1 len=$2 ok=0 args s16=() kv
+    for kv in $3; do s16+=(--set "$kv"); done
     args=(--set "analyze.args=evaluate {train}/best.h5$(grid "tracking_study_local_tests$x")")
     submit "tracking_study_local_short$x" "tracking_study_local_short8$x" "${sets[@]+"${sets[@]}"}" &&
-        submit "tracking_study_local_short$x" "tracking_study_local_short16$x" --set "$len=16" --set train.lr=0.001 \
+        submit "tracking_study_local_short$x" "tracking_study_local_short16$x" --set "$len=16" "${s16[@]}" \
             --set "train.init=$runs/tracking_study_local_short8$x/{name}/train/best.h5" "${sets[@]+"${sets[@]}"}" &&
         submit "tracking_study_local$x" "tracking_study_local$x" "${args[@]}" \
             --set "train.init=$runs/tracking_study_local_short16$x/{name}/train/best.h5" "${sets[@]+"${sets[@]}"}" || ok=1
@@ -126,8 +129,10 @@ chain() {
         "${sets[@]+"${sets[@]}"}" || ok=1
     return $ok
 }
-background chain "" pathtracker.length
-background chain _featuretracker featuretracker.length
+# The 16-frame stages: PathTracker 150 steps at a constant 3e-3 (its short config has 300 cosine
+# steps); FeatureTracker its short config's 300 constant steps at 1e-3.
+background chain "" pathtracker.length "train.steps=150 train.schedule=constant train.warmup=0 train.lr=0.003"
+background chain _featuretracker featuretracker.length "train.lr=0.001"
 wait_all
 
 echo "tracking_study.sh: writing the report into $out" >&2
