@@ -155,6 +155,31 @@ ok "status: the axis values of each point" grep -Eq '^0003  length=12 num_distra
 "$submit" --local --rerun tiny >"$OUT" 2>"$ERR"
 RC=$?
 ok "--rerun of a finished run does nothing" bash -c "[ $RC = 0 ] && ! grep -q 'point.*done' '$OUT'"
+"$submit" --local --jobs 2 tiny.ini --out tiny2 >"$OUT" 2>"$ERR"
+RC=$?
+is "$RC $(grep -c 'analyze done' "$OUT")" "0 4" "--local --jobs 2 runs the 2 x 2 sweep"
+# the stage logs' first and last lines carry the times (seconds)
+when() { date -d "$(sed -n "$2"'s/^== \([^ ]*\) .*/\1/p' "$1")" +%s; }
+ok "--jobs 2: point 1 started before point 0 ended" \
+    bash -c "[ $(when tiny2/p0001/generate.log 1) -lt $(when tiny2/p0000/analyze.log '$') ]"
+# Every dataset (videos, labels, weights, optimiser state) compared with h5diff: the files'
+# attributes name their own paths, which differ between the two run folders.
+same_data() {
+    local p f ds n=0
+    for p in 0 1 2 3; do
+        for f in generate/train.h5 generate/val.h5 train/checkpoint.h5 train/best.h5; do
+            for ds in $(h5ls -r "tiny/p000$p/$f" | awk '$2 == "Dataset" { print $1 }'); do
+                h5diff -q "tiny/p000$p/$f" "tiny2/p000$p/$f" "$ds" "$ds" >/dev/null 2>&1 ||
+                    { diag "tiny2/p000$p/$f $ds differs from one point at a time"; return 1; }
+                n=$((n + 1))
+            done
+        done
+    done
+    [ "$n" -ge 32 ] || { diag "only $n datasets compared"; return 1; }
+}
+ok "--jobs 2: the same datasets as one point at a time (videos, labels, weights)" same_data
+"$submit" --local --jobs 0 tiny.ini --out tiny3 >"$OUT" 2>"$ERR"
+is "$? $(grep -c . "$ERR")" "2 1" "--jobs 0: exit 2, one line"
 
 # ---- one bad point: fails alone, status shows its error, a fixed config reruns only it ----
 cat >lrs.ini <<'INI'
