@@ -796,11 +796,13 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
             ph_sb_printf(b, "; videos 0..%d with labels", info.videos - 1);
             for (int v = 0; v < info.videos; v++) ph_sb_printf(b, "%s%d", v ? ", " : " ", (int)info.label[v]);
             ph_sb_printf(b, " (1: the goal is on the target's end); each pixel drawn %dx%d.\n\n", info.scale, info.scale);
+            char td[64] = "- (no frame shows both)";
+            if (!isnan(info.sync_target_distractors)) snprintf(td, sizeof td, "%.1f", info.sync_target_distractors);
             ph_sb_printf(b, "Synchrony over %d videos x %d frames: loss %.3f per frame; coherence R background %.2f, "
-                         "distractors %.2f, target %.2f; angle between mean phases target-distractors %.1f degrees, "
+                         "distractors %.2f, target %.2f; angle between mean phases target-distractors %s degrees, "
                          "background-distractors %.1f degrees.\n\n", info.sync_videos, info.sync_frames,
-                         info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2],
-                         info.sync_target_distractors, info.sync_background_distractors);
+                         info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2], td,
+                         info.sync_background_distractors);
             break;
         }
 }
