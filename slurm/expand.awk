@@ -15,8 +15,10 @@
 #   run        absolute run folder
 #   write      1: write RUN/points.tsv and RUN/pNNNN/{point.ini,STAGE.ini,STAGE.cmd}; 0: only report
 #
-# Every key outside [slurm*] whose value holds commas is an axis; the sweep is the product of
-# the axes in file order, the last axis varying fastest.  Values may use {point} (the point's
+# Every key outside [slurm*] and [sweep] whose value holds commas is an axis; the sweep is the
+# product of the axes in file order, the last axis varying fastest.  [sweep] zip = S.K S2.K2 ...
+# ties those axes together: they must have the same number of items and take their i-th items
+# at the same points (one factor of the product, at the place of the first of them).  Values may use {point} (the point's
 # folder), {name} (its name, pNNNN: the same point of another run) and {STAGE} (that stage's
 # output folder, {point}/STAGE).
 #
@@ -137,6 +139,11 @@ END {
     for (k = 1; k <= nsec; k++) {
         sec = sec_order[k]
         if (sec == "slurm" || index(sec, "slurm.") == 1) continue
+        if (sec == "sweep") {
+            for (j = 1; j <= nkey[sec]; j++)
+                if (key_order[sec, j] != "zip") fail("config error at " where_of[sec, key_order[sec, j]] ": [sweep] has no key '" key_order[sec, j] "' (only zip = SECTION.KEY SECTION.KEY ...: axes that vary together)")
+            continue
+        }
         st = owner(sec)
         if (st == "") fail("config error at " sec_where[sec] ": no stage reads section [" sec "] (stages here: " stages ")")
         present[st] = 1
@@ -166,7 +173,7 @@ END {
     total = 1
     for (k = 1; k <= nsec; k++) {
         sec = sec_order[k]
-        if (sec == "slurm" || index(sec, "slurm.") == 1) continue
+        if (sec == "slurm" || index(sec, "slurm.") == 1 || sec == "sweep") continue
         for (j = 1; j <= nkey[sec]; j++) {
             key = key_order[sec, j]
             v = val_of[sec, key]
@@ -178,9 +185,33 @@ END {
                 ax_val[nax, i] = trim(items[i])
                 if (ax_val[nax, i] == "") fail("config error at " where_of[sec, key] ": [" sec "] " key " has an empty item in its comma list")
             }
-            total *= m
+            ax_group[nax] = nax
         }
     }
+    # [sweep] zip: the named axes share the group of the first of them.
+    if (("sweep" SUBSEP "zip") in val_of) {
+        zw = where_of["sweep", "zip"]
+        m = split(trim(val_of["sweep", "zip"]), zitems, /[ \t,]+/)
+        if (m < 2) fail("config error at " zw ": zip needs at least two SECTION.KEY names (axes that vary together)")
+        first = 0
+        for (i = 1; i <= m; i++) {
+            d = 0
+            for (j = 1; j <= length(zitems[i]); j++) if (substr(zitems[i], j, 1) == ".") d = j
+            zs = substr(zitems[i], 1, d - 1); zk = substr(zitems[i], d + 1)
+            for (a = 1; a <= nax; a++) if (ax_sec[a] == zs && ax_key[a] == zk) break
+            if (d <= 1 || a > nax) fail("config error at " zw ": zip names " zitems[i] ", which is not a comma list of this experiment (give SECTION.KEY of an axis)")
+            if (a in zipped) fail("config error at " zw ": zip names " zitems[i] " twice")
+            zipped[a] = 1
+            zaxis[i] = a
+            if (!first || a < first) first = a
+        }
+        for (i = 1; i <= m; i++) {
+            a = zaxis[i]
+            if (ax_n[a] != ax_n[first]) fail("config error at " zw ": zip ties " ax_sec[first] "." ax_key[first] " (" ax_n[first] " items) to " zitems[i] " (" ax_n[a] " items); give them the same number")
+            ax_group[a] = first
+        }
+    }
+    for (a = 1; a <= nax; a++) if (ax_group[a] == a) total *= ax_n[a]
     if (total > 1000000) fail("config error in " src ": the sweep has " total " points (at most 1000000)")
     # Short axis names where unique, section.key otherwise.
     for (a = 1; a <= nax; a++) {
@@ -213,9 +244,11 @@ END {
     }
     for (p = 0; p < total; p++) {
         pdir = run "/p" sprintf("%0" width "d", p)
-        # Axis positions of point p: mixed radix, last axis fastest.
+        # Axis positions of point p: mixed radix over the groups, last fastest; a zipped axis
+        # takes the position of its group's first axis.
         r = p
-        for (a = nax; a >= 1; a--) { pos[a] = r % ax_n[a] + 1; r = int(r / ax_n[a]) }
+        for (a = nax; a >= 1; a--) if (ax_group[a] == a) { pos[a] = r % ax_n[a] + 1; r = int(r / ax_n[a]) }
+        for (a = 1; a <= nax; a++) pos[a] = pos[ax_group[a]]
         row = sprintf("%0" width "d", p)
         for (a = 1; a <= nax; a++) { row = row "\t" ax_val[a, pos[a]]; pick[ax_sec[a], ax_key[a]] = ax_val[a, pos[a]] }
         print row > tsv

@@ -108,6 +108,11 @@ bad "an empty item in a comma list" $'[train]\nlr = 0.1,,0.2' "bad.ini:2" "empty
 bad "a key given twice" $'[train]\nlr = 0.1\nlr = 0.2' "bad.ini:3" "given twice"
 bad "a non-numeric ntasks" $'[train]\nsteps = 3\n[slurm]\nntasks = two' "bad.ini:4" "ntasks"
 bad "{config} outside the args of a stage" $'[train]\ntrain = {config}' "bad.ini:2" "{config}"
+bad "[sweep] zip of lists of different lengths" $'[train]\nlr = 0.1, 0.2\nsteps = 3, 4, 5\n[sweep]\nzip = train.lr train.steps' \
+    "bad.ini:5" "2 items" "3 items"
+bad "[sweep] zip naming a key that is no axis" $'[train]\nlr = 0.1, 0.2\nsteps = 3\n[sweep]\nzip = train.lr train.steps' \
+    "bad.ini:5" "train.steps"
+bad "[sweep] with a key other than zip" $'[train]\nlr = 0.1, 0.2\n[sweep]\nzipp = train.lr' "bad.ini:4" "zipp"
 
 # ---- a subcommand with its own config: [analyze] args = maco {config} plus [maco] ------------
 cat >maco.ini <<'INI'
@@ -180,6 +185,16 @@ same_data() {
 ok "--jobs 2: the same datasets as one point at a time (videos, labels, weights)" same_data
 "$submit" --local --jobs 0 tiny.ini --out tiny3 >"$OUT" 2>"$ERR"
 is "$? $(grep -c . "$ERR")" "2 1" "--jobs 0: exit 2, one line"
+
+# ---- [sweep] zip: two axes that vary together (a step budget per model, say) -----------------
+sed 's/^num_distractors = 0, 2$/num_distractors = 0, 2\n[sweep]\nzip = pathtracker.num_distractors pathtracker.length/' \
+    tiny.ini >zip.ini
+"$submit" --local zip.ini --out zip >"$OUT" 2>"$ERR"
+is "$? $(tail -n +2 zip/points.tsv | cut -f2,3 | tr '\t\n' ', ')" "0 8,0 12,2 " \
+    "[sweep] zip: 2 points, the lists' i-th items together (not the 4 of the product)"
+ok "[sweep] zip: point 1 generated with length 12 and 2 distractors, and [sweep] reaches no stage" \
+    bash -c "grep -qx 'length = 12' zip/p0001/generate.ini && grep -qx 'num_distractors = 2' zip/p0001/generate.ini &&
+             ! grep -q 'sweep' zip/p0001/generate.ini zip/p0001/train.ini"
 
 # ---- one bad point: fails alone, status shows its error, a fixed config reruns only it ----
 cat >lrs.ini <<'INI'
