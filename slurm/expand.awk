@@ -18,7 +18,8 @@
 # Every key outside [slurm*] and [sweep] whose value holds commas is an axis; the sweep is the
 # product of the axes in file order, the last axis varying fastest.  [sweep] zip = S.K S2.K2 ...
 # ties those axes together: they must have the same number of items and take their i-th items
-# at the same points (one factor of the product, at the place of the first of them).  Values may use {point} (the point's
+# at the same points (one factor of the product, at the place of the earliest of them); a named
+# key with one value (a --set may shrink an axis) is the same at every point.  Values may use {point} (the point's
 # folder), {name} (its name, pNNNN: the same point of another run) and {STAGE} (that stage's
 # output folder, {point}/STAGE).
 #
@@ -198,14 +199,16 @@ END {
             d = 0
             for (j = 1; j <= length(zitems[i]); j++) if (substr(zitems[i], j, 1) == ".") d = j
             zs = substr(zitems[i], 1, d - 1); zk = substr(zitems[i], d + 1)
+            if (d <= 1 || !((zs SUBSEP zk) in val_of)) fail("config error at " zw ": zip names " zitems[i] ", which is not a key of this experiment (give SECTION.KEY of an axis)")
             for (a = 1; a <= nax; a++) if (ax_sec[a] == zs && ax_key[a] == zk) break
-            if (d <= 1 || a > nax) fail("config error at " zw ": zip names " zitems[i] ", which is not a comma list of this experiment (give SECTION.KEY of an axis)")
+            if (a > nax) continue # one value (a --set may shrink an axis): the same at every point
             if (a in zipped) fail("config error at " zw ": zip names " zitems[i] " twice")
             zipped[a] = 1
             zaxis[i] = a
             if (!first || a < first) first = a
         }
         for (i = 1; i <= m; i++) {
+            if (!(i in zaxis)) continue
             a = zaxis[i]
             if (ax_n[a] != ax_n[first]) fail("config error at " zw ": zip ties " ax_sec[first] "." ax_key[first] " (" ax_n[first] " items) to " zitems[i] " (" ax_n[a] " items); give them the same number")
             ax_group[a] = first

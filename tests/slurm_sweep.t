@@ -110,8 +110,8 @@ bad "a non-numeric ntasks" $'[train]\nsteps = 3\n[slurm]\nntasks = two' "bad.ini
 bad "{config} outside the args of a stage" $'[train]\ntrain = {config}' "bad.ini:2" "{config}"
 bad "[sweep] zip of lists of different lengths" $'[train]\nlr = 0.1, 0.2\nsteps = 3, 4, 5\n[sweep]\nzip = train.lr train.steps' \
     "bad.ini:5" "2 items" "3 items"
-bad "[sweep] zip naming a key that is no axis" $'[train]\nlr = 0.1, 0.2\nsteps = 3\n[sweep]\nzip = train.lr train.steps' \
-    "bad.ini:5" "train.steps"
+bad "[sweep] zip naming a key the experiment does not have" $'[train]\nlr = 0.1, 0.2\nsteps = 3\n[sweep]\nzip = train.lr train.step' \
+    "bad.ini:5" "train.step,"
 bad "[sweep] with a key other than zip" $'[train]\nlr = 0.1, 0.2\n[sweep]\nzipp = train.lr' "bad.ini:4" "zipp"
 
 # ---- a subcommand with its own config: [analyze] args = maco {config} plus [maco] ------------
@@ -195,6 +195,9 @@ is "$? $(tail -n +2 zip/points.tsv | cut -f2,3 | tr '\t\n' ', ')" "0 8,0 12,2 " 
 ok "[sweep] zip: point 1 generated with length 12 and 2 distractors, and [sweep] reaches no stage" \
     bash -c "grep -qx 'length = 12' zip/p0001/generate.ini && grep -qx 'num_distractors = 2' zip/p0001/generate.ini &&
              ! grep -q 'sweep' zip/p0001/generate.ini zip/p0001/train.ini"
+"$submit" --dry-run zip.ini --out zip1 --set pathtracker.length=8 >"$OUT" 2>"$ERR"
+is "$? $(grep -o '[0-9]* point(s)' "$OUT")" "0 2 point(s)" \
+    "[sweep] zip: a --set that makes one of the tied keys a single value keeps the other axis"
 
 # ---- one bad point: fails alone, status shows its error, a fixed config reruns only it ----
 cat >lrs.ini <<'INI'
