@@ -15,7 +15,7 @@
 # interruption continues.
 #
 # usage: scripts/tracking_study.sh [--runs DIR] [--out DIR] [--parts N] [--set S.K=V]... [--set-tests S.K=V]...
-#                                  [--evaluate-batch B] [--bootstrap N]
+#                                  [--evaluate-batch B] [--bootstrap N] [--jobs N]
 #   --runs DIR        parent of the run folders (default runs): DIR/tracking_study_local_tests*,
 #                     DIR/tracking_study_local_short{8,16}*, DIR/tracking_study_local*, DIR/tracking_study_local_baselines*
 #   --out DIR         report folder (default results/tracking)
@@ -24,16 +24,18 @@
 #   --set-tests S.K=V passed to slurm/submit for the two test-grid sweeps
 #   --evaluate-batch B  videos per forward pass of phasor-analyze evaluate (default 50)
 #   --bootstrap N     bootstrap replicates of the report (default: tracking-report's)
+#   --jobs N          points of a 32-frame stage run at once (slurm/submit --local --jobs; default
+#                     1, since the two challenges already run side by side: 2 fits a rerun of one)
 # Environment: PHASOR_BUILD, the build folder (default build).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 runs=runs out=results/tracking parts=2 ebatch=50
-sets=() test_sets=() report_opts=()
+sets=() test_sets=() report_opts=() jobs=()
 die() { echo "tracking_study.sh: $1" >&2; exit "${2:-1}"; }
 while [ $# -gt 0 ]; do
     case $1 in
-    --runs | --out | --parts | --set | --set-tests | --evaluate-batch | --bootstrap)
+    --runs | --out | --parts | --set | --set-tests | --evaluate-batch | --bootstrap | --jobs)
         [ $# -ge 2 ] || die "option $1 needs a value" 2
         case $1 in
         --runs) runs=$2 ;;
@@ -43,10 +45,11 @@ while [ $# -gt 0 ]; do
         --set-tests) test_sets+=(--set "$2") ;;
         --evaluate-batch) ebatch=$2 ;;
         --bootstrap) report_opts+=(--bootstrap "$2") ;;
+        --jobs) jobs=(--jobs "$2") ;;
         esac
         shift
         ;;
-    -h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" 2 ;;
     esac
     shift
@@ -112,27 +115,38 @@ grid() {
     [ "$ebatch" = 50 ] || files="$files --batch $ebatch"
     echo "$files"
 }
-# chain SUFFIX LENGTH_KEY SETTINGS16: one challenge's training, stage after stage (a failed stage
-# stops the ones that build on it; the baselines do not depend on it).  SUFFIX is "" (PathTracker)
-# or _featuretracker; LENGTH_KEY the challenge's length key; SETTINGS16 the 16-frame stage's
-# training settings over its short config's (space-separated S.K=V).
+# inits RUN: the best.h5 of every point of RUN, as one comma list (point order).
+inits() {
+    local list="" p
+    for p in "$runs/$1"/p[0-9][0-9][0-9][0-9]; do list="$list${list:+, }$p/train/best.h5"; done
+    echo "$list"
+}
+# chain SUFFIX LENGTH_KEY SETTINGS16 INIT: one challenge's training, stage after stage (a failed
+# stage stops the ones that build on it; the baselines do not depend on it).  SUFFIX is ""
+# (PathTracker) or _featuretracker; LENGTH_KEY the challenge's length key; SETTINGS16 the 16-frame
+# stage's training settings over its short config's (space-separated S.K=V); INIT how a 32-frame
+# point finds its 16-frame model: "name" (the point of the same name) or "zip" (the list of the
+# 16-frame points' models, which the 32-frame config zips with its model axis: it has more points
+# than the 16-frame stage, e.g. several seeds per model).
 chain() {
-    local x=$1 len=$2 ok=0 args s16=() kv
+    local x=$1 len=$2 ok=0 args s16=() kv init
     for kv in $3; do s16+=(--set "$kv"); done
     args=(--set "analyze.args=evaluate {train}/best.h5$(grid "tracking_study_local_tests$x")")
     submit "tracking_study_local_short$x" "tracking_study_local_short8$x" "${sets[@]+"${sets[@]}"}" &&
         submit "tracking_study_local_short$x" "tracking_study_local_short16$x" --set "$len=16" "${s16[@]}" \
             --set "train.init=$runs/tracking_study_local_short8$x/{name}/train/best.h5" "${sets[@]+"${sets[@]}"}" &&
-        submit "tracking_study_local$x" "tracking_study_local$x" "${args[@]}" \
-            --set "train.init=$runs/tracking_study_local_short16$x/{name}/train/best.h5" "${sets[@]+"${sets[@]}"}" || ok=1
+        { init="$runs/tracking_study_local_short16$x/{name}/train/best.h5"
+          [ "$4" = zip ] && init=$(inits "tracking_study_local_short16$x")
+          submit "tracking_study_local$x" "tracking_study_local$x" "${args[@]}" --set "train.init=$init" \
+            "${jobs[@]+"${jobs[@]}"}" "${sets[@]+"${sets[@]}"}"; } || ok=1
     submit "tracking_study_local_baselines$x" "tracking_study_local_baselines$x" "${args[@]}" \
         "${sets[@]+"${sets[@]}"}" || ok=1
     return $ok
 }
 # The 16-frame stages: PathTracker 150 steps at a constant 3e-3 (its short config has 300 cosine
 # steps); FeatureTracker its short config's 300 constant steps at 1e-3.
-background chain "" pathtracker.length "train.steps=150 train.schedule=constant train.warmup=0 train.lr=0.003"
-background chain _featuretracker featuretracker.length "train.lr=0.001"
+background chain "" pathtracker.length "train.steps=150 train.schedule=constant train.warmup=0 train.lr=0.003" zip
+background chain _featuretracker featuretracker.length "train.lr=0.001" name
 wait_all
 
 echo "tracking_study.sh: writing the report into $out" >&2

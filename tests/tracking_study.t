@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 46
+plan 50
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -27,7 +27,7 @@ is "$(arrays)" "--array=0-3 " "paper scale, FeatureTracker: 4 models"
 dry tracking_study_tests_featuretracker
 is "$(arrays)" "--array=0-8 " "paper scale, FeatureTracker test grid: 3 shape rules x 3 colour ranges"
 for c in tracking_study_local_tests:6 tracking_study_local_tests_featuretracker:9 tracking_study_local_short:2 \
-    tracking_study_local_short_featuretracker:2 tracking_study_local:2 tracking_study_local_featuretracker:2 \
+    tracking_study_local_short_featuretracker:2 tracking_study_local:6 tracking_study_local_featuretracker:2 \
     tracking_study_local_baselines:2 tracking_study_local_baselines_featuretracker:2; do
     dry "${c%%:*}"
     ok "local: ${c%%:*} has ${c#*:} points" grep -q "${c#*:} point(s)" "$OUT"
@@ -49,7 +49,7 @@ for h in "## Scale" "## PathTracker: balanced accuracy (%) [bootstrap 95 % inter
     ok "REPORT.md has the section '$h'" grep -qxF "$h" "$R"
 done
 ok "REPORT.md states the scale: curriculum, training videos, steps x batch, widths, test size, wall time" \
-    bash -c "grep -q '| InT C2 k3, 2 steps after 2 earlier stages | tracking_study_local/p0000 | length8_dist14_skip1 2x8 + length16_dist14_skip1 2x8 | pathtracker length32_dist14_skip1 | 16 | 2 x 8 |' '$R' &&
+    bash -c "grep -q '| InT C2 k3, 2 steps after 2 earlier stages, seed 1 | tracking_study_local/p0000 | length8_dist14_skip1 2x8 + length16_dist14_skip1 2x8 | pathtracker length32_dist14_skip1 | 16 | 2 x 8 |' '$R' &&
              grep -q 'of 8 videos each' '$R' && grep -q 'wall time from the first stage start' '$R'"
 ok "REPORT.md gives the human references (PathTracker T32 D0: 91.3)" grep -q '^| humans | 91.3 \[83.0, 97.3\] |' "$R"
 ok "REPORT.md checks every expected direction with a verdict (2 x 7 PathTracker, 3 FeatureTracker comparisons)" \
@@ -62,7 +62,7 @@ done
 ok "REPORT.md measures each CV-RNN's phase maps against the masks (loss, coherence, angles) on the 8 test videos" \
     bash -c "[ \$(grep -cE '^Synchrony over 8 videos x 32 frames: loss [01]\.[0-9]{3} per frame; coherence R background [01]\.[0-9]{2}, distractors [01]\.[0-9]{2}, target [01]\.[0-9]{2}; angle between mean phases target-distractors [0-9]+\.[0-9] degrees, background-distractors [0-9]+\.[0-9] degrees\.\$' '$R') = 2 ]"
 A=$TMPD/report/accuracy.tsv
-is "$(tail -n +2 "$A" | wc -l)" 60 "accuracy.tsv: 4 PathTracker models x 6 conditions + 4 FeatureTracker models x 9"
+is "$(tail -n +2 "$A" | wc -l)" 84 "accuracy.tsv: 8 PathTracker models (InT and CV-RNN x 3 seeds, 2 baselines) x 6 conditions + 4 FeatureTracker models x 9"
 # Every balanced accuracy recomputed from the point's evaluate_samples.tsv (hits per label).
 recompute() {
     tail -n +2 "$A" | while IFS=$'\t' read -r run point _ _ _ _ _ cond _ _ bal _; do
@@ -72,15 +72,42 @@ recompute() {
         [ "$want" = "$bal" ] || { echo "$run/$point $cond: accuracy.tsv $bal, recomputed $want"; return 1; }
     done
 }
-ok "accuracy.tsv: all 60 balanced accuracies equal a recomputation from the per-sample hits" recompute
-# The report's table cell is the same number, in percent.
-cell=$(awk -F'\t' '$2 == "p0000" && $8 == "length32_dist0_skip1" && $3 == "int" { printf "%.1f [%.1f, %.1f]", 100 * $11, 100 * $12, 100 * $13 }' "$A")
-ok "REPORT.md's PathTracker row of InT starts with its T32 D0 cell from accuracy.tsv ($cell)" \
-    grep -qF "| InT C2 k3, 2 steps after 2 earlier stages (length32_dist14_skip1) | $cell |" "$R"
-ev=$TMPD/runs/tracking_study_local/p0001/analyze/evaluate.tsv
+ok "accuracy.tsv: all 84 balanced accuracies equal a recomputation from the per-sample hits" recompute
+# The report's table cells: a seed mean is the mean of its seeds' balanced accuracies in
+# accuracy.tsv, with the lowest and highest seed; a single model its own number.
+mean=$(awk -F'\t' '$1 ~ /tracking_study_local$/ && $8 == "length32_dist0_skip1" && $3 == "int" {
+    s += $11; n++; lo = n == 1 || $11 < lo ? $11 : lo; hi = n == 1 || $11 > hi ? $11 : hi }
+    END { printf "%d %.1f [", n, 100 * s / n; printf "(seeds %.1f-%.1f)", 100 * lo, 100 * hi > "/dev/stderr" }' "$A" 2>"$TMPD/range")
+ok "REPORT.md's PathTracker row of InT is the mean of its 3 seeds' T32 D0 accuracies, with their range ($mean ... $(cat "$TMPD/range"))" \
+    bash -c "[ '${mean%% *}' = 3 ] && grep -F '| InT C2 k3, 2 steps after 2 earlier stages, mean of 3 seeds (length32_dist14_skip1) | ${mean#* }' '$R' | grep -qF ' $(cat "$TMPD/range") |'"
+# The same on a copy of the run where seed 2 of InT is right on every video (100 %), so the
+# seeds differ: the row must be their mean, not one seed.
+cp -a "$TMPD/runs/tracking_study_local" "$TMPD/seedrun"
+awk -F'\t' -v OFS='\t' 'NR > 1 { $5 = 1 } 1' "$TMPD/seedrun/p0001/analyze/evaluate_samples.tsv" >"$TMPD/x.tsv" &&
+    mv "$TMPD/x.tsv" "$TMPD/seedrun/p0001/analyze/evaluate_samples.tsv"
+awk -F'\t' -v OFS='\t' 'NR > 1 { $23 = $7 } 1' "$TMPD/seedrun/p0001/analyze/evaluate.tsv" >"$TMPD/x.tsv" &&
+    mv "$TMPD/x.tsv" "$TMPD/seedrun/p0001/analyze/evaluate.tsv"
+"$PHASOR_BUILD/bin/phasor-analyze" tracking-report "$TMPD/seedrun" --out "$TMPD/rs" --bootstrap 300 --no-phase --quiet >"$OUT" 2>"$ERR"
+mean=$(awk -F'\t' '$8 == "length64_dist25_skip1" && $3 == "int" {
+    s += $11; n++; lo = n == 1 || $11 < lo ? $11 : lo; hi = n == 1 || $11 > hi ? $11 : hi }
+    END { printf "%.1f [", 100 * s / n; printf "(seeds %.1f-%.1f)", 100 * lo, 100 * hi > "/dev/stderr" }' "$TMPD/rs/accuracy.tsv" 2>"$TMPD/range")
+last=$(grep '^| InT C2 k3, 2 steps after 2 earlier stages, mean of 3 seeds' "$TMPD/rs/REPORT.md" | awk -F'|' '{ print $(NF - 1) }')
+range=$(cat "$TMPD/range")
+ok "with seed 2 at 100 %, InT's T64 D25 cell is the seeds' mean ($mean ...] $range; the report:$last)" \
+    bash -c "[[ '$range' == *-100.0')' && '$last' == ' $mean'*'] $range ' ]]"
+cell=$(awk -F'\t' '$2 == "p0000" && $8 == "length32_dist0_skip1" && $3 == "cnn3d" && $7 == "pathtracker" { printf "%.1f [%.1f, %.1f]", 100 * $11, 100 * $12, 100 * $13 }' "$A")
+ok "REPORT.md's PathTracker row of the 3D CNN (one seed) starts with its T32 D0 cell from accuracy.tsv ($cell)" \
+    grep -qF "(length32_dist14_skip1) | $cell |" "$R"
+ok "the seeds' points are in the scale table, the mean is not; the PathTracker table has the mean only" \
+    bash -c "[ \$(grep -c '^| InT C2 k3, 2 steps after 2 earlier stages, seed [123] | tracking_study_local/p000[012] |' '$R') = 3 ] &&
+             ! grep -q 'p0000+p0001' '$R' && ! grep -q '^| InT C2 k3, 2 steps after 2 earlier stages, seed [0-9]* (length' '$R'"
+ok "the 32-frame points start from their model's 16-frame model ([sweep] zip: 3 seeds each of InT and the CV-RNN)" \
+    bash -c "for i in 0 1 2 3 4 5; do grep -qx \"init = $TMPD/runs/tracking_study_local_short16/p000\$((i / 3))/train/best.h5\" \
+             '$TMPD/runs/tracking_study_local/p000'\$i/train.ini || exit 1; done"
+ev=$TMPD/runs/tracking_study_local/p0004/analyze/evaluate.tsv
 col() { awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i } NR == 2 { print $k }' "$1"; }
-is "$(col "$ev" split) $(col "$ev" seed) $(col "$ev" train_seed) $(col "$ev" val_seed) $(tail -n +2 "$ev" | wc -l)" \
-    "test 3 1 2 6" "the CV-RNN point was scored on 6 test files of seed 3 (training seed 1, validation seed 2)"
+is "$(col "$ev" model) $(col "$ev" split) $(col "$ev" seed) $(col "$ev" train_seed) $(col "$ev" val_seed) $(col "$ev" rng_seed) $(tail -n +2 "$ev" | wc -l)" \
+    "cvrnn test 3 1 2 2 6" "a CV-RNN point was scored on 6 test files of seed 3 (training file seed 1, validation seed 2; its training run's seed 2)"
 is "$(col "$ev" curriculum)" "length8_dist14_skip1 2x8 + length16_dist14_skip1 2x8" \
     "evaluate.tsv: the CV-RNN's earlier stages, followed back through [train] init (8, then 16 frames)"
 is "$(col "$TMPD/runs/tracking_study_local_baselines/p0000/analyze/evaluate.tsv" curriculum)" "-" \
@@ -114,7 +141,7 @@ is "$(tail -n +2 "$TMPD/e1/evaluate_samples.tsv" | cut -f 1 | sort | uniq -c | t
 ok "each file's hits add up to its correct count in evaluate.tsv" bash -c "
     for f in 0 1; do
         a=\$(awk -F'\t' -v f=\$f 'NR > 1 && \$1 == f { s += \$5 } END { print s + 0 }' '$TMPD/e1/evaluate_samples.tsv')
-        b=\$(awk -F'\t' -v r=\$((f + 2)) 'NR == r { print \$22 }' '$TMPD/e1/evaluate.tsv')
+        b=\$(awk -F'\t' -v r=\$((f + 2)) 'NR == r { print \$23 }' '$TMPD/e1/evaluate.tsv')
         [ \"\$a\" = \"\$b\" ] || exit 1
     done"
 run_mpi 2 analyze evaluate "$p/train/best.h5" "$t/p0000/generate/test.h5" "$t/p0005/generate/test.h5" --out "$TMPD/e2" --quiet

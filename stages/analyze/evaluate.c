@@ -29,7 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { BATCH_DEFAULT = 50, BATCH_MAX = 4096, MAX_PARAMS = 1024, MAX_FILES = 256 };
+enum { BATCH_DEFAULT = PH_EVALUATE_BATCH_DEFAULT, BATCH_MAX = 4096, MAX_PARAMS = 1024, MAX_FILES = 256 };
 
 typedef struct {
     const char *checkpoint, *out_dir, *device;
@@ -62,8 +62,8 @@ static void usage(FILE *f)
             "and sample\n"
             "file, the sample file's challenge, condition, split, seed and N, the training\n"
             "file's condition, seed and N, the validation file's seed and N, the model and\n"
-            "its config (key=value;...), the training steps, batch and learning rate, the\n"
-            "earlier stages it continued ([train] init, oldest first: CONDITION STEPSxBATCH\n"
+            "its config (key=value;...), the training steps, batch, learning rate and seed\n"
+            "(rng_seed: [train] seed), the earlier stages it continued ([train] init, oldest first: CONDITION STEPSxBATCH\n"
             "joined by +; - when trained from scratch), the best validation accuracy, and\n"
             "correct, accuracy and mean loss on the sample file;\n"
             "DIR/evaluate_samples.tsv, one row per sample: file (the row of evaluate.tsv,\n"
@@ -386,7 +386,7 @@ static void sb_cell(ph_strbuf *b, const char *s, int last)
  * checkpoint loaded, every sample scored; refuses the training and validation
  * files.  Appends the file's row to `rows` and its samples to `per` (rank 0). */
 static void evaluate_file(const eval_options *o, int index, const char *model_name, const char *text,
-                          const file_id *tr, const file_id *va, const char *const info[7], double step, double best,
+                          const file_id *tr, const file_id *va, const char *const info[8], double step, double best,
                           ph_strbuf *rows, ph_strbuf *per)
 {
     const char *path = o->samples[index];
@@ -456,7 +456,7 @@ static void evaluate_file(const eval_options *o, int index, const char *model_na
         snprintf(num[10], 64, "%lld", (long long)va->n);
         const char *row[] = {o->checkpoint, path, test.challenge, test.condition, test.split, num[0], num[1],
                              info[0], tr->condition, num[2], num[3], num[4], num[10], model_name, info[2], num[5],
-                             info[3], info[4], info[5], info[6], num[6], num[7], num[8], num[9], PHASOR_VERSION,
+                             info[3], info[4], info[5], info[7], info[6], num[6], num[7], num[8], num[9], PHASOR_VERSION,
                              PHASOR_GIT_COMMIT};
         const int ncols = (int)(sizeof row / sizeof row[0]);
         for (int i = 0; i < ncols; i++) sb_cell(rows, row[i], i == ncols - 1);
@@ -506,7 +506,7 @@ int ph_analyze_evaluate_main(int argc, char **argv)
                        "another checkpoint)", o.checkpoint, model_name);
     char *train_path = ini_value(text, "train", "train"), *val_path = ini_value(text, "train", "val");
     char *steps = ini_value(text, "train", "steps"), *tbatch = ini_value(text, "train", "batch");
-    char *lr = ini_value(text, "train", "lr"), *mconf = model_config_line(text, model_name);
+    char *lr = ini_value(text, "train", "lr"), *rng_seed = ini_value(text, "train", "seed"), *mconf = model_config_line(text, model_name);
 
     /* The files the model trained and was selected on. */
     file_id tr, va;
@@ -519,13 +519,13 @@ int ph_analyze_evaluate_main(int argc, char **argv)
     static const char *const cols[] = {
         "checkpoint", "samples", "challenge", "condition", "split", "seed", "n", "train_file", "train_condition",
         "train_seed", "train_n", "val_seed", "val_n", "model", "model_config", "step", "steps", "batch", "lr",
-        "curriculum", "best_val_accuracy", "correct", "accuracy", "loss", "software_version", "git_commit"};
+        "rng_seed", "curriculum", "best_val_accuracy", "correct", "accuracy", "loss", "software_version", "git_commit"};
     const int ncols = (int)(sizeof cols / sizeof cols[0]);
     ph_strbuf rows = {0}, per = {0};
     for (int i = 0; i < ncols; i++) sb_cell(&rows, cols[i], i == ncols - 1);
     ph_sb_printf(&per, "file\tsample\tlabel\tlogit\thit\n");
     char *curriculum = curriculum_describe(text);
-    const char *const info[7] = {train_path, val_path, mconf, steps, tbatch, lr, curriculum};
+    const char *const info[8] = {train_path, val_path, mconf, steps, tbatch, lr, curriculum, rng_seed};
     for (int f = 0; f < o.nsamples; f++)
         evaluate_file(&o, f, model_name, text, &tr, &va, info, step, best, &rows, &per);
 
@@ -536,7 +536,7 @@ int ph_analyze_evaluate_main(int argc, char **argv)
     }
     free(rows.s), free(per.s);
     free(model_name), free(text), free(train_path), free(val_path), free(steps), free(tbatch);
-    free(lr), free(mconf), free(curriculum);
+    free(lr), free(rng_seed), free(mconf), free(curriculum);
     file_id_free(&tr), file_id_free(&va);
     return 0;
 }

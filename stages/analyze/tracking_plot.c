@@ -33,7 +33,8 @@ int ts_pt_values(const ts_study *s, int want_length, int *v, int max)
     return n;
 }
 
-static int is_pt(const ts_entry *e) { return !strcmp(e->challenge, "pathtracker"); }
+static int is_pt(const ts_entry *e) { return ts_reported(e) && !strcmp(e->challenge, "pathtracker"); }
+static int is_ft(const ts_entry *e) { return ts_reported(e) && !strcmp(e->challenge, "featuretracker"); }
 
 /* One panel per value of `fixed` (length or distractors), x = the other. */
 static int plot_pt(const ts_study *s, const char *png, int x_is_dist)
@@ -104,7 +105,7 @@ int ts_plot_featuretracker(const ts_study *s, const char *png)
     const ts_entry *first = NULL;
     int ne = 0;
     for (int e = 0; e < s->nentries; e++)
-        if (!strcmp(s->entries[e].challenge, "featuretracker")) {
+        if (is_ft(&s->entries[e])) {
             if (!first) first = &s->entries[e];
             ne++;
         }
@@ -117,7 +118,7 @@ int ts_plot_featuretracker(const ts_study *s, const char *png)
         const char *ft = first->cond[c].ft;
         ph_sb_printf(&b, "%s", ft);
         for (int e = 0; e < s->nentries; e++) {
-            if (strcmp(s->entries[e].challenge, "featuretracker")) continue;
+            if (!is_ft(&s->entries[e])) continue;
             const ts_cond *k = ts_find_ft(&s->entries[e], ft);
             if (k && !isnan(k->balacc))
                 ph_sb_printf(&b, " %.4f %.4f %.4f", 100 * k->balacc, 100 * k->lo, 100 * k->hi);
@@ -141,7 +142,7 @@ int ts_plot_featuretracker(const ts_study *s, const char *png)
                  first->ncond - 1);
     ph_sb_printf(&b, "plot");
     for (int e = 0, j = 0; e < s->nentries; e++) {
-        if (strcmp(s->entries[e].challenge, "featuretracker")) continue;
+        if (!is_ft(&s->entries[e])) continue;
         const int col = 2 + 3 * j;
         ph_sb_printf(&b, "%s $d using %d:%d:%d%s lc rgb '%s' title '%s'", j ? "," : "", col, col + 1, col + 2,
                      j ? "" : ":xtic(1)", COLOURS[j % NCOLOURS], s->entries[e].label);

@@ -12,6 +12,7 @@
  * number and every verdict comes from the files read. */
 #include "tracking_report.h"
 
+#include "evaluate.h"
 #include "report_util.h"
 #include "tracking_phase.h"
 #include "tracking_study.h"
@@ -31,7 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { REPS_DEFAULT = 10000, PHASE_VIDEOS = 2, PHASE_FRAMES = 6, PHASE_BATCH = 50, MAX_COLS = 64 };
+enum { REPS_DEFAULT = 10000, PHASE_VIDEOS = 2, PHASE_FRAMES = 6, PHASE_BATCH = PH_EVALUATE_BATCH_DEFAULT, MAX_COLS = 64 };
 static const double LEVEL = 0.95;
 
 /* ---- human references (../shared/science/tracking.md) -------------------------------------- */
@@ -105,7 +106,10 @@ static void usage(FILE *f)
             "(recurrent models lose less than the 3D CNN with more distractors and longer\n"
             "videos; the CV-RNN beats it on out-of-distribution colours) checked on the\n"
             "numbers, with paired bootstrap intervals of the differences; the CV-RNN's phase\n"
-            "maps.  make reproduce-tracking runs it.  One MPI rank.\n"
+            "maps.  Points of one run that differ only in their training seed ([train] seed,\n"
+            "evaluate.tsv's rng_seed) are averaged: tables, figures and comparisons show the\n"
+            "mean of their balanced accuracies (bootstrap over the shared test videos) and\n"
+            "the seeds' range.  make reproduce-tracking runs it.  One MPI rank.\n"
             "\n"
             "options:\n"
             "  --out DIR          output folder (created if missing; required)\n"
@@ -284,6 +288,7 @@ static int entry_read(ts_entry *e, const char *run, const char *point)
     memset(e, 0, sizeof *e);
     snprintf(e->run, sizeof e->run, "%s", run);
     snprintf(e->point, sizeof e->point, "%s", point);
+    e->group = -1;
     char *lines[TS_MAX_CONDS + 2];
     int nl = split(text, '\n', lines, TS_MAX_CONDS + 2);
     while (nl > 0 && !*lines[nl - 1]) nl--;
@@ -319,6 +324,8 @@ static int entry_read(ts_entry *e, const char *run, const char *point)
             e->step = atoll(col(names, cells, nn, "step", path));
             e->best_val = atof(col(names, cells, nn, "best_val_accuracy", path));
             snprintf(e->curriculum, sizeof e->curriculum, "%s", col_opt(names, cells, nn, "curriculum"));
+            const char *seed = col_opt(names, cells, nn, "rng_seed");
+            e->rng_seed = *seed ? atoll(seed) : -1;
         }
     }
     free(text);
@@ -372,6 +379,69 @@ static void study_read_run(ts_study *s, const char *run)
     }
 }
 
+/* Appends src to the string dst of the given size (truncating). */
+static void str_append(char *dst, size_t size, const char *src)
+{
+    const size_t at = strlen(dst);
+    if (at + 1 < size) snprintf(dst + at, size - at, "%s", src);
+}
+
+/* Two evaluated points of one run that differ only in their training seed. */
+static int entry_same_but_seed(const ts_entry *a, const ts_entry *b)
+{
+    if (strcmp(a->run, b->run) || strcmp(a->model, b->model) || strcmp(a->config, b->config) ||
+        strcmp(a->challenge, b->challenge) || strcmp(a->train_condition, b->train_condition) ||
+        strcmp(a->curriculum, b->curriculum) || strcmp(a->lr, b->lr) || a->steps != b->steps || a->batch != b->batch ||
+        a->train_n != b->train_n || a->val_n != b->val_n || a->ncond != b->ncond || a->rng_seed < 0 || b->rng_seed < 0)
+        return 0;
+    for (int c = 0; c < a->ncond; c++)
+        if (strcmp(a->cond[c].condition, b->cond[c].condition) || a->cond[c].n != b->cond[c].n) return 0;
+    return 1;
+}
+
+/* Points of one run that differ only in the training seed (a sweep over [train] seed) are
+ * averaged: a seed mean is appended after them, with one condition per test file whose members
+ * are the points' conditions.  The tables, figures and comparisons show the mean; the scale
+ * table and accuracy.tsv every point. */
+static void study_group_seeds(ts_study *s)
+{
+    const int n = s->nentries;
+    for (int i = 0; i < n; i++) {
+        ts_entry *first = &s->entries[i];
+        if (first->group >= 0) continue;
+        int idx[TS_MAX_SEEDS] = {i}, k = 1;
+        for (int j = i + 1; j < n && k < TS_MAX_SEEDS; j++) {
+            int seen = 0;
+            for (int m = 0; m < k; m++) seen |= s->entries[idx[m]].rng_seed == s->entries[j].rng_seed;
+            if (!seen && s->entries[j].group < 0 && entry_same_but_seed(first, &s->entries[j])) idx[k++] = j;
+        }
+        if (k < 2) continue;
+        if (s->nentries == TS_MAX_ENTRIES) PH_FAIL("averaging seeds", "more than 48 models and means", "report fewer sweeps at once");
+        const int g = s->nentries++;
+        ts_entry *mean = &s->entries[g];
+        *mean = *first;
+        mean->checkpoint[0] = mean->point[0] = 0;
+        mean->rng_seed = -1, mean->nmembers = k, mean->best_val = 0;
+        for (int m = 0; m < k; m++) {
+            ts_entry *e = &s->entries[idx[m]];
+            e->group = g, mean->member[m] = idx[m], mean->best_val += e->best_val / k;
+            char part[80];
+            snprintf(part, sizeof part, "%s%s", m ? "+" : "", e->point);
+            str_append(mean->point, sizeof mean->point, part);
+            snprintf(part, sizeof part, ", seed %lld", e->rng_seed);
+            str_append(e->label, sizeof e->label, part);
+        }
+        char part[40];
+        snprintf(part, sizeof part, ", mean of %d seeds", k);
+        str_append(mean->label, sizeof mean->label, part);
+        for (int c = 0; c < mean->ncond; c++) {
+            ts_cond *kc = &mean->cond[c];
+            kc->label = NULL, kc->hit = NULL, kc->nmember = k;
+            for (int m = 0; m < k; m++) kc->member[m] = &s->entries[idx[m]].cond[c];
+        }
+    }
+}
+
 /* ---- statistics ---------------------------------------------------------------------------- */
 
 /* The run folder's last component: statistics are keyed on it, so an interval does not
@@ -389,12 +459,34 @@ static const char *run_name(const ts_entry *e)
     return b;
 }
 
+enum { MAX_TERMS = 64 };
+
+/* Appends w x condition k to a statistic's terms: one term, or a seed mean's members with
+ * w / members each (they share the test videos, so a replicate draws the same ones for all). */
+static void terms_add(ph_balacc_term *t, int *n, const ts_cond *k, double w)
+{
+    const int nm = k->nmember ? k->nmember : 1;
+    if (*n + nm > MAX_TERMS) PH_FAIL("bootstrapping a statistic", "more than 64 terms", "a bug in tracking_report.c");
+    for (int m = 0; m < nm; m++) {
+        const ts_cond *x = k->nmember ? k->member[m] : k;
+        t[(*n)++] = (ph_balacc_term){x->label, x->hit, x->n, w / nm};
+    }
+}
+
 static void cond_bootstrap(ts_study *s, const ts_entry *e, ts_cond *k)
 {
     char name[1024];
     snprintf(name, sizeof name, "%s|%s|%s", run_name(e), e->point, k->condition);
-    const ph_balacc_term t = {k->label, k->hit, k->n, 1};
-    k->balacc = ph_balacc_bootstrap(&t, 1, s->reps, LEVEL, s->seed, ph_balacc_name_hash(name), &k->lo, &k->hi);
+    ph_balacc_term t[MAX_TERMS];
+    int n = 0;
+    terms_add(t, &n, k, 1);
+    k->balacc = ph_balacc_bootstrap(t, n, s->reps, LEVEL, s->seed, ph_balacc_name_hash(name), &k->lo, &k->hi);
+    k->seed_lo = k->seed_hi = NAN;
+    for (int m = 0; m < k->nmember; m++) {
+        const double v = k->member[m]->balacc;
+        k->seed_lo = m == 0 || v < k->seed_lo ? v : k->seed_lo;
+        k->seed_hi = m == 0 || v > k->seed_hi ? v : k->seed_hi;
+    }
 }
 
 /* A difference of balanced accuracies: sum of weight x condition, paired where labels agree. */
@@ -404,14 +496,14 @@ typedef struct {
 
 static ts_diff diff_eval(const ts_study *s, const ts_cond *const *conds, const double *w, int k, const char *name)
 {
-    ph_balacc_term t[12];
-    if (k > 12) PH_FAIL("bootstrapping a difference", "more than 12 terms", "a bug in tracking_report.c");
+    ph_balacc_term t[MAX_TERMS];
+    int n = 0;
     ts_diff d = {NAN, NAN, NAN};
     for (int i = 0; i < k; i++) {
         if (!conds[i]) return d;
-        t[i] = (ph_balacc_term){conds[i]->label, conds[i]->hit, conds[i]->n, w[i]};
+        terms_add(t, &n, conds[i], w[i]);
     }
-    d.v = ph_balacc_bootstrap(t, k, s->reps, LEVEL, s->seed, ph_balacc_name_hash(name), &d.lo, &d.hi);
+    d.v = ph_balacc_bootstrap(t, n, s->reps, LEVEL, s->seed, ph_balacc_name_hash(name), &d.lo, &d.hi);
     return d;
 }
 
@@ -423,7 +515,9 @@ static void sb_cell(ph_strbuf *b, const ts_cond *k)
         ph_sb_printf(b, " - |");
         return;
     }
-    ph_sb_printf(b, " %.1f [%.1f, %.1f] |", 100 * k->balacc, 100 * k->lo, 100 * k->hi);
+    ph_sb_printf(b, " %.1f [%.1f, %.1f]", 100 * k->balacc, 100 * k->lo, 100 * k->hi);
+    if (k->nmember) ph_sb_printf(b, " (seeds %.1f-%.1f)", 100 * k->seed_lo, 100 * k->seed_hi);
+    ph_sb_printf(b, " |");
 }
 
 static void sb_diff(ph_strbuf *b, ts_diff d)
@@ -434,19 +528,25 @@ static void sb_diff(ph_strbuf *b, ts_diff d)
         ph_sb_printf(b, "%+.1f [%+.1f, %+.1f]", 100 * d.v, 100 * d.lo, 100 * d.hi);
 }
 
+/* A reported entry (a single point or a seed mean) of model m on the challenge. */
 static int is_model(const ts_entry *e, const char *m, const char *challenge)
 {
-    return !strcmp(e->model, m) && !strcmp(e->challenge, challenge);
+    return ts_reported(e) && !strcmp(e->model, m) && !strcmp(e->challenge, challenge);
 }
 
 static void md_scale(ph_strbuf *b, const ts_study *s)
 {
-    ph_sb_printf(b, "## Scale\n\nEvery trained model (one training seed each), as its analyze stage recorded it:\n\n"
+    ph_sb_printf(b, "## Scale\n\nEvery trained model, as its analyze stage recorded it. Points of one run that differ "
+                 "only in their training seed ([train] seed: sample order, and initial weights where no earlier stage "
+                 "gives them) are averaged in the tables, figures and comparisons below (\"mean of N seeds\": the "
+                 "mean of their balanced accuracies, its interval from resampling the test videos, the same ones "
+                 "for every seed; \"seeds a-b\": the lowest and highest seed):\n\n"
                  "| model | run / point | earlier stages (condition steps x batch) | trained on | training videos | steps x batch | "
                  "learning rate | validation videos | best validation accuracy (%%) | model config |\n"
                  "|---|---|---|---|--:|--:|--:|--:|--:|---|\n");
     for (int i = 0; i < s->nentries; i++) {
         const ts_entry *e = &s->entries[i];
+        if (e->nmembers) continue;
         const char *base = strrchr(e->run, '/');
         ph_sb_printf(b, "| %s | %s/%s | %s | %s %s | %lld | %lld x %lld | %s | %lld | %.1f | %s |\n", e->label,
                      base ? base + 1 : e->run, e->point, e->curriculum[0] ? e->curriculum : "-", e->challenge, e->train_condition, e->train_n, e->steps, e->batch,
@@ -455,7 +555,7 @@ static void md_scale(ph_strbuf *b, const ts_study *s)
     long long nmin = -1, nmax = -1;
     int nconds = 0;
     for (int i = 0; i < s->nentries; i++)
-        for (int c = 0; c < s->entries[i].ncond; c++) {
+        for (int c = 0; c < s->entries[i].ncond && !s->entries[i].nmembers; c++) {
             const long long n = s->entries[i].cond[c].n;
             nmin = nmin < 0 || n < nmin ? n : nmin, nmax = n > nmax ? n : nmax;
             nconds++;
@@ -505,7 +605,7 @@ static void md_pathtracker(ph_strbuf *b, const ts_study *s)
     ph_sb_printf(b, "\n");
     for (int i = 0; i < s->nentries; i++) {
         const ts_entry *e = &s->entries[i];
-        if (strcmp(e->challenge, "pathtracker")) continue;
+        if (!ts_reported(e) || strcmp(e->challenge, "pathtracker")) continue;
         ph_sb_printf(b, "| %s (%s) |", e->label, e->train_condition);
         for (int l = 0; l < nl; l++)
             for (int d = 0; d < nd; d++) sb_cell(b, ts_find_pt(e, L[l], D[d]));
@@ -524,26 +624,28 @@ static void md_pathtracker(ph_strbuf *b, const ts_study *s)
                  "![accuracy against length](pathtracker_length.png)\n\n");
 }
 
+static int is_ft(const ts_entry *e) { return ts_reported(e) && !strcmp(e->challenge, "featuretracker"); }
+
 static void md_featuretracker(ph_strbuf *b, const ts_study *s)
 {
     const ts_entry *first = NULL;
     for (int i = 0; i < s->nentries && !first; i++)
-        if (!strcmp(s->entries[i].challenge, "featuretracker")) first = &s->entries[i];
+        if (is_ft(&s->entries[i])) first = &s->entries[i];
     if (!first) return;
     ph_sb_printf(b, "## FeatureTracker: balanced accuracy (%%) [bootstrap 95 %% interval]\n\nRows: test conditions "
                  "(shape rule x hues; idshapes_idcolors is the training condition, ood = out of distribution). "
                  "Humans: raw Prolific accuracies of tracking.md §4, where the notes' (inferred, unverified) mapping of "
                  "file names to conditions gives one.\n\n| condition |");
     for (int i = 0; i < s->nentries; i++)
-        if (!strcmp(s->entries[i].challenge, "featuretracker")) ph_sb_printf(b, " %s |", s->entries[i].label);
+        if (is_ft(&s->entries[i])) ph_sb_printf(b, " %s |", s->entries[i].label);
     ph_sb_printf(b, " humans |\n|---|");
     for (int i = 0; i < s->nentries; i++)
-        if (!strcmp(s->entries[i].challenge, "featuretracker")) ph_sb_printf(b, "--:|");
+        if (is_ft(&s->entries[i])) ph_sb_printf(b, "--:|");
     ph_sb_printf(b, "--:|\n");
     for (int c = 0; c < first->ncond; c++) {
         ph_sb_printf(b, "| %s |", first->cond[c].ft);
         for (int i = 0; i < s->nentries; i++)
-            if (!strcmp(s->entries[i].challenge, "featuretracker")) sb_cell(b, ts_find_ft(&s->entries[i], first->cond[c].ft));
+            if (is_ft(&s->entries[i])) sb_cell(b, ts_find_ft(&s->entries[i], first->cond[c].ft));
         const char *src;
         const double h = ts_human_featuretracker(first->cond[c].ft, &src);
         if (isnan(h))
@@ -610,9 +712,10 @@ static void md_findings(ph_strbuf *b, ts_study *s)
     /* 1. Every model far above chance on the easiest condition; and on its training condition. */
     ph_sb_printf(b, "**Easiest condition and training condition.** The original models are far above chance at "
                  "PathTracker T32 D0 and learn their training condition.\n\n");
-    int learned_all = 1;
+    int learned_all = 1; /* of the reported entries */
     for (int i = 0; i < s->nentries; i++) {
         const ts_entry *e = &s->entries[i];
+        if (!ts_reported(e)) continue;
         const ts_cond *easy = !strcmp(e->challenge, "pathtracker") ? ts_find_pt(e, 32, 0) : ts_find_ft(e, "noshapes_nocolors");
         const ts_cond *own = NULL;
         for (int c = 0; c < e->ncond; c++)
@@ -717,9 +820,10 @@ static void md_findings(ph_strbuf *b, ts_study *s)
     if (!learned_all) {
         /* The closing note: how much the models that did not learn saw, against the originals. */
         long long seen = 0;
-        int n = 0;
+        int n = 0, nrep = 0;
+        for (int i = 0; i < s->nentries; i++) nrep += ts_reported(&s->entries[i]);
         for (int i = 0; i < s->nentries; i++)
-            if (!entry_learned(&s->entries[i])) {
+            if (ts_reported(&s->entries[i]) && !entry_learned(&s->entries[i])) {
                 const long long v = s->entries[i].steps * s->entries[i].batch;
                 seen = v > seen ? v : seen, n++;
             }
@@ -728,7 +832,7 @@ static void md_findings(ph_strbuf *b, ts_study *s)
                      "many epochs to early stopping (tracking.md §2, §5); a model at chance cannot show the studies' "
                      "effects, so at this scale the claims are neither confirmed nor refuted. The paper-scale configs "
                      "(docs/studies/tracking.md) run the same code at the original scale.",
-                     n, s->nentries, seen);
+                     n, nrep, seen);
     }
     ph_sb_printf(b, "\n\n");
 }
@@ -737,14 +841,18 @@ static void write_accuracy_tsv(const ts_study *s, const char *path)
 {
     ph_strbuf b = {0};
     ph_sb_printf(&b, "run\tpoint\tmodel\tmodel_config\tsteps\ttrain_condition\tchallenge\tcondition\tn\tcorrect\t"
-                 "balanced_accuracy\tci_low\tci_high\n");
+                 "balanced_accuracy\tci_low\tci_high\trng_seed\n");
     for (int i = 0; i < s->nentries; i++) {
         const ts_entry *e = &s->entries[i];
-        for (int c = 0; c < e->ncond; c++) {
+        for (int c = 0; c < e->ncond && !e->nmembers; c++) {
             const ts_cond *k = &e->cond[c];
-            ph_sb_printf(&b, "%s\t%s\t%s\t%s\t%lld\t%s\t%s\t%s\t%lld\t%lld\t%.6f\t%.6f\t%.6f\n", e->run, e->point, e->model,
+            ph_sb_printf(&b, "%s\t%s\t%s\t%s\t%lld\t%s\t%s\t%s\t%lld\t%lld\t%.6f\t%.6f\t%.6f\t", e->run, e->point, e->model,
                          e->config, e->steps, e->train_condition, k->challenge, k->condition, (long long)k->n,
                          (long long)k->correct, k->balacc, k->lo, k->hi);
+            if (e->rng_seed >= 0)
+                ph_sb_printf(&b, "%lld\n", e->rng_seed);
+            else
+                ph_sb_printf(&b, "-\n");
         }
     }
     ph_write_file_atomic(path, b.s, b.len);
@@ -759,7 +867,7 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
     for (int ch = 0; ch < 2; ch++)
         for (int i = 0; i < s->nentries; i++) {
             const ts_entry *e = &s->entries[i];
-            if (!is_model(e, "cvrnn", challenges[ch])) continue;
+            if (strcmp(e->model, "cvrnn") || strcmp(e->challenge, challenges[ch]) || e->nmembers) continue;
             const ts_cond *k = &e->cond[0];
             for (int c = 0; c < e->ncond; c++)
                 if (!strcmp(e->cond[c].condition, e->train_condition)) k = &e->cond[c];
@@ -823,6 +931,7 @@ int ph_analyze_tracking_report_main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.reps = o.reps, s.seed = o.seed;
     for (int r = 0; r < o.nruns; r++) study_read_run(&s, o.runs[r]);
+    study_group_seeds(&s);
     if (!s.nentries)
         ph_usage_error("tracking-report: no point of %s%s has an evaluation (run the sweeps first: make "
                        "reproduce-tracking; slurm/status RUN shows each point)", o.runs[0], o.nruns > 1 ? " and the others" : "");
