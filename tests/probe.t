@@ -6,7 +6,7 @@
 # line and exit 2.  The linear probe finds the spurious cue of the diagnostic challenge
 # where it names the class and fails where it does not.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 41
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 cat >g.ini <<'INI'
@@ -186,3 +186,21 @@ ok "the probe reads the colour cue: best validation accuracy >= 0.9" perl -e 'ex
 ok "... which fails on the decorrelated test split: accuracy < 0.7" perl -e 'exit !($ARGV[0] < 0.7)' "$(best_col l1 5)"
 run_mpi 2 probe linear cf_train/features.h5 cf_val/features.h5 cf_test/features.h5 --layer stem --lr 0.01 --out l2 --quiet
 ok "linear probe outputs identical on 2 ranks" bash -c "cmp l1/linear.tsv l2/linear.tsv && cmp l1/linear_best.tsv l2/linear_best.tsv"
+
+# ---- the subcommands' shared option table (probe_parse_args): one line and exit 2 per mistake --
+usage_line() { # EXPECTED ARGS...: exit 2, one stderr line containing EXPECTED, nothing written
+    local want=$1
+    shift
+    run_phasor probe "$@"
+    [ "$RC" = 2 ] && [ "$(wc -l <"$ERR")" = 1 ] && grep -qF -- "$want" "$ERR" && [ ! -e badopt ]
+}
+ok "a choice outside its list names the choices (features --device)" \
+    usage_line "features: --device must be auto, cpu or cuda, got 'gpu'" features a.h5 b.h5 --layers x --grid 2 --out badopt --device gpu
+ok "an integer out of range names the range (sites --repeats)" \
+    usage_line "sites: --repeats must be an integer in 2..16, got '1'" sites data/val.h5 --out badopt --repeats 1
+ok "a number that is not one (linear --lr)" usage_line "linear: --lr must be a number in 0..10, got 'fast'" linear a b --layer x --out badopt --lr fast
+ok "an option without its value" usage_line "neural: option '--components' needs a value" neural a b --out badopt --components
+ok "an unknown option" usage_line "neural: unknown option '--pca' (see phasor-probe neural --help)" neural a b --out badopt --pca
+ok "one positional argument too many" usage_line "linear: unexpected argument 'd' (see phasor-probe linear --help)" linear a b c d --layer x --out badopt
+run_phasor probe sites --help
+ok "--help prints the usage and exits 0" bash -c "[ $RC = 0 ] && grep -q '^usage: phasor-probe sites' '$OUT'"

@@ -27,8 +27,7 @@
 enum { MAX_LAYERS = 16, MAX_PARAMS = 1024, MAX_TAPS = 64 };
 
 typedef struct {
-    const char *checkpoint, *samples, *out_dir, *device;
-    char layers_arg[1024];
+    const char *checkpoint, *samples, *out_dir, *device, *layers_arg;
     int grid, batch, chunk, force, quiet;
 } feat_options;
 
@@ -60,46 +59,21 @@ static void usage(FILE *f)
             "exit status: 0 success, 2 usage error (unknown layer, wrong inputs), 1 runtime failure.\n");
 }
 
+static const char *const device_names[] = {"auto", "cpu", "cuda", NULL};
+
 static void parse(int argc, char **argv, feat_options *o)
 {
-    static const struct option longs[] = {
-        {"layers", required_argument, 0, 'l'}, {"grid", required_argument, 0, 'g'},
-        {"out", required_argument, 0, 'o'},    {"batch", required_argument, 0, 'b'},
-        {"chunk", required_argument, 0, 'c'},  {"device", required_argument, 0, 'd'},
-        {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->batch = 16, o->chunk = 16, o->device = "auto";
+    const probe_opt opts[] = {
+        {"layers", PROBE_OPT_STR, &o->layers_arg, 0, 0, NULL}, {"grid", PROBE_OPT_INT, &o->grid, 1, 256, NULL},
+        {"out", PROBE_OPT_STR, &o->out_dir, 0, 0, NULL},       {"batch", PROBE_OPT_INT, &o->batch, 1, 4096, NULL},
+        {"chunk", PROBE_OPT_INT, &o->chunk, 1, 1 << 20, NULL}, {"device", PROBE_OPT_CHOICE, &o->device, 0, 0, device_names},
+        {"force", PROBE_OPT_FLAG, &o->force, 0, 0, NULL},      {"quiet", PROBE_OPT_FLAG, &o->quiet, 0, 0, NULL}};
     const char *pos[2] = {NULL, NULL};
-    int npos = 0;
-    optind = 1, opterr = 0;
-    for (;;) {
-        int c = getopt_long(argc, argv, "-:", longs, NULL);
-        if (c == -1) break;
-        switch (c) {
-        case 1:
-            if (npos == 2) ph_usage_error("features: unexpected argument '%s' (see phasor-probe features --help)", optarg);
-            pos[npos++] = optarg;
-            break;
-        case 'l': snprintf(o->layers_arg, sizeof o->layers_arg, "%s", optarg); break;
-        case 'g': o->grid = (int)probe_parse_long("features", "--grid", optarg, 1, 256); break;
-        case 'o': o->out_dir = optarg; break;
-        case 'b': o->batch = (int)probe_parse_long("features", "--batch", optarg, 1, 4096); break;
-        case 'c': o->chunk = (int)probe_parse_long("features", "--chunk", optarg, 1, 1 << 20); break;
-        case 'd':
-            if (strcmp(optarg, "auto") && strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
-                ph_usage_error("features: --device must be auto, cpu or cuda, got '%s'", optarg);
-            o->device = optarg;
-            break;
-        case 'f': o->force = 1; break;
-        case 'q': o->quiet = 1; break;
-        case 'h': ph_stage_print_and_exit(usage);
-        case ':': ph_usage_error("features: option '%s' needs a value", argv[optind - 1]);
-        default: ph_usage_error("features: unknown option '%s' (see phasor-probe features --help)", argv[optind - 1]);
-        }
-    }
+    const int npos = probe_parse_args("features", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), pos, 2, usage);
     if (npos != 2) ph_usage_error("features: expected CHECKPOINT.h5 SAMPLES.h5 (see phasor-probe features --help)");
-    if (!o->layers_arg[0]) ph_usage_error("features: missing --layers a,b (the layers to store)");
+    if (!o->layers_arg || !*o->layers_arg) ph_usage_error("features: missing --layers a,b (the layers to store)");
     if (!o->grid) ph_usage_error("features: missing --grid G (the grid side)");
     if (!o->out_dir || !*o->out_dir) ph_usage_error("features: missing --out DIR");
     o->checkpoint = pos[0], o->samples = pos[1];

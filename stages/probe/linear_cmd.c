@@ -51,46 +51,20 @@ static void usage(FILE *f)
             "exit status: 0 success, 2 usage error, 1 runtime failure.\n");
 }
 
+static const char *const pool_names[] = {"mean", "flat", NULL};
+
 static void parse(int argc, char **argv, linear_options *o)
 {
-    static const struct option longs[] = {
-        {"layer", required_argument, 0, 'l'}, {"pool", required_argument, 0, 'p'},
-        {"out", required_argument, 0, 'o'},   {"epochs", required_argument, 0, 'e'},
-        {"batch", required_argument, 0, 'b'}, {"lr", required_argument, 0, 'r'},
-        {"wd", required_argument, 0, 'w'},    {"dropout", required_argument, 0, 'd'},
-        {"seed", required_argument, 0, 's'},  {"force", no_argument, 0, 'f'},
-        {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->pool = "mean", o->epochs = 30, o->batch = 16, o->lr = 5e-5, o->wd = 1e-4, o->dropout = 0.3, o->seed = 1;
-    optind = 1, opterr = 0;
-    for (;;) {
-        int c = getopt_long(argc, argv, "-:", longs, NULL);
-        if (c == -1) break;
-        switch (c) {
-        case 1:
-            if (o->nfiles == 3) ph_usage_error("linear: unexpected argument '%s' (see phasor-probe linear --help)", optarg);
-            o->files[o->nfiles++] = optarg;
-            break;
-        case 'l': o->layer = optarg; break;
-        case 'p':
-            if (strcmp(optarg, "mean") && strcmp(optarg, "flat")) ph_usage_error("linear: --pool must be mean or flat, got '%s'", optarg);
-            o->pool = optarg;
-            break;
-        case 'o': o->out_dir = optarg; break;
-        case 'e': o->epochs = (int)probe_parse_long("linear", "--epochs", optarg, 1, 100000); break;
-        case 'b': o->batch = (int)probe_parse_long("linear", "--batch", optarg, 2, 1 << 20); break;
-        case 'r': o->lr = probe_parse_double("linear", "--lr", optarg, 0, 10); break;
-        case 'w': o->wd = probe_parse_double("linear", "--wd", optarg, 0, 10); break;
-        case 'd': o->dropout = probe_parse_double("linear", "--dropout", optarg, 0, 0.99); break;
-        case 's': o->seed = (uint32_t)probe_parse_long("linear", "--seed", optarg, 0, 4294967295L); break;
-        case 'f': o->force = 1; break;
-        case 'q': o->quiet = 1; break;
-        case 'h': ph_stage_print_and_exit(usage);
-        case ':': ph_usage_error("linear: option '%s' needs a value", argv[optind - 1]);
-        default: ph_usage_error("linear: unknown option '%s' (see phasor-probe linear --help)", argv[optind - 1]);
-        }
-    }
+    const probe_opt opts[] = {
+        {"layer", PROBE_OPT_STR, &o->layer, 0, 0, NULL},         {"pool", PROBE_OPT_CHOICE, &o->pool, 0, 0, pool_names},
+        {"out", PROBE_OPT_STR, &o->out_dir, 0, 0, NULL},         {"epochs", PROBE_OPT_INT, &o->epochs, 1, 100000, NULL},
+        {"batch", PROBE_OPT_INT, &o->batch, 2, 1 << 20, NULL},   {"lr", PROBE_OPT_REAL, &o->lr, 0, 10, NULL},
+        {"wd", PROBE_OPT_REAL, &o->wd, 0, 10, NULL},             {"dropout", PROBE_OPT_REAL, &o->dropout, 0, 0.99, NULL},
+        {"seed", PROBE_OPT_U32, &o->seed, 0, 4294967295.0, NULL}, {"force", PROBE_OPT_FLAG, &o->force, 0, 0, NULL},
+        {"quiet", PROBE_OPT_FLAG, &o->quiet, 0, 0, NULL}};
+    o->nfiles = probe_parse_args("linear", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), o->files, 3, usage);
     if (o->nfiles < 2) ph_usage_error("linear: expected TRAIN.h5 VAL.h5 [TEST.h5] (see phasor-probe linear --help)");
     if (!o->layer) ph_usage_error("linear: missing --layer L");
     if (!o->out_dir || !*o->out_dir) ph_usage_error("linear: missing --out DIR");

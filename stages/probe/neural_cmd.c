@@ -26,7 +26,7 @@
 
 enum { MAX_LAYERS = 16, NALPHA = 10, INNER_FOLDS = 5 };
 typedef enum { METHOD_PLS, METHOD_RIDGE, METHOD_COUNT } method;
-static const char *const method_names[METHOD_COUNT] = {"pls", "ridge"};
+static const char *const method_names[METHOD_COUNT + 1] = {"pls", "ridge", NULL}; /* NULL: a probe_opt choice list */
 /* ridge penalties: 1e-3 .. 1e6 (features are min-max scaled to [0, 1]) */
 static const double alphas[NALPHA] = {1e-3, 1e-2, 1e-1, 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
 
@@ -68,44 +68,21 @@ static void usage(FILE *f)
 
 static void parse(int argc, char **argv, neural_options *o)
 {
-    static const struct option longs[] = {
-        {"out", required_argument, 0, 'o'},        {"method", required_argument, 0, 'm'},
-        {"components", required_argument, 0, 'a'}, {"tol", required_argument, 0, 't'},
-        {"max-iter", required_argument, 0, 'i'},   {"force", no_argument, 0, 'f'},
-        {"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->m = METHOD_PLS, o->components = 25, o->max_iter = 500, o->tol = 1e-4;
+    const char *method_name = method_names[METHOD_PLS];
+    const probe_opt opts[] = {
+        {"out", PROBE_OPT_STR, &o->out_dir, 0, 0, NULL},
+        {"method", PROBE_OPT_CHOICE, &method_name, 0, 0, method_names},
+        {"components", PROBE_OPT_INT, &o->components, 1, 4096, NULL},
+        {"tol", PROBE_OPT_REAL, &o->tol, 0, 1, NULL},
+        {"max-iter", PROBE_OPT_INT, &o->max_iter, 1, 100000, NULL},
+        {"force", PROBE_OPT_FLAG, &o->force, 0, 0, NULL},
+        {"quiet", PROBE_OPT_FLAG, &o->quiet, 0, 0, NULL}};
     const char *pos[2] = {NULL, NULL};
-    int npos = 0;
-    optind = 1, opterr = 0;
-    for (;;) {
-        int c = getopt_long(argc, argv, "-:", longs, NULL);
-        if (c == -1) break;
-        switch (c) {
-        case 1:
-            if (npos == 2) ph_usage_error("neural: unexpected argument '%s' (see phasor-probe neural --help)", optarg);
-            pos[npos++] = optarg;
-            break;
-        case 'o': o->out_dir = optarg; break;
-        case 'm': {
-            int found = -1;
-            for (int k = 0; k < METHOD_COUNT; k++)
-                if (!strcmp(optarg, method_names[k])) found = k;
-            if (found < 0) ph_usage_error("neural: --method must be pls or ridge, got '%s'", optarg);
-            o->m = (method)found;
-            break;
-        }
-        case 'a': o->components = (int)probe_parse_long("neural", "--components", optarg, 1, 4096); break;
-        case 't': o->tol = probe_parse_double("neural", "--tol", optarg, 0, 1); break;
-        case 'i': o->max_iter = (int)probe_parse_long("neural", "--max-iter", optarg, 1, 100000); break;
-        case 'f': o->force = 1; break;
-        case 'q': o->quiet = 1; break;
-        case 'h': ph_stage_print_and_exit(usage);
-        case ':': ph_usage_error("neural: option '%s' needs a value", argv[optind - 1]);
-        default: ph_usage_error("neural: unknown option '%s' (see phasor-probe neural --help)", argv[optind - 1]);
-        }
-    }
+    const int npos = probe_parse_args("neural", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), pos, 2, usage);
+    for (int k = 0; k < METHOD_COUNT; k++)
+        if (!strcmp(method_name, method_names[k])) o->m = (method)k;
     if (npos != 2) ph_usage_error("neural: expected FEATURES.h5 SITES.h5 (see phasor-probe neural --help)");
     if (!o->out_dir || !*o->out_dir) ph_usage_error("neural: missing --out DIR");
     o->features = pos[0], o->sites = pos[1];

@@ -5,6 +5,7 @@
 #include "../../common/io/h5samples.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 int probe_features_main(int argc, char **argv);
 int probe_sites_main(int argc, char **argv);
@@ -12,6 +13,31 @@ int probe_neural_main(int argc, char **argv);
 int probe_linear_main(int argc, char **argv);
 
 /* ---- probe_util.c ---- */
+
+/* One option of a subcommand's table: --NAME and where its value goes. */
+typedef enum {
+    PROBE_OPT_STR,    /* const char ** (the argument itself) */
+    PROBE_OPT_CHOICE, /* const char **, one of choices (NULL-terminated) */
+    PROBE_OPT_INT,    /* int *, an integer in [lo, hi] */
+    PROBE_OPT_U32,    /* uint32_t *, an integer in [lo, hi] */
+    PROBE_OPT_REAL,   /* double *, a number in [lo, hi] */
+    PROBE_OPT_FLAG    /* int *, set to 1; takes no value */
+} probe_opt_kind;
+
+typedef struct {
+    const char *name; /* without the leading -- */
+    probe_opt_kind kind;
+    void *target;
+    double lo, hi;
+    const char *const *choices;
+} probe_opt;
+
+/* Parses argv[1..] of subcommand cmd: the options of the table (each bad value, missing
+ * value, unknown option or positional beyond max_pos is one usage line naming it and exits 2;
+ * --help prints usage and exits 0) and up to max_pos positional arguments into pos.  Returns
+ * the number of positionals. */
+int probe_parse_args(const char *cmd, int argc, char **argv, const probe_opt *opts, int nopts, const char **pos,
+                     int max_pos, void (*usage)(FILE *f));
 
 /* An integer / real option value in [lo, hi], else a usage error naming opt. */
 long probe_parse_long(const char *cmd, const char *opt, const char *v, long lo, long hi);

@@ -7,6 +7,7 @@
 #include "../../common/core/strbuf.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,63 @@ double probe_parse_double(const char *cmd, const char *opt, const char *v, doubl
     if (end == v || *end || errno || !(x >= lo && x <= hi))
         ph_usage_error("%s: %s must be a number in %g..%g, got '%s'", cmd, opt, lo, hi, v);
     return x;
+}
+
+enum { PROBE_MAX_OPTS = 32, PROBE_OPT_BASE = 256 };
+
+/* Value checks of one option (the table says how). */
+static void opt_set(const char *cmd, const probe_opt *op, const char *v)
+{
+    char flag[64];
+    snprintf(flag, sizeof flag, "--%s", op->name);
+    switch (op->kind) {
+    case PROBE_OPT_STR: *(const char **)op->target = v; break;
+    case PROBE_OPT_CHOICE: {
+        ph_strbuf list = {0};
+        for (int i = 0; op->choices[i]; i++) {
+            if (!strcmp(v, op->choices[i])) {
+                *(const char **)op->target = op->choices[i];
+                free(list.s);
+                return;
+            }
+            ph_sb_printf(&list, "%s%s", i ? (op->choices[i + 1] ? ", " : " or ") : "", op->choices[i]);
+        }
+        ph_usage_error("%s: %s must be %s, got '%s'", cmd, flag, list.s, v);
+    }
+    case PROBE_OPT_INT: *(int *)op->target = (int)probe_parse_long(cmd, flag, v, (long)op->lo, (long)op->hi); break;
+    case PROBE_OPT_U32: *(uint32_t *)op->target = (uint32_t)probe_parse_long(cmd, flag, v, (long)op->lo, (long)op->hi); break;
+    case PROBE_OPT_REAL: *(double *)op->target = probe_parse_double(cmd, flag, v, op->lo, op->hi); break;
+    case PROBE_OPT_FLAG: *(int *)op->target = 1; break;
+    }
+}
+
+int probe_parse_args(const char *cmd, int argc, char **argv, const probe_opt *opts, int nopts, const char **pos,
+                     int max_pos, void (*usage)(FILE *f))
+{
+    struct option longs[PROBE_MAX_OPTS + 2];
+    if (nopts > PROBE_MAX_OPTS) PH_FAIL("parsing options", "more than 32 in one table", "a bug in phasor-probe");
+    for (int i = 0; i < nopts; i++)
+        longs[i] = (struct option){opts[i].name, opts[i].kind == PROBE_OPT_FLAG ? no_argument : required_argument, 0,
+                                   PROBE_OPT_BASE + i};
+    longs[nopts] = (struct option){"help", no_argument, 0, 'h'};
+    longs[nopts + 1] = (struct option){0, 0, 0, 0};
+    int npos = 0;
+    optind = 1, opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "-:", longs, NULL)) != -1;) {
+        if (c == 1) {
+            if (npos == max_pos) ph_usage_error("%s: unexpected argument '%s' (see phasor-probe %s --help)", cmd, optarg, cmd);
+            pos[npos++] = optarg;
+        } else if (c >= PROBE_OPT_BASE && c < PROBE_OPT_BASE + nopts) {
+            opt_set(cmd, &opts[c - PROBE_OPT_BASE], optarg);
+        } else if (c == 'h') {
+            ph_stage_print_and_exit(usage);
+        } else if (c == ':') {
+            ph_usage_error("%s: option '%s' needs a value", cmd, argv[optind - 1]);
+        } else {
+            ph_usage_error("%s: unknown option '%s' (see phasor-probe %s --help)", cmd, argv[optind - 1], cmd);
+        }
+    }
+    return npos;
 }
 
 void probe_out_path(const char *cmd, const char *dir, const char *name, int force, char *out, size_t n)

@@ -67,44 +67,18 @@ static void usage(FILE *f)
 
 static void parse(int argc, char **argv, sites_options *o)
 {
-    static const struct option longs[] = {
-        {"out", required_argument, 0, 'o'},   {"sites", required_argument, 0, 'k'},
-        {"grid", required_argument, 0, 'g'},  {"noise", required_argument, 0, 'n'},
-        {"sigma", required_argument, 0, 's'}, {"repeats", required_argument, 0, 'r'},
-        {"seed", required_argument, 0, 'e'},  {"chunk", required_argument, 0, 'c'},
-        {"import", required_argument, 0, 'i'}, {"force", no_argument, 0, 'f'},
-        {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->sp = (ph_sites_params){32, 9, 2, 2, 0.1, 1.0, 1};
     o->chunk = 16;
+    const probe_opt opts[] = {
+        {"out", PROBE_OPT_STR, &o->out_dir, 0, 0, NULL},         {"sites", PROBE_OPT_INT, &o->sp.sites, 2, 4096, NULL},
+        {"grid", PROBE_OPT_INT, &o->sp.grid, 1, 256, NULL},      {"noise", PROBE_OPT_REAL, &o->sp.noise, 0, 100, NULL},
+        {"sigma", PROBE_OPT_REAL, &o->sp.sigma, 0, 64, NULL},    {"repeats", PROBE_OPT_INT, &o->sp.repeats, 2, 16, NULL},
+        {"seed", PROBE_OPT_U32, &o->sp.seed, 0, 4294967295.0, NULL}, {"chunk", PROBE_OPT_INT, &o->chunk, 1, 1 << 20, NULL},
+        {"import", PROBE_OPT_STR, &o->import, 0, 0, NULL},       {"force", PROBE_OPT_FLAG, &o->force, 0, 0, NULL},
+        {"quiet", PROBE_OPT_FLAG, &o->quiet, 0, 0, NULL}};
     const char *pos[1] = {NULL};
-    int npos = 0;
-    optind = 1, opterr = 0;
-    for (;;) {
-        int c = getopt_long(argc, argv, "-:", longs, NULL);
-        if (c == -1) break;
-        switch (c) {
-        case 1:
-            if (npos == 1) ph_usage_error("sites: unexpected argument '%s' (see phasor-probe sites --help)", optarg);
-            pos[npos++] = optarg;
-            break;
-        case 'o': o->out_dir = optarg; break;
-        case 'k': o->sp.sites = (int)probe_parse_long("sites", "--sites", optarg, 2, 4096); break;
-        case 'g': o->sp.grid = (int)probe_parse_long("sites", "--grid", optarg, 1, 256); break;
-        case 'n': o->sp.noise = probe_parse_double("sites", "--noise", optarg, 0, 100); break;
-        case 's': o->sp.sigma = probe_parse_double("sites", "--sigma", optarg, 0, 64); break;
-        case 'r': o->sp.repeats = (int)probe_parse_long("sites", "--repeats", optarg, 2, 16); break;
-        case 'e': o->sp.seed = (uint32_t)probe_parse_long("sites", "--seed", optarg, 0, 4294967295L); break;
-        case 'c': o->chunk = (int)probe_parse_long("sites", "--chunk", optarg, 1, 1 << 20); break;
-        case 'i': o->import = optarg; break;
-        case 'f': o->force = 1; break;
-        case 'q': o->quiet = 1; break;
-        case 'h': ph_stage_print_and_exit(usage);
-        case ':': ph_usage_error("sites: option '%s' needs a value", argv[optind - 1]);
-        default: ph_usage_error("sites: unknown option '%s' (see phasor-probe sites --help)", argv[optind - 1]);
-        }
-    }
+    const int npos = probe_parse_args("sites", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), pos, 1, usage);
     if (o->import && npos) ph_usage_error("sites: give either SAMPLES.h5 or --import ARRAY.npy, not both");
     if (!o->import && npos != 1) ph_usage_error("sites: expected SAMPLES.h5 or --import ARRAY.npy (see phasor-probe sites --help)");
     if (!o->out_dir || !*o->out_dir) ph_usage_error("sites: missing --out DIR");
