@@ -28,7 +28,7 @@ dry tracking_study_tests_featuretracker
 is "$(arrays)" "--array=0-8 " "paper scale, FeatureTracker test grid: 3 shape rules x 3 colour ranges"
 for c in tracking_study_local_tests:6 tracking_study_local_tests_featuretracker:9 tracking_study_local_short:2 \
     tracking_study_local_short_featuretracker:2 tracking_study_local:6 tracking_study_local_featuretracker:2 \
-    tracking_study_local_baselines:2 tracking_study_local_baselines_featuretracker:2; do
+    tracking_study_local_baselines:6 tracking_study_local_baselines_featuretracker:6; do
     dry "${c%%:*}"
     ok "local: ${c%%:*} has ${c#*:} points" grep -q "${c#*:} point(s)" "$OUT"
 done
@@ -62,7 +62,7 @@ done
 ok "REPORT.md measures each CV-RNN's phase maps against the masks (loss, coherence, angles) on the 8 test videos" \
     bash -c "[ \$(grep -cE '^Synchrony over 8 videos x 32 frames: loss [01]\.[0-9]{3} per frame; coherence R background [01]\.[0-9]{2}, distractors [01]\.[0-9]{2}, target [01]\.[0-9]{2}; angle between mean phases target-distractors [0-9]+\.[0-9] degrees, background-distractors [0-9]+\.[0-9] degrees\.\$' '$R') = 2 ]"
 A=$TMPD/report/accuracy.tsv
-is "$(tail -n +2 "$A" | wc -l)" 84 "accuracy.tsv: 8 PathTracker models (InT and CV-RNN x 3 seeds, 2 baselines) x 6 conditions + 4 FeatureTracker models x 9"
+is "$(tail -n +2 "$A" | wc -l)" 144 "accuracy.tsv: 12 PathTracker models (4 models x 3 seeds) x 6 conditions + 8 FeatureTracker models (InT, CV-RNN; 2 baselines x 3 seeds) x 9"
 # Every balanced accuracy recomputed from the point's evaluate_samples.tsv (hits per label).
 recompute() {
     tail -n +2 "$A" | while IFS=$'\t' read -r run point _ _ _ _ _ cond _ _ bal _; do
@@ -72,7 +72,7 @@ recompute() {
         [ "$want" = "$bal" ] || { echo "$run/$point $cond: accuracy.tsv $bal, recomputed $want"; return 1; }
     done
 }
-ok "accuracy.tsv: all 84 balanced accuracies equal a recomputation from the per-sample hits" recompute
+ok "accuracy.tsv: all 144 balanced accuracies equal a recomputation from the per-sample hits" recompute
 # The report's table cells: a seed mean is the mean of its seeds' balanced accuracies in
 # accuracy.tsv, with the lowest and highest seed; a single model its own number.
 mean=$(awk -F'\t' '$1 ~ /tracking_study_local$/ && $8 == "length32_dist0_skip1" && $3 == "int" {
@@ -95,9 +95,9 @@ last=$(grep '^| InT C2 k3, 2 steps after 2 earlier stages, mean of 3 seeds' "$TM
 range=$(cat "$TMPD/range")
 ok "with seed 2 at 100 %, InT's T64 D25 cell is the seeds' mean ($mean ...] $range; the report:$last)" \
     bash -c "[[ '$range' == *-100.0')' && '$last' == ' $mean'*'] $range ' ]]"
-cell=$(awk -F'\t' '$2 == "p0000" && $8 == "length32_dist0_skip1" && $3 == "cnn3d" && $7 == "pathtracker" { printf "%.1f [%.1f, %.1f]", 100 * $11, 100 * $12, 100 * $13 }' "$A")
-ok "REPORT.md's PathTracker row of the 3D CNN (one seed) starts with its T32 D0 cell from accuracy.tsv ($cell)" \
-    grep -qF "(length32_dist14_skip1) | $cell |" "$R"
+cell=$(awk -F'\t' '$2 == "p0000" && $8 ~ /^noshapes_nocolors/ && $3 == "int" && $7 == "featuretracker" { printf "%.1f %% [%.1f, %.1f]", 100 * $11, 100 * $12, 100 * $13 }' "$A")
+ok "a model of one seed (FeatureTracker InT) is reported with its own number from accuracy.tsv ($cell)" \
+    grep -qF -- "- InT C2 k3, 2 steps after 2 earlier stages on featuretracker: noshapes_nocolors_length32_dist10_skip1 $cell" "$R"
 ok "the seeds' points are in the scale table, the mean is not; the PathTracker table has the mean only" \
     bash -c "[ \$(grep -c '^| InT C2 k3, 2 steps after 2 earlier stages, seed [123] | tracking_study_local/p000[012] |' '$R') = 3 ] &&
              ! grep -q 'p0000+p0001' '$R' && ! grep -q '^| InT C2 k3, 2 steps after 2 earlier stages, seed [0-9]* (length' '$R'"
