@@ -5,7 +5,7 @@
 # differences, the visualisations byte-identical for 1 and 2 ranks, the
 # objective rising, the outputs, and bad input (one line, exit code).
 . "$(dirname "$0")/lib.sh"
-plan 28
+plan 29
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 # oneDNN's sums depend on the thread count; every run gets the same.
 export OMP_NUM_THREADS=1
@@ -88,6 +88,16 @@ is "$RC" 0 "the gradient of every method through the whole chain matches finite 
 worst=$(sed -n 's/.*relative error \([^ ]*\)$/\1/p' "$ERR" | sort -g | tail -1)
 diag "gradient check: $(grep -c 'relative error' "$ERR") directional derivatives, worst relative error $worst"
 ok "... nine directional derivatives were compared" test "$(grep -c 'relative error' "$ERR")" = 9
+
+# The feature layers are the model's taps, and their backward is the model's own: with a
+# spatial attention module after stage 2 (trained at lr 0.05 so its gamma is far from its
+# initial 0), the stage2 tap is the module's output and its backward passes through the module
+# (a tap backward that skipped it is off by 3e-2 to 1.4 here; the check's tolerance is 2e-2).
+run_phasor train t.ini --out model_attn --quiet --set resnet.attention=spatial --set resnet.attention_stage=2 --set train.lr=0.05
+run_phasor analyze maco m.ini --out chk_attn --set maco.check_gradient=true --set maco.checkpoint=model_attn/checkpoint.h5 \
+    --set "maco.objectives=neuron:stage2:1 channel:stage3:0"
+ok "with an attention module: the gradient through the stage2 tap matches finite differences" \
+    bash -c "[ $RC = 0 ] && [ \$(grep -c 'relative error' '$ERR') = 9 ]"
 
 run_phasor analyze maco m.ini --out r1 --quiet
 is "$RC" 0 "maco, fourier and pixel for 2 objectives on 1 rank"

@@ -66,6 +66,10 @@ typedef struct ph_model_def {
     /* Optional (NULL when none): the model's intermediate activations, in
      * input-to-output order; writes at most max and returns how many exist. */
     int (*taps)(ph_model *m, ph_model_tap *out, int max);
+    /* Optional, with taps: from d(loss)/d(tap i's activation) [n, c, h, w] on the
+     * host, after forward, the backward pass of the layers below tap i (adds their
+     * parameter gradients; writes dx when m->want_dx).  MACO's feature objectives. */
+    void (*tap_backward)(ph_model *m, int i, const float *dtap);
 } ph_model_def;
 
 struct ph_model {

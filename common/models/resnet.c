@@ -114,17 +114,16 @@ static void resnet_forward(ph_model *base, int training)
     ph_linear_forward(&m->fc, m->pooled, base->logits);
 }
 
-static void resnet_backward(ph_model *base)
+/* Backward of the stages below `top` (0: none, PH_RESNET_STAGES: all; stage top's
+ * attention module included, since a tap sits after it) and of the stem, from the
+ * gradient at m->ga: shared by the whole backward and a tap's. */
+static void backward_below(ph_resnet *m, int top)
 {
-    ph_resnet *m = (ph_resnet *)base;
-    const ph_backend *be = base->be;
-    ph_linear_backward(&m->fc, m->pooled, base->dlogits, m->dpooled);
+    ph_model *base = &m->base;
     float *d = m->ga;
-    PH_KERNEL(be, avgpool_global_backward, "pooling backward", m->dpooled, d,
-              (size_t)base->g.n * m->feat_c, m->feat_spatial);
     /* blocks in reverse; the input of block (i, j) is the previous block's
      * output, or the attention module's after the stage that has one */
-    for (int i = PH_RESNET_STAGES - 1; i >= 0; i--) {
+    for (int i = top - 1; i >= 0; i--) {
         const ph_resblock *last = &m->block[i][m->nblocks[i] - 1];
         if (i + 1 == m->attn_stage && m->attn.kind != PH_ATTN_NONE) {
             float *dprev = d == m->ga ? m->gb : m->ga;
@@ -147,6 +146,15 @@ static void resnet_backward(ph_model *base)
         d = m->dpooled_stem;
     }
     ph_conv_unit_backward(&m->stem, base->x, d, base->want_dx ? base->dx : NULL);
+}
+
+static void resnet_backward(ph_model *base)
+{
+    ph_resnet *m = (ph_resnet *)base;
+    ph_linear_backward(&m->fc, m->pooled, base->dlogits, m->dpooled);
+    PH_KERNEL(base->be, avgpool_global_backward, "pooling backward", m->dpooled, m->ga,
+              (size_t)base->g.n * m->feat_c, m->feat_spatial);
+    backward_below(m, PH_RESNET_STAGES);
 }
 
 static int resnet_params(ph_model *base, ph_param **out, int max)
@@ -177,6 +185,16 @@ static int resnet_taps(ph_model *base, ph_model_tap *out, int max)
     return 1 + PH_RESNET_STAGES;
 }
 
+static void resnet_tap_backward(ph_model *base, int i, const float *dtap)
+{
+    ph_resnet *m = (ph_resnet *)base;
+    ph_model_tap t[1 + PH_RESNET_STAGES];
+    resnet_taps(base, t, 1 + PH_RESNET_STAGES);
+    if (i < 0 || i > PH_RESNET_STAGES) PH_FAIL("a tap's backward", "no such tap", "a bug in the caller");
+    ph_dev_upload(base->be, m->ga, dtap, (size_t)t[i].n * t[i].c * t[i].h * t[i].w);
+    backward_below(m, i);
+}
+
 static double resnet_step_flops(const ph_model *base)
 {
     const ph_resnet *m = (const ph_resnet *)base;
@@ -199,4 +217,5 @@ const ph_model_def ph_model_resnet = {
     .params = resnet_params,
     .step_flops = resnet_step_flops,
     .taps = resnet_taps,
+    .tap_backward = resnet_tap_backward,
 };

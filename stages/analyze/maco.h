@@ -27,15 +27,15 @@ typedef struct {
 
 /* The layers a model offers: "logits" always (index 0, [n, outputs, 1, 1]),
  * then its tap's feature maps.  Returns the count. */
-int maco_layers(const ph_model *m, maco_layer *out);
+int maco_layers(ph_model *m, maco_layer *out);
 /* Device pointer to layer i's activations after m's forward pass. */
-const float *maco_layer_activation(const ph_model *m, int i);
+const float *maco_layer_activation(ph_model *m, int i);
 /* From d(loss)/d(layer i) [n, c, h w] on the host: m->dx (want_dx must be set). */
 void maco_layer_backward(ph_model *m, int i, const float *dact);
 /* The features for plausibility, [n, k] on the host: the last feature map
  * averaged over space (the penultimate layer), or the logits without a tap. */
-int maco_feature_count(const ph_model *m);
-void maco_features(const ph_model *m, float *out);
+int maco_feature_count(ph_model *m);
+void maco_features(ph_model *m, float *out);
 
 typedef enum { OBJ_CLASS, OBJ_LOGIT, OBJ_CHANNEL, OBJ_NEURON, OBJ_DIRECTION, OBJ_COUNT } maco_obj_kind;
 extern const char *const maco_obj_names[OBJ_COUNT];

@@ -1,136 +1,86 @@
 /* maco_taps.c: the layers an objective can target, and the objectives.
  *
- * Every model offers its logits.  Feature maps need a tap: a row of `taps`
- * that knows where one model keeps a layer's activations after its forward
- * pass and how to run its backward pass from a gradient on that layer.  The
- * model interface exposes only the logits, so a tap follows the model's own
- * backward code (resnet.c); tests/maco.t checks the whole chain against
- * finite differences (maco.check_gradient), which catches a tap that drifts
- * from its model. */
+ * Every model offers its logits.  Feature maps are the model's taps
+ * (ph_model_def.taps: activations after the forward pass; tap_backward: the
+ * backward pass from a gradient on one of them, the model's own code);
+ * tests/maco.t checks the whole chain against finite differences
+ * (maco.check_gradient). */
 #include "maco.h"
 
+#include "../../common/core/error.h"
 #include "../../common/core/rng.h"
 #include "../../common/fft/imageparam.h"
-#include "../../common/models/resnet.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the ResNet's tap: "stem", "stage1" .. "stage4" ---- */
+/* ---- layers: the logits, then the model's taps (ph_model_def.taps / tap_backward) ---- */
 
-static const float *resnet_stem_out(const ph_resnet *r)
+/* The model's taps when it can also run a backward pass from them; 0 otherwise. */
+static int model_taps(ph_model *m, ph_model_tap *t)
 {
-    return r->imagenet_stem ? r->pooled_stem : r->stem.out;
+    if (!m->def->taps || !m->def->tap_backward) return 0;
+    const int n = m->def->taps(m, t, MACO_MAX_LAYERS - 1);
+    return n < MACO_MAX_LAYERS - 1 ? n : MACO_MAX_LAYERS - 1;
 }
 
-static int resnet_layers(const ph_model *m, maco_layer *out)
-{
-    const ph_resnet *r = (const ph_resnet *)m;
-    const int *sz = r->imagenet_stem ? r->stem_pool.s.out : r->stem.conv.s.out;
-    out[0] = (maco_layer){"stem", r->width, sz[0], sz[1]};
-    for (int i = 0; i < PH_RESNET_STAGES; i++) {
-        const ph_resblock *b = &r->block[i][r->nblocks[i] - 1];
-        out[i + 1] = (maco_layer){"", b->out_c, b->out[0], b->out[1]};
-        snprintf(out[i + 1].name, sizeof out[i + 1].name, "stage%d", i + 1);
-    }
-    return 1 + PH_RESNET_STAGES;
-}
-
-static const float *resnet_activation(const ph_model *m, int i)
-{
-    const ph_resnet *r = (const ph_resnet *)m;
-    return i == 0 ? resnet_stem_out(r) : r->block[i - 1][r->nblocks[i - 1] - 1].out_act;
-}
-
-/* resnet_backward from tap layer i down to the input (the same calls, in order). */
-static void resnet_backward_from(ph_model *m, int i, const float *dact, size_t count)
-{
-    ph_resnet *r = (ph_resnet *)m;
-    ph_dev_upload(m->be, r->ga, dact, count);
-    float *d = r->ga;
-    for (int st = i - 1; st >= 0; st--)
-        for (int j = r->nblocks[st] - 1; j >= 0; j--) {
-            const ph_resblock *prev = j ? &r->block[st][j - 1] : st ? &r->block[st - 1][r->nblocks[st - 1] - 1] : NULL;
-            float *dprev = d == r->ga ? r->gb : r->ga;
-            ph_resblock_backward(&r->block[st][j], prev ? prev->out_act : resnet_stem_out(r), d, dprev);
-            d = dprev;
-        }
-    if (r->imagenet_stem) {
-        ph_pool_backward(&r->stem_pool, r->stem.out, r->pooled_stem, d, r->dpooled_stem);
-        d = r->dpooled_stem;
-    }
-    ph_conv_unit_backward(&r->stem, m->x, d, m->dx);
-}
-
-static int resnet_feature_count(const ph_model *m) { return ((const ph_resnet *)m)->feat_c; }
-
-static void resnet_features(const ph_model *m, float *out)
-{
-    const ph_resnet *r = (const ph_resnet *)m;
-    ph_dev_download(m->be, out, r->pooled, (size_t)m->g.n * r->feat_c);
-}
-
-typedef struct {
-    const ph_model_def *def;
-    int (*layers)(const ph_model *m, maco_layer *out);
-    const float *(*activation)(const ph_model *m, int i);
-    void (*backward)(ph_model *m, int i, const float *dact, size_t count);
-    int (*feature_count)(const ph_model *m);
-    void (*features)(const ph_model *m, float *out);
-} maco_tap;
-
-static const maco_tap taps[] = {
-    {&ph_model_resnet, resnet_layers, resnet_activation, resnet_backward_from, resnet_feature_count,
-     resnet_features},
-};
-
-static const maco_tap *tap_of(const ph_model *m)
-{
-    for (size_t i = 0; i < sizeof taps / sizeof taps[0]; i++)
-        if (taps[i].def == m->def) return &taps[i];
-    return NULL;
-}
-
-/* ---- layers ---- */
-
-int maco_layers(const ph_model *m, maco_layer *out)
+int maco_layers(ph_model *m, maco_layer *out)
 {
     out[0] = (maco_layer){"logits", m->g.outputs, 1, 1};
-    const maco_tap *t = tap_of(m);
-    return 1 + (t ? t->layers(m, out + 1) : 0);
+    ph_model_tap t[MACO_MAX_LAYERS];
+    const int n = model_taps(m, t);
+    for (int i = 0; i < n; i++) {
+        out[i + 1] = (maco_layer){"", t[i].c, t[i].h, t[i].w};
+        snprintf(out[i + 1].name, sizeof out[i + 1].name, "%s", t[i].name);
+    }
+    return 1 + n;
 }
 
-const float *maco_layer_activation(const ph_model *m, int i)
+const float *maco_layer_activation(ph_model *m, int i)
 {
-    return i == 0 ? m->logits : tap_of(m)->activation(m, i - 1);
+    if (i == 0) return m->logits;
+    ph_model_tap t[MACO_MAX_LAYERS];
+    model_taps(m, t);
+    return t[i - 1].data;
 }
 
 void maco_layer_backward(ph_model *m, int i, const float *dact)
 {
-    if (i == 0) {
+    if (i == 0)
         ph_model_backward_host(m, dact);
+    else
+        m->def->tap_backward(m, i - 1, dact);
+}
+
+int maco_feature_count(ph_model *m)
+{
+    ph_model_tap t[MACO_MAX_LAYERS];
+    const int n = model_taps(m, t);
+    return n ? t[n - 1].c : m->g.outputs;
+}
+
+void maco_features(ph_model *m, float *out)
+{
+    ph_model_tap t[MACO_MAX_LAYERS];
+    const int n = model_taps(m, t);
+    if (!n) {
+        ph_dev_download(m->be, out, m->logits, (size_t)m->g.n * m->g.outputs);
         return;
     }
-    maco_layer l[MACO_MAX_LAYERS];
-    maco_layers(m, l);
-    tap_of(m)->backward(m, i - 1, dact, (size_t)m->g.n * l[i].c * l[i].h * l[i].w);
-}
-
-int maco_feature_count(const ph_model *m)
-{
-    const maco_tap *t = tap_of(m);
-    return t ? t->feature_count(m) : m->g.outputs;
-}
-
-void maco_features(const ph_model *m, float *out)
-{
-    const maco_tap *t = tap_of(m);
-    if (t)
-        t->features(m, out);
-    else
-        ph_dev_download(m->be, out, m->logits, (size_t)m->g.n * m->g.outputs);
+    /* the last tap averaged over space (a ResNet's globally pooled features) */
+    const ph_model_tap *l = &t[n - 1];
+    const size_t hw = (size_t)l->h * l->w, count = (size_t)l->n * l->c * hw;
+    float *a = malloc(count * sizeof *a);
+    PH_CHECK_ALLOC(a, "reading a model's features");
+    ph_dev_download(m->be, a, l->data, count);
+    for (size_t k = 0; k < (size_t)l->n * l->c; k++) {
+        double sum = 0;
+        for (size_t p = 0; p < hw; p++) sum += a[k * hw + p];
+        out[k] = (float)(sum / (double)hw);
+    }
+    free(a);
 }
 
 /* ---- objectives ---- */
