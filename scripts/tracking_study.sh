@@ -25,13 +25,13 @@
 #   --evaluate-batch B  videos per forward pass of phasor-analyze evaluate (default 50)
 #   --bootstrap N     bootstrap replicates of the report (default: tracking-report's)
 #   --jobs N          points of a 32-frame stage run at once (slurm/submit --local --jobs; default
-#                     1, since the two challenges already run side by side: 2 fits a rerun of one)
+#                     2: PathTracker's has 6 points and outlasts the FeatureTracker chain beside it)
 # Environment: PHASOR_BUILD, the build folder (default build).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 runs=runs out=results/tracking parts=2 ebatch=50
-sets=() test_sets=() report_opts=() jobs=()
+sets=() test_sets=() report_opts=() jobs=(--jobs 2)
 die() { echo "tracking_study.sh: $1" >&2; exit "${2:-1}"; }
 while [ $# -gt 0 ]; do
     case $1 in
