@@ -188,9 +188,9 @@ static int resnet_taps(ph_model *base, ph_model_tap *out, int max)
 static void resnet_tap_backward(ph_model *base, int i, const float *dtap)
 {
     ph_resnet *m = (ph_resnet *)base;
+    if (i < 0 || i > PH_RESNET_STAGES) PH_FAIL("a tap's backward", "no such tap", "a bug in the caller");
     ph_model_tap t[1 + PH_RESNET_STAGES];
     resnet_taps(base, t, 1 + PH_RESNET_STAGES);
-    if (i < 0 || i > PH_RESNET_STAGES) PH_FAIL("a tap's backward", "no such tap", "a bug in the caller");
     ph_dev_upload(base->be, m->ga, dtap, (size_t)t[i].n * t[i].c * t[i].h * t[i].w);
     backward_below(m, i);
 }

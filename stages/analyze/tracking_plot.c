@@ -33,8 +33,8 @@ int ts_pt_values(const ts_study *s, int want_length, int *v, int max)
     return n;
 }
 
-static int is_pt(const ts_entry *e) { return ts_reported(e) && !strcmp(e->challenge, "pathtracker"); }
-static int is_ft(const ts_entry *e) { return ts_reported(e) && !strcmp(e->challenge, "featuretracker"); }
+static int is_pt(const ts_entry *e) { return ts_reported_on(e, "pathtracker"); }
+static int is_ft(const ts_entry *e) { return ts_reported_on(e, "featuretracker"); }
 
 /* One panel per value of `fixed` (length or distractors), x = the other. */
 static int plot_pt(const ts_study *s, const char *png, int x_is_dist)

@@ -421,10 +421,10 @@ static void study_group_seeds(ts_study *s)
         ts_entry *mean = &s->entries[g];
         *mean = *first;
         mean->checkpoint[0] = mean->point[0] = 0;
-        mean->rng_seed = -1, mean->nmembers = k, mean->best_val = 0;
+        mean->rng_seed = -1, mean->nmembers = k;
         for (int m = 0; m < k; m++) {
             ts_entry *e = &s->entries[idx[m]];
-            e->group = g, mean->member[m] = idx[m], mean->best_val += e->best_val / k;
+            e->group = g;
             char part[80];
             snprintf(part, sizeof part, "%s%s", m ? "+" : "", e->point);
             str_append(mean->point, sizeof mean->point, part);
@@ -531,7 +531,7 @@ static void sb_diff(ph_strbuf *b, ts_diff d)
 /* A reported entry (a single point or a seed mean) of model m on the challenge. */
 static int is_model(const ts_entry *e, const char *m, const char *challenge)
 {
-    return ts_reported(e) && !strcmp(e->model, m) && !strcmp(e->challenge, challenge);
+    return ts_reported_on(e, challenge) && !strcmp(e->model, m);
 }
 
 static void md_scale(ph_strbuf *b, const ts_study *s)
@@ -605,7 +605,7 @@ static void md_pathtracker(ph_strbuf *b, const ts_study *s)
     ph_sb_printf(b, "\n");
     for (int i = 0; i < s->nentries; i++) {
         const ts_entry *e = &s->entries[i];
-        if (!ts_reported(e) || strcmp(e->challenge, "pathtracker")) continue;
+        if (!ts_reported_on(e, "pathtracker")) continue;
         ph_sb_printf(b, "| %s (%s) |", e->label, e->train_condition);
         for (int l = 0; l < nl; l++)
             for (int d = 0; d < nd; d++) sb_cell(b, ts_find_pt(e, L[l], D[d]));
@@ -624,28 +624,26 @@ static void md_pathtracker(ph_strbuf *b, const ts_study *s)
                  "![accuracy against length](pathtracker_length.png)\n\n");
 }
 
-static int is_ft(const ts_entry *e) { return ts_reported(e) && !strcmp(e->challenge, "featuretracker"); }
-
 static void md_featuretracker(ph_strbuf *b, const ts_study *s)
 {
     const ts_entry *first = NULL;
     for (int i = 0; i < s->nentries && !first; i++)
-        if (is_ft(&s->entries[i])) first = &s->entries[i];
+        if (ts_reported_on(&s->entries[i], "featuretracker")) first = &s->entries[i];
     if (!first) return;
     ph_sb_printf(b, "## FeatureTracker: balanced accuracy (%%) [bootstrap 95 %% interval]\n\nRows: test conditions "
                  "(shape rule x hues; idshapes_idcolors is the training condition, ood = out of distribution). "
                  "Humans: raw Prolific accuracies of tracking.md §4, where the notes' (inferred, unverified) mapping of "
                  "file names to conditions gives one.\n\n| condition |");
     for (int i = 0; i < s->nentries; i++)
-        if (is_ft(&s->entries[i])) ph_sb_printf(b, " %s |", s->entries[i].label);
+        if (ts_reported_on(&s->entries[i], "featuretracker")) ph_sb_printf(b, " %s |", s->entries[i].label);
     ph_sb_printf(b, " humans |\n|---|");
     for (int i = 0; i < s->nentries; i++)
-        if (is_ft(&s->entries[i])) ph_sb_printf(b, "--:|");
+        if (ts_reported_on(&s->entries[i], "featuretracker")) ph_sb_printf(b, "--:|");
     ph_sb_printf(b, "--:|\n");
     for (int c = 0; c < first->ncond; c++) {
         ph_sb_printf(b, "| %s |", first->cond[c].ft);
         for (int i = 0; i < s->nentries; i++)
-            if (is_ft(&s->entries[i])) sb_cell(b, ts_find_ft(&s->entries[i], first->cond[c].ft));
+            if (ts_reported_on(&s->entries[i], "featuretracker")) sb_cell(b, ts_find_ft(&s->entries[i], first->cond[c].ft));
         const char *src;
         const double h = ts_human_featuretracker(first->cond[c].ft, &src);
         if (isnan(h))

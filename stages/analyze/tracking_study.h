@@ -4,6 +4,7 @@
 #define PHASOR_TRACKING_STUDY_H
 
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 enum { TS_MAX_RUNS = 16, TS_MAX_ENTRIES = 48, TS_MAX_CONDS = 32, TS_MAX_MISSING = 64, TS_MAX_SEEDS = 8 };
@@ -34,8 +35,7 @@ typedef struct {
     long long rng_seed; /* [train] seed; -1 when the evaluation does not record it */
     double best_val;
     int group;    /* a seed mean's member: the mean's index; -1 otherwise */
-    int nmembers; /* a seed mean: its members' count (their indices in member); 0 otherwise */
-    int member[TS_MAX_SEEDS];
+    int nmembers; /* a seed mean: its members' count (they have group = its index); 0 otherwise */
     int ncond;
     ts_cond cond[TS_MAX_CONDS];
 } ts_entry;
@@ -61,6 +61,11 @@ typedef struct {
 /* Whether tables, figures and comparisons show the entry: every entry but a seed mean's members
  * (they are in the scale table and accuracy.tsv). */
 static inline int ts_reported(const ts_entry *e) { return e->group < 0; }
+/* A reported entry trained on the challenge ("pathtracker", "featuretracker"). */
+static inline int ts_reported_on(const ts_entry *e, const char *challenge)
+{
+    return ts_reported(e) && !strcmp(e->challenge, challenge);
+}
 
 /* Human reference accuracies (tracking.md), percent; NAN where none. */
 double ts_human_pathtracker(int length, int dist, double *lo, double *hi);
