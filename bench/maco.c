@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     char why[256];
     const ph_backend *be = ph_cuda_device_count(why, sizeof why) > 0 ? &ph_backend_cuda : &ph_backend_cpu;
     const int cpu = be == &ph_backend_cpu, C = 3, sizes[2] = {224, 512}, in = 224;
-    printf("## Feature visualisation (MACO): optimisation steps and the FFT's share\n\n");
+    printf("## 5. Feature visualisation (MACO): optimisation steps and the FFT's share\n\n");
     printf("Command: `build/bench/maco --reps %d --crops %d --width %d --depth %d` (part of `make bench`); device %s; "
            "threads: OpenMP default; FFTW %s plans, one c2r and one r2c of %d planes per step.\n\n", reps, crops, width,
            depth, be->name, "ESTIMATE", C);

@@ -19,15 +19,18 @@
 #    parallel HDF5 and with plain fwrite/pwrite + fsync, interleaved, warm.
 # 3. phasor-generate on SVRT: each of the 23 problems once with 1 and 2 ranks
 #    (N=BENCH_SVRT_N images, deflate 1); images/s per problem and overall.
-# 4. bench/engine: the sgemm peak and the 3D CNN's training step.
+# 4. bench/engine: the sgemm peak and each model's training step (3D CNN, ResNet, InT, CV-RNN,
+#    the harmonized step), with the fraction of that peak.
 # 5. bench/maco: feature-visualisation steps/s and the FFT's share at 224 and 512.
-# 4. Tables on stdout, and docs/performance.md (overwritten).
+# Tables on stdout, and docs/performance.md: each section's block between its marker lines is
+# replaced, the hand-written text around the blocks is kept (bench/doc_write.sh).  Each section
+# records the CPU time other programs used while it ran.
 #
 # Environment: BENCH_REPS (5 generate runs per setting), BENCH_H5_REPS (5
 # h5_vs_fwrite rounds), BENCH_N (4096), BENCH_COLD (1: also the cold
 # pass), BENCH_SVRT_N (512 images per SVRT problem), BENCH_DIR (parent of
 # the scratch folder; default $TMPDIR or /tmp; the
-# scratch folder is removed at the end).  About 4 minutes with the defaults.
+# scratch folder is removed at the end).  About 10 minutes with the defaults.
 set -euo pipefail
 
 BUILD=${PHASOR_BUILD:?set PHASOR_BUILD to the absolute build directory (make bench does)}
@@ -111,6 +114,9 @@ sample_others() {
 : > "$TMP/others"
 sample_others &
 SAMPLER=$!
+
+# docs/performance.md: doc_write replaces the bench's marked blocks and keeps the rest.
+. "$ROOT/bench/doc_write.sh"
 
 # ---- 1. phasor-generate --------------------------------------------------------
 
@@ -285,6 +291,7 @@ EOF
 SVRT_ROWS='| problem | images/s, 1 rank | images/s, 2 ranks | speed-up | generation only, 1 rank | generation only, 2 ranks |
 |---|---|---|---|---|---|'
 SVRT_T1=0 SVRT_T2=0 SVRT_G1=0 SVRT_G2=0
+M0=$(cpu_mark)
 for p in $(seq 1 23); do
     for np in 1 2; do
         "${MPIRUN[@]}" -np "$np" "$GEN" --quiet --force --set svrt.problem="$p" --out "$TMP/svrt_$p" "$TMP/svrt.ini"
@@ -298,6 +305,7 @@ for p in $(seq 1 23); do
     SVRT_ROWS+=$'\n'"| $p | $(calc %.0f "$s1") | $(calc %.0f "$s2") | $(calc %.2f "$s2 / $s1") | $(calc %.0f "$SVRT_N / $g1") | $(calc %.0f "$SVRT_N / $g2") |"
     rm -f "$TMP/svrt_$p/bench.h5"
 done
+LOAD_SVRT=$(cpu_foreign "$M0" "$(cpu_mark)")
 SVRT_ALL="all 23 problems: $(calc %.0f "23 * $SVRT_N / $SVRT_T1") images/s on 1 rank, $(calc %.0f "23 * $SVRT_N / $SVRT_T2") on 2 ranks (speed-up $(calc %.2f "$SVRT_T1 / $SVRT_T2")); generation only $(calc %.0f "23 * $SVRT_N / $SVRT_G1") and $(calc %.0f "23 * $SVRT_N / $SVRT_G2") images/s"
 
 # ---- 3. targets ------------------------------------------------------------------
@@ -427,14 +435,10 @@ H5V=$(pkg-config --modversion hdf5-openmpi 2>/dev/null || echo unknown)
 MPIV=$(mpirun --version 2>/dev/null | head -1)
 COMMIT=$(cd "$ROOT" && git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 (cd "$ROOT" && git diff --quiet HEAD 2>/dev/null) || COMMIT+=" with uncommitted changes"
-REPORT=$(cat <<EOF
-# Performance: phasor-generate and parallel HDF5 writes
-
-Written by \`make bench\` (bench/run.sh, bench/h5_vs_fwrite.c); rerun it to refresh every figure.
-
+GENERATE_BLOCK=$(cat <<EOF
 ## Machine and command
 
-- Command: $HOW_RUN; $ELAPSED s for the script.
+- Command: $HOW_RUN; sections 1, 2 and 4 took $ELAPSED s of it (the engine and MACO sections follow).
 - Date: $(date -u '+%Y-%m-%d %H:%M UTC'); git $COMMIT.
 - CPU: $MODEL, $(nproc) cores; memory $MEM; kernel $(uname -r); $OS.
 - HDF5 $H5V (parallel), $MPIV; runs use \`mpirun --bind-to none\`.
@@ -489,12 +493,6 @@ $H5_TABLE
 
 \`make bench\` prints the per-round figures (lines starting with #rep).
 
-## 3. phasor-generate on SVRT (23 problems, N=$SVRT_N images each, chunk 16, deflate 1)
-
-One run per problem and rank count (\`mpirun --bind-to none -np P phasor-generate --set svrt.problem=K\`). Images/s = N / the stage's seconds (generate.jsonl: generation, HDF5 writes and the fsync at publishing; not the MPI start-up); *generation only* = N / generate_seconds (the slowest rank's time in the generator). Problems with big shapes (2, 4, 8, 11, 23) redraw more curves and layouts. Over $SVRT_ALL.
-
-$SVRT_ROWS
-
 ## Targets
 
 The issue's "writing <= 15 % of generation time" is checked as the stage's HDF5 write share of its wall time (write_seconds / seconds). The ratio of write time to generate time alone, a stricter reading, is shown next to it.
@@ -505,6 +503,16 @@ $TARGETS
 ## Targets not met: why, and what would change it
 
 $EXPL
+EOF
+)
+SVRT_BLOCK=$(cat <<EOF
+## 4. phasor-generate on SVRT (23 problems, N=$SVRT_N images each, chunk 16, deflate 1)
+
+Date: $(date -u '+%Y-%m-%d %H:%M UTC'); git $COMMIT; the machine as in section 1.
+One run per problem and rank count (\`mpirun --bind-to none -np P phasor-generate --set svrt.problem=K\`). Images/s = N / the stage's seconds (generate.jsonl: generation, HDF5 writes and the fsync at publishing; not the MPI start-up); *generation only* = N / generate_seconds (the slowest rank's time in the generator). Problems with big shapes (2, 4, 8, 11, 23) redraw more curves and layouts. Over $SVRT_ALL.
+CPU time used outside the bench's processes during this section: $LOAD_SVRT.
+
+$SVRT_ROWS
 EOF
 )
 
@@ -532,13 +540,27 @@ EOF
     echo "CPU used by others: generate warm $LOAD_GEN_WARM; generate cold $LOAD_GEN_COLD; h5_vs_fwrite $LOAD_H5"
     echo "other running programs seen: $OTHERS"
 }
-# 3. The engine: sgemm peak and the 3D CNN's training step, in the same run.
-log "engine: sgemm peak and 3D CNN training step"
+# The engine (sgemm peak and every model's training step, in the same run) and MACO, each with
+# the CPU time others used meanwhile.
+log "engine: sgemm peak and training steps (3D CNN, ResNet, InT, CV-RNN, harmonized)"
+M0=$(cpu_mark)
 ENGINE=$("$BUILD/bench/engine" --reps "$REPS")
+LOAD_ENGINE=$(cpu_foreign "$M0" "$(cpu_mark)")
 echo "$ENGINE"
+echo "CPU used by others during the engine bench: $LOAD_ENGINE"
 log "maco: feature-visualisation steps at 224 and 512 working sizes"
+M0=$(cpu_mark)
 MACO=$("$BUILD/bench/maco" --reps "$REPS")
+LOAD_MACO=$(cpu_foreign "$M0" "$(cpu_mark)")
 echo "$MACO"
-mkdir -p "$(dirname "$DOC")"
-printf '%s\n%s\n\n%s\n' "$REPORT" "$ENGINE" "$MACO" > "$DOC"
-log "done in ${ELAPSED}s; wrote ${DOC#"$ROOT"/}"
+echo "CPU used by others during the MACO bench: $LOAD_MACO"
+WHEN="Date: $(date -u '+%Y-%m-%d %H:%M UTC'); git $COMMIT; the machine as in section 1."
+mkdir -p "$TMP/blocks"
+printf '%s\n\n%s\nCPU time used outside the bench'"'"'s processes during this section: %s.\n' \
+    "$WHEN" "$ENGINE" "$LOAD_ENGINE" > "$TMP/blocks/engine"
+printf '%s\n\n%s\nCPU time used outside the bench'"'"'s processes during this section: %s.\n' \
+    "$WHEN" "$MACO" "$LOAD_MACO" > "$TMP/blocks/maco"
+printf '%s\n' "$GENERATE_BLOCK" > "$TMP/blocks/generate"
+printf '%s\n' "$SVRT_BLOCK" > "$TMP/blocks/svrt"
+doc_write "$DOC" "$TMP/blocks" generate engine svrt maco
+log "done in $(($(date +%s) - T_START))s; wrote ${DOC#"$ROOT"/}"
