@@ -4,6 +4,12 @@
 // multiply and an add, so results match the CPU's separately rounded operations.
 #include "cuda.h"
 
+// x * scale + shift rounded twice, as the CPU computes it (a fused fmaf can differ by an ulp).
+__device__ static inline float affine(uint8_t x, float scale, float shift)
+{
+    return __fadd_rn(__fmul_rn((float)x, scale), shift);
+}
+
 // Four bytes in, one float4 out per step: full-width loads and stores.
 __global__ static void u8_affine4(const uchar4 *src, float4 *dst, size_t n4, float scale,
                                   float shift)
@@ -11,15 +17,15 @@ __global__ static void u8_affine4(const uchar4 *src, float4 *dst, size_t n4, flo
     PH_CUDA_FOR(i, n4)
     {
         uchar4 v = src[i];
-        dst[i] = make_float4(fmaf((float)v.x, scale, shift), fmaf((float)v.y, scale, shift),
-                             fmaf((float)v.z, scale, shift), fmaf((float)v.w, scale, shift));
+        dst[i] = make_float4(affine(v.x, scale, shift), affine(v.y, scale, shift), affine(v.z, scale, shift),
+                             affine(v.w, scale, shift));
     }
 }
 
 __global__ static void u8_affine1(const uint8_t *src, float *dst, size_t count, float scale,
                                   float shift)
 {
-    PH_CUDA_FOR(i, count) dst[i] = fmaf((float)src[i], scale, shift);
+    PH_CUDA_FOR(i, count) dst[i] = affine(src[i], scale, shift);
 }
 
 extern "C" int ph_cuda_u8_affine(const uint8_t *src, float *dst, size_t count, float scale,
