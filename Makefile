@@ -5,6 +5,7 @@
 #   make sanitize   the same suite built with ASan + UBSan (into build-san/)
 #   make bench      benchmarks; figures go to docs/performance.md
 #   make reproduce-NAME   run configs/NAME.ini's sweep here into runs/NAME (slurm/submit --local)
+#   make reproduce-tracking [SEED=N]   the tracking study (SEED: one seed per model, about 50 min)
 #   make install PREFIX=/usr/local
 
 BUILD   ?= build
@@ -138,10 +139,13 @@ reproduce-svrt: deps
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/svrt_study.sh
 
-# reproduce-tracking: the tracking study's test grids and training sweeps, then its report (docs/studies/tracking.md).
+# reproduce-tracking: the tracking study's test grids and training sweeps, then its report (docs/studies/tracking.md):
+# three seeds per PathTracker model, about 2 h on 2 cores, into runs/ and results/tracking.  SEED=N: one seed
+# per model (seed N), about 50 min, into runs/tracking_seedN/ and results/tracking_seedN.
 reproduce-tracking: deps
 	@$(MAKE) --no-print-directory build
-	PHASOR_BUILD=$(abspath $(BUILD)) scripts/tracking_study.sh
+	PHASOR_BUILD=$(abspath $(BUILD)) scripts/tracking_study.sh $(if $(SEED),--set train.seed=$(SEED) \
+	    --runs runs/tracking_seed$(SEED) --out results/tracking_seed$(SEED))
 
 # reproduce-harmonization: the harmonizer study's sweep, neural predictivity and report (docs/studies/harmonization.md).
 reproduce-harmonization: deps

@@ -192,6 +192,7 @@ int main(int argc, char **argv)
             *q++ = *p == '\n' ? ';' : *p;
         while (q > cfgtext && q[-1] == ';') q--; /* no separator after the last key */
         *q = 0;
+        if (!cfgtext[0]) snprintf(cfgtext, sizeof cfgtext, "(defaults)");
         printf("| %s | %s | %d x %d x %d x %d x %d | %.1f (%.1f-%.1f) | %.1f | %.2f | %.0f | **%.2f** |\n",
                cases[k].model, cfgtext, n, t, h, w, c, 1e3 * med, 1e3 * lo, 1e3 * hi, n / med, flops / 1e9,
                flops / med / 1e9, flops / med / 1e9 / peak);

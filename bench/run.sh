@@ -442,6 +442,7 @@ GENERATE_BLOCK=$(cat <<EOF
 - Date: $(date -u '+%Y-%m-%d %H:%M UTC'); git $COMMIT.
 - CPU: $MODEL, $(nproc) cores; memory $MEM; kernel $(uname -r); $OS.
 - HDF5 $H5V (parallel), $MPIV; runs use \`mpirun --bind-to none\`.
+- OpenMP settings in the environment: OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} (they set the engine's and MACO's threads).
 - Scratch files on $FS.
 - CPU time used outside the bench's processes (share of all cores; includes kernel I/O work such as writeback and interrupts): generate warm $LOAD_GEN_WARM; generate cold $LOAD_GEN_COLD; h5_vs_fwrite $LOAD_H5.
 - Other running programs seen: $OTHERS.
@@ -545,6 +546,7 @@ EOF
 log "engine: sgemm peak and training steps (3D CNN, ResNet, InT, CV-RNN, harmonized)"
 M0=$(cpu_mark)
 ENGINE=$("$BUILD/bench/engine" --reps "$REPS")
+ENGINE=${ENGINE#$'\n'} # the block starts with its heading
 LOAD_ENGINE=$(cpu_foreign "$M0" "$(cpu_mark)")
 echo "$ENGINE"
 echo "CPU used by others during the engine bench: $LOAD_ENGINE"
