@@ -8,8 +8,9 @@
  *     samples/s and achieved GFLOP/s, counting 2*MACs of every convolution
  *     pass that runs (forward, backward-weights, backward-data except the
  *     first layer's).
- *   build/bench/engine [--reps R] [--breakdown] [--only MODEL]   (MODEL may be "harmonized")
- *     --breakdown: time per op of one more step, on stderr; --only: that model's rows only */
+ *   build/bench/engine [--reps R] [--breakdown] [--only MODEL]
+ *     --breakdown: time per op of one more step, on stderr; --only: that model's rows only
+ *     (MODEL: cnn3d, resnet, int, cvrnn, harmonized; "peak": the sgemm peak alone) */
 #include "../common/core/progress.h"
 #include "../common/harmonize/step.h"
 #include "../common/models/model.h"
@@ -129,9 +130,32 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else {
             fprintf(stderr, "bench/engine: unknown argument '%s' (usage: bench/engine [--reps R] [--breakdown] "
-                            "[--only MODEL])\n", argv[i]);
+                            "[--only MODEL|harmonized|peak])\n", argv[i]);
+            MPI_Finalize();
             return 2;
         }
+    }
+    struct {
+        const char *model, *ini;
+        int n, t, h, w, c;
+    } cases[] = {
+        {"cnn3d", "[cnn3d]\nwidth = 16\n", 8, 32, 32, 32, 3},
+        {"cnn3d", "[cnn3d]\nwidth = 32\n", 16, 32, 32, 32, 3},
+        {"cnn3d", "[cnn3d]\nwidth = 16\nblocks = 1\nnorm = batch\n", 8, 32, 32, 32, 3},
+        {"resnet", "[resnet]\ndepth = 18\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
+        {"resnet", "[resnet]\ndepth = 50\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
+        /* the tracking circuits at the paper's size (32 channels, 7x7) on 32-frame videos; the
+         * bench has no masks, so the CV-RNN runs without its synchrony loss's backward */
+        {"int", "[int]\n", 4, 32, 32, 32, 3},
+        {"cvrnn", "[cvrnn]\nsync_weight = 0\n", 4, 32, 32, 32, 3},
+    };
+    int known = !only || !strcmp(only, "harmonized") || !strcmp(only, "peak");
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) known |= only && !strcmp(only, cases[k].model);
+    if (!known) {
+        fprintf(stderr, "bench/engine: --only '%s' names no case (cnn3d, resnet, int, cvrnn, harmonized, or peak for "
+                        "the sgemm peak alone)\n", only);
+        MPI_Finalize();
+        return 2;
     }
     if (reps < 1) reps = 1;
     if (reps > 64) reps = 64; /* the arrays below */
@@ -150,20 +174,6 @@ int main(int argc, char **argv)
     printf("| model | config | batch x T x H x W x C | step ms (min-max) | samples/s | GFLOP per step | GFLOP/s | "
            "sgemm beside it, GFLOP/s | of sgemm peak |\n");
     printf("|---|---|---|---|---|---|---|---|---|\n");
-    struct {
-        const char *model, *ini;
-        int n, t, h, w, c;
-    } cases[] = {
-        {"cnn3d", "[cnn3d]\nwidth = 16\n", 8, 32, 32, 32, 3},
-        {"cnn3d", "[cnn3d]\nwidth = 32\n", 16, 32, 32, 32, 3},
-        {"cnn3d", "[cnn3d]\nwidth = 16\nblocks = 1\nnorm = batch\n", 8, 32, 32, 32, 3},
-        {"resnet", "[resnet]\ndepth = 18\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
-        {"resnet", "[resnet]\ndepth = 50\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
-        /* the tracking circuits at the paper's size (32 channels, 7x7) on 32-frame videos; the
-         * bench has no masks, so the CV-RNN runs without its synchrony loss's backward */
-        {"int", "[int]\n", 4, 32, 32, 32, 3},
-        {"cvrnn", "[cvrnn]\nsync_weight = 0\n", 4, 32, 32, 32, 3},
-    };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         if (only && strcmp(only, cases[k].model)) continue;
         int n = cases[k].n, t = cases[k].t, h = cases[k].h, w = cases[k].w, c = cases[k].c;
