@@ -95,6 +95,16 @@ cpu_foreign() { # MARK_BEFORE MARK_AFTER
         'BEGIN { if (dt <= 0) dt = 1; f = 100 * (db - own) / dt; if (f < 0) f = 0
                  printf "%.0f %% other, %.0f %% steal", f, 100 * ds / dt }'
 }
+# cpu_during VAR CMD...: run CMD in this shell (its variables stay set), and put the share of the
+# machine's CPU time other programs used meanwhile into VAR.
+cpu_during() {
+    local -n load_=$1
+    shift
+    local m0
+    m0=$(cpu_mark)
+    "$@"
+    load_=$(cpu_foreign "$m0" "$(cpu_mark)")
+}
 # Background sampler: once a second, the names of running processes outside this
 # script's process tree (other users' jobs), one line per sample.
 sample_others() {
@@ -160,28 +170,29 @@ gen_run() { # REGIME DEFLATE RANKS
     "${MPIRUN[@]}" -np "$3" "$GEN" --quiet --set generate.deflate="$2" --out "$out" "$CFG"
 }
 
-log "generate, warm page cache: 1 warm-up run, then $REPS rounds of {deflate 0, 1} x {1, 2 ranks}, N=$N"
-M0=$(cpu_mark)
-gen_run warm 0 2 # uncounted: leaves an output whose pages the first counted run reuses
-rm "$TMP/gen_warm_d0/generate.jsonl"
-for ((r = 0; r < REPS; r++)); do
-    for d in 0 1; do
-        if ((r % 2)); then ranks="2 1"; else ranks="1 2"; fi
-        for p in $ranks; do gen_run warm "$d" "$p"; done
+# REPS rounds of gen_run REGIME over DEFLATES x {1, 2 ranks}, the rank order alternating by round.
+gen_rounds() { # REGIME DEFLATES
+    local r d p ranks
+    for ((r = 0; r < REPS; r++)); do
+        for d in $2; do
+            if ((r % 2)); then ranks="2 1"; else ranks="1 2"; fi
+            for p in $ranks; do gen_run "$1" "$d" "$p"; done
+        done
     done
-done
-M1=$(cpu_mark)
-LOAD_GEN_WARM=$(cpu_foreign "$M0" "$M1")
+}
+gen_warm() {
+    gen_run warm 0 2 # uncounted: leaves an output whose pages the first counted run reuses
+    rm "$TMP/gen_warm_d0/generate.jsonl"
+    gen_rounds warm "0 1"
+}
+
+log "generate, warm page cache: 1 warm-up run, then $REPS rounds of {deflate 0, 1} x {1, 2 ranks}, N=$N"
+cpu_during LOAD_GEN_WARM gen_warm
 LOAD_GEN_COLD="not run"
 REGIMES="warm"
 if [[ $COLD == 1 ]]; then
     log "generate, cold page cache: $REPS rounds of deflate 0 x {1, 2 ranks}, 4 s idle before each"
-    for ((r = 0; r < REPS; r++)); do
-        if ((r % 2)); then ranks="2 1"; else ranks="1 2"; fi
-        for p in $ranks; do gen_run cold 0 "$p"; done
-    done
-    M2=$(cpu_mark)
-    LOAD_GEN_COLD=$(cpu_foreign "$M1" "$M2")
+    cpu_during LOAD_GEN_COLD gen_rounds cold 0
     REGIMES="warm cold"
 fi
 
@@ -247,11 +258,10 @@ LOAD_H5=""
 for p in 1 2; do
     log "h5_vs_fwrite, $p rank(s): $H5_REPS rounds + 1 warm-up round"
     mkdir -p "$TMP/h5_$p"
-    mark_a=$(cpu_mark)
-    out=$("${MPIRUN[@]}" -np "$p" "$H5F" --n "$N" --length 64 --reps "$H5_REPS" --chunk 16 --block 256 --gap-ms 2200 "$TMP/h5_$p")
-    mark_b=$(cpu_mark)
-    LOAD_H5+="${LOAD_H5:+; }$p rank(s): $(cpu_foreign "$mark_a" "$mark_b")"
-    H5OUT+="$out"$'\n'
+    cpu_during load "${MPIRUN[@]}" -np "$p" "$H5F" --n "$N" --length 64 --reps "$H5_REPS" --chunk 16 --block 256 \
+        --gap-ms 2200 "$TMP/h5_$p" > "$TMP/h5_$p.out"
+    LOAD_H5+="${LOAD_H5:+; }$p rank(s): $load"
+    H5OUT+="$(cat "$TMP/h5_$p.out")"$'\n'
 done
 # "med min max" of a #result line: KEY mbps or call_mbps of a method, none for a ratio.
 h5res() { # RANKS METHOD-or-RATIO [KEY]
@@ -291,21 +301,23 @@ EOF
 SVRT_ROWS='| problem | images/s, 1 rank | images/s, 2 ranks | speed-up | generation only, 1 rank | generation only, 2 ranks |
 |---|---|---|---|---|---|'
 SVRT_T1=0 SVRT_T2=0 SVRT_G1=0 SVRT_G2=0
-M0=$(cpu_mark)
-for p in $(seq 1 23); do
-    for np in 1 2; do
-        "${MPIRUN[@]}" -np "$np" "$GEN" --quiet --force --set svrt.problem="$p" --out "$TMP/svrt_$p" "$TMP/svrt.ini"
+svrt_problems() {
+    local p np j s1 s2 g1 g2
+    for p in $(seq 1 23); do
+        for np in 1 2; do
+            "${MPIRUN[@]}" -np "$np" "$GEN" --quiet --force --set svrt.problem="$p" --out "$TMP/svrt_$p" "$TMP/svrt.ini"
+        done
+        j=$TMP/svrt_$p/generate.jsonl
+        s1=$(jfield samples_per_second 1 < "$j") s2=$(jfield samples_per_second 2 < "$j")
+        g1=$(jfield generate_seconds 1 < "$j") g2=$(jfield generate_seconds 2 < "$j")
+        SVRT_T1=$(calc %.6f "$SVRT_T1 + $(jfield seconds 1 < "$j")")
+        SVRT_T2=$(calc %.6f "$SVRT_T2 + $(jfield seconds 2 < "$j")")
+        SVRT_G1=$(calc %.6f "$SVRT_G1 + $g1") SVRT_G2=$(calc %.6f "$SVRT_G2 + $g2")
+        SVRT_ROWS+=$'\n'"| $p | $(calc %.0f "$s1") | $(calc %.0f "$s2") | $(calc %.2f "$s2 / $s1") | $(calc %.0f "$SVRT_N / $g1") | $(calc %.0f "$SVRT_N / $g2") |"
+        rm -f "$TMP/svrt_$p/bench.h5"
     done
-    j=$TMP/svrt_$p/generate.jsonl
-    s1=$(jfield samples_per_second 1 < "$j") s2=$(jfield samples_per_second 2 < "$j")
-    g1=$(jfield generate_seconds 1 < "$j") g2=$(jfield generate_seconds 2 < "$j")
-    SVRT_T1=$(calc %.6f "$SVRT_T1 + $(jfield seconds 1 < "$j")")
-    SVRT_T2=$(calc %.6f "$SVRT_T2 + $(jfield seconds 2 < "$j")")
-    SVRT_G1=$(calc %.6f "$SVRT_G1 + $g1") SVRT_G2=$(calc %.6f "$SVRT_G2 + $g2")
-    SVRT_ROWS+=$'\n'"| $p | $(calc %.0f "$s1") | $(calc %.0f "$s2") | $(calc %.2f "$s2 / $s1") | $(calc %.0f "$SVRT_N / $g1") | $(calc %.0f "$SVRT_N / $g2") |"
-    rm -f "$TMP/svrt_$p/bench.h5"
-done
-LOAD_SVRT=$(cpu_foreign "$M0" "$(cpu_mark)")
+}
+cpu_during LOAD_SVRT svrt_problems
 SVRT_ALL="all 23 problems: $(calc %.0f "23 * $SVRT_N / $SVRT_T1") images/s on 1 rank, $(calc %.0f "23 * $SVRT_N / $SVRT_T2") on 2 ranks (speed-up $(calc %.2f "$SVRT_T1 / $SVRT_T2")); generation only $(calc %.0f "23 * $SVRT_N / $SVRT_G1") and $(calc %.0f "23 * $SVRT_N / $SVRT_G2") images/s"
 
 # ---- 3. targets ------------------------------------------------------------------
@@ -417,7 +429,9 @@ kill "$SAMPLER" 2>/dev/null || true
 wait "$SAMPLER" 2>/dev/null || true
 SAMPLER=""
 NSAMPLES=$(wc -l < "$TMP/others")
-OTHERS=$(tr ' ' '\n' < "$TMP/others" | grep -v -x -e '' -e ps -e kworker -e 'kworker/.*' | sort | uniq -c | sort -rn | head -6 |
+# Each name once per sample (two ranks of one job are one sighting), then the samples per name.
+OTHERS=$(awk '{ delete seen; for (i = 1; i <= NF; i++) if (!seen[$i]++) print $i }' "$TMP/others" |
+    { grep -v -x -e ps -e kworker -e 'kworker/.*' || :; } | sort | uniq -c | sort -rn | head -6 |
     awk -v n="$NSAMPLES" '{ printf "%s%s (in %d of %d one-second samples)", (NR > 1 ? ", " : ""), $2, $1, n }')
 OTHERS=${OTHERS:-none seen in $NSAMPLES one-second samples}
 WARM_KEPT="in this run ${NWARM[warm,0,1]:-0} of $REPS runs with 1 rank and ${NWARM[warm,0,2]:-0} of $REPS with 2 ranks wrote at page-cache speed (>= 1500 MB/s)"
@@ -506,12 +520,10 @@ $TARGETS
 $EXPL
 EOF
 )
-SVRT_BLOCK=$(cat <<EOF
+SVRT_TEXT=$(cat <<EOF
 ## 4. phasor-generate on SVRT (23 problems, N=$SVRT_N images each, chunk 16, deflate 1)
 
-Date: $(date -u '+%Y-%m-%d %H:%M UTC'); git $COMMIT; the machine as in section 1.
 One run per problem and rank count (\`mpirun --bind-to none -np P phasor-generate --set svrt.problem=K\`). Images/s = N / the stage's seconds (generate.jsonl: generation, HDF5 writes and the fsync at publishing; not the MPI start-up); *generation only* = N / generate_seconds (the slowest rank's time in the generator). Problems with big shapes (2, 4, 8, 11, 23) redraw more curves and layouts. Over $SVRT_ALL.
-CPU time used outside the bench's processes during this section: $LOAD_SVRT.
 
 $SVRT_ROWS
 EOF
@@ -544,25 +556,29 @@ EOF
 # The engine (sgemm peak and every model's training step, in the same run) and MACO, each with
 # the CPU time others used meanwhile.
 log "engine: sgemm peak and training steps (3D CNN, ResNet, InT, CV-RNN, harmonized)"
-M0=$(cpu_mark)
-ENGINE=$("$BUILD/bench/engine" --reps "$REPS")
-ENGINE=${ENGINE#$'\n'} # the block starts with its heading
-LOAD_ENGINE=$(cpu_foreign "$M0" "$(cpu_mark)")
-echo "$ENGINE"
+cpu_during LOAD_ENGINE "$BUILD/bench/engine" --reps "$REPS" > "$TMP/engine.out"
+cat "$TMP/engine.out"
 echo "CPU used by others during the engine bench: $LOAD_ENGINE"
 log "maco: feature-visualisation steps at 224 and 512 working sizes"
-M0=$(cpu_mark)
-MACO=$("$BUILD/bench/maco" --reps "$REPS")
-LOAD_MACO=$(cpu_foreign "$M0" "$(cpu_mark)")
-echo "$MACO"
+cpu_during LOAD_MACO "$BUILD/bench/maco" --reps "$REPS" > "$TMP/maco.out"
+cat "$TMP/maco.out"
 echo "CPU used by others during the MACO bench: $LOAD_MACO"
-WHEN="Date: $(date -u '+%Y-%m-%d %H:%M UTC'); git $COMMIT; the machine as in section 1."
+
+# bench_block NAME TEXT LOAD: the block of section NAME in the doc: TEXT's heading line, the date
+# and commit, the rest of TEXT, and the CPU time others used during the section.
 mkdir -p "$TMP/blocks"
-printf '%s\n\n%s\nCPU time used outside the bench'"'"'s processes during this section: %s.\n' \
-    "$WHEN" "$ENGINE" "$LOAD_ENGINE" > "$TMP/blocks/engine"
-printf '%s\n\n%s\nCPU time used outside the bench'"'"'s processes during this section: %s.\n' \
-    "$WHEN" "$MACO" "$LOAD_MACO" > "$TMP/blocks/maco"
+bench_block() {
+    local text=${2#$'\n'} # the engine's output starts with a blank line
+    {
+        printf '%s\n\n' "${text%%$'\n'*}"
+        printf 'Date: %s; git %s; the machine as in section 1.\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$COMMIT"
+        printf '%s\n' "${text#*$'\n'}"
+        printf 'CPU time used outside the bench'"'"'s processes during this section: %s.\n' "$3"
+    } > "$TMP/blocks/$1"
+}
+bench_block engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE"
+bench_block maco "$(cat "$TMP/maco.out")" "$LOAD_MACO"
+bench_block svrt "$SVRT_TEXT" "$LOAD_SVRT"
 printf '%s\n' "$GENERATE_BLOCK" > "$TMP/blocks/generate"
-printf '%s\n' "$SVRT_BLOCK" > "$TMP/blocks/svrt"
 doc_write "$DOC" "$TMP/blocks" generate engine svrt maco
 log "done in $(($(date +%s) - T_START))s; wrote ${DOC#"$ROOT"/}"
