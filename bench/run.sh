@@ -572,7 +572,7 @@ bench_block() {
     {
         printf '%s\n\n' "${text%%$'\n'*}"
         printf 'Date: %s; git %s; the machine as in section 1.\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$COMMIT"
-        printf '%s\n' "${text#*$'\n'}"
+        printf '%s\n\n' "${text#*$'\n'}"
         printf 'CPU time used outside the bench'"'"'s processes during this section: %s.\n' "$3"
     } > "$TMP/blocks/$1"
 }
