@@ -125,7 +125,8 @@ sample_others() {
 sample_others &
 SAMPLER=$!
 
-# docs/performance.md: doc_write replaces the bench's marked blocks and keeps the rest.
+# docs/performance.md: block_write makes a section's block, doc_write replaces the bench's marked
+# blocks and keeps the rest.
 . "$ROOT/bench/doc_write.sh"
 
 # ---- 1. phasor-generate --------------------------------------------------------
@@ -564,21 +565,10 @@ cpu_during LOAD_MACO "$BUILD/bench/maco" --reps "$REPS" > "$TMP/maco.out"
 cat "$TMP/maco.out"
 echo "CPU used by others during the MACO bench: $LOAD_MACO"
 
-# bench_block NAME TEXT LOAD: the block of section NAME in the doc: TEXT's heading line, the date
-# and commit, the rest of TEXT, and the CPU time others used during the section.
 mkdir -p "$TMP/blocks"
-bench_block() {
-    local text=${2#$'\n'} # the engine's output starts with a blank line
-    {
-        printf '%s\n\n' "${text%%$'\n'*}"
-        printf 'Date: %s; git %s; the machine as in section 1.\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$COMMIT"
-        printf '%s\n\n' "${text#*$'\n'}"
-        printf 'CPU time used outside the bench'"'"'s processes during this section: %s.\n' "$3"
-    } > "$TMP/blocks/$1"
-}
-bench_block engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE"
-bench_block maco "$(cat "$TMP/maco.out")" "$LOAD_MACO"
-bench_block svrt "$SVRT_TEXT" "$LOAD_SVRT"
+block_write "$TMP/blocks" engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE" "$COMMIT"
+block_write "$TMP/blocks" maco "$(cat "$TMP/maco.out")" "$LOAD_MACO" "$COMMIT"
+block_write "$TMP/blocks" svrt "$SVRT_TEXT" "$LOAD_SVRT" "$COMMIT"
 printf '%s\n' "$GENERATE_BLOCK" > "$TMP/blocks/generate"
 doc_write "$DOC" "$TMP/blocks" generate engine svrt maco
 log "done in $(($(date +%s) - T_START))s; wrote ${DOC#"$ROOT"/}"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # make bench's docs/performance.md update (bench/doc_write.sh): a run replaces only the blocks
 # between its marker lines and keeps every hand-written line around them; a missing doc or
-# block is created; a doc with broken markers is refused with one line and left unchanged.
+# block is created; a doc with broken markers is refused with one line and left unchanged; a
+# section's block (block_write) is its heading, the date and commit, its text, then the CPU load.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../bench/doc_write.sh"
-plan 10
+plan 13
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 mkdir -p blocks
 for n in gen engine; do printf 'figures %s 1\ntable %s 1\n' "$n" "$n" > "blocks/$n"; done
@@ -35,3 +36,13 @@ ok "broken markers: one line naming the block, non-zero exit" \
     test "$rc" -ne 0 -a "$(wc -l < err)" -eq 1 -a "$(grep -c "broken 'engine' block" err)" -eq 1 || diag_file err
 cmp -s perf.md before.md
 is "$?" 0 "and the doc is unchanged (no half-updated blocks)"
+
+# block_write: heading first, then the date and commit, the text, and the load as its own paragraph
+# (a line right after a markdown table would join it).
+block_write blocks sec $'\n## 3. A section\n\nintro\n| a | b |' "2 % other" abc123
+mapfile -t L < blocks/sec
+is "${L[0]}|${L[1]}" "## 3. A section|" "a block starts with the section's heading"
+ok "then the date and commit" test "${L[3]-x}" = "" -a "${L[2]#Date: }" != "${L[2]}" -a "${L[2]%%; the machine*}" != "${L[2]}" \
+    -a "$(grep -c 'git abc123;' blocks/sec)" = 1
+is "$(printf '%s|' "${L[@]:4}")" "intro|| a | b |||CPU time used outside the bench's processes during this section: 2 % other.|" \
+    "then the text, and the CPU load after a blank line"
