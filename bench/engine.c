@@ -119,6 +119,8 @@ static void harmonized_cost(int reps, int breakdown)
     }
 }
 
+static const char usage[] = "usage: bench/engine [--reps R] [--breakdown] [--only MODEL|harmonized|peak]";
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
@@ -129,19 +131,18 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--breakdown")) breakdown = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--help")) {
-            printf("usage: bench/engine [--reps R] [--breakdown] [--only MODEL|harmonized|peak]\n\n"
+            printf("%s\n\n"
                    "Measures the dnnl_sgemm 2048^3 peak, then each model's training step (forward,\n"
                    "backward, AdamW) at the study's sizes, every step right after an sgemm of its own;\n"
                    "prints a markdown table of steps/s, samples/s, GFLOP/s and the fraction of the\n"
                    "paired sgemm peak (median over R reps, default 5, at most 64).\n"
                    "  --breakdown  per-op time of one step of each model (PHASOR_PROFILE)\n"
                    "  --only M     one case: a model's name, harmonized, or peak (the sgemm alone)\n"
-                   "Threads: OMP_NUM_THREADS.  make bench runs it and writes docs/performance.md.\n");
+                   "Threads: OMP_NUM_THREADS.  make bench runs it and writes docs/performance.md.\n", usage);
             MPI_Finalize();
             return 0;
         } else {
-            fprintf(stderr, "bench/engine: unknown argument '%s' (usage: bench/engine [--reps R] [--breakdown] "
-                            "[--only MODEL|harmonized|peak])\n", argv[i]);
+            fprintf(stderr, "bench/engine: unknown argument '%s' (%s)\n", argv[i], usage);
             MPI_Finalize();
             return 2;
         }

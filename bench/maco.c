@@ -32,6 +32,8 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+static const char usage[] = "usage: bench/maco [--reps R] [--crops K] [--width W] [--depth D]";
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -42,15 +44,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--width") && i + 1 < argc) width = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--depth") && i + 1 < argc) depth = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--help")) {
-            printf("usage: bench/maco [--reps R] [--crops K] [--width W] [--depth D]\n\n"
+            printf("%s\n\n"
                    "Times MACO feature-visualisation steps (phase optimisation, FFTs, K crops through a\n"
                    "ResNet of depth D and width W) at the 224 and 512 working sizes, with the FFT's\n"
                    "share; median of R reps (defaults: 5 reps, 6 crops, width 64, depth 18).\n"
-                   "make bench runs it and writes docs/performance.md.\n");
+                   "make bench runs it and writes docs/performance.md.\n", usage);
             MPI_Finalize();
             return 0;
         } else {
-            fprintf(stderr, "usage: bench/maco [--reps R] [--crops K] [--width W] [--depth D]\n");
+            fprintf(stderr, "%s\n", usage);
             MPI_Finalize();
             return 2;
         }
