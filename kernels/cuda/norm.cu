@@ -12,7 +12,9 @@ struct norm_geom {
 
 static int geom_init(const ph_norm_shape *s, norm_geom *q, char *why, size_t n)
 {
-    if (s->n < 1 || s->c < 1 || s->groups < 0 || (s->groups && s->c % s->groups))
+    // A batch of 0 is valid, as on the CPU: a rank whose share of a global batch
+    // is empty still joins batch norm's sums over ranks, with zeros.
+    if (s->n < 0 || s->c < 1 || s->groups < 0 || (s->groups && s->c % s->groups))
         return snprintf(why, n, "normalisation shape: batch %d, channels %d, groups %d", s->n,
                         s->c, s->groups), -1;
     q->n = (size_t)s->n, q->c = (size_t)s->c, q->g = (size_t)s->groups, q->s = s->s;
@@ -63,6 +65,7 @@ extern "C" int ph_cuda_norm_moments(const ph_norm_shape *s, const float *x, doub
 {
     norm_geom q;
     if (geom_init(s, &q, why, n)) return -1;
+    if (!ph_norm_stat_count(s)) return 0; // group norm of 0 samples: no statistics
     moments_k<<<(unsigned)ph_norm_stat_count(s), PH_CUDA_REDUCE_THREADS>>>(q, x, sum, sumsq);
     CUDA_TRY(cudaGetLastError(), "launching norm_moments");
     return 0;
@@ -87,7 +90,7 @@ extern "C" int ph_cuda_norm_forward(const ph_norm_shape *s, const float *x, cons
 {
     norm_geom q;
     if (geom_init(s, &q, why, n)) return -1;
-    if (q.s) forward_k<<<ph_cuda_grid(q.n * q.c * q.s), 256>>>(q, x, mean, rstd, gamma, beta, y);
+    if (q.n && q.s) forward_k<<<ph_cuda_grid(q.n * q.c * q.s), 256>>>(q, x, mean, rstd, gamma, beta, y);
     CUDA_TRY(cudaGetLastError(), "launching norm_forward");
     return 0;
 }
@@ -145,9 +148,11 @@ extern "C" int ph_cuda_norm_backward_sums(const ph_norm_shape *s, const float *x
 {
     norm_geom q;
     if (geom_init(s, &q, why, n)) return -1;
-    stat_sums_k<<<(unsigned)ph_norm_stat_count(s), PH_CUDA_REDUCE_THREADS>>>(
-        q, x, dy, mean, rstd, gamma, sum_g, sum_gx, dgamma, dbeta);
-    CUDA_TRY(cudaGetLastError(), "launching norm_backward_sums");
+    if (ph_norm_stat_count(s)) {
+        stat_sums_k<<<(unsigned)ph_norm_stat_count(s), PH_CUDA_REDUCE_THREADS>>>(
+            q, x, dy, mean, rstd, gamma, sum_g, sum_gx, dgamma, dbeta);
+        CUDA_TRY(cudaGetLastError(), "launching norm_backward_sums");
+    }
     if (q.g && (dgamma || dbeta)) {
         channel_sums_k<<<(unsigned)q.c, PH_CUDA_REDUCE_THREADS>>>(q, x, dy, mean, rstd, dgamma,
                                                                   dbeta);
@@ -175,7 +180,7 @@ extern "C" int ph_cuda_norm_backward_apply(const ph_norm_shape *s, const float *
 {
     norm_geom q;
     if (geom_init(s, &q, why, n)) return -1;
-    if (q.s) apply_k<<<ph_cuda_grid(q.n * q.c * q.s), 256>>>(q, x, dy, mean, rstd, gamma, a, b, dx);
+    if (q.n && q.s) apply_k<<<ph_cuda_grid(q.n * q.c * q.s), 256>>>(q, x, dy, mean, rstd, gamma, a, b, dx);
     CUDA_TRY(cudaGetLastError(), "launching norm_backward_apply");
     return 0;
 }

@@ -474,6 +474,57 @@ static void test_norm(void **state)
     }
 }
 
+/* A batch of 0 (a rank whose share of the global batch is empty): both
+ * backends accept it, and where statistics or per-channel gradients exist
+ * (batch norm; group norm's dgamma, dbeta) they are written as zeros, which
+ * the GPU buffers, filled with 7 first, must show. */
+static void test_norm_empty_batch(void **state)
+{
+    (void)state;
+    const ph_norm_shape shapes[] = {{0, 6, 0, 50}, {0, 8, 4, 37}};
+    const char *names[] = {"batch", "group"};
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        const ph_norm_shape *s = &shapes[t];
+        size_t K = ph_norm_stat_count(s), C = (size_t)s->c, KB = K ? K : 1;
+        double *sum = malloc(KB * 8), *sumsq = malloc(KB * 8), *sg = malloc(KB * 8), *sgx = malloc(KB * 8);
+        double *seven_d = malloc(KB * 8);
+        float *x = host_rand(1, 130), *gamma = host_rand(C, 131), *dgamma = host_alloc(C), *dbeta = host_alloc(C);
+        float *seven = host_alloc(C), *stat = host_alloc(KB);
+        assert_true(sum && sumsq && sg && sgx && seven_d);
+        for (size_t i = 0; i < KB; i++) seven_d[i] = 7, stat[i] = 1;
+        for (size_t i = 0; i < C; i++) seven[i] = 7;
+        void *gx = to_gpu(x, 4), *ggamma = to_gpu(gamma, C * 4), *gstat = to_gpu(stat, KB * 4);
+        void *gsum = to_gpu(seven_d, KB * 8), *gsumsq = to_gpu(seven_d, KB * 8);
+        void *gsg = to_gpu(seven_d, KB * 8), *gsgx = to_gpu(seven_d, KB * 8);
+        void *gdgamma = to_gpu(seven, C * 4), *gdbeta = to_gpu(seven, C * 4), *gy = gpu_alloc(4);
+        char name[64];
+
+        RUN(cpu->norm_moments(s, x, sum, sumsq, why, sizeof why));
+        RUN(gpu->norm_moments(s, gx, gsum, gsumsq, why, sizeof why));
+        snprintf(name, sizeof name, "norm %s, batch 0, moments sum", names[t]);
+        EXPECT_D(name, sum, gsum, K, 0);
+        snprintf(name, sizeof name, "norm %s, batch 0, moments sumsq", names[t]);
+        EXPECT_D(name, sumsq, gsumsq, K, 0);
+        RUN(gpu->norm_forward(s, gx, gstat, gstat, ggamma, ggamma, gy, why, sizeof why));
+        RUN(cpu->norm_backward_sums(s, x, x, stat, stat, gamma, sg, sgx, dgamma, dbeta, why, sizeof why));
+        RUN(gpu->norm_backward_sums(s, gx, gx, gstat, gstat, ggamma, gsg, gsgx, gdgamma, gdbeta, why, sizeof why));
+        snprintf(name, sizeof name, "norm %s, batch 0, backward sum_g", names[t]);
+        EXPECT_D(name, sg, gsg, K, 0);
+        snprintf(name, sizeof name, "norm %s, batch 0, backward sum_gx", names[t]);
+        EXPECT_D(name, sgx, gsgx, K, 0);
+        snprintf(name, sizeof name, "norm %s, batch 0, backward dgamma", names[t]);
+        EXPECT(name, dgamma, gdgamma, C, 0);
+        snprintf(name, sizeof name, "norm %s, batch 0, backward dbeta", names[t]);
+        EXPECT(name, dbeta, gdbeta, C, 0);
+        RUN(gpu->norm_backward_apply(s, gx, gx, gstat, gstat, ggamma, gstat, gstat, gy, why, sizeof why));
+
+        gpu->free(gx), gpu->free(ggamma), gpu->free(gstat), gpu->free(gsum), gpu->free(gsumsq);
+        gpu->free(gsg), gpu->free(gsgx), gpu->free(gdgamma), gpu->free(gdbeta), gpu->free(gy);
+        free(sum), free(sumsq), free(sg), free(sgx), free(seven_d), free(x), free(gamma);
+        free(dgamma), free(dbeta), free(seven), free(stat);
+    }
+}
+
 static void test_softmax(void **state)
 {
     (void)state;
@@ -732,6 +783,7 @@ int main(void)
         cmocka_unit_test(test_convolutions),
         cmocka_unit_test(test_pooling),
         cmocka_unit_test(test_norm),
+        cmocka_unit_test(test_norm_empty_batch),
         cmocka_unit_test(test_softmax),
         cmocka_unit_test(test_resize),
         cmocka_unit_test(test_complex),
