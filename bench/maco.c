@@ -52,13 +52,15 @@ int main(int argc, char **argv)
             MPI_Finalize();
             return 0;
         } else {
-            fprintf(stderr, "%s\n", usage);
+            fprintf(stderr, "bench/maco: unknown argument '%s' (%s)\n", argv[i], usage);
             MPI_Finalize();
             return 2;
         }
     }
-    if (reps < 1 || reps > 1000 || crops < 1 || crops > 64 || width < 1 || depth < 10) {
+    const int depth_ok = depth == 10 || depth == 18 || depth == 34 || depth == 50 || depth == 101;
+    if (reps < 1 || reps > 1000 || crops < 1 || crops > 64 || width < 1 || !depth_ok) {
         fprintf(stderr, "bench/maco: reps 1..1000, crops 1..64, width >= 1, depth 10/18/34/50/101\n");
+        MPI_Finalize();
         return 2;
     }
     char why[256];

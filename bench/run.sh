@@ -95,15 +95,18 @@ cpu_foreign() { # MARK_BEFORE MARK_AFTER
         'BEGIN { if (dt <= 0) dt = 1; f = 100 * (db - own) / dt; if (f < 0) f = 0
                  printf "%.0f %% other, %.0f %% steal", f, 100 * ds / dt }'
 }
-# cpu_during VAR CMD...: run CMD in this shell (its variables stay set), and put the share of the
-# machine's CPU time other programs used meanwhile into VAR.
+# cpu_during VAR CMD...: run CMD in this shell (its variables stay set), put the share of the
+# machine's CPU time other programs used meanwhile into VAR, and the time CMD finished into
+# VAR_AT (the date its block in docs/performance.md gives).
 cpu_during() {
     local -n load_=$1
+    local at_=${1}_AT
     shift
     local m0
     m0=$(cpu_mark)
     "$@"
     load_=$(cpu_foreign "$m0" "$(cpu_mark)")
+    printf -v "$at_" '%s' "$(date -u '+%Y-%m-%d %H:%M UTC')"
 }
 # Background sampler: once a second, the names of running processes outside this
 # script's process tree (other users' jobs), one line per sample.
@@ -566,9 +569,9 @@ cat "$TMP/maco.out"
 echo "CPU used by others during the MACO bench: $LOAD_MACO"
 
 mkdir -p "$TMP/blocks"
-block_write "$TMP/blocks" engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE" "$COMMIT"
-block_write "$TMP/blocks" maco "$(cat "$TMP/maco.out")" "$LOAD_MACO" "$COMMIT"
-block_write "$TMP/blocks" svrt "$SVRT_TEXT" "$LOAD_SVRT" "$COMMIT"
+block_write "$TMP/blocks" engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE" "$COMMIT" "$LOAD_ENGINE_AT"
+block_write "$TMP/blocks" maco "$(cat "$TMP/maco.out")" "$LOAD_MACO" "$COMMIT" "$LOAD_MACO_AT"
+block_write "$TMP/blocks" svrt "$SVRT_TEXT" "$LOAD_SVRT" "$COMMIT" "$LOAD_SVRT_AT"
 printf '%s\n' "$GENERATE_BLOCK" > "$TMP/blocks/generate"
 doc_write "$DOC" "$TMP/blocks" generate engine svrt maco
 log "done in $(($(date +%s) - T_START))s; wrote ${DOC#"$ROOT"/}"

@@ -13,6 +13,9 @@
 #define PH_PATH_MAX 4096
 
 static char stage_name[64] = "phasor";
+/* What error lines start with: "phasor-train", or "phasor" in a program that
+ * never named its stage (the benchmarks, the unit tests). */
+static char program[80] = "phasor";
 /* Fixed storage so the signal handler can read it without allocating. */
 static char partials[PH_MAX_PARTIALS][PH_PATH_MAX];
 static volatile sig_atomic_t partial_used[PH_MAX_PARTIALS];
@@ -25,6 +28,7 @@ static volatile sig_atomic_t failure_reported;
 void ph_error_init(const char *stage)
 {
     snprintf(stage_name, sizeof stage_name, "%s", stage);
+    snprintf(program, sizeof program, "phasor-%s", stage);
     /* Errors are reported by our macros, not by HDF5's own stack dump. */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
@@ -83,7 +87,7 @@ void ph_fail_at(const char *file, int line, const char *what, const char *why, c
         if (size > 1) snprintf(where, sizeof where, " on rank %d", rank);
     }
     char msg[2048];
-    snprintf(msg, sizeof msg, "phasor-%s: %s failed%s: %s (%s) [%s:%d]\n", stage_name, what,
+    snprintf(msg, sizeof msg, "%s: %s failed%s: %s (%s) [%s:%d]\n", program, what,
              where, (why && *why) ? why : "unknown error", hint, base, line);
     failure_reported = 1;
     fputs(msg, stderr);
@@ -112,7 +116,7 @@ void ph_fail_all_at(MPI_Comm comm, const char *file, int line, const char *what,
         const char *base = strrchr(file, '/');
         base = base ? base + 1 : file;
         char msg[2048];
-        snprintf(msg, sizeof msg, "phasor-%s: %s failed: %s (%s) [%s:%d]\n", stage_name, what,
+        snprintf(msg, sizeof msg, "%s: %s failed: %s (%s) [%s:%d]\n", program, what,
                  (why && *why) ? why : "unknown error", hint, base, line);
         fputs(msg, stderr);
         fflush(stderr);
@@ -129,7 +133,7 @@ void ph_usage_error(const char *fmt, ...)
     if (world_rank() == 0) {
         /* One write per line, so lines of different processes never interleave. */
         char line[2048];
-        int n = snprintf(line, sizeof line, "phasor-%s: ", stage_name);
+        int n = snprintf(line, sizeof line, "%s: ", program);
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
@@ -147,9 +151,9 @@ static void on_signal(int sig)
 {
     /* Only async-signal-safe calls here. */
     static const char tail[] = ": interrupted by signal; partial output removed (rerun the command)\n";
-    char head[96] = "phasor-";
-    size_t n = 7;
-    for (const char *s = stage_name; *s && n < sizeof head - 1; s++) head[n++] = *s;
+    char head[96];
+    size_t n = 0;
+    for (const char *s = program; *s && n < sizeof head - 1; s++) head[n++] = *s;
     for (int i = 0; i < PH_MAX_PARTIALS; i++)
         if (partial_used[i]) unlink(partials[i]);
     if (!failure_reported && signal_rank == 0 && (sig == SIGTERM || sig == SIGINT || sig == SIGUSR1)) {
