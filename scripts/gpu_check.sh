@@ -39,7 +39,8 @@ link=("${lib[@]}" -ldnnl -lcmocka -L"$cuda/lib64" -Wl,-rpath,"$cuda/lib64" -lcud
   echo "== CPU reference (tests/unit/test_kernels.c)"
   "$b/test_kernels.t"
   echo "== backend comparison (tests/unit/test_kernels_cuda.c)"
-  "$b/test_kernels_cuda.t"
+  # each kernel waited for: an error while one runs is reported by its own op
+  PHASOR_CUDA_SYNC=1 "$b/test_kernels_cuda.t"
   echo "== GPU benchmark (bench/cuda_u8_affine.cu)"
   "$b/cuda_u8_affine"
 } 2>&1 | tee "$out/gpu_check.log"

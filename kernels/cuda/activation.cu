@@ -49,7 +49,7 @@ extern "C" int ph_cuda_act_forward(ph_act kind, const float *x, float *y, size_t
     case PH_ACT_TANH: act_fwd<PH_ACT_TANH><<<g, 256>>>(x, y, count); break;
     default: act_fwd<PH_ACT_SOFTPLUS><<<g, 256>>>(x, y, count); break;
     }
-    CUDA_TRY(cudaGetLastError(), "launching act_forward");
+    CUDA_LAUNCHED("launching act_forward");
     return 0;
 }
 
@@ -65,6 +65,6 @@ extern "C" int ph_cuda_act_backward(ph_act kind, const float *x, const float *y,
     case PH_ACT_TANH: act_bwd<PH_ACT_TANH><<<g, 256>>>(x, y, dy, dx, count); break;
     default: act_bwd<PH_ACT_SOFTPLUS><<<g, 256>>>(x, y, dy, dx, count); break;
     }
-    CUDA_TRY(cudaGetLastError(), "launching act_backward");
+    CUDA_LAUNCHED("launching act_backward");
     return 0;
 }

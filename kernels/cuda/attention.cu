@@ -52,7 +52,7 @@ extern "C" int ph_cuda_softmax_forward(const float *x, float *y, size_t rows, si
 {
     if (rows > INT_MAX) return snprintf(why, n, "softmax: %zu rows exceed one grid", rows), -1;
     if (rows && cols) softmax_fwd<<<(unsigned)rows, PH_CUDA_REDUCE_THREADS>>>(x, y, cols);
-    CUDA_TRY(cudaGetLastError(), "launching softmax_forward");
+    CUDA_LAUNCHED("launching softmax_forward");
     return 0;
 }
 
@@ -61,6 +61,6 @@ extern "C" int ph_cuda_softmax_backward(const float *y, const float *dy, float *
 {
     if (rows > INT_MAX) return snprintf(why, n, "softmax: %zu rows exceed one grid", rows), -1;
     if (rows && cols) softmax_bwd<<<(unsigned)rows, PH_CUDA_REDUCE_THREADS>>>(y, dy, dx, cols);
-    CUDA_TRY(cudaGetLastError(), "launching softmax_backward");
+    CUDA_LAUNCHED("launching softmax_backward");
     return 0;
 }

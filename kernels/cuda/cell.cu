@@ -217,7 +217,7 @@ extern "C" int ph_cuda_cell_attend_forward(size_t count, const float *a1, const 
                                            size_t n)
 {
     if (count) attend_fwd<<<ph_cuda_grid(count), 256>>>(count, a1, a2, e, att, et);
-    CUDA_TRY(cudaGetLastError(), "launching cell_attend_forward");
+    CUDA_LAUNCHED("launching cell_attend_forward");
     return 0;
 }
 
@@ -226,7 +226,7 @@ extern "C" int ph_cuda_cell_attend_backward(size_t count, const float *det, cons
                                             size_t n)
 {
     if (count) attend_bwd<<<ph_cuda_grid(count), 256>>>(count, det, att, e, de, da);
-    CUDA_TRY(cudaGetLastError(), "launching cell_attend_backward");
+    CUDA_LAUNCHED("launching cell_attend_backward");
     return 0;
 }
 
@@ -238,7 +238,7 @@ extern "C" int ph_cuda_cell_inhibit_forward(int nb, int c, size_t s, const float
     if (shape_ok(nb, c, s, why, n)) return -1;
     size_t count = (size_t)nb * c * s;
     if (count) inhibit_fwd<<<ph_cuda_grid(count), 256>>>(count, c, s, z, q, ip, g1, g2, alpha, mu, g, i);
-    CUDA_TRY(cudaGetLastError(), "launching cell_inhibit_forward");
+    CUDA_LAUNCHED("launching cell_inhibit_forward");
     return 0;
 }
 
@@ -250,7 +250,7 @@ extern "C" int ph_cuda_cell_inhibit_backward(int nb, int c, size_t s, const floa
 {
     if (shape_ok(nb, c, s, why, n)) return -1;
     inhibit_bwd<<<c, CELL_THREADS>>>(nb, c, s, di, z, q, ip, g, alpha, mu, dz, dq, dip, dg, dalpha, dmu);
-    CUDA_TRY(cudaGetLastError(), "launching cell_inhibit_backward");
+    CUDA_LAUNCHED("launching cell_inhibit_backward");
     return 0;
 }
 
@@ -262,7 +262,7 @@ extern "C" int ph_cuda_cell_excite_forward(int nb, int c, size_t s, const float 
     if (shape_ok(nb, c, s, why, n)) return -1;
     size_t count = (size_t)nb * c * s;
     if (count) excite_fwd<<<ph_cuda_grid(count), 256>>>(count, c, s, r, i, ep, g1, g2, kappa, gamma, g, e);
-    CUDA_TRY(cudaGetLastError(), "launching cell_excite_forward");
+    CUDA_LAUNCHED("launching cell_excite_forward");
     return 0;
 }
 
@@ -275,7 +275,7 @@ extern "C" int ph_cuda_cell_excite_backward(int nb, int c, size_t s, const float
 {
     if (shape_ok(nb, c, s, why, n)) return -1;
     excite_bwd<<<c, CELL_THREADS>>>(nb, c, s, de, r, i, ep, g, kappa, gamma, dr, di, dep, dg, dkappa, dgamma);
-    CUDA_TRY(cudaGetLastError(), "launching cell_excite_backward");
+    CUDA_LAUNCHED("launching cell_excite_backward");
     return 0;
 }
 
@@ -284,7 +284,7 @@ extern "C" int ph_cuda_cplx_magphase_forward(size_t count, const float *re, cons
                                              char *why, size_t n)
 {
     if (count) magphase_fwd<<<ph_cuda_grid(count), 256>>>(count, re, im, chi, mag, phase);
-    CUDA_TRY(cudaGetLastError(), "launching cplx_magphase_forward");
+    CUDA_LAUNCHED("launching cplx_magphase_forward");
     return 0;
 }
 
@@ -293,7 +293,7 @@ extern "C" int ph_cuda_cplx_magphase_backward(size_t count, const float *re, con
                                               float *dim, float *dchi, char *why, size_t n)
 {
     if (count) magphase_bwd<<<ph_cuda_grid(count), 256>>>(count, re, im, dmag, dphase, dre, dim, dchi);
-    CUDA_TRY(cudaGetLastError(), "launching cplx_magphase_backward");
+    CUDA_LAUNCHED("launching cplx_magphase_backward");
     return 0;
 }
 
@@ -303,7 +303,7 @@ extern "C" int ph_cuda_cplx_polar_act_forward(ph_act kind, size_t count, const f
 {
     if ((unsigned)kind >= PH_ACT_COUNT) return snprintf(why, n, "unknown activation %d", (int)kind), -1;
     if (count) polar_act_fwd<<<ph_cuda_grid(count), 256>>>(kind, count, m, phase, re, im, mag);
-    CUDA_TRY(cudaGetLastError(), "launching cplx_polar_act_forward");
+    CUDA_LAUNCHED("launching cplx_polar_act_forward");
     return 0;
 }
 
@@ -314,6 +314,6 @@ extern "C" int ph_cuda_cplx_polar_act_backward(ph_act kind, size_t count, const 
 {
     if ((unsigned)kind >= PH_ACT_COUNT) return snprintf(why, n, "unknown activation %d", (int)kind), -1;
     if (count) polar_act_bwd<<<ph_cuda_grid(count), 256>>>(kind, count, m, phase, dre, dim, dmag, dm, dphase);
-    CUDA_TRY(cudaGetLastError(), "launching cplx_polar_act_backward");
+    CUDA_LAUNCHED("launching cplx_polar_act_backward");
     return 0;
 }

@@ -59,7 +59,7 @@ extern "C" int ph_cuda_polar_forward(const float *mag, const float *phase, float
                                      size_t count, char *why, size_t n)
 {
     if (count) polar_fwd<<<ph_cuda_grid(count), 256>>>(mag, phase, re, im, count);
-    CUDA_TRY(cudaGetLastError(), "launching polar_forward");
+    CUDA_LAUNCHED("launching polar_forward");
     return 0;
 }
 
@@ -68,7 +68,7 @@ extern "C" int ph_cuda_polar_backward(const float *mag, const float *phase, cons
                                       char *why, size_t n)
 {
     if (count) polar_bwd<<<ph_cuda_grid(count), 256>>>(mag, phase, dre, dim, dmag, dphase, count);
-    CUDA_TRY(cudaGetLastError(), "launching polar_backward");
+    CUDA_LAUNCHED("launching polar_backward");
     return 0;
 }
 
@@ -76,7 +76,7 @@ extern "C" int ph_cuda_abs_arg_forward(const float *re, const float *im, float *
                                        size_t count, char *why, size_t n)
 {
     if (count) abs_arg_fwd<<<ph_cuda_grid(count), 256>>>(re, im, mag, phase, count);
-    CUDA_TRY(cudaGetLastError(), "launching abs_arg_forward");
+    CUDA_LAUNCHED("launching abs_arg_forward");
     return 0;
 }
 
@@ -85,6 +85,6 @@ extern "C" int ph_cuda_abs_arg_backward(const float *re, const float *im, const 
                                         float *dim, size_t count, char *why, size_t n)
 {
     if (count) abs_arg_bwd<<<ph_cuda_grid(count), 256>>>(re, im, mag, dmag, dphase, dre, dim, count);
-    CUDA_TRY(cudaGetLastError(), "launching abs_arg_backward");
+    CUDA_LAUNCHED("launching abs_arg_backward");
     return 0;
 }

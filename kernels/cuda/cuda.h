@@ -8,6 +8,8 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 // Each CUDA file returns -1 with "what: cause [file:line]" in why.
 #define CUDA_TRY(call, what)                                                             \
@@ -18,6 +20,26 @@
                      __LINE__);                                                          \
             return -1;                                                                   \
         }                                                                                \
+    } while (0)
+
+// PHASOR_CUDA_SYNC=1: wait for every kernel right after its launch (debugging; slower).
+static inline int ph_cuda_sync_each(void)
+{
+    static int v = -1; // read once per file; a race writes the same value
+    if (v < 0) {
+        const char *e = getenv("PHASOR_CUDA_SYNC");
+        v = e && *e && strcmp(e, "0") != 0;
+    }
+    return v;
+}
+
+// After a kernel launch: a launch error is reported now.  An error while the kernel runs
+// (an illegal address) surfaces at a later call, blamed on that call, unless
+// PHASOR_CUDA_SYNC=1 makes this op wait for its kernel and report it here.
+#define CUDA_LAUNCHED(what)                                                  \
+    do {                                                                     \
+        CUDA_TRY(cudaGetLastError(), (what));                                \
+        if (ph_cuda_sync_each()) CUDA_TRY(cudaDeviceSynchronize(), (what));  \
     } while (0)
 
 // cuDNN calls jump to a local `done:` label that returns -1, so descriptors held

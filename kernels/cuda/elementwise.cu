@@ -36,7 +36,7 @@ extern "C" int ph_cuda_u8_affine(const uint8_t *src, float *dst, size_t count, f
     if (count > 4 * n4)
         u8_affine1<<<ph_cuda_grid(count - 4 * n4), 256>>>(src + 4 * n4, dst + 4 * n4,
                                                           count - 4 * n4, scale, shift);
-    CUDA_TRY(cudaGetLastError(), "launching u8_affine");
+    CUDA_LAUNCHED("launching u8_affine");
     return 0;
 }
 
@@ -62,7 +62,7 @@ extern "C" int ph_cuda_binary(ph_binop op, const float *a, const float *b, float
     case PH_BIN_MUL: binary_k<PH_BIN_MUL><<<g, 256>>>(a, b, y, count); break;
     default: return snprintf(why, n, "unknown binary op %d", (int)op), -1;
     }
-    CUDA_TRY(cudaGetLastError(), "launching binary");
+    CUDA_LAUNCHED("launching binary");
     return 0;
 }
 
@@ -83,7 +83,7 @@ extern "C" int ph_cuda_axpby(float alpha, const float *x, float beta, float *y, 
     if (!count) return 0;
     if (beta == 0.f) scale_k<<<ph_cuda_grid(count), 256>>>(alpha, x, y, count);
     else axpby_k<<<ph_cuda_grid(count), 256>>>(alpha, x, beta, y, count);
-    CUDA_TRY(cudaGetLastError(), "launching axpby");
+    CUDA_LAUNCHED("launching axpby");
     return 0;
 }
 
@@ -95,7 +95,7 @@ __global__ static void fill_k(float *x, float value, size_t count)
 extern "C" int ph_cuda_fill(float *x, float value, size_t count, char *why, size_t n)
 {
     if (count) fill_k<<<ph_cuda_grid(count), 256>>>(x, value, count);
-    CUDA_TRY(cudaGetLastError(), "launching fill");
+    CUDA_LAUNCHED("launching fill");
     return 0;
 }
 
@@ -134,7 +134,7 @@ extern "C" int ph_cuda_avgpool_global_forward(const float *x, float *y, size_t p
 {
     if (planes > 2147483647u) return snprintf(why, n, "too many planes for one grid"), -1;
     if (planes) avgpool_fwd<<<(unsigned)planes, PH_CUDA_REDUCE_THREADS>>>(x, y, spatial);
-    CUDA_TRY(cudaGetLastError(), "launching avgpool_global_forward");
+    CUDA_LAUNCHED("launching avgpool_global_forward");
     return 0;
 }
 
@@ -142,6 +142,6 @@ extern "C" int ph_cuda_avgpool_global_backward(const float *dy, float *dx, size_
                                                size_t spatial, char *why, size_t n)
 {
     if (planes != 0 && spatial != 0) avgpool_bwd<<<ph_cuda_grid(planes * spatial), 256>>>(dy, dx, planes, spatial);
-    CUDA_TRY(cudaGetLastError(), "launching avgpool_global_backward");
+    CUDA_LAUNCHED("launching avgpool_global_backward");
     return 0;
 }

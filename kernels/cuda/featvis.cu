@@ -97,7 +97,7 @@ extern "C" int ph_cuda_crop_resize_forward(const float *x, float *y, size_t plan
     if (crop_check(planes, h, w, boxes, nbox, oh, ow, why, n)) return -1;
     const size_t count = (size_t)nbox * planes * oh * ow;
     if (count) crop_forward_k<<<ph_cuda_grid(count), 256>>>(x, y, planes, h, w, oh, ow, count);
-    CUDA_TRY(cudaGetLastError(), "launching crop_resize_forward");
+    CUDA_LAUNCHED("launching crop_resize_forward");
     return 0;
 }
 
@@ -109,7 +109,7 @@ extern "C" int ph_cuda_crop_resize_backward(const float *dy, float *dx, size_t p
     CUDA_TRY(cudaMemset(dx, 0, planes * (size_t)h * w * sizeof(float)), "clearing the crop gradient");
     const size_t count = (size_t)nbox * planes * oh * ow;
     if (count) crop_backward_k<<<ph_cuda_grid(count), 256>>>(dy, dx, planes, h, w, oh, ow, count);
-    CUDA_TRY(cudaGetLastError(), "launching crop_resize_backward");
+    CUDA_LAUNCHED("launching crop_resize_backward");
     return 0;
 }
 
@@ -118,6 +118,6 @@ extern "C" int ph_cuda_nadam_update(float *param, const float *grad, float *m, f
                                     char *why, size_t n)
 {
     if (count) nadam_k<<<ph_cuda_grid(count), 256>>>(param, grad, m, v, count, beta1, beta2, eps, cg, cm, bc2);
-    CUDA_TRY(cudaGetLastError(), "launching nadam_update");
+    CUDA_LAUNCHED("launching nadam_update");
     return 0;
 }

@@ -124,7 +124,7 @@ extern "C" int ph_cuda_fft_r2c(const ph_fft_shape *s, const float *x, float *re,
     if (plans_get(s, &e, why, n) || forward(e, x, why, n)) return -1;
     const size_t nc = spec_count(s);
     unpack_k<<<ph_cuda_grid(nc), 256>>>(e->spec, re, im, nc, s->w / 2 + 1, 0, 1.0f, 1.0f);
-    CUDA_TRY(cudaGetLastError(), "launching the FFT unpacking");
+    CUDA_LAUNCHED("launching the FFT unpacking");
     return 0;
 }
 
@@ -136,10 +136,10 @@ extern "C" int ph_cuda_fft_c2r(const ph_fft_shape *s, const float *re, const flo
     if (plans_get(s, &e, why, n)) return -1;
     const size_t nc = spec_count(s), nr = real_count(s);
     pack_project_k<<<ph_cuda_grid(nc), 256>>>(re, im, e->spec, nc, s->h, s->w / 2 + 1, s->w % 2 == 0);
-    CUDA_TRY(cudaGetLastError(), "launching the spectrum packing");
+    CUDA_LAUNCHED("launching the spectrum packing");
     FFT_TRY(cufftExecC2R(e->c2r, e->spec, e->real), "cufftExecC2R");
     scale_k<<<ph_cuda_grid(nr), 256>>>(e->real, x, nr, (float)(1.0 / ((double)s->h * s->w)));
-    CUDA_TRY(cudaGetLastError(), "launching the FFT scaling");
+    CUDA_LAUNCHED("launching the FFT scaling");
     return 0;
 }
 
@@ -152,6 +152,6 @@ extern "C" int ph_cuda_fft_c2r_backward(const ph_fft_shape *s, const float *dx, 
     const size_t nc = spec_count(s);
     const float one = (float)(1.0 / ((double)s->h * s->w));
     unpack_k<<<ph_cuda_grid(nc), 256>>>(e->spec, dre, dim, nc, s->w / 2 + 1, s->w % 2 == 0, one, 2 * one);
-    CUDA_TRY(cudaGetLastError(), "launching the FFT unpacking");
+    CUDA_LAUNCHED("launching the FFT unpacking");
     return 0;
 }

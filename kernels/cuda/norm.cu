@@ -67,7 +67,7 @@ extern "C" int ph_cuda_norm_moments(const ph_norm_shape *s, const float *x, doub
     if (geom_init(s, &q, why, n)) return -1;
     if (!ph_norm_stat_count(s)) return 0; // group norm of 0 samples: no statistics
     moments_k<<<(unsigned)ph_norm_stat_count(s), PH_CUDA_REDUCE_THREADS>>>(q, x, sum, sumsq);
-    CUDA_TRY(cudaGetLastError(), "launching norm_moments");
+    CUDA_LAUNCHED("launching norm_moments");
     return 0;
 }
 
@@ -91,7 +91,7 @@ extern "C" int ph_cuda_norm_forward(const ph_norm_shape *s, const float *x, cons
     norm_geom q;
     if (geom_init(s, &q, why, n)) return -1;
     if (q.n && q.s) forward_k<<<ph_cuda_grid(q.n * q.c * q.s), 256>>>(q, x, mean, rstd, gamma, beta, y);
-    CUDA_TRY(cudaGetLastError(), "launching norm_forward");
+    CUDA_LAUNCHED("launching norm_forward");
     return 0;
 }
 
@@ -151,12 +151,12 @@ extern "C" int ph_cuda_norm_backward_sums(const ph_norm_shape *s, const float *x
     if (ph_norm_stat_count(s)) {
         stat_sums_k<<<(unsigned)ph_norm_stat_count(s), PH_CUDA_REDUCE_THREADS>>>(
             q, x, dy, mean, rstd, gamma, sum_g, sum_gx, dgamma, dbeta);
-        CUDA_TRY(cudaGetLastError(), "launching norm_backward_sums");
+        CUDA_LAUNCHED("launching norm_backward_sums");
     }
     if (q.g && (dgamma || dbeta)) {
         channel_sums_k<<<(unsigned)q.c, PH_CUDA_REDUCE_THREADS>>>(q, x, dy, mean, rstd, dgamma,
                                                                   dbeta);
-        CUDA_TRY(cudaGetLastError(), "launching norm_backward_sums (channels)");
+        CUDA_LAUNCHED("launching norm_backward_sums (channels)");
     }
     return 0;
 }
@@ -181,6 +181,6 @@ extern "C" int ph_cuda_norm_backward_apply(const ph_norm_shape *s, const float *
     norm_geom q;
     if (geom_init(s, &q, why, n)) return -1;
     if (q.n && q.s) apply_k<<<ph_cuda_grid(q.n * q.c * q.s), 256>>>(q, x, dy, mean, rstd, gamma, a, b, dx);
-    CUDA_TRY(cudaGetLastError(), "launching norm_backward_apply");
+    CUDA_LAUNCHED("launching norm_backward_apply");
     return 0;
 }

@@ -26,7 +26,7 @@ extern "C" int ph_cuda_adam_update(float *param, const float *grad, float *m, fl
     if (count)
         adam_k<<<ph_cuda_grid(count), 256>>>(param, grad, m, v, count, lr, beta1, beta2, eps, decay,
                                              decoupled, c1, c2);
-    CUDA_TRY(cudaGetLastError(), "launching adam_update");
+    CUDA_LAUNCHED("launching adam_update");
     return 0;
 }
 
@@ -57,6 +57,6 @@ extern "C" int ph_cuda_sgd_update(float *param, const float *grad, float *buf, s
     if (count)
         sgd_k<<<ph_cuda_grid(count), 256>>>(param, grad, momentum != 0.f ? buf : nullptr, count,
                                             lr, momentum, decay, nesterov, step == 1);
-    CUDA_TRY(cudaGetLastError(), "launching sgd_update");
+    CUDA_LAUNCHED("launching sgd_update");
     return 0;
 }

@@ -141,7 +141,7 @@ extern "C" int ph_cuda_pool_backward(const ph_pool_shape *s, const float *x, con
     if (s->kind == PH_POOL_MAX) {
         size_t count = ph_pool_x_count(s);
         max_bwd<<<ph_cuda_grid(count), 256>>>(pool3_of(s), x, dy, dx, count);
-        CUDA_TRY(cudaGetLastError(), "launching max pooling backward");
+        CUDA_LAUNCHED("launching max pooling backward");
         return 0;
     }
     pool_descs d;

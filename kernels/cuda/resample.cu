@@ -130,7 +130,7 @@ extern "C" int ph_cuda_resize_forward(const float *x, float *y, size_t planes, i
     if (geom_init(&g, ih, iw, oh, ow, why, n)) return -1;
     size_t count = planes * oh * ow;
     if (count) resize_fwd<<<ph_cuda_grid(count), 256>>>(g, x, y, count);
-    CUDA_TRY(cudaGetLastError(), "launching resize_forward");
+    CUDA_LAUNCHED("launching resize_forward");
     return 0;
 }
 
@@ -141,6 +141,6 @@ extern "C" int ph_cuda_resize_backward(const float *dy, float *dx, size_t planes
     if (geom_init(&g, ih, iw, oh, ow, why, n)) return -1;
     size_t count = planes * ih * iw;
     if (count) resize_bwd<<<ph_cuda_grid(count), 256>>>(g, dy, dx, count);
-    CUDA_TRY(cudaGetLastError(), "launching resize_backward");
+    CUDA_LAUNCHED("launching resize_backward");
     return 0;
 }

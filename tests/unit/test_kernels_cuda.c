@@ -658,6 +658,8 @@ static void test_cells(void **state)
     void *ga = to_gpu(o1, n * 4); /* the backward gets the CPU's attention */
     memcpy(o3, in[5], n * 4);
     RUN(gpu->upload(q3, in[5], n * 4, why, sizeof why));
+    /* outputs that are overwritten start as NaN, so an accidental += shows */
+    RUN(gpu->fill(q4, NAN, n, why, sizeof why));
     RUN(cpu->cell_attend_backward(n, in[3], o1, in[2], o3, o4, why, sizeof why));
     RUN(gpu->cell_attend_backward(n, g[3], ga, g[2], q3, q4, why, sizeof why));
     EXPECT("cell_attend_backward de (accumulated)", o3, q3, n, 1e-6); /* products and a sum, 1 ulp each */
@@ -673,6 +675,9 @@ static void test_cells(void **state)
     memcpy(o3, in[6], n * 4), memcpy(o4, in[7], n * 4);
     RUN(gpu->upload(q3, in[6], n * 4, why, sizeof why));
     RUN(gpu->upload(q4, in[7], n * 4, why, sizeof why));
+    RUN(gpu->fill(q5, NAN, n, why, sizeof why)); /* overwritten outputs: NaN first, as above */
+    RUN(gpu->fill(r1, NAN, (size_t)c, why, sizeof why));
+    RUN(gpu->fill(r2, NAN, (size_t)c, why, sizeof why));
     RUN(cpu->cell_inhibit_backward(nb, c, s, in[5], in[0], in[1], in[2], o1, pc[0], pc[1], o3, o2, o4, o5, s1, s2, why,
                                    sizeof why));
     RUN(gpu->cell_inhibit_backward(nb, c, s, g[5], g[0], g[1], g[2], ga, gp[0], gp[1], q3, q2, q4, q5, r1, r2, why,
@@ -734,6 +739,7 @@ static void test_complex_cells(void **state)
         /* 1e-6: hypotf and atan2f within 2 ulp between CUDA and glibc */
         EXPECT("cplx_magphase_forward mag", m, q1, n, 1e-6);
         EXPECT("cplx_magphase_forward phase", ph, q2, n, 1e-6);
+        RUN(gpu->fill(q3, NAN, n, why, sizeof why)); /* dchi is overwritten: NaN first, so += shows */
         RUN(cpu->cplx_magphase_backward(n, re, im, d1, d2, o1, o2, with_chi ? o3 : NULL, why, sizeof why));
         RUN(gpu->cplx_magphase_backward(n, gre, gim, gd1, gd2, q1, q2, with_chi ? q3 : NULL, why, sizeof why));
         /* 1e-6: a few divisions by |psi|, fused differently; the 1 / |psi|^2 terms grow alike */
