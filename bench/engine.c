@@ -1,8 +1,8 @@
-/* engine.c: CPU engine throughput against the machine's own peak, measured in
- * the same run.  Prints a markdown section (make bench appends it to
- * docs/performance.md):
- *   - the peak: dnnl_sgemm on 2048^3, median of 5, and again right before every timed step
- *     (the fraction of the peak pairs each step with its own sgemm);
+/* engine.c: engine throughput against the machine's own peak, measured in
+ * the same run, on the CPU and, when a GPU is present, on CUDA too.  Prints a
+ * markdown section (make bench appends it to docs/performance.md):
+ *   - the peak: dnnl_sgemm on 2048^3 (on the GPU cuBLAS on 8192^3), median of 5, and again
+ *     right before every timed step (the fraction of the peak pairs each step with its own sgemm);
  *   - training steps (forward + backward) of the registered models: the 3D
  *     CNN on PathTracker-shaped batches, ResNet-18/50 on SVRT-shaped images:
  *     samples/s and achieved GFLOP/s, counting 2*MACs of every convolution
@@ -51,6 +51,23 @@ static double sgemm_gflops(int size)
         PH_FAIL("running dnnl_sgemm", "oneDNN error", "check the oneDNN installation");
     return 2.0 * size * size * (double)size / (ph_now() - t0) / 1e9;
 }
+
+/* The timed training steps: the 3D CNN on PathTracker-shaped batches, ResNets on SVRT-shaped
+ * images, the tracking circuits at the paper's size (32 channels, 7x7) on 32-frame videos; the
+ * bench has no masks, so the CV-RNN runs without its synchrony loss's backward. */
+static const struct {
+    const char *model, *ini;
+    int n, t, h, w, c;
+} cases[] = {
+    {"cnn3d", "[cnn3d]\nwidth = 16\n", 8, 32, 32, 32, 3},
+    {"cnn3d", "[cnn3d]\nwidth = 32\n", 16, 32, 32, 32, 3},
+    {"cnn3d", "[cnn3d]\nwidth = 16\nblocks = 1\nnorm = batch\n", 8, 32, 32, 32, 3},
+    {"resnet", "[resnet]\ndepth = 18\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
+    {"resnet", "[resnet]\ndepth = 50\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
+    {"int", "[int]\n", 4, 32, 32, 32, 3},
+    {"cvrnn", "[cvrnn]\nsync_weight = 0\n", 4, 32, 32, 32, 3},
+};
+enum { NCASES = sizeof cases / sizeof cases[0] };
 
 /* The neural harmonizer's step (common/harmonize/step.c) against a plain step of the same
  * model and batch: the study's method costs about 2-4 plain steps (issue 8). */
@@ -119,78 +136,69 @@ static void harmonized_cost(int reps, int breakdown)
     }
 }
 
-static const char usage[] = "usage: bench/engine [--reps R] [--breakdown] [--only MODEL|harmonized|peak]";
-
-int main(int argc, char **argv)
+/* A download of one float: returns when the device has run everything queued before it (one
+ * stream). */
+static void device_wait(const ph_backend *be, const float *dev)
 {
-    MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
-    int reps = 5, breakdown = 0;
-    const char *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--breakdown")) breakdown = 1;
-        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
-        else if (!strcmp(argv[i], "--help")) {
-            printf("%s\n\n"
-                   "Measures the dnnl_sgemm 2048^3 peak, then each model's training step (forward,\n"
-                   "backward, AdamW) at the study's sizes, every step right after an sgemm of its own;\n"
-                   "prints a markdown table of steps/s, samples/s, GFLOP/s and the fraction of the\n"
-                   "paired sgemm peak (median over R reps, default 5, at most 64).\n"
-                   "  --breakdown  per-op time of one step of each model (PHASOR_PROFILE)\n"
-                   "  --only M     one case: a model's name, harmonized, or peak (the sgemm alone)\n"
-                   "Threads: OMP_NUM_THREADS.  make bench runs it and writes docs/performance.md.\n", usage);
-            MPI_Finalize();
-            return 0;
-        } else {
-            fprintf(stderr, "bench/engine: unknown argument '%s' (%s)\n", argv[i], usage);
-            MPI_Finalize();
-            return 2;
-        }
+    float probe;
+    ph_dev_download(be, &probe, dev, 1);
+}
+
+/* sgemm GFLOP/s on the backend: dnnl_sgemm 2048^3 on the CPU; on the GPU cuBLAS on
+ * GPU_PEAK_SIZE^3 device matrices, made once, timed to a download that waits for it. */
+enum { GPU_PEAK_SIZE = 8192 };
+static double peak_gflops(const ph_backend *be)
+{
+    if (be == &ph_backend_cpu) return sgemm_gflops(2048);
+    static float *a, *b, *c;
+    const int64_t S = GPU_PEAK_SIZE;
+    char why[256];
+    if (!a) {
+        a = ph_dev_alloc(be, (size_t)(S * S)), b = ph_dev_alloc(be, (size_t)(S * S)), c = ph_dev_alloc(be, (size_t)(S * S));
+        if (be->fill(a, 0.1f, (size_t)(S * S), why, sizeof why) || be->fill(b, 0.2f, (size_t)(S * S), why, sizeof why))
+            PH_FAIL("filling the GPU sgemm matrices", why, "check the CUDA installation");
     }
-    struct {
-        const char *model, *ini;
-        int n, t, h, w, c;
-    } cases[] = {
-        {"cnn3d", "[cnn3d]\nwidth = 16\n", 8, 32, 32, 32, 3},
-        {"cnn3d", "[cnn3d]\nwidth = 32\n", 16, 32, 32, 32, 3},
-        {"cnn3d", "[cnn3d]\nwidth = 16\nblocks = 1\nnorm = batch\n", 8, 32, 32, 32, 3},
-        {"resnet", "[resnet]\ndepth = 18\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
-        {"resnet", "[resnet]\ndepth = 50\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
-        /* the tracking circuits at the paper's size (32 channels, 7x7) on 32-frame videos; the
-         * bench has no masks, so the CV-RNN runs without its synchrony loss's backward */
-        {"int", "[int]\n", 4, 32, 32, 32, 3},
-        {"cvrnn", "[cvrnn]\nsync_weight = 0\n", 4, 32, 32, 32, 3},
-    };
-    int known = !only || !strcmp(only, "harmonized") || !strcmp(only, "peak");
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) known |= only && !strcmp(only, cases[k].model);
-    if (!known) {
-        fprintf(stderr, "bench/engine: --only '%s' names no case (cnn3d, resnet, int, cvrnn, harmonized, or peak for "
-                        "the sgemm peak alone)\n", only);
-        MPI_Finalize();
-        return 2;
-    }
-    if (reps < 1) reps = 1;
-    if (reps > 64) reps = 64; /* the arrays below */
+    device_wait(be, c);
+    double t0 = ph_now();
+    if (be->sgemm(0, 0, S, S, S, 1.0f, a, S, b, S, 0.0f, c, S, why, sizeof why))
+        PH_FAIL("running the GPU sgemm", why, "check the CUDA installation");
+    device_wait(be, c);
+    return 2.0 * (double)S * S * S / (ph_now() - t0) / 1e9;
+}
+
+/* The training-step table of one backend: the peak, then one row per case (the model's step
+ * with the sgemm just before it). */
+static void engine_table(const ph_backend *be, int reps, const char *only, int breakdown)
+{
+    const int cpu = be == &ph_backend_cpu;
     double v[64];
-    sgemm_gflops(2048); /* warm-up */
-    for (int r = 0; r < reps; r++) v[r] = sgemm_gflops(2048);
+    peak_gflops(be); /* warm-up */
+    for (int r = 0; r < reps; r++) v[r] = peak_gflops(be);
     double peak, plo, phi;
     stats(v, reps, &peak, &plo, &phi);
 
-    printf("\n## 3. Engine: training steps against the sgemm peak (CPU)\n\n");
-    printf("Command: `build/bench/engine --reps %d` (part of `make bench`); threads: OpenMP default.\n\n", reps);
-    printf("Peak: `dnnl_sgemm` 2048^3 = **%.0f GFLOP/s** (%.0f-%.0f), median of %d.  On a shared VM the\n"
-           "sgemm speed can change from one minute to the next, so every timed step runs right after an sgemm\n"
-           "of its own: *sgemm beside it* is the median of those, *of sgemm peak* the median over the steps of\n"
-           "(the step's GFLOP/s / the sgemm GFLOP/s just before it).\n\n", peak, plo, phi, reps);
+    if (cpu) {
+        printf("\n## 3. Engine: training steps against the sgemm peak (CPU)\n\n");
+        printf("Command: `build/bench/engine --reps %d` (part of `make bench`); threads: OpenMP default.\n\n", reps);
+        printf("Peak: `dnnl_sgemm` 2048^3 = **%.0f GFLOP/s** (%.0f-%.0f), median of %d.  On a shared VM the\n"
+               "sgemm speed can change from one minute to the next, so every timed step runs right after an sgemm\n"
+               "of its own: *sgemm beside it* is the median of those, *of sgemm peak* the median over the steps of\n"
+               "(the step's GFLOP/s / the sgemm GFLOP/s just before it).\n\n", peak, plo, phi, reps);
+    } else {
+        printf("\n### The same steps on the GPU\n\n");
+        printf("Peak: cuBLAS sgemm %d^3 on device memory (FP32, no TF32) = **%.0f GFLOP/s** (%.0f-%.0f), median\n"
+               "of %d.  Each timed step (and each sgemm) ends with a download of one float, which waits for its\n"
+               "kernels; as on the CPU, every step runs right after an sgemm of its own.\n\n",
+               GPU_PEAK_SIZE, peak, plo, phi, reps);
+    }
     printf("| model | config | batch x T x H x W x C | step ms (min-max) | samples/s | GFLOP per step | GFLOP/s | "
            "sgemm beside it, GFLOP/s | of sgemm peak |\n");
     printf("|---|---|---|---|---|---|---|---|---|\n");
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    for (size_t k = 0; k < NCASES; k++) {
         if (only && strcmp(only, cases[k].model)) continue;
         int n = cases[k].n, t = cases[k].t, h = cases[k].h, w = cases[k].w, c = cases[k].c;
         ph_model_geometry g = {n, t, h, w, c, 1, 1, MPI_COMM_SELF};
-        ph_model *m = ph_model_create_text(cases[k].model, cases[k].ini, &ph_backend_cpu, &g);
+        ph_model *m = ph_model_create_text(cases[k].model, cases[k].ini, be, &g);
         size_t nx = ph_model_input_count(m);
         uint8_t *batch = malloc(nx);
         for (size_t i = 0; i < nx; i++) batch[i] = (uint8_t)(i * 2654435761u >> 27);
@@ -202,10 +210,11 @@ int main(int argc, char **argv)
         ph_model_load(m, batch);
         double pk[64], ratio[64];
         for (int r = -1; r < reps; r++) { /* r = -1: warm-up (plans, caches) */
-            double g = sgemm_gflops(2048), t0 = ph_now();
+            double g = peak_gflops(be), t0 = ph_now();
             m->def->forward(m, 1);
             ph_params_zero_grad(params, np);
             ph_model_backward_host(m, dl);
+            if (!cpu) device_wait(be, m->logits);
             if (r >= 0) v[r] = ph_now() - t0, pk[r] = g, ratio[r] = flops / v[r] / 1e9 / g;
         }
         double med, lo, hi, pmed, rmed, unused;
@@ -220,7 +229,7 @@ int main(int argc, char **argv)
             ph_model_backward_host(m, dl);
             ph_profile_on = 0;
             char title[160];
-            snprintf(title, sizeof title, "%s {%s} one step", cases[k].model, cases[k].ini);
+            snprintf(title, sizeof title, "%s {%s} one step (%s)", cases[k].model, cases[k].ini, be->name);
             for (char *q = title; *q; q++) *q = *q == '\n' ? ' ' : *q;
             ph_profile_print(stderr, title);
         }
@@ -237,6 +246,51 @@ int main(int argc, char **argv)
         free(batch), free(dl);
         m->def->destroy(m);
     }
+}
+
+static const char usage[] = "usage: bench/engine [--reps R] [--breakdown] [--only MODEL|harmonized|peak]";
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
+    int reps = 5, breakdown = 0;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--breakdown")) breakdown = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--help")) {
+            printf("%s\n\n"
+                   "Measures the dnnl_sgemm 2048^3 peak, then each model's training step (forward,\n"
+                   "backward, AdamW) at the study's sizes, every step right after an sgemm of its own;\n"
+                   "prints a markdown table of steps/s, samples/s, GFLOP/s and the fraction of the\n"
+                   "paired sgemm peak (median over R reps, default 5, at most 64); on the CPU, and\n"
+                   "again on the GPU (cuBLAS sgemm peak) when one is present.\n"
+                   "  --breakdown  per-op time of one step of each model (PHASOR_PROFILE)\n"
+                   "  --only M     one case: a model's name, harmonized, or peak (the sgemm alone)\n"
+                   "Threads: OMP_NUM_THREADS.  make bench runs it and writes docs/performance.md.\n", usage);
+            MPI_Finalize();
+            return 0;
+        } else {
+            fprintf(stderr, "bench/engine: unknown argument '%s' (%s)\n", argv[i], usage);
+            MPI_Finalize();
+            return 2;
+        }
+    }
+    int known = !only || !strcmp(only, "harmonized") || !strcmp(only, "peak");
+    for (size_t k = 0; k < NCASES; k++) known |= only && !strcmp(only, cases[k].model);
+    if (!known) {
+        fprintf(stderr, "bench/engine: --only '%s' names no case (cnn3d, resnet, int, cvrnn, harmonized, or peak for "
+                        "the sgemm peak alone)\n", only);
+        MPI_Finalize();
+        return 2;
+    }
+    if (reps < 1) reps = 1;
+    if (reps > 64) reps = 64; /* the arrays below */
+    char why[256];
+    engine_table(&ph_backend_cpu, reps, only, breakdown);
+    if (ph_cuda_device_count(why, sizeof why) > 0) engine_table(&ph_backend_cuda, reps, only, breakdown);
+    else printf("\nNo GPU rows: %s.\n", why);
     if (!only || !strcmp(only, "harmonized")) harmonized_cost(reps, breakdown);
     printf("\nTarget (engine issue): >= 0.5 of the sgemm peak for convolution-heavy models. GFLOP count only\n"
            "the convolution passes that run (2 x MACs; the first layer has no backward-data pass); norms,\n"
