@@ -136,14 +136,6 @@ static void harmonized_cost(int reps, int breakdown)
     }
 }
 
-/* A download of one float: returns when the device has run everything queued before it (one
- * stream). */
-static void device_wait(const ph_backend *be, const float *dev)
-{
-    float probe;
-    ph_dev_download(be, &probe, dev, 1);
-}
-
 /* sgemm GFLOP/s on the backend: dnnl_sgemm 2048^3 on the CPU; on the GPU cuBLAS on
  * GPU_PEAK_SIZE^3 device matrices, made once, timed to a download that waits for it. */
 enum { GPU_PEAK_SIZE = 8192 };
@@ -158,11 +150,11 @@ static double peak_gflops(const ph_backend *be)
         if (be->fill(a, 0.1f, (size_t)(S * S), why, sizeof why) || be->fill(b, 0.2f, (size_t)(S * S), why, sizeof why))
             PH_FAIL("filling the GPU sgemm matrices", why, "check the CUDA installation");
     }
-    device_wait(be, c);
+    ph_dev_wait(be, c);
     double t0 = ph_now();
     if (be->sgemm(0, 0, S, S, S, 1.0f, a, S, b, S, 0.0f, c, S, why, sizeof why))
         PH_FAIL("running the GPU sgemm", why, "check the CUDA installation");
-    device_wait(be, c);
+    ph_dev_wait(be, c);
     return 2.0 * (double)S * S * S / (ph_now() - t0) / 1e9;
 }
 
@@ -214,7 +206,7 @@ static void engine_table(const ph_backend *be, int reps, const char *only, int b
             m->def->forward(m, 1);
             ph_params_zero_grad(params, np);
             ph_model_backward_host(m, dl);
-            if (!cpu) device_wait(be, m->logits);
+            if (!cpu) ph_dev_wait(be, m->logits);
             if (r >= 0) v[r] = ph_now() - t0, pk[r] = g, ratio[r] = flops / v[r] / 1e9 / g;
         }
         double med, lo, hi, pmed, rmed, unused;

@@ -40,6 +40,9 @@ float *ph_dev_alloc(const ph_backend *be, size_t count);
 float *ph_dev_zeros(const ph_backend *be, size_t count);
 void ph_dev_upload(const ph_backend *be, float *dst, const float *host, size_t count);
 void ph_dev_download(const ph_backend *be, float *host, const float *src, size_t count);
+/* Returns once the device has run all work queued so far (a one-float download; one stream):
+ * timing device work from the host. */
+void ph_dev_wait(const ph_backend *be, const float *dev);
 
 /* A tensor of the model's state.  Trainable ones carry a gradient g and
  * optimiser moments m, v; buffers (batch norm's running statistics) carry

@@ -24,6 +24,12 @@ void ph_dev_download(const ph_backend *be, float *host, const float *src, size_t
     PH_KERNEL(be, download, "copying from the device", host, src, count * sizeof(float));
 }
 
+void ph_dev_wait(const ph_backend *be, const float *dev)
+{
+    float probe;
+    ph_dev_download(be, &probe, dev, 1);
+}
+
 float *ph_dev_zeros(const ph_backend *be, size_t count)
 {
     float *host = calloc(count ? count : 1, sizeof(float));
