@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <algorithm>
 #include <vector>
 
@@ -27,12 +28,32 @@ static float median(std::vector<float> v)
 
 int main(int argc, char **argv)
 {
+    // Arguments first, so a bad one is refused the same way with or without a GPU.
+    size_t n = (size_t)1 << 28;
+    static const char usage[] = "usage: bench/cuda_u8_affine [ELEMENTS]";
+    if (argc == 2 && !strcmp(argv[1], "--help")) {
+        printf("%s\n\nGPU throughput of the u8 -> float affine kernel against a device-to-device copy in the\n"
+               "same run (default 2^28 elements; prints a 'skipped' line without a GPU).\n", usage);
+        return 0;
+    }
+    if (argc > 2) {
+        fprintf(stderr, "bench/cuda_u8_affine: one argument at most (%s)\n", usage);
+        return 2;
+    }
+    if (argc == 2) {
+        char *end;
+        unsigned long long v = strtoull(argv[1], &end, 10);
+        if (*end || argv[1][0] == '-' || v < 1 || v > ((unsigned long long)1 << 34)) {
+            fprintf(stderr, "bench/cuda_u8_affine: ELEMENTS must be a whole number 1..2^34, not '%s'\n", argv[1]);
+            return 2;
+        }
+        n = (size_t)v;
+    }
     char why[256] = "";
     if (ph_cuda_device_count(why, sizeof why) == 0) {
         printf("cuda_u8_affine: skipped: %s\n", why);
         return 0;
     }
-    size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : ((size_t)1 << 28);
     cudaDeviceProp prop;
     CK(cudaGetDeviceProperties(&prop, 0));
     uint8_t *src;
