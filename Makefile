@@ -140,7 +140,7 @@ reproduce-svrt: deps
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/svrt_study.sh
 
 # reproduce-tracking: the tracking study's test grids and training sweeps, then its report (docs/studies/tracking.md):
-# three seeds per PathTracker model, about 2 h on 2 cores, into runs/ and results/tracking.  SEED=N: one seed
+# three seeds per PathTracker model, about 75 min on 2 cores, into runs/ and results/tracking.  SEED=N: one seed
 # per model (seed N), about 50 min, into runs/tracking_seedN/ and results/tracking_seedN.
 reproduce-tracking: deps
 	@$(MAKE) --no-print-directory build
