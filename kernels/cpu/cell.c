@@ -20,7 +20,7 @@ static inline float log1p_unit(float e)
 static inline void sp_sig(float x, float *sp, float *sig)
 {
     float a = fabsf(x), e = a > 80.0f ? 0.0f : expf(-a);
-    *sp = fmaxf(x, 0.0f) + log1p_unit(e);
+    *sp = (x > 0.0f ? x : 0.0f) + log1p_unit(e); /* fmaxf is a libm call without -ffast-math */
     *sig = x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
 }
 static inline float softplus(float x)
@@ -77,14 +77,16 @@ int ph_cpu_cell_inhibit_forward(int nb, int c, size_t s, const float *z, const f
                                 char *why, size_t n)
 {
     if (shape_ok(nb, c, s, why, n)) return -1;
-    size_t count = (size_t)nb * c * s;
+    /* one plane (sample, channel) per iteration: no division per element */
 #pragma omp parallel for schedule(static)
-    for (size_t k = 0; k < count; k++) {
-        int ch = (int)(k / s % (size_t)c);
+    for (size_t p = 0; p < (size_t)nb * c; p++) {
+        int ch = (int)(p % (size_t)c);
+        for (size_t k = p * s; k < (p + 1) * s; k++) {
         float ihat = softplus(z[k] - softplus(q[k] * (alpha[ch] * ip[k] + mu[ch])));
         float gate = sigmoid(g1[k] + g2[k]);
         i[k] = (1.0f - gate) * ip[k] + gate * ihat;
         g[k] = gate;
+        }
     }
     return 0;
 }
@@ -126,14 +128,15 @@ int ph_cpu_cell_excite_forward(int nb, int c, size_t s, const float *r, const fl
                                char *why, size_t n)
 {
     if (shape_ok(nb, c, s, why, n)) return -1;
-    size_t count = (size_t)nb * c * s;
 #pragma omp parallel for schedule(static)
-    for (size_t k = 0; k < count; k++) {
-        int ch = (int)(k / s % (size_t)c);
+    for (size_t p = 0; p < (size_t)nb * c; p++) {
+        int ch = (int)(p % (size_t)c);
+        for (size_t k = p * s; k < (p + 1) * s; k++) {
         float ehat = softplus(r[k] * (kappa[ch] * i[k] + gamma[ch]));
         float gate = sigmoid(g1[k] + g2[k]);
         e[k] = (1.0f - gate) * ep[k] + gate * ehat;
         g[k] = gate;
+        }
     }
     return 0;
 }
