@@ -26,7 +26,8 @@ CFLAGS  ?= -O2 -g
 # Messages are deliberately cut to fixed buffers, so format-truncation is not an error.
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -fopenmp \
            $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -ldnnl -llapacke -lm
+# libmvec: glibc's vector math (kernels/cpu/vmath.c uses it on x86-64)
+LDLIBS  += $(PKG_LIBS) -ldnnl -llapacke $(if $(filter x86_64,$(shell uname -m)),-lmvec) -lm
 LDFLAGS += -fopenmp
 ifeq ($(SAN),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -3,37 +3,17 @@
  * summed in double by one thread per channel in a fixed order, so they do
  * not depend on the thread count. */
 #include "cell.h"
+#include "vmath.h"
 
 #include <math.h>
 #include <stdio.h>
 
-/* log(1 + e) for e in [0, 1] through logf, which is faster than log1pf here:
- * the rounding of u = 1 + e is corrected to first order (Goldberg 1991, Thm 4) */
-static inline float log1p_unit(float e)
-{
-    float u = 1.0f + e;
-    return u == 1.0f ? e : logf(u) * (e / (u - 1.0f));
-}
-
-/* softplus and sigmoid of one x from one exponential; beyond |x| = 80 the
- * exponential would be subnormal (slow) and the tails are exact in float */
-static inline void sp_sig(float x, float *sp, float *sig)
-{
-    float a = fabsf(x), e = a > 80.0f ? 0.0f : expf(-a);
-    *sp = (x > 0.0f ? x : 0.0f) + log1p_unit(e); /* fmaxf is a libm call without -ffast-math */
-    *sig = x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
-}
-static inline float softplus(float x)
-{
-    float sp, sig;
-    sp_sig(x, &sp, &sig);
-    return sp;
-}
-static inline float sigmoid(float x)
-{
-    float a = fabsf(x), e = a > 80.0f ? 0.0f : expf(-a);
-    return x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
-}
+/* The element-wise work runs in blocks of PH_VMATH_BLOCK elements, each
+ * function of a block through vmath.h (libmvec): a value depends only on its
+ * inputs, so the thread split does not change it.  The arithmetic between is
+ * vectorised (omp simd) where it has no sum: a lane rounds as a scalar does. */
+#define B PH_VMATH_BLOCK
+#define NBLOCKS(count) (((count) + B - 1) / B)
 
 /* The original's "stable angle": components within 1e-7 of zero become +1e-7. */
 #define PH_STABLE_EPS 1e-7f
@@ -50,10 +30,14 @@ int ph_cpu_cell_attend_forward(size_t count, const float *a1, const float *a2, c
 {
     (void)why, (void)n;
 #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < count; i++) {
-        float a = sigmoid(a1[i] + (a2 ? a2[i] : 0.0f));
-        et[i] = a * e[i];
-        att[i] = a;
+    for (size_t blk = 0; blk < NBLOCKS(count); blk++) {
+        size_t o = blk * B, m = count - o < B ? count - o : B;
+        float x[B];
+#pragma omp simd
+        for (size_t j = 0; j < m; j++) x[j] = a1[o + j] + (a2 ? a2[o + j] : 0.0f);
+        ph_vsoftplus_sigmoid(m, x, NULL, att + o);
+#pragma omp simd
+        for (size_t j = 0; j < m; j++) et[o + j] = att[o + j] * e[o + j];
     }
     return 0;
 }
@@ -77,15 +61,24 @@ int ph_cpu_cell_inhibit_forward(int nb, int c, size_t s, const float *z, const f
                                 char *why, size_t n)
 {
     if (shape_ok(nb, c, s, why, n)) return -1;
-    /* one plane (sample, channel) per iteration: no division per element */
+    size_t per = NBLOCKS(s); /* blocks per (sample, channel) plane */
 #pragma omp parallel for schedule(static)
-    for (size_t p = 0; p < (size_t)nb * c; p++) {
-        int ch = (int)(p % (size_t)c);
-        for (size_t k = p * s; k < (p + 1) * s; k++) {
-        float ihat = softplus(z[k] - softplus(q[k] * (alpha[ch] * ip[k] + mu[ch])));
-        float gate = sigmoid(g1[k] + g2[k]);
-        i[k] = (1.0f - gate) * ip[k] + gate * ihat;
-        g[k] = gate;
+    for (size_t blk = 0; blk < (size_t)nb * c * per; blk++) {
+        size_t plane = blk / per, o = plane * s + blk % per * B, m = (plane + 1) * s - o;
+        int ch = (int)(plane % (size_t)c);
+        float y[B], sp[B], w[B], ihat[B], gate[B];
+        if (m > B) m = B;
+#pragma omp simd
+        for (size_t j = 0; j < m; j++) y[j] = q[o + j] * (alpha[ch] * ip[o + j] + mu[ch]);
+        ph_vsoftplus_sigmoid(m, y, sp, NULL);
+#pragma omp simd
+        for (size_t j = 0; j < m; j++) w[j] = z[o + j] - sp[j], y[j] = g1[o + j] + g2[o + j];
+        ph_vsoftplus_sigmoid(m, w, ihat, NULL);
+        ph_vsoftplus_sigmoid(m, y, NULL, gate);
+#pragma omp simd
+        for (size_t j = 0; j < m; j++) {
+            i[o + j] = (1.0f - gate[j]) * ip[o + j] + gate[j] * ihat[j];
+            g[o + j] = gate[j];
         }
     }
     return 0;
@@ -101,21 +94,28 @@ int ph_cpu_cell_inhibit_backward(int nb, int c, size_t s, const float *di, const
 #pragma omp parallel for schedule(static)
     for (int ch = 0; ch < c; ch++) {
         double sa = 0, sm = 0;
+        float y1[B], s1[B], sg1[B], w[B], ihat[B], gw[B];
         for (int b = 0; b < nb; b++)
-            for (size_t j = 0; j < s; j++) {
-                size_t k = ((size_t)b * c + ch) * s + j;
-                float gate = g[k], pv = ip[k], qv = q[k], d = di[k];
-                float mod = alpha[ch] * pv + mu[ch], y1 = qv * mod, s1, g1, ihat, gw;
-                sp_sig(y1, &s1, &g1);
-                float w = z[k] - s1;
-                sp_sig(w, &ihat, &gw);
-                float dw = d * gate * gw;
-                float dy1 = -dw * g1;
-                dz[k] += dw;
-                dip[k] += d * (1.0f - gate) + dy1 * qv * alpha[ch];
-                dq[k] = dy1 * mod;
-                dg[k] = d * (ihat - pv) * gate * (1.0f - gate);
-                sa += (double)dy1 * qv * pv, sm += (double)dy1 * qv;
+            for (size_t o = ((size_t)b * c + ch) * s, end = o + s; o < end; o += B) {
+                size_t m = end - o < B ? end - o : B;
+#pragma omp simd
+                for (size_t j = 0; j < m; j++) y1[j] = q[o + j] * (alpha[ch] * ip[o + j] + mu[ch]);
+                ph_vsoftplus_sigmoid(m, y1, s1, sg1);
+#pragma omp simd
+                for (size_t j = 0; j < m; j++) w[j] = z[o + j] - s1[j];
+                ph_vsoftplus_sigmoid(m, w, ihat, gw);
+                for (size_t j = 0; j < m; j++) {
+                    size_t k = o + j;
+                    float gate = g[k], pv = ip[k], qv = q[k], d = di[k];
+                    float mod = alpha[ch] * pv + mu[ch];
+                    float dw = d * gate * gw[j];
+                    float dy1 = -dw * sg1[j];
+                    dz[k] += dw;
+                    dip[k] += d * (1.0f - gate) + dy1 * qv * alpha[ch];
+                    dq[k] = dy1 * mod;
+                    dg[k] = d * (ihat[j] - pv) * gate * (1.0f - gate);
+                    sa += (double)dy1 * qv * pv, sm += (double)dy1 * qv;
+                }
             }
         dalpha[ch] = (float)sa, dmu[ch] = (float)sm;
     }
@@ -128,14 +128,22 @@ int ph_cpu_cell_excite_forward(int nb, int c, size_t s, const float *r, const fl
                                char *why, size_t n)
 {
     if (shape_ok(nb, c, s, why, n)) return -1;
+    size_t per = NBLOCKS(s);
 #pragma omp parallel for schedule(static)
-    for (size_t p = 0; p < (size_t)nb * c; p++) {
-        int ch = (int)(p % (size_t)c);
-        for (size_t k = p * s; k < (p + 1) * s; k++) {
-        float ehat = softplus(r[k] * (kappa[ch] * i[k] + gamma[ch]));
-        float gate = sigmoid(g1[k] + g2[k]);
-        e[k] = (1.0f - gate) * ep[k] + gate * ehat;
-        g[k] = gate;
+    for (size_t blk = 0; blk < (size_t)nb * c * per; blk++) {
+        size_t plane = blk / per, o = plane * s + blk % per * B, m = (plane + 1) * s - o;
+        int ch = (int)(plane % (size_t)c);
+        float p[B], ehat[B], x[B], gate[B];
+        if (m > B) m = B;
+#pragma omp simd
+        for (size_t j = 0; j < m; j++)
+            p[j] = r[o + j] * (kappa[ch] * i[o + j] + gamma[ch]), x[j] = g1[o + j] + g2[o + j];
+        ph_vsoftplus_sigmoid(m, p, ehat, NULL);
+        ph_vsoftplus_sigmoid(m, x, NULL, gate);
+#pragma omp simd
+        for (size_t j = 0; j < m; j++) {
+            e[o + j] = (1.0f - gate[j]) * ep[o + j] + gate[j] * ehat[j];
+            g[o + j] = gate[j];
         }
     }
     return 0;
@@ -151,18 +159,24 @@ int ph_cpu_cell_excite_backward(int nb, int c, size_t s, const float *de, const 
 #pragma omp parallel for schedule(static)
     for (int ch = 0; ch < c; ch++) {
         double sk = 0, sg = 0;
+        float p[B], ehat[B], gp[B];
         for (int b = 0; b < nb; b++)
-            for (size_t j = 0; j < s; j++) {
-                size_t k = ((size_t)b * c + ch) * s + j;
-                float gate = g[k], iv = i[k], rv = r[k], d = de[k], pv = ep[k];
-                float arg = kappa[ch] * iv + gamma[ch], p = rv * arg, ehat, gp;
-                sp_sig(p, &ehat, &gp);
-                float dp = d * gate * gp, darg = dp * rv;
-                dep[k] += d * (1.0f - gate);
-                di[k] += darg * kappa[ch];
-                dr[k] = dp * arg;
-                dg[k] = d * (ehat - pv) * gate * (1.0f - gate);
-                sk += (double)darg * iv, sg += darg;
+            for (size_t o = ((size_t)b * c + ch) * s, end = o + s; o < end; o += B) {
+                size_t m = end - o < B ? end - o : B;
+#pragma omp simd
+                for (size_t j = 0; j < m; j++) p[j] = r[o + j] * (kappa[ch] * i[o + j] + gamma[ch]);
+                ph_vsoftplus_sigmoid(m, p, ehat, gp);
+                for (size_t j = 0; j < m; j++) {
+                    size_t k = o + j;
+                    float gate = g[k], iv = i[k], rv = r[k], d = de[k], pv = ep[k];
+                    float arg = kappa[ch] * iv + gamma[ch];
+                    float dp = d * gate * gp[j], darg = dp * rv;
+                    dep[k] += d * (1.0f - gate);
+                    di[k] += darg * kappa[ch];
+                    dr[k] = dp * arg;
+                    dg[k] = d * (ehat[j] - pv) * gate * (1.0f - gate);
+                    sk += (double)darg * iv, sg += darg;
+                }
             }
         dkappa[ch] = (float)sk, dgamma[ch] = (float)sg;
     }
@@ -174,12 +188,20 @@ int ph_cpu_cplx_magphase_forward(size_t count, const float *re, const float *im,
 {
     (void)why, (void)n;
 #pragma omp parallel for schedule(static)
-    for (size_t k = 0; k < count; k++) {
+    for (size_t blk = 0; blk < NBLOCKS(count); blk++) {
+        size_t o = blk * B, m = count - o < B ? count - o : B;
         if (mag) {
-            float a = hypotf(re[k], im[k]);
-            mag[k] = chi ? 0.5f * a + 0.5f * chi[k] : a;
+            ph_vhypotf(m, re + o, im + o, mag + o);
+            if (chi)
+#pragma omp simd
+                for (size_t j = 0; j < m; j++) mag[o + j] = 0.5f * mag[o + j] + 0.5f * chi[o + j];
         }
-        if (phase) phase[k] = atan2f(stable(im[k]), stable(re[k]));
+        if (phase) {
+            float xs[B], ys[B];
+#pragma omp simd
+            for (size_t j = 0; j < m; j++) xs[j] = stable(re[o + j]), ys[j] = stable(im[o + j]);
+            ph_vatan2f(m, ys, xs, phase + o);
+        }
     }
     return 0;
 }
@@ -190,28 +212,46 @@ int ph_cpu_cplx_magphase_backward(size_t count, const float *re, const float *im
 {
     (void)why, (void)n;
 #pragma omp parallel for schedule(static)
-    for (size_t k = 0; k < count; k++) {
-        float x = re[k], y = im[k], gm = dmag ? dmag[k] : 0.0f, gp = dphase ? dphase[k] : 0.0f;
-        if (dchi) dchi[k] = 0.5f * gm, gm *= 0.5f;
-        float a = hypotf(x, y), gx = 0, gy = 0;
-        if (a > 0) gx = gm * x / a, gy = gm * y / a;
-        /* d atan2(y', x') with x' = stable(x): a replaced component is a constant */
-        float xs = stable(x), ys = stable(y), r2 = xs * xs + ys * ys;
-        if (xs == x) gx -= gp * ys / r2;
-        if (ys == y) gy += gp * xs / r2;
-        dre[k] = gx, dim[k] = gy;
+    for (size_t blk = 0; blk < NBLOCKS(count); blk++) {
+        size_t o = blk * B, m = count - o < B ? count - o : B;
+        float a[B];
+        ph_vhypotf(m, re + o, im + o, a);
+#pragma omp simd
+        for (size_t j = 0; j < m; j++) {
+            size_t k = o + j;
+            float x = re[k], y = im[k], gm = dmag ? dmag[k] : 0.0f, gp = dphase ? dphase[k] : 0.0f;
+            if (dchi) dchi[k] = 0.5f * gm, gm *= 0.5f;
+            float gx = 0, gy = 0;
+            if (a[j] > 0) gx = gm * x / a[j], gy = gm * y / a[j];
+            /* d atan2(y', x') with x' = stable(x): a replaced component is a constant */
+            float xs = stable(x), ys = stable(y), r2 = xs * xs + ys * ys;
+            if (xs == x) gx -= gp * ys / r2;
+            if (ys == y) gy += gp * xs / r2;
+            dre[k] = gx, dim[k] = gy;
+        }
     }
     return 0;
 }
 
-/* f(m) and f'(m) of an activation */
-static inline void act_eval(ph_act kind, float m, float *f, float *df)
+/* f(m) and f'(m) of an activation over a block */
+static void act_eval(ph_act kind, size_t count, const float *m, float *f, float *df)
 {
     switch (kind) {
-    case PH_ACT_SIGMOID: *f = sigmoid(m), *df = *f * (1.0f - *f); return;
-    case PH_ACT_TANH: *f = tanhf(m), *df = 1.0f - *f * *f; return;
-    case PH_ACT_SOFTPLUS: sp_sig(m, f, df); return;
-    default: *f = m > 0 ? m : 0.0f, *df = m > 0 ? 1.0f : 0.0f; return;
+    case PH_ACT_SIGMOID:
+        ph_vsoftplus_sigmoid(count, m, NULL, f);
+#pragma omp simd
+        for (size_t j = 0; j < count; j++) df[j] = f[j] * (1.0f - f[j]);
+        return;
+    case PH_ACT_TANH:
+        ph_vtanhf(count, m, f);
+#pragma omp simd
+        for (size_t j = 0; j < count; j++) df[j] = 1.0f - f[j] * f[j];
+        return;
+    case PH_ACT_SOFTPLUS: ph_vsoftplus_sigmoid(count, m, f, df); return;
+    default:
+#pragma omp simd
+        for (size_t j = 0; j < count; j++) f[j] = m[j] > 0 ? m[j] : 0.0f, df[j] = m[j] > 0 ? 1.0f : 0.0f;
+        return;
     }
 }
 
@@ -220,11 +260,17 @@ int ph_cpu_cplx_polar_act_forward(ph_act kind, size_t count, const float *m, con
 {
     if ((unsigned)kind >= PH_ACT_COUNT) return snprintf(why, n, "unknown activation %d", (int)kind), -1;
 #pragma omp parallel for schedule(static)
-    for (size_t k = 0; k < count; k++) {
-        float a, da;
-        act_eval(kind, m[k], &a, &da);
-        re[k] = a * cosf(phase[k]), im[k] = a * sinf(phase[k]);
-        if (mag) mag[k] = a;
+    for (size_t blk = 0; blk < NBLOCKS(count); blk++) {
+        size_t o = blk * B, len = count - o < B ? count - o : B;
+        float a[B], da[B], cs[B], sn[B];
+        act_eval(kind, len, m + o, a, da);
+        ph_vcosf(len, phase + o, cs);
+        ph_vsinf(len, phase + o, sn);
+#pragma omp simd
+        for (size_t j = 0; j < len; j++) {
+            re[o + j] = a[j] * cs[j], im[o + j] = a[j] * sn[j];
+            if (mag) mag[o + j] = a[j];
+        }
     }
     return 0;
 }
@@ -236,12 +282,19 @@ int ph_cpu_cplx_polar_act_backward(ph_act kind, size_t count, const float *m,
 {
     if ((unsigned)kind >= PH_ACT_COUNT) return snprintf(why, n, "unknown activation %d", (int)kind), -1;
 #pragma omp parallel for schedule(static)
-    for (size_t k = 0; k < count; k++) {
-        float a, da, cs = cosf(phase[k]), sn = sinf(phase[k]);
-        act_eval(kind, m[k], &a, &da);
-        float gr = dre[k], gi = dim[k];
-        dm[k] = (gr * cs + gi * sn + (dmag ? dmag[k] : 0.0f)) * da;
-        dphase[k] = a * (gi * cs - gr * sn);
+    for (size_t blk = 0; blk < NBLOCKS(count); blk++) {
+        size_t o = blk * B, len = count - o < B ? count - o : B;
+        float a[B], da[B], cs[B], sn[B];
+        act_eval(kind, len, m + o, a, da);
+        ph_vcosf(len, phase + o, cs);
+        ph_vsinf(len, phase + o, sn);
+#pragma omp simd
+        for (size_t j = 0; j < len; j++) {
+            size_t k = o + j;
+            float gr = dre[k], gi = dim[k];
+            dm[k] = (gr * cs[j] + gi * sn[j] + (dmag ? dmag[k] : 0.0f)) * da[j];
+            dphase[k] = a[j] * (gi * cs[j] - gr * sn[j]);
+        }
     }
     return 0;
 }
