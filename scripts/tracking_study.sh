@@ -9,19 +9,24 @@
 #    (configs/tracking_study_local.ini), where each point
 #    scores its best.h5 on every file of the test grid (phasor-analyze evaluate);
 # 3. trains and scores the feed-forward baselines (..._baselines.ini: 3D CNN, frame CNN);
-# 4. writes the report: phasor-analyze tracking-report over the run folders.
-# Steps 2 and 3 run for PathTracker and FeatureTracker (the *_featuretracker configs) side by
-# side, one core each.  Points already done are kept, so running it again after an
+# 4. FeatureTracker at 8 frames, where the models learn the 10-distractor task (at 32 they stay
+#    at chance): the recurrent models at 1 distractor (..._featuretracker8_d1.ini), then 10
+#    (..._featuretracker8.ini), three seeds each; the baselines' config at 8 frames; all scored on
+#    the FeatureTracker grid at 8 frames;
+# 5. writes the report: phasor-analyze tracking-report over the run folders.
+# Steps 2 to 4 run for PathTracker and FeatureTracker (the *_featuretracker configs, then step 4)
+# side by side, one core each.  Points already done are kept, so running it again after an
 # interruption continues.
 #
 # usage: scripts/tracking_study.sh [--runs DIR] [--out DIR] [--parts N] [--set S.K=V]... [--set-tests S.K=V]...
 #                                  [--evaluate-batch B] [--bootstrap N] [--jobs N]
 #   --runs DIR        parent of the run folders (default runs): DIR/tracking_study_local_tests*,
 #                     DIR/tracking_study_local_short{8,16}*, DIR/tracking_study_local*, DIR/tracking_study_local_baselines*
+#                     (FeatureTracker at 8 frames: the folders ending in featuretracker8*)
 #   --out DIR         report folder (default results/tracking)
 #   --parts N         1: the two challenges one after the other; 2: side by side (default 2)
 #   --set S.K=V       passed to slurm/submit for every training sweep (tests shrink them)
-#   --set-tests S.K=V passed to slurm/submit for the two test-grid sweeps
+#   --set-tests S.K=V passed to slurm/submit for the three test-grid sweeps
 #   --evaluate-batch B  videos per forward pass of phasor-analyze evaluate (default 50)
 #   --bootstrap N     bootstrap replicates of the report (default: tracking-report's)
 #   --jobs N          points of a 32-frame stage run at once (slurm/submit --local --jobs; default
@@ -49,7 +54,7 @@ while [ $# -gt 0 ]; do
         esac
         shift
         ;;
-    -h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" 2 ;;
     esac
     shift
@@ -104,6 +109,8 @@ trap 'stopped=1; for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
 background submit tracking_study_local_tests tracking_study_local_tests "${test_sets[@]+"${test_sets[@]}"}"
 background submit tracking_study_local_tests_featuretracker tracking_study_local_tests_featuretracker \
     "${test_sets[@]+"${test_sets[@]}"}"
+background submit tracking_study_local_tests_featuretracker tracking_study_local_tests_featuretracker8 \
+    --set featuretracker.length=8 "${test_sets[@]+"${test_sets[@]}"}"
 wait_all
 
 # Every scored point is scored on its challenge's whole test grid (the files of step 1, in
@@ -143,10 +150,31 @@ chain() {
         "${sets[@]+"${sets[@]}"}" || ok=1
     return $ok
 }
+# FeatureTracker at 8 frames: the recurrent models' two stages (1, then 10 distractors; {name}
+# pairs the points), and the baselines' config at 8 frames, all scored on the 8-frame grid.
+featuretracker8() {
+    local ok=0 args
+    args=(--set "analyze.args=evaluate {train}/best.h5$(grid tracking_study_local_tests_featuretracker8)")
+    submit tracking_study_local_featuretracker8_d1 tracking_study_local_featuretracker8_d1 "${sets[@]+"${sets[@]}"}" &&
+        submit tracking_study_local_featuretracker8 tracking_study_local_featuretracker8 "${args[@]}" \
+            --set "train.init=$runs/tracking_study_local_featuretracker8_d1/{name}/train/best.h5" \
+            "${sets[@]+"${sets[@]}"}" || ok=1
+    submit tracking_study_local_baselines_featuretracker tracking_study_local_baselines_featuretracker8 "${args[@]}" \
+        --set featuretracker.length=8 "${sets[@]+"${sets[@]}"}" || ok=1
+    return $ok
+}
+# The FeatureTracker chain finishes well before PathTracker's, so its core then runs the 8-frame
+# FeatureTracker models.
+featuretracker_all() {
+    local ok=0
+    chain _featuretracker featuretracker.length "train.lr=0.001" name || ok=1
+    featuretracker8 || ok=1
+    return $ok
+}
 # The 16-frame stages: PathTracker 150 steps at a constant 3e-3 (its short config has 300 cosine
 # steps); FeatureTracker its short config's 300 constant steps at 1e-3.
 background chain "" pathtracker.length "train.steps=150 train.schedule=constant train.warmup=0 train.lr=0.003" zip
-background chain _featuretracker featuretracker.length "train.lr=0.001" name
+background featuretracker_all
 wait_all
 
 echo "tracking_study.sh: writing the report into $out" >&2
@@ -155,6 +183,8 @@ echo "tracking_study.sh: writing the report into $out" >&2
     "$runs/tracking_study_local_baselines" "$runs/tracking_study_local_baselines_featuretracker" \
     "$runs/tracking_study_local_tests" "$runs/tracking_study_local_tests_featuretracker" \
     "$runs/tracking_study_local_short8" "$runs/tracking_study_local_short16" \
-    "$runs/tracking_study_local_short8_featuretracker" "$runs/tracking_study_local_short16_featuretracker" --out "$out" --force \
+    "$runs/tracking_study_local_short8_featuretracker" "$runs/tracking_study_local_short16_featuretracker" \
+    "$runs/tracking_study_local_featuretracker8" "$runs/tracking_study_local_baselines_featuretracker8" \
+    "$runs/tracking_study_local_tests_featuretracker8" "$runs/tracking_study_local_featuretracker8_d1" --out "$out" --force \
     "${report_opts[@]+"${report_opts[@]}"}" || rc=1
 exit "$rc"

@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 50
+plan 54
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -28,7 +28,8 @@ dry tracking_study_tests_featuretracker
 is "$(arrays)" "--array=0-8 " "paper scale, FeatureTracker test grid: 3 shape rules x 3 colour ranges"
 for c in tracking_study_local_tests:6 tracking_study_local_tests_featuretracker:9 tracking_study_local_short:2 \
     tracking_study_local_short_featuretracker:2 tracking_study_local:6 tracking_study_local_featuretracker:2 \
-    tracking_study_local_baselines:6 tracking_study_local_baselines_featuretracker:6; do
+    tracking_study_local_baselines:6 tracking_study_local_baselines_featuretracker:6 \
+    tracking_study_local_featuretracker8_d1:6 tracking_study_local_featuretracker8:6; do
     dry "${c%%:*}"
     ok "local: ${c%%:*} has ${c#*:} points" grep -q "${c#*:} point(s)" "$OUT"
 done
@@ -52,9 +53,9 @@ ok "REPORT.md states the scale: curriculum, training videos, steps x batch, widt
     bash -c "grep -q '| InT C2 k3, 2 steps after 2 earlier stages, seed 1 | tracking_study_local/p0000 | length8_dist14_skip1 2x8 + length16_dist14_skip1 2x8 | pathtracker length32_dist14_skip1 | 16 | 2 x 8 |' '$R' &&
              grep -q 'of 8 videos each' '$R' && grep -q 'wall time from the first stage start' '$R'"
 ok "REPORT.md gives the human references (PathTracker T32 D0: 91.3)" grep -q '^| humans | 91.3 \[83.0, 97.3\] |' "$R"
-ok "REPORT.md checks every expected direction with a verdict (2 x 7 PathTracker, 3 FeatureTracker comparisons)" \
+ok "REPORT.md checks every expected direction with a verdict (2 x 7 PathTracker, 2 x 3 FeatureTracker comparisons)" \
     bash -c "[ \$(grep -c '^  - T.*\(expected direction\|no difference\|not informative\)' '$R') = 14 ] &&
-             [ \$(grep -c '^- [a-z]*_oodcolors: .*\(expected direction\|no difference\|not informative\)' '$R') = 3 ]"
+             [ \$(grep -c '^- [a-z]*_oodcolors: .*\(expected direction\|no difference\|not informative\)' '$R') = 6 ]"
 png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 for f in pathtracker_distractors pathtracker_length featuretracker cvrnn_phase_pathtracker cvrnn_phase_featuretracker; do
     ok "$f.png is a PNG" png "$TMPD/report/$f.png"
@@ -62,7 +63,7 @@ done
 ok "REPORT.md measures each CV-RNN's phase maps against the masks (loss, coherence, angles) on the 8 test videos" \
     bash -c "[ \$(grep -cE '^Synchrony over 8 videos x 32 frames: loss [01]\.[0-9]{3} per frame; coherence R background [01]\.[0-9]{2}, distractors [01]\.[0-9]{2}, target [01]\.[0-9]{2}; angle between mean phases target-distractors [0-9]+\.[0-9] degrees, background-distractors [0-9]+\.[0-9] degrees\.\$' '$R') = 2 ]"
 A=$TMPD/report/accuracy.tsv
-is "$(tail -n +2 "$A" | wc -l)" 144 "accuracy.tsv: 12 PathTracker models (4 models x 3 seeds) x 6 conditions + 8 FeatureTracker models (InT, CV-RNN; 2 baselines x 3 seeds) x 9"
+is "$(tail -n +2 "$A" | wc -l)" 252 "accuracy.tsv: 12 PathTracker models (4 models x 3 seeds) x 6 conditions + 8 FeatureTracker models (InT, CV-RNN; 2 baselines x 3 seeds) x 9 + 12 at 8 frames (4 models x 3 seeds) x 9"
 # Every balanced accuracy recomputed from the point's evaluate_samples.tsv (hits per label).
 recompute() {
     tail -n +2 "$A" | while IFS=$'\t' read -r run point _ _ _ _ _ cond _ _ bal _; do
@@ -72,7 +73,7 @@ recompute() {
         [ "$want" = "$bal" ] || { echo "$run/$point $cond: accuracy.tsv $bal, recomputed $want"; return 1; }
     done
 }
-ok "accuracy.tsv: all 144 balanced accuracies equal a recomputation from the per-sample hits" recompute
+ok "accuracy.tsv: all 252 balanced accuracies equal a recomputation from the per-sample hits" recompute
 # The report's table cells: a seed mean is the mean of its seeds' balanced accuracies in
 # accuracy.tsv, with the lowest and highest seed; a single model its own number.
 mean=$(awk -F'\t' '$1 ~ /tracking_study_local$/ && $8 == "length32_dist0_skip1" && $3 == "int" {
@@ -95,9 +96,9 @@ last=$(grep '^| InT C2 k3, 2 steps after 2 earlier stages, mean of 3 seeds' "$TM
 range=$(cat "$TMPD/range")
 ok "with seed 2 at 100 %, InT's T64 D25 cell is the seeds' mean ($mean ...] $range; the report:$last)" \
     bash -c "[[ '$range' == *-100.0')' && '$last' == ' $mean'*'] $range ' ]]"
-cell=$(awk -F'\t' '$2 == "p0000" && $8 ~ /^noshapes_nocolors/ && $3 == "int" && $7 == "featuretracker" { printf "%.1f %% [%.1f, %.1f]", 100 * $11, 100 * $12, 100 * $13 }' "$A")
+cell=$(awk -F'\t' '$1 ~ /tracking_study_local_featuretracker$/ && $2 == "p0000" && $8 ~ /^noshapes_nocolors/ && $3 == "int" && $7 == "featuretracker" { printf "%.1f %% [%.1f, %.1f]", 100 * $11, 100 * $12, 100 * $13 }' "$A")
 ok "a model of one seed (FeatureTracker InT) is reported with its own number from accuracy.tsv ($cell)" \
-    grep -qF -- "- InT C2 k3, 2 steps after 2 earlier stages on featuretracker: noshapes_nocolors_length32_dist10_skip1 $cell" "$R"
+    grep -qF -- "- InT C2 k3, 2 steps after 2 earlier stages, 32 frames on featuretracker: noshapes_nocolors_length32_dist10_skip1 $cell" "$R"
 ok "the seeds' points are in the scale table, the mean is not; the PathTracker table has the mean only" \
     bash -c "[ \$(grep -c '^| InT C2 k3, 2 steps after 2 earlier stages, seed [123] | tracking_study_local/p000[012] |' '$R') = 3 ] &&
              ! grep -q 'p0000+p0001' '$R' && ! grep -q '^| InT C2 k3, 2 steps after 2 earlier stages, seed [0-9]* (length' '$R'"
@@ -112,6 +113,12 @@ is "$(col "$ev" curriculum)" "length8_dist14_skip1 2x8 + length16_dist14_skip1 2
     "evaluate.tsv: the CV-RNN's earlier stages, followed back through [train] init (8, then 16 frames)"
 is "$(col "$TMPD/runs/tracking_study_local_baselines/p0000/analyze/evaluate.tsv" curriculum)" "-" \
     "evaluate.tsv: a model trained from scratch has no earlier stage"
+ok "FeatureTracker at 8 frames: each 10-distractor point starts from the same point of the 1-distractor stage" \
+    bash -c "for i in 0 1 2 3 4 5; do grep -qx \"init = $TMPD/runs/tracking_study_local_featuretracker8_d1/p000\$i/train/best.h5\" \
+             '$TMPD/runs/tracking_study_local_featuretracker8/p000'\$i/train.ini || exit 1; done"
+ok "FeatureTracker at 8 frames: the recurrent models (3 seeds) and the baselines are scored on the 8-frame grid, labelled by length" \
+    bash -c "[ \$(awk -F'\t' '\$1 ~ /featuretracker8\$/ && \$8 ~ /_length8_dist10_skip1\$/' '$A' | wc -l) = 108 ] &&
+             grep -q '^| condition | InT C2 k3, 2 steps after 2 earlier stages, 32 frames |.* CV-RNN C2 k3, 2 steps after 1 earlier stage, 8 frames, mean of 3 seeds |' '$R'"
 ok "the 16-frame stage started from the 8-frame stage's weights (same point, [train] init with {name})" \
     grep -qx "init = $TMPD/runs/tracking_study_local_short8_featuretracker/p0001/train/best.h5" \
     "$TMPD/runs/tracking_study_local_short16_featuretracker/p0001/train.ini"

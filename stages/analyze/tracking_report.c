@@ -386,6 +386,33 @@ static void str_append(char *dst, size_t size, const char *src)
     if (at + 1 < size) snprintf(dst + at, size - at, "%s", src);
 }
 
+/* The frames of the entry's training videos ("length{T}" in its training condition); -1 if none. */
+static int train_length(const ts_entry *e)
+{
+    const char *p = strstr(e->train_condition, "length");
+    int t;
+    return p && sscanf(p, "length%d", &t) == 1 ? t : -1;
+}
+
+/* Where one challenge's models were trained at several lengths (FeatureTracker at 8 and 32
+ * frames here; PathTracker at 32 and 64 at paper scale), each label names its length. */
+static void study_label_lengths(ts_study *s)
+{
+    for (int i = 0; i < s->nentries; i++) {
+        int several = 0;
+        for (int j = 0; j < s->nentries; j++)
+            several |= !strcmp(s->entries[i].challenge, s->entries[j].challenge) &&
+                       train_length(&s->entries[i]) != train_length(&s->entries[j]);
+        if (several) s->entries[i].several_lengths = 1;
+    }
+    for (int i = 0; i < s->nentries; i++)
+        if (s->entries[i].several_lengths) {
+            char part[40];
+            snprintf(part, sizeof part, ", %d frames", train_length(&s->entries[i]));
+            str_append(s->entries[i].label, sizeof s->entries[i].label, part);
+        }
+}
+
 /* Two evaluated points of one run that differ only in their training seed. */
 static int entry_same_but_seed(const ts_entry *a, const ts_entry *b)
 {
@@ -633,7 +660,9 @@ static void md_featuretracker(ph_strbuf *b, const ts_study *s)
     ph_sb_printf(b, "## FeatureTracker: balanced accuracy (%%) [bootstrap 95 %% interval]\n\nRows: test conditions "
                  "(shape rule x hues; idshapes_idcolors is the training condition, ood = out of distribution). "
                  "Humans: raw Prolific accuracies of tracking.md §4, where the notes' (inferred, unverified) mapping of "
-                 "file names to conditions gives one.\n\n| condition |");
+                 "file names to conditions gives one (they saw 32 frames).%s\n\n| condition |",
+                 first->several_lengths ? " Each model is scored on the grid at its own training length (its "
+                                          "column's frames)." : "");
     for (int i = 0; i < s->nentries; i++)
         if (ts_reported_on(&s->entries[i], "featuretracker")) ph_sb_printf(b, " %s |", s->entries[i].label);
     ph_sb_printf(b, " humans |\n|---|");
@@ -929,6 +958,7 @@ int ph_analyze_tracking_report_main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.reps = o.reps, s.seed = o.seed;
     for (int r = 0; r < o.nruns; r++) study_read_run(&s, o.runs[r]);
+    study_label_lengths(&s);
     study_group_seeds(&s);
     if (!s.nentries)
         ph_usage_error("tracking-report: no point of %s%s has an evaluation (run the sweeps first: make "

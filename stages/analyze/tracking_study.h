@@ -36,6 +36,7 @@ typedef struct {
     double best_val;
     int group;    /* a seed mean's member: the mean's index; -1 otherwise */
     int nmembers; /* a seed mean: its members' count (they have group = its index); 0 otherwise */
+    int several_lengths; /* its challenge has models trained at other lengths: the label names its own */
     int ncond;
     ts_cond cond[TS_MAX_CONDS];
 } ts_entry;
