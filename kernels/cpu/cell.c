@@ -55,6 +55,31 @@ int ph_cpu_cell_attend_backward(size_t count, const float *det, const float *att
     return 0;
 }
 
+/* The gated update of InT's inhibition and excitation over a block: gate = sigmoid(g1 + g2),
+ * out = (1 - gate) prev + gate hat; x is scratch space for m values. */
+static void gated_update(size_t m, const float *g1, const float *g2, const float *prev, const float *hat,
+                         float *x, float *out, float *gate)
+{
+#pragma omp simd
+    for (size_t j = 0; j < m; j++) x[j] = g1[j] + g2[j];
+    ph_vsoftplus_sigmoid(m, x, NULL, gate);
+#pragma omp simd
+    for (size_t j = 0; j < m; j++) out[j] = (1.0f - gate[j]) * prev[j] + gate[j] * hat[j];
+}
+
+/* InT's inhibition candidate over a block: y = q (alpha ip + mu), w = z - softplus(y),
+ * ihat = softplus(w); sig_y = sigmoid(y) and sig_w = sigmoid(w) when not NULL (backward). */
+static void inhibit_candidate(size_t m, const float *q, const float *ip, const float *z, float alpha, float mu,
+                              float *y, float *sp, float *sig_y, float *w, float *ihat, float *sig_w)
+{
+#pragma omp simd
+    for (size_t j = 0; j < m; j++) y[j] = q[j] * (alpha * ip[j] + mu);
+    ph_vsoftplus_sigmoid(m, y, sp, sig_y);
+#pragma omp simd
+    for (size_t j = 0; j < m; j++) w[j] = z[j] - sp[j];
+    ph_vsoftplus_sigmoid(m, w, ihat, sig_w);
+}
+
 int ph_cpu_cell_inhibit_forward(int nb, int c, size_t s, const float *z, const float *q,
                                 const float *ip, const float *g1, const float *g2,
                                 const float *alpha, const float *mu, float *g, float *i,
@@ -66,20 +91,10 @@ int ph_cpu_cell_inhibit_forward(int nb, int c, size_t s, const float *z, const f
     for (size_t blk = 0; blk < (size_t)nb * c * per; blk++) {
         size_t plane = blk / per, o = plane * s + blk % per * B, m = (plane + 1) * s - o;
         int ch = (int)(plane % (size_t)c);
-        float y[B], sp[B], w[B], ihat[B], gate[B];
+        float y[B], sp[B], w[B], ihat[B];
         if (m > B) m = B;
-#pragma omp simd
-        for (size_t j = 0; j < m; j++) y[j] = q[o + j] * (alpha[ch] * ip[o + j] + mu[ch]);
-        ph_vsoftplus_sigmoid(m, y, sp, NULL);
-#pragma omp simd
-        for (size_t j = 0; j < m; j++) w[j] = z[o + j] - sp[j], y[j] = g1[o + j] + g2[o + j];
-        ph_vsoftplus_sigmoid(m, w, ihat, NULL);
-        ph_vsoftplus_sigmoid(m, y, NULL, gate);
-#pragma omp simd
-        for (size_t j = 0; j < m; j++) {
-            i[o + j] = (1.0f - gate[j]) * ip[o + j] + gate[j] * ihat[j];
-            g[o + j] = gate[j];
-        }
+        inhibit_candidate(m, q + o, ip + o, z + o, alpha[ch], mu[ch], y, sp, NULL, w, ihat, NULL);
+        gated_update(m, g1 + o, g2 + o, ip + o, ihat, w, i + o, g + o);
     }
     return 0;
 }
@@ -98,12 +113,7 @@ int ph_cpu_cell_inhibit_backward(int nb, int c, size_t s, const float *di, const
         for (int b = 0; b < nb; b++)
             for (size_t o = ((size_t)b * c + ch) * s, end = o + s; o < end; o += B) {
                 size_t m = end - o < B ? end - o : B;
-#pragma omp simd
-                for (size_t j = 0; j < m; j++) y1[j] = q[o + j] * (alpha[ch] * ip[o + j] + mu[ch]);
-                ph_vsoftplus_sigmoid(m, y1, s1, sg1);
-#pragma omp simd
-                for (size_t j = 0; j < m; j++) w[j] = z[o + j] - s1[j];
-                ph_vsoftplus_sigmoid(m, w, ihat, gw);
+                inhibit_candidate(m, q + o, ip + o, z + o, alpha[ch], mu[ch], y1, s1, sg1, w, ihat, gw);
                 for (size_t j = 0; j < m; j++) {
                     size_t k = o + j;
                     float gate = g[k], pv = ip[k], qv = q[k], d = di[k];
@@ -133,18 +143,12 @@ int ph_cpu_cell_excite_forward(int nb, int c, size_t s, const float *r, const fl
     for (size_t blk = 0; blk < (size_t)nb * c * per; blk++) {
         size_t plane = blk / per, o = plane * s + blk % per * B, m = (plane + 1) * s - o;
         int ch = (int)(plane % (size_t)c);
-        float p[B], ehat[B], x[B], gate[B];
+        float p[B], ehat[B];
         if (m > B) m = B;
 #pragma omp simd
-        for (size_t j = 0; j < m; j++)
-            p[j] = r[o + j] * (kappa[ch] * i[o + j] + gamma[ch]), x[j] = g1[o + j] + g2[o + j];
+        for (size_t j = 0; j < m; j++) p[j] = r[o + j] * (kappa[ch] * i[o + j] + gamma[ch]);
         ph_vsoftplus_sigmoid(m, p, ehat, NULL);
-        ph_vsoftplus_sigmoid(m, x, NULL, gate);
-#pragma omp simd
-        for (size_t j = 0; j < m; j++) {
-            e[o + j] = (1.0f - gate[j]) * ep[o + j] + gate[j] * ehat[j];
-            g[o + j] = gate[j];
-        }
+        gated_update(m, g1 + o, g2 + o, ep + o, ehat, p, e + o, g + o);
     }
     return 0;
 }
@@ -255,6 +259,15 @@ static void act_eval(ph_act kind, size_t count, const float *m, float *f, float 
     }
 }
 
+/* A block of the polar activation: a = f(m), da = f'(m), and the phase's cosine and sine. */
+static void polar_block(ph_act kind, size_t len, const float *m, const float *phase, float *a, float *da,
+                        float *cs, float *sn)
+{
+    act_eval(kind, len, m, a, da);
+    ph_vcosf(len, phase, cs);
+    ph_vsinf(len, phase, sn);
+}
+
 int ph_cpu_cplx_polar_act_forward(ph_act kind, size_t count, const float *m, const float *phase,
                                   float *re, float *im, float *mag, char *why, size_t n)
 {
@@ -263,9 +276,7 @@ int ph_cpu_cplx_polar_act_forward(ph_act kind, size_t count, const float *m, con
     for (size_t blk = 0; blk < NBLOCKS(count); blk++) {
         size_t o = blk * B, len = count - o < B ? count - o : B;
         float a[B], da[B], cs[B], sn[B];
-        act_eval(kind, len, m + o, a, da);
-        ph_vcosf(len, phase + o, cs);
-        ph_vsinf(len, phase + o, sn);
+        polar_block(kind, len, m + o, phase + o, a, da, cs, sn);
 #pragma omp simd
         for (size_t j = 0; j < len; j++) {
             re[o + j] = a[j] * cs[j], im[o + j] = a[j] * sn[j];
@@ -285,9 +296,7 @@ int ph_cpu_cplx_polar_act_backward(ph_act kind, size_t count, const float *m,
     for (size_t blk = 0; blk < NBLOCKS(count); blk++) {
         size_t o = blk * B, len = count - o < B ? count - o : B;
         float a[B], da[B], cs[B], sn[B];
-        act_eval(kind, len, m + o, a, da);
-        ph_vcosf(len, phase + o, cs);
-        ph_vsinf(len, phase + o, sn);
+        polar_block(kind, len, m + o, phase + o, a, da, cs, sn);
 #pragma omp simd
         for (size_t j = 0; j < len; j++) {
             size_t k = o + j;
