@@ -136,9 +136,11 @@ int ts_plot_featuretracker(const ts_study *s, const char *png)
     ph_sb_printf(&b, "set title 'FeatureTracker: balanced accuracy per test condition (trained on idshapes_idcolors; "
                  "bars: bootstrap 95%% intervals)'\n"
                  "set style data histogram\nset style histogram errorbars gap 1 lw 1\nset style fill solid 0.7 border -1\n"
-                 "set yrange [30:105]\nset ytics 10\nset grid ytics\nset key top right font ',8' maxrows 3\n"
+                 "set yrange [30:105]\nset ytics 10\nset grid ytics\n"
+                 /* below the plot: beside it the key of eight models outgrew the canvas */
+                 "set key outside below center font ',8' noenhanced\n"
                  "set ylabel 'balanced accuracy (%%)'\nset xtics rotate by -30 font ',8' noenhanced\n"
-                 "set bmargin 7\nset xrange [-0.6:%d.6]\n",
+                 "set xrange [-0.6:%d.6]\n",
                  first->ncond - 1);
     ph_sb_printf(&b, "plot");
     for (int e = 0, j = 0; e < s->nentries; e++) {
@@ -151,7 +153,7 @@ int ts_plot_featuretracker(const ts_study *s, const char *png)
     ph_sb_printf(&b, ", $d using ($0):%d with points pt 5 ps 1.2 lc rgb 'black' title 'humans (tracking.md §4, mapping inferred)', "
                  "50 with lines dt 3 lc rgb '#888888' title 'chance'\n",
                  2 + 3 * ne);
-    svrt_plot(b.s, png, 1100, 560);
+    svrt_plot(b.s, png, 1100, 520 + 14 * (ne + 2)); /* a key row per model, the humans and chance */
     free(b.s);
     return 1;
 }
