@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 54
+plan 57
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -57,11 +57,18 @@ ok "REPORT.md checks every expected direction with a verdict (2 x 7 PathTracker,
     bash -c "[ \$(grep -c '^  - T.*\(expected direction\|no difference\|not informative\)' '$R') = 14 ] &&
              [ \$(grep -c '^- [a-z]*_oodcolors: .*\(expected direction\|no difference\|not informative\)' '$R') = 6 ]"
 png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
-for f in pathtracker_distractors pathtracker_length featuretracker cvrnn_phase_pathtracker cvrnn_phase_featuretracker; do
+# One phase figure per challenge and training length; FeatureTracker's (32 and 8 frames) name it.
+for f in pathtracker_distractors pathtracker_length featuretracker cvrnn_phase_pathtracker \
+    cvrnn_phase_featuretracker_32frames cvrnn_phase_featuretracker_8frames; do
     ok "$f.png is a PNG" png "$TMPD/report/$f.png"
 done
-ok "REPORT.md measures each CV-RNN's phase maps against the masks (loss, coherence, angles) on the 8 test videos" \
-    bash -c "[ \$(grep -cE '^Synchrony over 8 videos x 32 frames: loss [01]\.[0-9]{3} per frame; coherence R background [01]\.[0-9]{2}, distractors [01]\.[0-9]{2}, target [01]\.[0-9]{2}; angle between mean phases target-distractors [0-9]+\.[0-9] degrees, background-distractors [0-9]+\.[0-9] degrees\.\$' '$R') = 2 ]"
+ok "no phase figure without the length where FeatureTracker has two training lengths" \
+    test ! -e "$TMPD/report/cvrnn_phase_featuretracker.png"
+sync_re='loss [01]\.[0-9]{3} per frame; coherence R background [01]\.[0-9]{2}, distractors [01]\.[0-9]{2}, target [01]\.[0-9]{2}; angle between mean phases target-distractors [0-9]+\.[0-9] degrees, background-distractors [0-9]+\.[0-9] degrees\.$'
+ok "REPORT.md measures each CV-RNN figure's phase maps against the masks (loss, coherence, angles) on the 8 test videos, at its own length" \
+    bash -c "[ \$(grep -cE '^Synchrony over 8 videos x 32 frames: $sync_re' '$R') = 2 ] &&
+             [ \$(grep -cE '^Synchrony over 8 videos x 8 frames: $sync_re' '$R') = 1 ] &&
+             grep -q '^\`cvrnn_phase_featuretracker_8frames.png\`: CV-RNN C2 k3, 2 steps after 1 earlier stage, 8 frames, seed 1, checkpoint .*tracking_study_local_featuretracker8/p0003/' '$R'"
 A=$TMPD/report/accuracy.tsv
 is "$(tail -n +2 "$A" | wc -l)" 252 "accuracy.tsv: 12 PathTracker models (4 models x 3 seeds) x 6 conditions + 8 FeatureTracker models (InT, CV-RNN; 2 baselines x 3 seeds) x 9 + 12 at 8 frames (4 models x 3 seeds) x 9"
 # Every balanced accuracy recomputed from the point's evaluate_samples.tsv (hits per label).
@@ -126,6 +133,10 @@ runs=("$TMPD/runs/tracking_study_local" "$TMPD/runs/tracking_study_local_feature
       "$TMPD/runs/tracking_study_local_baselines_featuretracker")
 "$PHASOR_BUILD/bin/phasor-analyze" tracking-report "${runs[@]}" --out "$TMPD/r1" --bootstrap 300 --no-phase --quiet >"$OUT" 2>"$ERR"
 "$PHASOR_BUILD/bin/phasor-analyze" tracking-report "${runs[@]}" --out "$TMPD/r2" --bootstrap 300 --no-phase --quiet >"$OUT" 2>"$ERR"
+touch "$TMPD/r2/cvrnn_phase_featuretracker_99frames.png"
+"$PHASOR_BUILD/bin/phasor-analyze" tracking-report "${runs[@]}" --out "$TMPD/r2" --bootstrap 300 --no-phase --force --quiet >"$OUT" 2>"$ERR"
+ok "--force removes an earlier report's phase figures (any training length), which this one would not replace" \
+    test ! -e "$TMPD/r2/cvrnn_phase_featuretracker_99frames.png"
 ok "the report is a function of its inputs (a second report is byte-identical)" \
     bash -c "cmp '$TMPD/r1/REPORT.md' '$TMPD/r2/REPORT.md' && cmp '$TMPD/r1/featuretracker.png' '$TMPD/r2/featuretracker.png'"
 "$PHASOR_BUILD/bin/phasor-analyze" tracking-report "${runs[@]}" --out "$TMPD/r3" --bootstrap 300 --seed 2 --no-phase --quiet >"$OUT" 2>"$ERR"

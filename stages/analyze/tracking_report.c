@@ -122,7 +122,8 @@ static void usage(FILE *f)
             "\n"
             "writes: DIR/REPORT.md, DIR/accuracy.tsv, DIR/pathtracker_distractors.png,\n"
             "DIR/pathtracker_length.png, DIR/featuretracker.png, DIR/cvrnn_phase_CHALLENGE.png\n"
-            "(those with something to show)\n"
+            "(those with something to show; DIR/cvrnn_phase_CHALLENGE_{T}frames.png for each\n"
+            "training length T where a challenge has models trained at several)\n"
             "exit status: 0 success, 2 usage error, 1 runtime failure.\n",
             REPS_DEFAULT);
 }
@@ -886,7 +887,31 @@ static void write_accuracy_tsv(const ts_study *s, const char *path)
     free(b.s);
 }
 
-/* The phase maps of each CV-RNN (the first per challenge), on its training condition's test file. */
+/* The figure of entry e: cvrnn_phase_CHALLENGE.png, or ..._{T}frames.png where the challenge has
+ * models trained at several lengths. */
+static void phase_png_name(const ts_entry *e, char *name, size_t size)
+{
+    if (e->several_lengths)
+        snprintf(name, size, "cvrnn_phase_%s_%dframes.png", e->challenge, train_length(e));
+    else
+        snprintf(name, size, "cvrnn_phase_%s.png", e->challenge);
+}
+
+/* Whether an earlier entry than i is a CV-RNN trained on the same challenge at the same length. */
+static int phase_drawn_before(const ts_study *s, int i)
+{
+    const ts_entry *e = &s->entries[i];
+    for (int j = 0; j < i; j++) {
+        const ts_entry *d = &s->entries[j];
+        if (!strcmp(d->model, "cvrnn") && !d->nmembers && !strcmp(d->challenge, e->challenge) &&
+            train_length(d) == train_length(e))
+            return 1;
+    }
+    return 0;
+}
+
+/* The phase maps of the first CV-RNN per challenge and training length (the first seed of a seed
+ * mean), on its training condition's test file. */
 static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
 {
     int any = 0;
@@ -894,16 +919,19 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
     for (int ch = 0; ch < 2; ch++)
         for (int i = 0; i < s->nentries; i++) {
             const ts_entry *e = &s->entries[i];
-            if (strcmp(e->model, "cvrnn") || strcmp(e->challenge, challenges[ch]) || e->nmembers) continue;
+            if (strcmp(e->model, "cvrnn") || strcmp(e->challenge, challenges[ch]) || e->nmembers ||
+                phase_drawn_before(s, i))
+                continue;
             const ts_cond *k = &e->cond[0];
             for (int c = 0; c < e->ncond; c++)
                 if (!strcmp(e->cond[c].condition, e->train_condition)) k = &e->cond[c];
             if (!ph_exists(e->checkpoint) || !ph_exists(k->samples)) {
                 ph_sb_printf(b, "- %s: no phase map (%s or %s is gone).\n", e->label, e->checkpoint, k->samples);
-                break;
+                continue;
             }
             if (!any)
-                ph_sb_printf(b, "## CV-RNN phase maps\n\nEach figure shows, for the first %d videos of a test file, "
+                ph_sb_printf(b, "## CV-RNN phase maps\n\nOne figure per challenge and training length, of its first "
+                             "CV-RNN (the first seed). Each shows, for the first %d videos of a test file, "
                              "three rows of %d frames evenly spaced from the first to the last: the input frame (the "
                              "target and distractors, red start and blue goal markers); under it the phase map "
                              "theta_t of the CV-RNN's decode layer, hue = phase (a full turn of the colour circle = "
@@ -920,13 +948,13 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
                              "between the groups' mean phases.\n\n",
                              PHASE_VIDEOS, PHASE_FRAMES, PHASE_BATCH);
             any = 1;
-            char png[4200];
-            snprintf(png, sizeof png, "%s/cvrnn_phase_%s.png", out, challenges[ch]);
+            char name[96], png[4300];
+            phase_png_name(e, name, sizeof name);
+            snprintf(png, sizeof png, "%s/%s", out, name);
             tracking_phase_info info;
             tracking_phase_png(e->checkpoint, k->samples, PHASE_BATCH, PHASE_VIDEOS, PHASE_FRAMES, png, &info);
-            ph_sb_printf(b, "![CV-RNN phase maps, %s](cvrnn_phase_%s.png)\n\n`cvrnn_phase_%s.png`: %s, checkpoint "
-                         "`%s`, test file `%s` (%s); frames",
-                         challenges[ch], challenges[ch], challenges[ch], e->label, e->checkpoint, k->samples, k->condition);
+            ph_sb_printf(b, "![CV-RNN phase maps, %s](%s)\n\n`%s`: %s, checkpoint `%s`, test file `%s` (%s); frames",
+                         e->label, name, name, e->label, e->checkpoint, k->samples, k->condition);
             for (int f = 0; f < info.frames; f++) ph_sb_printf(b, "%s%d", f ? ", " : " ", info.frame[f]);
             ph_sb_printf(b, "; videos 0..%d with labels", info.videos - 1);
             for (int v = 0; v < info.videos; v++) ph_sb_printf(b, "%s%d", v ? ", " : " ", (int)info.label[v]);
@@ -938,8 +966,27 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
                          "background-distractors %.1f degrees.\n\n", info.sync_videos, info.sync_frames,
                          info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2], td,
                          info.sync_background_distractors);
-            break;
         }
+}
+
+/* Stale figures of an earlier report would be mistaken for this one's: the fixed names and every
+ * cvrnn_phase_*.png (their names depend on the training lengths). */
+static void remove_old_figures(const char *out, const char *const *figures, int n)
+{
+    char path[4400];
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", out, figures[i]);
+        if (ph_exists(path)) PH_CHECK_LIBC(unlink(path) == 0, "removing an old figure", "check the --out folder");
+    }
+    DIR *d = opendir(out);
+    PH_CHECK_LIBC(d != NULL, "listing the output folder", "check the --out folder");
+    for (struct dirent *de; (de = readdir(d));) {
+        size_t len = strlen(de->d_name);
+        if (strncmp(de->d_name, "cvrnn_phase_", 12) || len < 4 || strcmp(de->d_name + len - 4, ".png")) continue;
+        snprintf(path, sizeof path, "%s/%s", out, de->d_name);
+        PH_CHECK_LIBC(unlink(path) == 0, "removing an old figure", "check the --out folder");
+    }
+    closedir(d);
 }
 
 int ph_analyze_tracking_report_main(int argc, char **argv)
@@ -967,11 +1014,7 @@ int ph_analyze_tracking_report_main(int argc, char **argv)
         for (int c = 0; c < s.entries[i].ncond; c++) cond_bootstrap(&s, &s.entries[i], &s.entries[i].cond[c]);
 
     char path[4200];
-    /* Stale figures of an earlier report would be mistaken for this one's. */
-    for (size_t i = 2; i < sizeof outputs / sizeof outputs[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", o.out_dir, outputs[i]);
-        if (ph_exists(path)) PH_CHECK_LIBC(unlink(path) == 0, "removing an old figure", "check the --out folder");
-    }
+    remove_old_figures(o.out_dir, outputs + 2, (int)(sizeof outputs / sizeof outputs[0]) - 2);
     snprintf(path, sizeof path, "%s/accuracy.tsv", o.out_dir);
     write_accuracy_tsv(&s, path);
     snprintf(path, sizeof path, "%s/pathtracker_distractors.png", o.out_dir);
