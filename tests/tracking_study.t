@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 57
+plan 59
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -70,6 +70,15 @@ ok "REPORT.md measures each CV-RNN figure's phase maps against the masks (loss, 
              [ \$(grep -cE '^Synchrony over 8 videos x 8 frames: $sync_re' '$R') = 1 ] &&
              grep -q '^\`cvrnn_phase_featuretracker_8frames.png\`: CV-RNN C2 k3, 2 steps after 1 earlier stage, 8 frames, seed 1, checkpoint .*tracking_study_local_featuretracker8/p0003/' '$R'"
 A=$TMPD/report/accuracy.tsv
+ok "under each phase figure, the synchrony on every test file its model was scored on (6 PathTracker rows, 9 + 9 FeatureTracker)" \
+    bash -c "[ \$(grep -cE '^\| (length[0-9]+_dist[0-9]+_skip1|[a-z]+shapes_[a-z]+colors_length(8|32)_dist10_skip1) \| [0-9]+\.[0-9] \| [01]\.[0-9]{3} \| [01]\.[0-9]{2} \| [01]\.[0-9]{2} \| [01]\.[0-9]{2} \| ([0-9]+\.[0-9]|-) \| [0-9]+\.[0-9] \|\$' '$R') = 24 ]"
+# The table's accuracy column is the drawn seed's own (point p0003 of the 8-frame arm), not the seed mean.
+phase_acc() {
+    awk -F'\t' '$1 ~ /local_featuretracker8$/ && $2 == "p0003" { printf "%s %.1f\n", $8, 100 * $11 }' "$A" | sort >"$TMPD/want"
+    grep -E '^\| [a-z]+shapes_[a-z]+colors_length8_dist10_skip1 \| [0-9.]+ \| [01]\.' "$R" |
+        awk -F' [|] ' '{ sub(/^[|] /, "", $1); print $1, $2 }' | sort >"$TMPD/got"
+    [ -s "$TMPD/want" ] && cmp "$TMPD/want" "$TMPD/got"
+}
 is "$(tail -n +2 "$A" | wc -l)" 252 "accuracy.tsv: 12 PathTracker models (4 models x 3 seeds) x 6 conditions + 8 FeatureTracker models (InT, CV-RNN; 2 baselines x 3 seeds) x 9 + 12 at 8 frames (4 models x 3 seeds) x 9"
 # Every balanced accuracy recomputed from the point's evaluate_samples.tsv (hits per label).
 recompute() {
@@ -81,6 +90,7 @@ recompute() {
     done
 }
 ok "accuracy.tsv: all 252 balanced accuracies equal a recomputation from the per-sample hits" recompute
+ok "the 8-frame phase table's accuracies are its drawn seed's own (accuracy.tsv, point p0003), file by file" phase_acc
 # The report's table cells: a seed mean is the mean of its seeds' balanced accuracies in
 # accuracy.tsv, with the lowest and highest seed; a single model its own number.
 mean=$(awk -F'\t' '$1 ~ /tracking_study_local$/ && $8 == "length32_dist0_skip1" && $3 == "int" {

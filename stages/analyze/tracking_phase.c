@@ -84,11 +84,17 @@ static void sync_summary(const float *theta, const uint8_t *masks, int T, int n,
     info->sync_target_distractors = frames_with_target ? td / frames_with_target * 180 / M_PI : NAN;
 }
 
-void tracking_phase_png(const char *checkpoint, const char *samples, int batch, int videos, int frames,
-                        const char *png, tracking_phase_info *info)
+/* One run of the CV-RNN on the first videos of a file: the inputs, labels, masks and the phase
+ * maps with their activated magnitudes, [T, n, S] (as the decode layer lays them out). */
+typedef struct {
+    int n, T, H, W;
+    uint8_t *x, *masks;
+    int32_t *y;
+    float *theta, *mag;
+} phase_run;
+
+static void phase_run_init(phase_run *pr, const char *checkpoint, const char *samples, int batch, const char *what)
 {
-    char what[4400];
-    snprintf(what, sizeof what, "drawing the CV-RNN phase maps of %s on %s", checkpoint, samples);
     char *model_name = ph_evaluate_attr_str(checkpoint, "model"), *text = ph_evaluate_attr_str(checkpoint, "config");
     if (strcmp(model_name, "cvrnn")) PH_FAIL(what, "the checkpoint is not a CV-RNN", "give a cvrnn checkpoint");
     ph_samples_reader r;
@@ -100,7 +106,6 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int batch, 
     const int T = (int)fx.dims[0], H = (int)fx.dims[1], W = (int)fx.dims[2];
     /* One batch of evaluate's size: the cell normalises with batch statistics at test time. */
     const int n = (int)(r.n < batch ? r.n : batch);
-    if (videos > n) videos = n;
     if (n < 1) PH_FAIL(what, "the sample file is empty", "give a file with videos");
     const size_t S = (size_t)H * W, vbytes = (size_t)T * S * 3;
     uint8_t *x = malloc((size_t)n * vbytes), *masks = malloc((size_t)n * T * S);
@@ -133,7 +138,40 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int batch, 
     const int soft = strstr(section, "softplus") != NULL;
     for (size_t i = 0; i < (size_t)T * n * S; i++) mag[i] = soft ? (float)log1p(exp(mag[i])) : fmaxf(mag[i], 0);
     m->def->destroy(m);
-    sync_summary(theta, masks, T, n, S, info);
+    free(ids), free(section), free(model_name), free(text);
+    *pr = (phase_run){n, T, H, W, x, masks, y, theta, mag};
+}
+
+static void phase_run_free(phase_run *pr)
+{
+    free(pr->x), free(pr->masks), free(pr->y), free(pr->theta), free(pr->mag);
+    memset(pr, 0, sizeof *pr);
+}
+
+void tracking_phase_measure(const char *checkpoint, const char *samples, int batch, tracking_phase_info *info)
+{
+    char what[4400];
+    snprintf(what, sizeof what, "measuring the CV-RNN phase maps of %s on %s", checkpoint, samples);
+    phase_run pr;
+    phase_run_init(&pr, checkpoint, samples, batch, what);
+    memset(info, 0, sizeof *info);
+    sync_summary(pr.theta, pr.masks, pr.T, pr.n, (size_t)pr.H * pr.W, info);
+    phase_run_free(&pr);
+}
+
+void tracking_phase_png(const char *checkpoint, const char *samples, int batch, int videos, int frames,
+                        const char *png, tracking_phase_info *info)
+{
+    char what[4400];
+    snprintf(what, sizeof what, "drawing the CV-RNN phase maps of %s on %s", checkpoint, samples);
+    phase_run pr;
+    phase_run_init(&pr, checkpoint, samples, batch, what);
+    const int n = pr.n, T = pr.T, H = pr.H, W = pr.W;
+    const size_t S = (size_t)H * W, vbytes = (size_t)T * S * 3;
+    const uint8_t *x = pr.x;
+    const float *theta = pr.theta, *mag = pr.mag;
+    if (videos > n) videos = n;
+    sync_summary(theta, pr.masks, T, n, S, info);
 
     const int K = frames < T ? frames : T;
     const int cw = W * SCALE + GUTTER, ch = H * SCALE + GUTTER;
@@ -176,9 +214,10 @@ void tracking_phase_png(const char *checkpoint, const char *samples, int batch, 
             }
             blit(img, width, x0, y0 + 2 * ch, pic, H, W);
         }
-        info->label[i] = y[i];
+        info->label[i] = pr.y[i];
     }
     info->videos = videos, info->frames = K, info->scale = SCALE;
     ph_png_write_rgb(png, width, height, img);
-    free(img), free(pic), free(x), free(y), free(ids), free(theta), free(mag), free(masks), free(section), free(model_name), free(text);
+    free(img), free(pic);
+    phase_run_free(&pr);
 }

@@ -32,4 +32,7 @@ typedef struct {
 void tracking_phase_png(const char *checkpoint, const char *samples, int batch, int videos, int frames,
                         const char *png, tracking_phase_info *info);
 
+/* The synchrony statistics alone (info->sync_*), of the same run: no picture. */
+void tracking_phase_measure(const char *checkpoint, const char *samples, int batch, tracking_phase_info *info);
+
 #endif

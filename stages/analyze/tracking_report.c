@@ -910,9 +910,37 @@ static int phase_drawn_before(const ts_study *s, int i)
     return 0;
 }
 
+/* The same measurement on every test file the entry was scored on, beside its accuracy there: does
+ * the phase keep the target apart where the model generalises, and lose it where it does not? */
+static void phase_table(const ts_entry *e, const ts_cond *shown, const tracking_phase_info *shown_info, ph_strbuf *b)
+{
+    ph_sb_printf(b, "The same measurement on the first %d videos of each test file this model was scored on, beside "
+                 "its balanced accuracy there:\n\n| test file | balanced accuracy (%%) | synchrony loss | R background "
+                 "| R distractors | R target | target-distractors (deg) | background-distractors (deg) |\n"
+                 "|---|--:|--:|--:|--:|--:|--:|--:|\n", PHASE_BATCH);
+    for (int c = 0; c < e->ncond; c++) {
+        const ts_cond *k = &e->cond[c];
+        tracking_phase_info info;
+        if (k == shown)
+            info = *shown_info;
+        else if (ph_exists(k->samples))
+            tracking_phase_measure(e->checkpoint, k->samples, PHASE_BATCH, &info);
+        else {
+            ph_sb_printf(b, "| %s | %.1f | (%s is gone) | | | | | |\n", k->condition, 100 * k->balacc, k->samples);
+            continue;
+        }
+        char td[32] = "-";
+        if (!isnan(info.sync_target_distractors)) snprintf(td, sizeof td, "%.1f", info.sync_target_distractors);
+        ph_sb_printf(b, "| %s | %.1f | %.3f | %.2f | %.2f | %.2f | %s | %.1f |\n", k->condition, 100 * k->balacc,
+                     info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2], td,
+                     info.sync_background_distractors);
+    }
+    ph_sb_printf(b, "\n");
+}
+
 /* The phase maps of the first CV-RNN per challenge and training length (the first seed of a seed
  * mean), on its training condition's test file. */
-static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
+static void phase_figures(const ts_study *s, const char *out, int quiet, ph_strbuf *b)
 {
     int any = 0;
     static const char *const challenges[2] = {"pathtracker", "featuretracker"};
@@ -945,9 +973,14 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
                              "model trained with (tracking.md §5: 0.60 when one phase covers everything, 0 when "
                              "background, distractors and target are each one phase and the three are 120 degrees "
                              "apart), each group's coherence R (1: one phase; near 0: phases spread) and the angles "
-                             "between the groups' mean phases.\n\n",
+                             "between the groups' mean phases; then a table of the same on every test file the "
+                             "model was scored on, beside its accuracy there (where the model generalises, does its "
+                             "phase still keep the target apart?).\n\n",
                              PHASE_VIDEOS, PHASE_FRAMES, PHASE_BATCH);
             any = 1;
+            if (!quiet)
+                fprintf(stderr, "phasor-analyze: tracking-report: running %s on its %d test files for its phase maps\n",
+                        e->label, e->ncond);
             char name[96], png[4300];
             phase_png_name(e, name, sizeof name);
             snprintf(png, sizeof png, "%s/%s", out, name);
@@ -966,6 +999,7 @@ static void phase_figures(const ts_study *s, const char *out, ph_strbuf *b)
                          "background-distractors %.1f degrees.\n\n", info.sync_videos, info.sync_frames,
                          info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2], td,
                          info.sync_background_distractors);
+            phase_table(e, k, &info, b);
         }
 }
 
@@ -1034,7 +1068,7 @@ int ph_analyze_tracking_report_main(int argc, char **argv)
     md_pathtracker(&b, &s);
     md_featuretracker(&b, &s);
     md_findings(&b, &s);
-    if (o.phase) phase_figures(&s, o.out_dir, &b);
+    if (o.phase) phase_figures(&s, o.out_dir, o.quiet, &b);
     snprintf(path, sizeof path, "%s/REPORT.md", o.out_dir);
     ph_write_file_atomic(path, b.s, b.len);
     free(b.s);
