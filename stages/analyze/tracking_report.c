@@ -910,6 +910,14 @@ static int phase_drawn_before(const ts_study *s, int i)
     return 0;
 }
 
+/* The target-distractors angle with one decimal, or `none` where no frame shows both. */
+static const char *phase_angle_text(const tracking_phase_info *info, const char *none, char *buf, size_t size)
+{
+    if (isnan(info->sync_target_distractors)) return none;
+    snprintf(buf, size, "%.1f", info->sync_target_distractors);
+    return buf;
+}
+
 /* The same measurement on every test file the entry was scored on, beside its accuracy there: does
  * the phase keep the target apart where the model generalises, and lose it where it does not? */
 static void phase_table(const ts_entry *e, const ts_cond *shown, const tracking_phase_info *shown_info, ph_strbuf *b)
@@ -929,10 +937,10 @@ static void phase_table(const ts_entry *e, const ts_cond *shown, const tracking_
             ph_sb_printf(b, "| %s | %.1f | (%s is gone) | | | | | |\n", k->condition, 100 * k->balacc, k->samples);
             continue;
         }
-        char td[32] = "-";
-        if (!isnan(info.sync_target_distractors)) snprintf(td, sizeof td, "%.1f", info.sync_target_distractors);
+        char td[32];
         ph_sb_printf(b, "| %s | %.1f | %.3f | %.2f | %.2f | %.2f | %s | %.1f |\n", k->condition, 100 * k->balacc,
-                     info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2], td,
+                     info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2],
+                     phase_angle_text(&info, "-", td, sizeof td),
                      info.sync_background_distractors);
     }
     ph_sb_printf(b, "\n");
@@ -992,12 +1000,12 @@ static void phase_figures(const ts_study *s, const char *out, int quiet, ph_strb
             ph_sb_printf(b, "; videos 0..%d with labels", info.videos - 1);
             for (int v = 0; v < info.videos; v++) ph_sb_printf(b, "%s%d", v ? ", " : " ", (int)info.label[v]);
             ph_sb_printf(b, " (1: the goal is on the target's end); each pixel drawn %dx%d.\n\n", info.scale, info.scale);
-            char td[64] = "- (no frame shows both)";
-            if (!isnan(info.sync_target_distractors)) snprintf(td, sizeof td, "%.1f", info.sync_target_distractors);
+            char td[32];
             ph_sb_printf(b, "Synchrony over %d videos x %d frames: loss %.3f per frame; coherence R background %.2f, "
                          "distractors %.2f, target %.2f; angle between mean phases target-distractors %s degrees, "
                          "background-distractors %.1f degrees.\n\n", info.sync_videos, info.sync_frames,
-                         info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2], td,
+                         info.sync_loss, info.sync_coherence[0], info.sync_coherence[1], info.sync_coherence[2],
+                         phase_angle_text(&info, "- (no frame shows both)", td, sizeof td),
                          info.sync_background_distractors);
             phase_table(e, k, &info, b);
         }
