@@ -189,7 +189,8 @@ typedef struct {
                            int ow, char *why, size_t n);
 
     /* ---- complex values as pairs of real planes ---- */
-    /* re = mag cos(phase), im = mag sin(phase) and its backward */
+    /* re = mag cos(phase), im = mag sin(phase) and its backward (dre or dim may be NULL = zero,
+     * on both backends) */
     int (*polar_forward)(const float *mag, const float *phase, float *re, float *im, size_t count,
                          char *why, size_t n);
     int (*polar_backward)(const float *mag, const float *phase, const float *dre,

@@ -24,9 +24,9 @@ int ph_cpu_polar_backward(const float *mag, const float *phase, const float *dre
     (void)why, (void)n;
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < count; i++) {
-        float s = sinf(phase[i]), c = cosf(phase[i]);
-        dmag[i] = dre[i] * c + dim[i] * s;
-        dphase[i] = mag[i] * (dim[i] * c - dre[i] * s);
+        float s = sinf(phase[i]), c = cosf(phase[i]), gr = dre ? dre[i] : 0.0f, gi = dim ? dim[i] : 0.0f;
+        dmag[i] = gr * c + gi * s;
+        dphase[i] = mag[i] * (gi * c - gr * s);
     }
     return 0;
 }

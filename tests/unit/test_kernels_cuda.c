@@ -1,11 +1,18 @@
 /* test_kernels_cuda.c: the backend comparison.  Every op of the table runs on
- * the CPU reference and on CUDA with the same random inputs; the maximum
- * error, relative to the largest reference value, is printed per op and must
- * stay within the tolerance stated beside its assertion (FMA math on the GPU,
- * no TF32).  Without a usable GPU the whole file is skipped ("1..0 # SKIP
- * reason"), since CUDA is never required to run the tests.  Whether every op
- * has an entry in both rows is checked by tests/unit/test_kernels.c. */
+ * the CPU reference and on CUDA with the same random inputs (independent
+ * Philox streams, backend_check.h).  Most ops check the maximum error relative
+ * to the largest reference value; the recurrent cells' ops check every element
+ * against its own size (backend_check.h), with the tolerance built from
+ * test_cells.c, which holds the CPU to double precision on the same inputs.
+ * Each error is printed per op beside the tolerance stated at its assertion
+ * (FMA math on the GPU, no TF32).  Without a usable GPU (CUDA is never
+ * required to run the tests) the CPU row stands in for the CUDA row and every
+ * error must be exactly 0: that checks this file's own code (the inputs, the
+ * NaN-filled outputs, the error measures), which would otherwise first run on
+ * a GPU, and says nothing about CUDA.  Whether every op has an entry in both
+ * rows is checked by tests/unit/test_kernels.c. */
 #include "../../kernels/kernels.h"
+#include "backend_check.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -20,14 +27,10 @@
 
 static const ph_backend *cpu = &ph_backend_cpu, *gpu = &ph_backend_cuda;
 static char why[512];
+static int stand_in; /* 1: no GPU, the CPU row is "gpu" and every tolerance is 0 */
+#define LIMIT(tol) (stand_in ? 0.0 : (double)(tol))
 
-static void fill(float *v, size_t n, unsigned seed)
-{
-    for (size_t i = 0; i < n; i++) {
-        seed = seed * 1664525u + 1013904223u;
-        v[i] = (float)((seed >> 8) * (1.0 / 16777216.0) * 2 - 1);
-    }
-}
+static void fill(float *v, size_t n, unsigned seed) { fill_uniform(v, n, seed, 1.0f); }
 
 /* n floats uniform in [-1, 1), freed with free() */
 static float *host_rand(size_t n, unsigned seed)
@@ -100,6 +103,22 @@ static double compare_d(const char *op, const double *ref, const void *dev, size
     return report(op, count, err, scale, tol);
 }
 
+/* Downloads count floats from the GPU and returns their element-wise error against the
+ * CPU's ref (backend_check.h; prior: what an accumulated output held before, or NULL). */
+static double compare_each(const char *op, const float *ref, const void *dev, size_t count, const float *prior,
+                           double tol)
+{
+    float *got = host_alloc(count);
+    double *r = malloc((count ? count : 1) * sizeof *r);
+    assert_non_null(r);
+    assert_int_equal(gpu->download(got, dev, count * sizeof *got, why, sizeof why), 0);
+    for (size_t i = 0; i < count; i++) r[i] = ref[i];
+    double err = elementwise_error(count, got, r, prior);
+    free(got), free(r);
+    print_message("# %-34s %9zu values, max error per element %.2g (tolerance %.2g)\n", op, count, err, tol);
+    return err;
+}
+
 #define RUN(call)                                  \
     do {                                           \
         int rc_ = (call);                          \
@@ -107,9 +126,17 @@ static double compare_d(const char *op, const double *ref, const void *dev, size
         assert_int_equal(rc_, 0);                  \
     } while (0)
 
-#define EXPECT(op, ref, dev, count, tol) assert_true(compare((op), (ref), (dev), (count), (tol)) <= (tol))
+#define EXPECT(op, ref, dev, count, tol) assert_true(compare((op), (ref), (dev), (count), (tol)) <= LIMIT(tol))
+/* the cells' ops: every element, and for an accumulated output its increment over prior */
+#define EXPECT_EACH(op, ref, dev, count, prior, tol) \
+    assert_true(compare_each((op), (ref), (dev), (count), (prior), (tol)) <= LIMIT(tol))
+/* test_cells.c holds the CPU within 16 float epsilons of double precision (at most 6 measured);
+ * CUDA's expf, log1pf, tanhf, sincosf, hypotf and atan2f are within 1-3 ulp (CUDA C Programming Guide,
+ * table of single-precision functions), like libmvec's 4: two backends each within 16 of the exact
+ * value are within 32 of each other */
+#define CELL_TOL (32 * FLT_EPSILON)
 #define EXPECT_D(op, ref, dev, count, tol) \
-    assert_true(compare_d((op), (ref), (dev), (count), (tol)) <= (tol))
+    assert_true(compare_d((op), (ref), (dev), (count), (tol)) <= LIMIT(tol))
 
 static void test_u8_affine(void **state)
 {
@@ -637,8 +664,8 @@ static void test_cells(void **state)
     float *in[8], *pc[2];
     void *g[8], *gp[2];
     for (int i = 0; i < 8; i++) {
-        in[i] = host_rand(n, 300 + (unsigned)i);
-        for (size_t k = 0; k < n; k++) in[i][k] *= 4; /* softplus and sigmoid over their curved range */
+        in[i] = host_alloc(n);
+        fill_uniform(in[i], n, 300 + (uint32_t)i, 4.0f); /* softplus and sigmoid over their curved range */
         g[i] = to_gpu(in[i], n * 4);
     }
     for (int i = 0; i < 2; i++) pc[i] = host_rand((size_t)c, 320 + (unsigned)i), gp[i] = to_gpu(pc[i], (size_t)c * 4);
@@ -651,9 +678,8 @@ static void test_cells(void **state)
     for (int with2 = 0; with2 < 2; with2++) {
         RUN(cpu->cell_attend_forward(n, in[0], with2 ? in[1] : NULL, in[2], o1, o2, why, sizeof why));
         RUN(gpu->cell_attend_forward(n, g[0], with2 ? g[1] : NULL, g[2], q1, q2, why, sizeof why));
-        /* 1e-6: expf within 2 ulp, one division */
-        EXPECT("cell_attend_forward att", o1, q1, n, 1e-6);
-        EXPECT("cell_attend_forward et", o2, q2, n, 1e-6);
+        EXPECT_EACH("cell_attend_forward att", o1, q1, n, NULL, CELL_TOL);
+        EXPECT_EACH("cell_attend_forward et", o2, q2, n, NULL, CELL_TOL);
     }
     void *ga = to_gpu(o1, n * 4); /* the backward gets the CPU's attention */
     memcpy(o3, in[5], n * 4);
@@ -662,55 +688,58 @@ static void test_cells(void **state)
     RUN(gpu->fill(q4, NAN, n, why, sizeof why));
     RUN(cpu->cell_attend_backward(n, in[3], o1, in[2], o3, o4, why, sizeof why));
     RUN(gpu->cell_attend_backward(n, g[3], ga, g[2], q3, q4, why, sizeof why));
-    EXPECT("cell_attend_backward de (accumulated)", o3, q3, n, 1e-6); /* products and a sum, 1 ulp each */
-    EXPECT("cell_attend_backward da", o4, q4, n, 1e-6);
+    EXPECT_EACH("cell_attend_backward de (accumulated)", o3, q3, n, in[5], CELL_TOL);
+    EXPECT_EACH("cell_attend_backward da", o4, q4, n, NULL, CELL_TOL);
 
     /* inhibition: z, q, i_prev, g1, g2 from in[0..4]; the backward's gate is the CPU's */
     RUN(cpu->cell_inhibit_forward(nb, c, s, in[0], in[1], in[2], in[3], in[4], pc[0], pc[1], o1, o2, why, sizeof why));
     RUN(gpu->cell_inhibit_forward(nb, c, s, g[0], g[1], g[2], g[3], g[4], gp[0], gp[1], q1, q2, why, sizeof why));
-    /* 2e-6: softplus of softplus, each of expf and the log within 2 ulp of the other backend's */
-    EXPECT("cell_inhibit_forward g", o1, q1, n, 2e-6);
-    EXPECT("cell_inhibit_forward i", o2, q2, n, 2e-6);
+    EXPECT_EACH("cell_inhibit_forward g", o1, q1, n, NULL, CELL_TOL);
+    EXPECT_EACH("cell_inhibit_forward i", o2, q2, n, NULL, CELL_TOL);
     gpu->free(ga), ga = to_gpu(o1, n * 4);
     memcpy(o3, in[6], n * 4), memcpy(o4, in[7], n * 4);
     RUN(gpu->upload(q3, in[6], n * 4, why, sizeof why));
     RUN(gpu->upload(q4, in[7], n * 4, why, sizeof why));
-    RUN(gpu->fill(q5, NAN, n, why, sizeof why)); /* overwritten outputs: NaN first, as above */
+    RUN(gpu->fill(q2, NAN, n, why, sizeof why)); /* overwritten outputs: NaN first, as above */
+    RUN(gpu->fill(q5, NAN, n, why, sizeof why));
     RUN(gpu->fill(r1, NAN, (size_t)c, why, sizeof why));
     RUN(gpu->fill(r2, NAN, (size_t)c, why, sizeof why));
     RUN(cpu->cell_inhibit_backward(nb, c, s, in[5], in[0], in[1], in[2], o1, pc[0], pc[1], o3, o2, o4, o5, s1, s2, why,
                                    sizeof why));
     RUN(gpu->cell_inhibit_backward(nb, c, s, g[5], g[0], g[1], g[2], ga, gp[0], gp[1], q3, q2, q4, q5, r1, r2, why,
                                    sizeof why));
-    EXPECT("cell_inhibit_backward dz (accumulated)", o3, q3, n, 2e-6);
-    EXPECT("cell_inhibit_backward dq", o2, q2, n, 2e-6);
-    EXPECT("cell_inhibit_backward dip (accumulated)", o4, q4, n, 2e-6);
-    EXPECT("cell_inhibit_backward dg", o5, q5, n, 2e-6);
-    /* 1e-4: per-channel sums of 7 x 1031 mixed-sign terms, each within a few ulp between
-     * backends: the error is ~1e-7 of the sum of magnitudes, which is up to ~sqrt(7217) times
-     * the sum itself */
-    EXPECT("cell_inhibit_backward dalpha", s1, r1, (size_t)c, 1e-4);
-    EXPECT("cell_inhibit_backward dmu", s2, r2, (size_t)c, 1e-4);
+    EXPECT_EACH("cell_inhibit_backward dz (accumulated)", o3, q3, n, in[6], CELL_TOL);
+    EXPECT_EACH("cell_inhibit_backward dq", o2, q2, n, NULL, CELL_TOL);
+    EXPECT_EACH("cell_inhibit_backward dip (accumulated)", o4, q4, n, in[7], CELL_TOL);
+    EXPECT_EACH("cell_inhibit_backward dg", o5, q5, n, NULL, CELL_TOL);
+    /* per-channel sums of 7 x 1031 mixed-sign terms, in double on both: a channel whose sum
+     * cancels is measured against the typical channel's */
+    EXPECT_EACH("cell_inhibit_backward dalpha", s1, r1, (size_t)c, NULL, CELL_TOL);
+    EXPECT_EACH("cell_inhibit_backward dmu", s2, r2, (size_t)c, NULL, CELL_TOL);
 
     /* excitation: r, i, e_prev, g1, g2 from in[0..4] */
     RUN(cpu->cell_excite_forward(nb, c, s, in[0], in[1], in[2], in[3], in[4], pc[0], pc[1], o1, o2, why, sizeof why));
     RUN(gpu->cell_excite_forward(nb, c, s, g[0], g[1], g[2], g[3], g[4], gp[0], gp[1], q1, q2, why, sizeof why));
-    EXPECT("cell_excite_forward g", o1, q1, n, 2e-6); /* 2e-6: as the inhibition */
-    EXPECT("cell_excite_forward e", o2, q2, n, 2e-6);
+    EXPECT_EACH("cell_excite_forward g", o1, q1, n, NULL, CELL_TOL);
+    EXPECT_EACH("cell_excite_forward e", o2, q2, n, NULL, CELL_TOL);
     gpu->free(ga), ga = to_gpu(o1, n * 4);
     memcpy(o3, in[6], n * 4), memcpy(o4, in[7], n * 4);
     RUN(gpu->upload(q3, in[6], n * 4, why, sizeof why));
     RUN(gpu->upload(q4, in[7], n * 4, why, sizeof why));
+    RUN(gpu->fill(q2, NAN, n, why, sizeof why)); /* overwritten outputs: NaN first, as above */
+    RUN(gpu->fill(q5, NAN, n, why, sizeof why));
+    RUN(gpu->fill(r1, NAN, (size_t)c, why, sizeof why));
+    RUN(gpu->fill(r2, NAN, (size_t)c, why, sizeof why));
     RUN(cpu->cell_excite_backward(nb, c, s, in[5], in[0], in[1], in[2], o1, pc[0], pc[1], o2, o3, o4, o5, s1, s2, why,
                                   sizeof why));
     RUN(gpu->cell_excite_backward(nb, c, s, g[5], g[0], g[1], g[2], ga, gp[0], gp[1], q2, q3, q4, q5, r1, r2, why,
                                   sizeof why));
-    EXPECT("cell_excite_backward dr", o2, q2, n, 2e-6);
-    EXPECT("cell_excite_backward di (accumulated)", o3, q3, n, 2e-6);
-    EXPECT("cell_excite_backward dep (accumulated)", o4, q4, n, 2e-6);
-    EXPECT("cell_excite_backward dg", o5, q5, n, 2e-6);
-    EXPECT("cell_excite_backward dkappa", s1, r1, (size_t)c, 1e-4); /* 1e-4: as dalpha */
-    EXPECT("cell_excite_backward dgamma", s2, r2, (size_t)c, 1e-4);
+    EXPECT_EACH("cell_excite_backward dr", o2, q2, n, NULL, CELL_TOL);
+    EXPECT_EACH("cell_excite_backward di (accumulated)", o3, q3, n, in[6], CELL_TOL);
+    EXPECT_EACH("cell_excite_backward dep (accumulated)", o4, q4, n, in[7], CELL_TOL);
+    EXPECT_EACH("cell_excite_backward dg", o5, q5, n, NULL, CELL_TOL);
+    EXPECT_EACH("cell_excite_backward dkappa", s1, r1, (size_t)c, NULL, CELL_TOL);
+    EXPECT_EACH("cell_excite_backward dgamma", s2, r2, (size_t)c, NULL, CELL_TOL);
 
     gpu->free(ga);
     for (int i = 0; i < 8; i++) gpu->free(g[i]), free(in[i]);
@@ -725,7 +754,7 @@ static void test_complex_cells(void **state)
     (void)state;
     const size_t n = 100003;
     float *re = host_rand(n, 330), *im = host_rand(n, 331), *chi = host_rand(n, 332), *d1 = host_rand(n, 333),
-          *d2 = host_rand(n, 334), *d3 = host_rand(n, 335);
+          *d2 = host_rand(n, 334), *d3 = host_rand(n, 335); /* as test_cells.c */
     /* exact zeros and components inside the stable angle's 1e-7 */
     for (size_t i = 0; i < n; i += 101) re[i] = im[i] = 0;
     for (size_t i = 50; i < n; i += 103) im[i] = 3e-8f;
@@ -736,34 +765,31 @@ static void test_complex_cells(void **state)
     for (int with_chi = 0; with_chi < 2; with_chi++) {
         RUN(cpu->cplx_magphase_forward(n, re, im, with_chi ? chi : NULL, m, ph, why, sizeof why));
         RUN(gpu->cplx_magphase_forward(n, gre, gim, with_chi ? gchi : NULL, q1, q2, why, sizeof why));
-        /* 1e-6: hypotf and atan2f within 2 ulp between CUDA and glibc */
-        EXPECT("cplx_magphase_forward mag", m, q1, n, 1e-6);
-        EXPECT("cplx_magphase_forward phase", ph, q2, n, 1e-6);
+        EXPECT_EACH("cplx_magphase_forward mag", m, q1, n, NULL, CELL_TOL);
+        EXPECT_EACH("cplx_magphase_forward phase", ph, q2, n, NULL, CELL_TOL);
         RUN(gpu->fill(q3, NAN, n, why, sizeof why)); /* dchi is overwritten: NaN first, so += shows */
         RUN(cpu->cplx_magphase_backward(n, re, im, d1, d2, o1, o2, with_chi ? o3 : NULL, why, sizeof why));
         RUN(gpu->cplx_magphase_backward(n, gre, gim, gd1, gd2, q1, q2, with_chi ? q3 : NULL, why, sizeof why));
-        /* 1e-6: a few divisions by |psi|, fused differently; the 1 / |psi|^2 terms grow alike */
-        EXPECT("cplx_magphase_backward dre", o1, q1, n, 1e-6);
-        EXPECT("cplx_magphase_backward dim", o2, q2, n, 1e-6);
+        EXPECT_EACH("cplx_magphase_backward dre", o1, q1, n, NULL, CELL_TOL);
+        EXPECT_EACH("cplx_magphase_backward dim", o2, q2, n, NULL, CELL_TOL);
         if (with_chi) EXPECT("cplx_magphase_backward dchi", o3, q3, n, 0); /* a halving: exact */
     }
     for (int k = 0; k < PH_ACT_COUNT; k++) {
         char name[80];
         RUN(cpu->cplx_polar_act_forward((ph_act)k, n, re, d3, o1, o2, o3, why, sizeof why));
         RUN(gpu->cplx_polar_act_forward((ph_act)k, n, gre, gd3, q1, q2, q3, why, sizeof why));
-        /* 2e-6: the activation and sincosf against glibc's sinf/cosf, each within 2 ulp */
         snprintf(name, sizeof name, "cplx_polar_act_forward %s re", ph_act_names[k]);
-        EXPECT(name, o1, q1, n, 2e-6);
+        EXPECT_EACH(name, o1, q1, n, NULL, CELL_TOL);
         snprintf(name, sizeof name, "cplx_polar_act_forward %s im", ph_act_names[k]);
-        EXPECT(name, o2, q2, n, 2e-6);
+        EXPECT_EACH(name, o2, q2, n, NULL, CELL_TOL);
         snprintf(name, sizeof name, "cplx_polar_act_forward %s mag", ph_act_names[k]);
-        EXPECT(name, o3, q3, n, 2e-6);
+        EXPECT_EACH(name, o3, q3, n, NULL, CELL_TOL);
         RUN(cpu->cplx_polar_act_backward((ph_act)k, n, re, d3, d1, d2, chi, o1, o2, why, sizeof why));
         RUN(gpu->cplx_polar_act_backward((ph_act)k, n, gre, gd3, gd1, gd2, gchi, q1, q2, why, sizeof why));
         snprintf(name, sizeof name, "cplx_polar_act_backward %s dm", ph_act_names[k]);
-        EXPECT(name, o1, q1, n, 2e-6);
+        EXPECT_EACH(name, o1, q1, n, NULL, CELL_TOL);
         snprintf(name, sizeof name, "cplx_polar_act_backward %s dphase", ph_act_names[k]);
-        EXPECT(name, o2, q2, n, 2e-6);
+        EXPECT_EACH(name, o2, q2, n, NULL, CELL_TOL);
     }
     void *gs[] = {gre, gim, gchi, gd1, gd2, gd3, q1, q2, q3};
     for (size_t i = 0; i < sizeof gs / sizeof *gs; i++) gpu->free(gs[i]);
@@ -774,8 +800,9 @@ int main(void)
 {
     char reason[256] = "";
     if (ph_cuda_device_count(reason, sizeof reason) == 0) {
-        printf("1..0 # SKIP %s\n", reason);
-        return 0;
+        gpu = &ph_backend_cpu, stand_in = 1;
+        printf("# %s: the CPU row stands in for CUDA and every error must be 0 (a check of this test's own code, "
+               "not of CUDA)\n", reason);
     }
     cmocka_set_message_output(CM_OUTPUT_TAP);
     const struct CMUnitTest tests[] = {
@@ -796,5 +823,5 @@ int main(void)
         cmocka_unit_test(test_cells),
         cmocka_unit_test(test_complex_cells),
     };
-    return cmocka_run_group_tests_name("kernels_cuda", tests, NULL, NULL);
+    return cmocka_run_group_tests_name(stand_in ? "kernels_cuda (CPU standing in)" : "kernels_cuda", tests, NULL, NULL);
 }

@@ -1,0 +1,47 @@
+/* backend_check.h: what the op-by-op accuracy tests share (test_cells.c: the
+ * CPU cell ops against double precision; test_kernels_cuda.c: CUDA against
+ * the CPU): independent random inputs, and an error measured element by
+ * element. */
+#ifndef PHASOR_TEST_BACKEND_CHECK_H
+#define PHASOR_TEST_BACKEND_CHECK_H
+
+#include "../../common/core/rng.h"
+
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* n floats uniform in [-scale, scale).  Philox keyed by the seed, so the
+ * streams of two seeds are independent (an LCG started from consecutive seeds
+ * gives streams that are shifts of one another: where one input was small,
+ * the others were too). */
+static inline void fill_uniform(float *v, size_t n, uint32_t seed, float scale)
+{
+    ph_rng r;
+    ph_rng_init(&r, seed, PH_STREAM_CONTENT, 0, 0);
+    for (size_t i = 0; i < n; i++) v[i] = (float)((2 * ph_rng_uniform(&r) - 1) * scale);
+}
+
+/* The largest error of got against ref over n elements, each in units of
+ * |ref_i - prior_i| + mean_j |ref_j - prior_j|: relative where a value is of
+ * typical size or larger, absolute (against the typical size) where it is
+ * small or cancels, so a wrong small entry is not hidden by the largest one.
+ * prior (may be NULL = 0) is what an accumulated output held before: the
+ * increment is measured, less one float rounding of the sum (FLT_EPSILON
+ * |ref_i|).  A NaN counts as an infinite error. */
+static inline double elementwise_error(size_t n, const float *got, const double *ref, const float *prior)
+{
+    double mean = 0, worst = 0;
+    for (size_t i = 0; i < n; i++) mean += fabs(ref[i] - (prior ? prior[i] : 0.0));
+    mean = mean / (double)(n ? n : 1) + 1e-300;
+    for (size_t i = 0; i < n; i++) {
+        double inc = fabs(ref[i] - (prior ? prior[i] : 0.0));
+        double d = fabs((double)got[i] - ref[i]) - (prior ? FLT_EPSILON * fabs(ref[i]) : 0.0);
+        double e = d == d ? fmax(d, 0.0) / (inc + mean) : INFINITY;
+        if (e > worst) worst = e;
+    }
+    return worst;
+}
+
+#endif
