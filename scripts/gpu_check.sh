@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # gpu_check.sh: on a machine with an NVIDIA GPU, build the kernels (CPU
 # reference and CUDA) without the rest of phasor (no MPI or HDF5 needed), run
-# the kernel tests, the backend comparison and the GPU benchmark.
+# the kernel tests, the backend comparison and the GPU benchmark.  On a machine
+# without a GPU it still builds everything and runs the CPU tests (the backend
+# comparison then checks only its own code), then stops at the benchmark.
 # oneDNN and cmocka come from the system or from DEPS_DIR (include/, lib/).
 #   scripts/gpu_check.sh [OUT_DIR]
 set -euo pipefail
@@ -17,20 +19,21 @@ if [ -n "${DEPS_DIR:-}" ]; then
 fi
 nv=(nvcc -O2 -std=c++20 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_75,code=compute_75)
 cc=(gcc -O2 -std=c11 -D_GNU_SOURCE -fopenmp -Wall -Wextra -Werror "${inc[@]}")
-link=("${lib[@]}" -ldnnl -lcmocka -L"$cuda/lib64" -Wl,-rpath,"$cuda/lib64" -lcudnn -lcublas
-      -lcudart_static -ldl -lrt -lpthread -lstdc++ -lm)
+link=("${lib[@]}" -ldnnl -lfftw3f -lcmocka -L"$cuda/lib64" -Wl,-rpath,"$cuda/lib64" -lcudnn -lcublas -lcufft
+      -lcudart_static -ldl -lrt -lpthread -lstdc++ -lmvec -lm)
 {
   echo "== machine"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
   nvcc --version | tail -2
   objs=()
-  # every CPU kernel file except the stand-in CUDA row of builds without nvcc
-  for f in kernels/*.c $(ls kernels/cpu/*.c | grep -v cuda_absent.c); do
+  # every CPU kernel file except the stand-in CUDA row of builds without nvcc, and the
+  # counter-based generator the tests draw their inputs from
+  for f in kernels/*.c $(ls kernels/cpu/*.c | grep -v cuda_absent.c) common/core/rng.c; do
     o="$b/$(basename "$f" .c).o"; "${cc[@]}" -c "$f" -o "$o"; objs+=("$o")
   done
   for f in kernels/cuda/*.cu; do
     o="$b/cuda_$(basename "$f" .cu).o"; "${nv[@]}" "${inc[@]}" -c "$f" -o "$o"; objs+=("$o")
   done
-  for t in test_kernels test_kernels_cuda; do
+  for t in test_kernels test_cells test_kernels_cuda; do
     "${cc[@]}" -c "tests/unit/$t.c" -o "$b/$t.o"
     gcc -fopenmp "$b/$t.o" "${objs[@]}" "${link[@]}" -o "$b/$t.t"
   done
@@ -38,6 +41,8 @@ link=("${lib[@]}" -ldnnl -lcmocka -L"$cuda/lib64" -Wl,-rpath,"$cuda/lib64" -lcud
   gcc -fopenmp "$b/bench.o" "${objs[@]}" "${link[@]}" -o "$b/cuda_u8_affine"
   echo "== CPU reference (tests/unit/test_kernels.c)"
   "$b/test_kernels.t"
+  echo "== CPU cell ops against double (tests/unit/test_cells.c)"
+  "$b/test_cells.t"
   echo "== backend comparison (tests/unit/test_kernels_cuda.c)"
   # each kernel waited for: an error while one runs is reported by its own op
   PHASOR_CUDA_SYNC=1 "$b/test_kernels_cuda.t"
