@@ -141,8 +141,8 @@ reproduce-svrt: deps
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/svrt_study.sh
 
 # reproduce-tracking: the tracking study's test grids and training sweeps, then its report (docs/studies/tracking.md):
-# three seeds per PathTracker model and per 8-frame FeatureTracker model, about 75 min on 2 cores (1 h 16 min measured,
-# session 12), into runs/ and results/tracking.  SEED=N: one seed
+# three seeds per PathTracker model and per 8-frame FeatureTracker model, about 70 min on 2 cores (71 min measured
+# from a clean clone, session 14), into runs/ and results/tracking.  SEED=N: one seed
 # per model (seed N), about 45 min, into runs/tracking_seedN/ and results/tracking_seedN.
 reproduce-tracking: deps
 	@$(MAKE) --no-print-directory build
