@@ -189,8 +189,9 @@ typedef struct {
                            int ow, char *why, size_t n);
 
     /* ---- complex values as pairs of real planes ---- */
-    /* re = mag cos(phase), im = mag sin(phase) and its backward (dre or dim may be NULL = zero,
-     * on both backends) */
+    /* re = mag cos(phase), im = mag sin(phase) and its backward.  In polar_backward and both
+     * abs_arg ops, on both backends, an incoming gradient may be NULL (zero) and so may an
+     * output not wanted. */
     int (*polar_forward)(const float *mag, const float *phase, float *re, float *im, size_t count,
                          char *why, size_t n);
     int (*polar_backward)(const float *mag, const float *phase, const float *dre,

@@ -4,7 +4,7 @@
 # the kernel tests, the backend comparison and the GPU benchmark.  On a machine
 # without a GPU it still builds everything and runs the CPU tests (the backend
 # comparison then checks only its own code), then stops at the benchmark.
-# oneDNN and cmocka come from the system or from DEPS_DIR (include/, lib/).
+# oneDNN, FFTW and cmocka come from the system or from DEPS_DIR (include/, lib/).
 #   scripts/gpu_check.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +19,10 @@ if [ -n "${DEPS_DIR:-}" ]; then
 fi
 nv=(nvcc -O2 -std=c++20 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_75,code=compute_75)
 cc=(gcc -O2 -std=c11 -D_GNU_SOURCE -fopenmp -Wall -Wextra -Werror "${inc[@]}")
+# libmvec (glibc's vector math) as the Makefile links it: on x86_64 only
+mvec=(); [ "$(uname -m)" = x86_64 ] && mvec=(-lmvec)
 link=("${lib[@]}" -ldnnl -lfftw3f -lcmocka -L"$cuda/lib64" -Wl,-rpath,"$cuda/lib64" -lcudnn -lcublas -lcufft
-      -lcudart_static -ldl -lrt -lpthread -lstdc++ -lmvec -lm)
+      -lcudart_static -ldl -lrt -lpthread -lstdc++ "${mvec[@]}" -lm)
 {
   echo "== machine"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
   nvcc --version | tail -2

@@ -25,8 +25,8 @@ int ph_cpu_polar_backward(const float *mag, const float *phase, const float *dre
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < count; i++) {
         float s = sinf(phase[i]), c = cosf(phase[i]), gr = dre ? dre[i] : 0.0f, gi = dim ? dim[i] : 0.0f;
-        dmag[i] = gr * c + gi * s;
-        dphase[i] = mag[i] * (gi * c - gr * s);
+        if (dmag) dmag[i] = gr * c + gi * s;
+        if (dphase) dphase[i] = mag[i] * (gi * c - gr * s);
     }
     return 0;
 }
@@ -37,8 +37,8 @@ int ph_cpu_abs_arg_forward(const float *re, const float *im, float *mag, float *
     (void)why, (void)n;
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < count; i++) {
-        mag[i] = hypotf(re[i], im[i]);
-        phase[i] = atan2f(im[i], re[i]);
+        if (mag) mag[i] = hypotf(re[i], im[i]);
+        if (phase) phase[i] = atan2f(im[i], re[i]);
     }
     return 0;
 }
@@ -50,14 +50,14 @@ int ph_cpu_abs_arg_backward(const float *re, const float *im, const float *mag,
     (void)why, (void)n;
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < count; i++) {
-        float r = mag[i], gm = dmag ? dmag[i] : 0.0f, gp = dphase ? dphase[i] : 0.0f;
-        if (r == 0) {
-            dre[i] = dim[i] = 0;
-            continue;
+        float r = mag[i], gm = dmag ? dmag[i] : 0.0f, gp = dphase ? dphase[i] : 0.0f, x = 0, y = 0;
+        if (r != 0) {
+            /* d|z| = (re, im) / r; d arg z = (-im, re) / r^2 */
+            x = (gm * re[i] - gp * im[i] / r) / r;
+            y = (gm * im[i] + gp * re[i] / r) / r;
         }
-        /* d|z| = (re, im) / r; d arg z = (-im, re) / r^2 */
-        dre[i] = (gm * re[i] - gp * im[i] / r) / r;
-        dim[i] = (gm * im[i] + gp * re[i] / r) / r;
+        if (dre) dre[i] = x;
+        if (dim) dim[i] = y;
     }
     return 0;
 }

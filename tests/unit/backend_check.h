@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* n floats uniform in [-scale, scale).  Philox keyed by the seed, so the
+/* n floats uniform in [-scale, scale] (the float rounding can reach +scale).  Philox keyed by the seed, so the
  * streams of two seeds are independent (an LCG started from consecutive seeds
  * gives streams that are shifts of one another: where one input was small,
  * the others were too). */
@@ -29,17 +29,19 @@ static inline void fill_uniform(float *v, size_t n, uint32_t seed, float scale)
  * small or cancels, so a wrong small entry is not hidden by the largest one.
  * prior (may be NULL = 0) is what an accumulated output held before: the
  * increment is measured, less one float rounding of the sum (FLT_EPSILON
- * |ref_i|).  A NaN counts as an infinite error. */
+ * |ref_i|).  A NaN, or an infinite reference, counts as an infinite error (an
+ * infinite mean would otherwise excuse every element). */
 static inline double elementwise_error(size_t n, const float *got, const double *ref, const float *prior)
 {
     double mean = 0, worst = 0;
     for (size_t i = 0; i < n; i++) mean += fabs(ref[i] - (prior ? prior[i] : 0.0));
     mean = mean / (double)(n ? n : 1) + 1e-300;
+    if (!isfinite(mean)) return INFINITY;
     for (size_t i = 0; i < n; i++) {
         double inc = fabs(ref[i] - (prior ? prior[i] : 0.0));
         double d = fabs((double)got[i] - ref[i]) - (prior ? FLT_EPSILON * fabs(ref[i]) : 0.0);
-        double e = d == d ? fmax(d, 0.0) / (inc + mean) : INFINITY;
-        if (e > worst) worst = e;
+        double e = d == d ? fmax(d, 0.0) / (inc + mean) : INFINITY; /* fmax would drop a NaN */
+        if (!(e <= worst)) worst = e == e ? e : INFINITY;
     }
     return worst;
 }

@@ -46,6 +46,12 @@ static double *doubles(size_t n)
     return v;
 }
 
+/* outputs that are overwritten start as NaN, so an accidental += shows */
+static void poison(float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) v[i] = NAN;
+}
+
 static void check(const char *op, size_t n, const float *got, const double *ref, const float *prior, double tol)
 {
     double e = elementwise_error(n, got, ref, prior);
@@ -71,6 +77,7 @@ static void test_cells_against_double(void **state)
 
     /* attention: att = sigmoid(a1 + a2), et = att e; de += det att, da = det e att (1 - att) */
     for (int with2 = 0; with2 < 2; with2++) {
+        poison(o1, n), poison(o2, n);
         RUN(cpu->cell_attend_forward(n, in[0], with2 ? in[1] : NULL, in[2], o1, o2, why, sizeof why));
         for (size_t k = 0; k < n; k++) {
             r1[k] = sigmoid((double)in[0][k] + (with2 ? in[1][k] : 0.0));
@@ -79,7 +86,7 @@ static void test_cells_against_double(void **state)
         check(with2 ? "attend_forward att (a1 + a2)" : "attend_forward att", n, o1, r1, NULL, TOL);
         check("attend_forward et", n, o2, r2, NULL, TOL);
     }
-    memcpy(o3, in[5], n * 4);
+    memcpy(o3, in[5], n * 4), poison(o4, n);
     RUN(cpu->cell_attend_backward(n, in[3], o1, in[2], o3, o4, why, sizeof why));
     for (size_t k = 0; k < n; k++) {
         double a = o1[k], d = in[3][k];
@@ -89,6 +96,7 @@ static void test_cells_against_double(void **state)
     check("attend_backward da", n, o4, r4, NULL, TOL);
 
     /* inhibition: z, q, ip, g1, g2 = in[0..4]; alpha, mu = pc */
+    poison(o1, n), poison(o2, n);
     RUN(cpu->cell_inhibit_forward(nb, c, s, in[0], in[1], in[2], in[3], in[4], pc[0], pc[1], o1, o2, why, sizeof why));
     for (size_t k = 0; k < n; k++) {
         int ch = (int)(k / s % (size_t)c);
@@ -99,6 +107,7 @@ static void test_cells_against_double(void **state)
     check("inhibit_forward g", n, o1, r1, NULL, TOL);
     check("inhibit_forward i", n, o2, r2, NULL, TOL);
     memcpy(o3, in[6], n * 4), memcpy(o4, in[7], n * 4);
+    poison(o2, n), poison(o5, n), poison(s1, (size_t)c), poison(s2, (size_t)c);
     RUN(cpu->cell_inhibit_backward(nb, c, s, in[5], in[0], in[1], in[2], o1, pc[0], pc[1], o3, o2, o4, o5, s1, s2, why,
                                    sizeof why));
     memset(t1, 0, (size_t)c * sizeof *t1), memset(t2, 0, (size_t)c * sizeof *t2);
@@ -121,6 +130,7 @@ static void test_cells_against_double(void **state)
     check("inhibit_backward dmu", (size_t)c, s2, t2, NULL, TOL);
 
     /* excitation: r, i, ep, g1, g2 = in[0..4]; kappa, gamma = pc */
+    poison(o1, n), poison(o2, n);
     RUN(cpu->cell_excite_forward(nb, c, s, in[0], in[1], in[2], in[3], in[4], pc[0], pc[1], o1, o2, why, sizeof why));
     for (size_t k = 0; k < n; k++) {
         int ch = (int)(k / s % (size_t)c);
@@ -131,6 +141,7 @@ static void test_cells_against_double(void **state)
     check("excite_forward g", n, o1, r1, NULL, TOL);
     check("excite_forward e", n, o2, r2, NULL, TOL);
     memcpy(o3, in[6], n * 4), memcpy(o4, in[7], n * 4);
+    poison(o2, n), poison(o5, n), poison(s1, (size_t)c), poison(s2, (size_t)c);
     RUN(cpu->cell_excite_backward(nb, c, s, in[5], in[0], in[1], in[2], o1, pc[0], pc[1], o2, o3, o4, o5, s1, s2, why,
                                   sizeof why));
     memset(t1, 0, (size_t)c * sizeof *t1), memset(t2, 0, (size_t)c * sizeof *t2);
@@ -167,6 +178,33 @@ static double act_df(ph_act k, double m)
     return k == PH_ACT_SIGMOID ? f * (1 - f) : k == PH_ACT_TANH ? 1 - f * f : k == PH_ACT_SOFTPLUS ? sigmoid(m) : m > 0;
 }
 
+/* dre, dim of the magnitude/phase op in double (dmag, dphase may be NULL = zero; half: the
+ * forward had chi, so |psi| gets dmag / 2) */
+static void magphase_backward_ref(size_t n, const float *re, const float *im, const float *dmag, const float *dphase,
+                                  int half, double *dre, double *dim)
+{
+    for (size_t k = 0; k < n; k++) {
+        double x = re[k], y = im[k], a = hypot(x, y), gx = 0, gy = 0;
+        double gm = dmag ? (half ? 0.5 * dmag[k] : dmag[k]) : 0, gp = dphase ? dphase[k] : 0;
+        if (a > 0) gx = gm * x / a, gy = gm * y / a;
+        double xs = stable(re[k]), ys = stable(im[k]), rr = xs * xs + ys * ys;
+        if (xs == x) gx -= gp * ys / rr;
+        if (ys == y) gy += gp * xs / rr;
+        dre[k] = gx, dim[k] = gy;
+    }
+}
+
+/* dm, dphase of the polar activation in double (dmag may be NULL = zero) */
+static void polar_act_backward_ref(ph_act k, size_t n, const float *m, const float *phase, const float *dre,
+                                   const float *dim, const float *dmag, double *dm, double *dphase)
+{
+    for (size_t j = 0; j < n; j++) {
+        double cs = cos(phase[j]), sn = sin(phase[j]);
+        dm[j] = ((double)dre[j] * cs + (double)dim[j] * sn + (dmag ? dmag[j] : 0.0)) * act_df(k, m[j]);
+        dphase[j] = act_f(k, m[j]) * ((double)dim[j] * cs - (double)dre[j] * sn);
+    }
+}
+
 static void test_complex_cells_against_double(void **state)
 {
     (void)state;
@@ -181,6 +219,7 @@ static void test_complex_cells_against_double(void **state)
     double *r1 = doubles(n), *r2 = doubles(n), *r3 = doubles(n);
 
     for (int with_chi = 0; with_chi < 2; with_chi++) {
+        poison(o1, n), poison(o2, n);
         RUN(cpu->cplx_magphase_forward(n, re, im, with_chi ? chi : NULL, o1, o2, why, sizeof why));
         for (size_t k = 0; k < n; k++) {
             double a = hypot(re[k], im[k]);
@@ -189,21 +228,30 @@ static void test_complex_cells_against_double(void **state)
         }
         check(with_chi ? "magphase_forward mag (with chi)" : "magphase_forward mag", n, o1, r1, NULL, TOL);
         check("magphase_forward phase", n, o2, r2, NULL, TOL);
+        poison(o1, n), poison(o2, n), poison(o3, n);
         RUN(cpu->cplx_magphase_backward(n, re, im, d1, d2, o1, o2, with_chi ? o3 : NULL, why, sizeof why));
-        for (size_t k = 0; k < n; k++) {
-            double x = re[k], y = im[k], a = hypot(x, y), gm = with_chi ? 0.5 * d1[k] : d1[k], gx = 0, gy = 0;
-            if (a > 0) gx = gm * x / a, gy = gm * y / a;
-            double xs = stable(re[k]), ys = stable(im[k]), rr = xs * xs + ys * ys;
-            if (xs == x) gx -= d2[k] * ys / rr;
-            if (ys == y) gy += d2[k] * xs / rr;
-            r1[k] = gx, r2[k] = gy, r3[k] = 0.5 * d1[k];
-        }
+        magphase_backward_ref(n, re, im, d1, d2, with_chi, r1, r2);
+        for (size_t k = 0; k < n; k++) r3[k] = 0.5 * d1[k];
         check("magphase_backward dre", n, o1, r1, NULL, TOL);
         check("magphase_backward dim", n, o2, r2, NULL, TOL);
         if (with_chi) check("magphase_backward dchi", n, o3, r3, NULL, 0); /* a halving: exact */
     }
+    /* the optional pointers: the phase alone, then each incoming gradient NULL (zero) */
+    poison(o2, n);
+    RUN(cpu->cplx_magphase_forward(n, re, im, NULL, NULL, o2, why, sizeof why));
+    for (size_t k = 0; k < n; k++) r2[k] = atan2(stable(im[k]), stable(re[k]));
+    check("magphase_forward phase, no mag", n, o2, r2, NULL, TOL);
+    for (int drop = 0; drop < 2; drop++) {
+        const float *gm = drop ? d1 : NULL, *gp = drop ? NULL : d2;
+        poison(o1, n), poison(o2, n);
+        RUN(cpu->cplx_magphase_backward(n, re, im, gm, gp, o1, o2, NULL, why, sizeof why));
+        magphase_backward_ref(n, re, im, gm, gp, 0, r1, r2);
+        check(drop ? "magphase_backward dre, no dphase" : "magphase_backward dre, no dmag", n, o1, r1, NULL, TOL);
+        check(drop ? "magphase_backward dim, no dphase" : "magphase_backward dim, no dmag", n, o2, r2, NULL, TOL);
+    }
     for (int k = 0; k < PH_ACT_COUNT; k++) {
         char name[80];
+        poison(o1, n), poison(o2, n), poison(o3, n);
         RUN(cpu->cplx_polar_act_forward((ph_act)k, n, re, d3, o1, o2, o3, why, sizeof why));
         for (size_t j = 0; j < n; j++) {
             double a = act_f((ph_act)k, re[j]);
@@ -215,17 +263,22 @@ static void test_complex_cells_against_double(void **state)
         check(name, n, o2, r2, NULL, TOL);
         snprintf(name, sizeof name, "polar_act_forward %s mag", ph_act_names[k]);
         check(name, n, o3, r3, NULL, TOL);
-        RUN(cpu->cplx_polar_act_backward((ph_act)k, n, re, d3, d1, d2, chi, o1, o2, why, sizeof why));
-        for (size_t j = 0; j < n; j++) {
-            double cs = cos(d3[j]), sn = sin(d3[j]);
-            r1[j] = ((double)d1[j] * cs + (double)d2[j] * sn + chi[j]) * act_df((ph_act)k, re[j]);
-            r2[j] = act_f((ph_act)k, re[j]) * ((double)d2[j] * cs - (double)d1[j] * sn);
+        for (int with_dmag = 1; with_dmag >= 0; with_dmag--) {
+            const float *dmag = with_dmag ? chi : NULL;
+            poison(o1, n), poison(o2, n);
+            RUN(cpu->cplx_polar_act_backward((ph_act)k, n, re, d3, d1, d2, dmag, o1, o2, why, sizeof why));
+            polar_act_backward_ref((ph_act)k, n, re, d3, d1, d2, dmag, r1, r2);
+            snprintf(name, sizeof name, "polar_act_backward %s dm%s", ph_act_names[k], with_dmag ? "" : ", no dmag");
+            check(name, n, o1, r1, NULL, TOL);
+            snprintf(name, sizeof name, "polar_act_backward %s dphase%s", ph_act_names[k], with_dmag ? "" : ", no dmag");
+            check(name, n, o2, r2, NULL, TOL);
         }
-        snprintf(name, sizeof name, "polar_act_backward %s dm", ph_act_names[k]);
-        check(name, n, o1, r1, NULL, TOL);
-        snprintf(name, sizeof name, "polar_act_backward %s dphase", ph_act_names[k]);
-        check(name, n, o2, r2, NULL, TOL);
     }
+    poison(o1, n), poison(o2, n);
+    RUN(cpu->cplx_polar_act_forward(PH_ACT_SOFTPLUS, n, re, d3, o1, o2, NULL, why, sizeof why));
+    for (size_t j = 0; j < n; j++) r1[j] = softplus(re[j]) * cos(d3[j]), r2[j] = softplus(re[j]) * sin(d3[j]);
+    check("polar_act_forward softplus re, no mag", n, o1, r1, NULL, TOL);
+    check("polar_act_forward softplus im, no mag", n, o2, r2, NULL, TOL);
     for (int i = 0; i < 6; i++) free(v[i]);
     free(o1), free(o2), free(o3), free(r1), free(r2), free(r3);
 }

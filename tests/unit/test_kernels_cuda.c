@@ -66,7 +66,7 @@ static void *gpu_alloc(size_t bytes)
 static double report(const char *op, size_t count, double err, double scale, double tol)
 {
     print_message("# %-34s %9zu values, max relative error %.2g (tolerance %.0g)\n", op, count,
-                  err / scale, tol);
+                  err / scale, LIMIT(tol));
     return err / scale;
 }
 
@@ -115,7 +115,7 @@ static double compare_each(const char *op, const float *ref, const void *dev, si
     for (size_t i = 0; i < count; i++) r[i] = ref[i];
     double err = elementwise_error(count, got, r, prior);
     free(got), free(r);
-    print_message("# %-34s %9zu values, max error per element %.2g (tolerance %.2g)\n", op, count, err, tol);
+    print_message("# %-34s %9zu values, max error per element %.2g (tolerance %.2g)\n", op, count, err, LIMIT(tol));
     return err;
 }
 
@@ -676,6 +676,8 @@ static void test_cells(void **state)
 
     /* attention, a2 given and NULL */
     for (int with2 = 0; with2 < 2; with2++) {
+        RUN(gpu->fill(q1, NAN, n, why, sizeof why)); /* outputs: NaN first, so a value not written shows */
+        RUN(gpu->fill(q2, NAN, n, why, sizeof why));
         RUN(cpu->cell_attend_forward(n, in[0], with2 ? in[1] : NULL, in[2], o1, o2, why, sizeof why));
         RUN(gpu->cell_attend_forward(n, g[0], with2 ? g[1] : NULL, g[2], q1, q2, why, sizeof why));
         EXPECT_EACH("cell_attend_forward att", o1, q1, n, NULL, CELL_TOL);
@@ -763,6 +765,8 @@ static void test_complex_cells(void **state)
     void *gd2 = to_gpu(d2, n * 4), *gd3 = to_gpu(d3, n * 4), *q1 = gpu_alloc(n * 4), *q2 = gpu_alloc(n * 4);
     void *q3 = gpu_alloc(n * 4);
     for (int with_chi = 0; with_chi < 2; with_chi++) {
+        RUN(gpu->fill(q1, NAN, n, why, sizeof why)); /* outputs: NaN first, so a value not written shows */
+        RUN(gpu->fill(q2, NAN, n, why, sizeof why));
         RUN(cpu->cplx_magphase_forward(n, re, im, with_chi ? chi : NULL, m, ph, why, sizeof why));
         RUN(gpu->cplx_magphase_forward(n, gre, gim, with_chi ? gchi : NULL, q1, q2, why, sizeof why));
         EXPECT_EACH("cplx_magphase_forward mag", m, q1, n, NULL, CELL_TOL);
@@ -774,8 +778,27 @@ static void test_complex_cells(void **state)
         EXPECT_EACH("cplx_magphase_backward dim", o2, q2, n, NULL, CELL_TOL);
         if (with_chi) EXPECT("cplx_magphase_backward dchi", o3, q3, n, 0); /* a halving: exact */
     }
+    /* the optional pointers (kernels.h): the phase alone, then each incoming gradient NULL */
+    RUN(gpu->fill(q2, NAN, n, why, sizeof why));
+    RUN(cpu->cplx_magphase_forward(n, re, im, NULL, NULL, ph, why, sizeof why));
+    RUN(gpu->cplx_magphase_forward(n, gre, gim, NULL, NULL, q2, why, sizeof why));
+    EXPECT_EACH("cplx_magphase_forward phase, no mag", ph, q2, n, NULL, CELL_TOL);
+    for (int drop = 0; drop < 2; drop++) {
+        RUN(gpu->fill(q1, NAN, n, why, sizeof why));
+        RUN(gpu->fill(q2, NAN, n, why, sizeof why));
+        RUN(cpu->cplx_magphase_backward(n, re, im, drop ? d1 : NULL, drop ? NULL : d2, o1, o2, NULL, why, sizeof why));
+        RUN(gpu->cplx_magphase_backward(n, gre, gim, drop ? gd1 : NULL, drop ? NULL : gd2, q1, q2, NULL, why,
+                                        sizeof why));
+        EXPECT_EACH(drop ? "cplx_magphase_backward dre, no dphase" : "cplx_magphase_backward dre, no dmag", o1, q1, n,
+                    NULL, CELL_TOL);
+        EXPECT_EACH(drop ? "cplx_magphase_backward dim, no dphase" : "cplx_magphase_backward dim, no dmag", o2, q2, n,
+                    NULL, CELL_TOL);
+    }
     for (int k = 0; k < PH_ACT_COUNT; k++) {
         char name[80];
+        RUN(gpu->fill(q1, NAN, n, why, sizeof why));
+        RUN(gpu->fill(q2, NAN, n, why, sizeof why));
+        RUN(gpu->fill(q3, NAN, n, why, sizeof why));
         RUN(cpu->cplx_polar_act_forward((ph_act)k, n, re, d3, o1, o2, o3, why, sizeof why));
         RUN(gpu->cplx_polar_act_forward((ph_act)k, n, gre, gd3, q1, q2, q3, why, sizeof why));
         snprintf(name, sizeof name, "cplx_polar_act_forward %s re", ph_act_names[k]);
@@ -784,13 +807,26 @@ static void test_complex_cells(void **state)
         EXPECT_EACH(name, o2, q2, n, NULL, CELL_TOL);
         snprintf(name, sizeof name, "cplx_polar_act_forward %s mag", ph_act_names[k]);
         EXPECT_EACH(name, o3, q3, n, NULL, CELL_TOL);
-        RUN(cpu->cplx_polar_act_backward((ph_act)k, n, re, d3, d1, d2, chi, o1, o2, why, sizeof why));
-        RUN(gpu->cplx_polar_act_backward((ph_act)k, n, gre, gd3, gd1, gd2, gchi, q1, q2, why, sizeof why));
-        snprintf(name, sizeof name, "cplx_polar_act_backward %s dm", ph_act_names[k]);
-        EXPECT_EACH(name, o1, q1, n, NULL, CELL_TOL);
-        snprintf(name, sizeof name, "cplx_polar_act_backward %s dphase", ph_act_names[k]);
-        EXPECT_EACH(name, o2, q2, n, NULL, CELL_TOL);
+        for (int with_dmag = 1; with_dmag >= 0; with_dmag--) {
+            RUN(gpu->fill(q1, NAN, n, why, sizeof why));
+            RUN(gpu->fill(q2, NAN, n, why, sizeof why));
+            RUN(cpu->cplx_polar_act_backward((ph_act)k, n, re, d3, d1, d2, with_dmag ? chi : NULL, o1, o2, why,
+                                             sizeof why));
+            RUN(gpu->cplx_polar_act_backward((ph_act)k, n, gre, gd3, gd1, gd2, with_dmag ? gchi : NULL, q1, q2, why,
+                                             sizeof why));
+            snprintf(name, sizeof name, "cplx_polar_act_backward %s dm%s", ph_act_names[k], with_dmag ? "" : ", no dmag");
+            EXPECT_EACH(name, o1, q1, n, NULL, CELL_TOL);
+            snprintf(name, sizeof name, "cplx_polar_act_backward %s dphase%s", ph_act_names[k],
+                     with_dmag ? "" : ", no dmag");
+            EXPECT_EACH(name, o2, q2, n, NULL, CELL_TOL);
+        }
     }
+    RUN(gpu->fill(q1, NAN, n, why, sizeof why));
+    RUN(gpu->fill(q2, NAN, n, why, sizeof why));
+    RUN(cpu->cplx_polar_act_forward(PH_ACT_SOFTPLUS, n, re, d3, o1, o2, NULL, why, sizeof why));
+    RUN(gpu->cplx_polar_act_forward(PH_ACT_SOFTPLUS, n, gre, gd3, q1, q2, NULL, why, sizeof why));
+    EXPECT_EACH("cplx_polar_act_forward softplus re, no mag", o1, q1, n, NULL, CELL_TOL);
+    EXPECT_EACH("cplx_polar_act_forward softplus im, no mag", o2, q2, n, NULL, CELL_TOL);
     void *gs[] = {gre, gim, gchi, gd1, gd2, gd3, q1, q2, q3};
     for (size_t i = 0; i < sizeof gs / sizeof *gs; i++) gpu->free(gs[i]);
     free(re), free(im), free(chi), free(d1), free(d2), free(d3), free(m), free(ph), free(o1), free(o2), free(o3);
