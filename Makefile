@@ -5,7 +5,7 @@
 #   make sanitize   the same suite built with ASan + UBSan (into build-san/)
 #   make bench      benchmarks; figures go to docs/performance.md
 #   make reproduce-NAME   run configs/NAME.ini's sweep here into runs/NAME (slurm/submit --local)
-#   make reproduce-tracking [SEED=N]   the tracking study (SEED: one seed per model, about 45 min)
+#   make reproduce-tracking [SEED=N]   the tracking study (SEED: one seed per model, about 40 min)
 #   make install PREFIX=/usr/local
 
 BUILD   ?= build
@@ -143,7 +143,7 @@ reproduce-svrt: deps
 # reproduce-tracking: the tracking study's test grids and training sweeps, then its report (docs/studies/tracking.md):
 # three seeds per PathTracker model and per 8-frame FeatureTracker model, about 70 min on 2 cores (71 min measured
 # from a clean clone, session 14), into runs/ and results/tracking.  SEED=N: one seed
-# per model (seed N), about 45 min, into runs/tracking_seedN/ and results/tracking_seedN.
+# per model (seed N), about 40 min (38 measured, session 14), into runs/tracking_seedN/ and results/tracking_seedN.
 reproduce-tracking: deps
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/tracking_study.sh $(if $(SEED),--set train.seed=$(SEED) \
