@@ -23,6 +23,26 @@ static inline void fill_uniform(float *v, size_t n, uint32_t seed, float scale)
     for (size_t i = 0; i < n; i++) v[i] = (float)((2 * ph_rng_uniform(&r) - 1) * scale);
 }
 
+/* The recurrent cells' test inputs, one recipe for test_cells.c (which measures the CPU
+ * against double on them) and test_kernels_cuda.c (whose tolerance rests on that): states of
+ * CELL_NB x CELL_C x CELL_S (S odd: no vector multiple) and per-channel parameters. */
+enum { CELL_NB = 7, CELL_C = 32, CELL_S = 1031, CELL_COMPLEX_N = 100003 };
+
+/* state input i (0..7), uniform in [-4, 4]: softplus and sigmoid over their curved range */
+static inline void fill_cell_state(float *v, int i) { fill_uniform(v, (size_t)CELL_NB * CELL_C * CELL_S, 300 + (uint32_t)i, 4.0f); }
+
+/* per-channel parameter i (0..1: alpha/kappa, mu/gamma), uniform in [-1, 1] */
+static inline void fill_cell_param(float *v, int i) { fill_uniform(v, CELL_C, 320 + (uint32_t)i, 1.0f); }
+
+/* the complex ops' six inputs of CELL_COMPLEX_N values (re, im, chi, d1, d2, d3), uniform in
+ * [-1, 1], with exact zeros of psi = re + i im and imaginary parts inside the stable angle's 1e-7 */
+static inline void fill_complex_inputs(float *v[6])
+{
+    for (int i = 0; i < 6; i++) fill_uniform(v[i], CELL_COMPLEX_N, 330 + (uint32_t)i, 1.0f);
+    for (size_t i = 0; i < CELL_COMPLEX_N; i += 101) v[0][i] = v[1][i] = 0;
+    for (size_t i = 50; i < CELL_COMPLEX_N; i += 103) v[1][i] = 3e-8f;
+}
+
 /* The largest error of got against ref over n elements, each in units of
  * |ref_i - prior_i| + mean_j |ref_j - prior_j|: relative where a value is of
  * typical size or larger, absolute (against the typical size) where it is

@@ -65,11 +65,11 @@ static void check(const char *op, size_t n, const float *got, const double *ref,
 static void test_cells_against_double(void **state)
 {
     (void)state;
-    const int nb = 7, c = 32;
-    const size_t s = 1031, n = (size_t)nb * c * s;
+    const int nb = CELL_NB, c = CELL_C;
+    const size_t s = CELL_S, n = (size_t)nb * c * s;
     float *in[8], *pc[2];
-    for (int i = 0; i < 8; i++) in[i] = floats(n), fill_uniform(in[i], n, 300 + (uint32_t)i, 4.0f);
-    for (int i = 0; i < 2; i++) pc[i] = floats((size_t)c), fill_uniform(pc[i], (size_t)c, 320 + (uint32_t)i, 1.0f);
+    for (int i = 0; i < 8; i++) in[i] = floats(n), fill_cell_state(in[i], i);
+    for (int i = 0; i < 2; i++) pc[i] = floats((size_t)c), fill_cell_param(pc[i], i);
     float *o1 = floats(n), *o2 = floats(n), *o3 = floats(n), *o4 = floats(n), *o5 = floats(n);
     float *s1 = floats((size_t)c), *s2 = floats((size_t)c);
     double *r1 = doubles(n), *r2 = doubles(n), *r3 = doubles(n), *r4 = doubles(n), *r5 = doubles(n);
@@ -208,13 +208,11 @@ static void polar_act_backward_ref(ph_act k, size_t n, const float *m, const flo
 static void test_complex_cells_against_double(void **state)
 {
     (void)state;
-    const size_t n = 100003;
+    const size_t n = CELL_COMPLEX_N;
     float *v[6];
-    for (int i = 0; i < 6; i++) v[i] = floats(n), fill_uniform(v[i], n, 330 + (uint32_t)i, 1.0f);
+    for (int i = 0; i < 6; i++) v[i] = floats(n);
+    fill_complex_inputs(v);
     float *re = v[0], *im = v[1], *chi = v[2], *d1 = v[3], *d2 = v[4], *d3 = v[5];
-    /* exact zeros, and components inside the stable angle's 1e-7 */
-    for (size_t i = 0; i < n; i += 101) re[i] = im[i] = 0;
-    for (size_t i = 50; i < n; i += 103) im[i] = 3e-8f;
     float *o1 = floats(n), *o2 = floats(n), *o3 = floats(n);
     double *r1 = doubles(n), *r2 = doubles(n), *r3 = doubles(n);
 

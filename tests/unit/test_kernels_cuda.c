@@ -659,16 +659,16 @@ static void test_complex(void **state)
 static void test_cells(void **state)
 {
     (void)state;
-    const int nb = 7, c = 32;
-    const size_t s = 1031, n = (size_t)nb * c * s; /* s odd: no vector multiple */
+    const int nb = CELL_NB, c = CELL_C;
+    const size_t s = CELL_S, n = (size_t)nb * c * s;
     float *in[8], *pc[2];
     void *g[8], *gp[2];
     for (int i = 0; i < 8; i++) {
         in[i] = host_alloc(n);
-        fill_uniform(in[i], n, 300 + (uint32_t)i, 4.0f); /* softplus and sigmoid over their curved range */
+        fill_cell_state(in[i], i);
         g[i] = to_gpu(in[i], n * 4);
     }
-    for (int i = 0; i < 2; i++) pc[i] = host_rand((size_t)c, 320 + (unsigned)i), gp[i] = to_gpu(pc[i], (size_t)c * 4);
+    for (int i = 0; i < 2; i++) pc[i] = host_alloc((size_t)c), fill_cell_param(pc[i], i), gp[i] = to_gpu(pc[i], (size_t)c * 4);
     float *o1 = host_alloc(n), *o2 = host_alloc(n), *o3 = host_alloc(n), *o4 = host_alloc(n), *o5 = host_alloc(n);
     float *s1 = host_alloc((size_t)c), *s2 = host_alloc((size_t)c);
     void *q1 = gpu_alloc(n * 4), *q2 = gpu_alloc(n * 4), *q3 = gpu_alloc(n * 4), *q4 = gpu_alloc(n * 4);
@@ -754,12 +754,11 @@ static void test_cells(void **state)
 static void test_complex_cells(void **state)
 {
     (void)state;
-    const size_t n = 100003;
-    float *re = host_rand(n, 330), *im = host_rand(n, 331), *chi = host_rand(n, 332), *d1 = host_rand(n, 333),
-          *d2 = host_rand(n, 334), *d3 = host_rand(n, 335); /* as test_cells.c */
-    /* exact zeros and components inside the stable angle's 1e-7 */
-    for (size_t i = 0; i < n; i += 101) re[i] = im[i] = 0;
-    for (size_t i = 50; i < n; i += 103) im[i] = 3e-8f;
+    const size_t n = CELL_COMPLEX_N;
+    float *v[6];
+    for (int i = 0; i < 6; i++) v[i] = host_alloc(n);
+    fill_complex_inputs(v);
+    float *re = v[0], *im = v[1], *chi = v[2], *d1 = v[3], *d2 = v[4], *d3 = v[5];
     float *m = host_alloc(n), *ph = host_alloc(n), *o1 = host_alloc(n), *o2 = host_alloc(n), *o3 = host_alloc(n);
     void *gre = to_gpu(re, n * 4), *gim = to_gpu(im, n * 4), *gchi = to_gpu(chi, n * 4), *gd1 = to_gpu(d1, n * 4);
     void *gd2 = to_gpu(d2, n * 4), *gd3 = to_gpu(d3, n * 4), *q1 = gpu_alloc(n * 4), *q2 = gpu_alloc(n * 4);
