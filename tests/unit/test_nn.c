@@ -4,6 +4,7 @@
  * training run that learns an easy task (the direction a dot moves). */
 #include "../../common/core/rng.h"
 #include "../../common/models/model.h"
+#include "gradcheck.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -40,115 +41,61 @@ static ph_model *model_new(const char *name, const char *ini, int n, int t, int 
     return ph_model_create_text(name, ini, be, &g);
 }
 
+static double gradcheck_loss(ph_model *m, void *ctx)
+{
+    return model_loss(m, ctx, NULL);
+}
+
 /* Every trainable tensor's gradient (and the input gradient) of a whole
- * model against central finite differences of its float32 forward. */
+ * model against central differences of its float32 forward (gradcheck.h).
+ * Batch norm recomputes its statistics in every forward, so its dependence
+ * on the batch is part of what is checked.  max_kinks: the share of values
+ * a ReLU model may have at a kink (0 for a smooth model). */
 static void model_gradcheck(const char *name, const char *ini, int t, int h, int w, int c, int per_tensor,
-                            double rel, double abs_tol)
+                            double rel, double max_kinks)
 {
     enum { N = 4 };
-    char cfgline[256];
-    snprintf(cfgline, sizeof cfgline, "%s", ini);
     ph_model *m = model_new(name, ini, N, t, h, w, c, 7);
-    size_t nx = ph_model_input_count(m);
-    uint8_t *x8 = malloc(nx);
-    ph_rng r;
-    ph_rng_init(&r, 1, PH_STREAM_CONTENT, 0, 0);
-    for (size_t i = 0; i < nx; i++) x8[i] = (uint8_t)ph_rng_below(&r, 256);
     int32_t labels[N] = {1, 0, 0, 1};
-    ph_model_load(m, x8);
+    gradcheck_model_prepare(m, 1);
     ph_param *params[256];
     int np = m->def->params(m, params, 256);
-    /* Biases and norm shifts start at zero, which puts many pre-activations
-     * exactly on ReLU's kink; random small values move them off it. */
-    for (int p = 0; p < np; p++) {
-        if (!params[p]->trainable || params[p]->count > 128) continue;
-        float v[128];
-        ph_dev_download(be, v, params[p]->w, params[p]->count);
-        for (size_t i = 0; i < params[p]->count; i++) v[i] += (float)(ph_rng_uniform(&r) - 0.5) * 0.2f;
-        ph_dev_upload(be, params[p]->w, v, params[p]->count);
-    }
     float dlogits[N];
     m->want_dx = 1;
     model_loss(m, labels, dlogits);
     ph_params_zero_grad(params, np);
     ph_model_backward_host(m, dlogits);
-    /* Central differences with step h = 1e-3 on the float32 forward (loss summed
-     * in double): rounding gives ~1e-4 absolute noise in shallow models, so the
-     * bound is rel (2e-3) relative plus abs_tol (1e-4) absolute; a wrong
-     * backward is off by O(1).  Batch
-     * norm recomputes its statistics in every forward, so its dependence on
-     * the batch is part of what is checked. */
-    const float h_step = 1e-3f;
-    double worst_all = 0;
-    int checked = 0, kinks = 0;
-    for (int p = -1; p < np; p++) {
-        if (p >= 0 && !params[p]->trainable) continue;
-        float *target = p < 0 ? m->x : params[p]->w, *grad = p < 0 ? m->dx : params[p]->g;
-        size_t count = p < 0 ? nx : params[p]->count;
-        float *wv = malloc(count * 4), *g = malloc(count * 4);
-        ph_dev_download(be, wv, target, count);
-        ph_dev_download(be, g, grad, count);
-        double worst = 0;
-        for (size_t i = 0; i < count; i += 1 + count / (size_t)(per_tensor > SAMPLE_DIV ? per_tensor / SAMPLE_DIV : 1)) {
-            float keep = wv[i];
-            double l0 = model_loss(m, labels, NULL);
-            wv[i] = keep + h_step, ph_dev_upload(be, target, wv, count);
-            double lp = model_loss(m, labels, NULL);
-            wv[i] = keep - h_step, ph_dev_upload(be, target, wv, count);
-            double lm = model_loss(m, labels, NULL);
-            wv[i] = keep, ph_dev_upload(be, target, wv, count);
-            double fd = (lp - lm) / (2.0 * h_step);
-            double tol = rel * fmax(fabs(fd), fabs(g[i])) + abs_tol;
-            /* A ReLU kink inside [-h, h] makes the one-sided slopes differ by
-             * more than the tolerance: the gradient is not defined by
-             * differences there, so such a point is counted, not compared. */
-            double right = (lp - l0) / h_step, left = (l0 - lm) / h_step;
-            checked++;
-            if (fabs(right - left) > 4 * tol + 1e-3 * fabs(fd)) {
-                kinks++;
-                continue;
-            }
-            double err = fabs(fd - g[i]) / tol;
-            if (err > 1) print_message("#   %s tensor %d i=%zu fd=%.6g grad=%.6g\n", name, p, i, fd, (double)g[i]);
-            worst = fmax(worst, err);
-        }
-        worst_all = fmax(worst_all, worst);
-        free(wv), free(g);
-    }
-    for (char *q = strchr(cfgline, '\n'); q; q = strchr(q, '\n')) *q = ' ';
-    print_message("# %s {%s}: %d tensors + input, %d values, %d at a kink (at most 10%%), worst |fd - grad| / "
-                  "(%g max + %g) = %.3f (must be <= 1)\n", name, cfgline, np, checked, kinks, rel, abs_tol, worst_all);
-    assert_true(worst_all <= 1.0);
-    assert_true(kinks * 10 <= checked);
-    free(x8);
+    gradcheck_opts o = {rel, max_kinks, per_tensor > SAMPLE_DIV ? per_tensor / SAMPLE_DIV : 1, 1.0, dlogits};
+    gradcheck_result r;
+    gradcheck_model(m, gradcheck_loss, labels, &o, &r);
+    gradcheck_result_print(name, ini, &o, &r);
+    assert_true(gradcheck_result_ok(&o, &r));
     m->def->destroy(m);
 }
 
 /* With ReLU, a finite difference of a whole network crosses some unit's kink
  * for most steps (thousands of units): the deeper models are checked with
  * softplus, which is smooth, and ReLU itself is checked as an op
- * (test_ops.c); one small ReLU network is checked as well.  Batch norm and
- * softplus double the rounding noise of the shallow models (~1e-4 measured),
- * hence 2e-4 absolute there. */
+ * (test_ops.c); one small ReLU network is checked as well, with up to 10 %
+ * of its values at a kink. */
 static void test_cnn3d_gradients_against_finite_differences(void **state)
 {
     (void)state;
-    model_gradcheck("cnn3d", "[cnn3d]\nwidth = 2\n", 4, 8, 8, 3, 10, 2e-3, 1e-4);
-    model_gradcheck("cnn3d", "[cnn3d]\nwidth = 2\nstages = 2\nblocks = 1\nnorm = batch\nactivation = softplus\n", 4, 8, 8, 3, 10, 2e-3, 2e-4);
+    model_gradcheck("cnn3d", "[cnn3d]\nwidth = 2\n", 4, 8, 8, 3, 10, 2e-3, 0.1);
+    model_gradcheck("cnn3d", "[cnn3d]\nwidth = 2\nstages = 2\nblocks = 1\nnorm = batch\nactivation = softplus\n", 4, 8, 8, 3, 10, 2e-3, 0.0);
 }
 
 static void test_resnet_gradients_against_finite_differences(void **state)
 {
     (void)state;
-    model_gradcheck("resnet", "[resnet]\ndepth = 10\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\n", 1, 16, 16, 1, 10, 2e-3, 2e-4);
+    model_gradcheck("resnet", "[resnet]\ndepth = 10\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\n", 1, 16, 16, 1, 10, 2e-3, 0.0);
     /* self-attention after a stage: across positions, and across channels */
-    model_gradcheck("resnet", "[resnet]\ndepth = 10\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\nattention = spatial\nattention_stage = 2\n", 1, 16, 16, 1, 10, 2e-3, 2e-4);
-    model_gradcheck("resnet", "[resnet]\ndepth = 10\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\nattention = feature\nattention_stage = 3\n", 1, 16, 16, 1, 10, 2e-3, 2e-4);
+    model_gradcheck("resnet", "[resnet]\ndepth = 10\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\nattention = spatial\nattention_stage = 2\n", 1, 16, 16, 1, 10, 2e-3, 0.0);
+    model_gradcheck("resnet", "[resnet]\ndepth = 10\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\nattention = feature\nattention_stage = 3\n", 1, 16, 16, 1, 10, 2e-3, 0.0);
 #ifndef __SANITIZE_ADDRESS__ /* fifty layers: minutes under ASan; the plain build checks it */
     /* Bottleneck blocks; the small stem, as max pooling has kinks.  Fifty
-     * float32 layers put ~3e-4 of rounding noise into each difference
-     * (measured), hence the wider tolerance; a wrong backward is off by O(1). */
-    model_gradcheck("resnet", "[resnet]\ndepth = 50\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\n", 1, 16, 16, 1, 3, 1e-2, 5e-4);
+     * float32 layers: 1 % relative; a wrong backward is off by O(1). */
+    model_gradcheck("resnet", "[resnet]\ndepth = 50\nwidth = 2\nstem = small\nnorm = batch\nactivation = softplus\n", 1, 16, 16, 1, 3, 1e-2, 0.0);
 #endif
 }
 
