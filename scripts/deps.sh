@@ -25,6 +25,7 @@ deps=(
   "gnuplot         gnuplot-nox             cmd:gnuplot        yes"
   "cmocka          libcmocka-dev           pkg:cmocka         yes"
   "prove (perl)    perl                    cmd:prove          yes"
+  "h5py (tests)    python3-h5py            py:h5py            yes"
   "CUDA (nvcc)     -                       cmd:nvcc           no"
   "Slurm           slurm-wlm               cmd:slurmctld      no"
   "munge           munge                   cmd:munged         no"
@@ -36,6 +37,7 @@ probe() {
     cmd) command -v "$what" >/dev/null 2>&1 || [ -x "/usr/local/cuda/bin/$what" ] ;;
     pkg) pkg-config --exists "$what" 2>/dev/null ;;
     hdr) echo "#include <$what>" | ${CC:-cc} -E -x c - >/dev/null 2>&1 ;;
+    py) /usr/bin/python3 -c "import $what" >/dev/null 2>&1 ;; # Debian's python, not a PATH one
   esac
 }
 

@@ -6,6 +6,7 @@
 #include "../core/progress.h"
 #include "../core/version.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,7 @@ void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
         snprintf(why, sizeof why, "/x has %lld samples but /y has %lld", (long long)nx, (long long)ny);
         PH_FAIL_ALL(comm, what, why, "the file is inconsistent; regenerate it");
     }
+    if (nx == 0) ph_usage_error("%s: the file has no samples; generate or import at least one", path);
     r->n = nx;
 }
 
@@ -353,6 +355,43 @@ void ph_samples_read(ph_samples_reader *r, const char *name, ph_dtype type, int6
     H5Sclose(fs);
     H5Sclose(ms);
     H5Dclose(d);
+}
+
+void ph_samples_labels_read(ph_samples_reader *r, int64_t start, int64_t count, int32_t *out, int classes)
+{
+    ph_field f;
+    ph_samples_field(r, "y", &f);
+    if (f.ndims != 0 || f.type == PH_F32)
+        ph_usage_error("%s: /y is %s with %d value(s) per sample, but class labels are one integer per sample "
+                       "(int32 [N]); give a classification sample file (docs/schema.md)",
+                       r->path, ph_dtype_names[f.type], f.ndims ? (int)ph_field_sample_bytes(&f) / (int)ph_dtype_size(f.type) : 1);
+    ph_samples_read(r, "y", PH_I32, start, count, out);
+    /* the first label that is not a class, over all ranks (each may read a
+     * different range): its sample index, then its value */
+    long long bad[2] = {LLONG_MAX, 0};
+    for (int64_t i = 0; i < count; i++)
+        if (out[i] < 0 || (classes > 0 && out[i] >= classes)) {
+            bad[0] = start + i;
+            break;
+        }
+    MPI_Allreduce(MPI_IN_PLACE, &bad[0], 1, MPI_LONG_LONG, MPI_MIN, r->comm);
+    if (bad[0] == LLONG_MAX) return;
+    bad[1] = bad[0] >= start && bad[0] < start + count ? out[bad[0] - start] : LLONG_MIN;
+    MPI_Allreduce(MPI_IN_PLACE, &bad[1], 1, MPI_LONG_LONG, MPI_MAX, r->comm);
+    if (classes > 0)
+        ph_usage_error("%s: label %lld of sample %lld is not a class of this run (0 to %d); give a file whose "
+                       "labels are the classes the model was trained on", r->path, bad[1], bad[0], classes - 1);
+    ph_usage_error("%s: label %lld of sample %lld is negative; class labels are 0, 1, 2, ... (fix /y)", r->path,
+                   bad[1], bad[0]);
+}
+
+void ph_samples_stimuli_field(ph_samples_reader *r, ph_field *out)
+{
+    ph_samples_field(r, "x", out);
+    if ((out->ndims != 4 && out->ndims != 3) || out->type != PH_U8 || !out->dims[out->ndims - 1])
+        ph_usage_error("%s: /x is %s with %d dimensions per sample, but stimuli are uint8 [N,T,H,W,C] videos or "
+                       "[N,H,W,C] images; give a file written by phasor-generate or phasor-preprocess",
+                       r->path, ph_dtype_names[out->type], out->ndims);
 }
 
 char *ph_samples_attr(ph_samples_reader *r, const char *name)

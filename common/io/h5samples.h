@@ -77,6 +77,14 @@ int ph_samples_has(ph_samples_reader *r, const char *name);
 /* Collective read of samples [start, start+count) converted to `type`. */
 void ph_samples_read(ph_samples_reader *r, const char *name, ph_dtype type, int64_t start,
                      int64_t count, void *buf);
+/* Collective read of /y as class labels: /y must be an integer [N] and
+ * every label in 0 .. classes - 1 (classes <= 0: any label >= 0); anything
+ * else is one line naming the file, the sample and what to do, exit 2 on
+ * every rank.  A float /y (regression targets) is refused, not converted. */
+void ph_samples_labels_read(ph_samples_reader *r, int64_t start, int64_t count, int32_t *out, int classes);
+/* /x as stimuli: uint8 [N, T, H, W, C] videos or [N, H, W, C] images, else
+ * one line and exit 2. */
+void ph_samples_stimuli_field(ph_samples_reader *r, ph_field *out);
 /* Root string attribute (malloc'd), NULL if absent. */
 char *ph_samples_attr(ph_samples_reader *r, const char *name);
 void ph_samples_reader_close(ph_samples_reader *r);

@@ -301,7 +301,7 @@ int ph_analyze_alignment_main(int argc, char **argv)
     float *tokens = malloc((size_t)(n ? n : 1) * sizeof *tokens);
     int32_t *cues = malloc((size_t)(n ? n : 1) * sizeof *cues);
     PH_CHECK_ALLOC(labels_all && tokens && cues, "reading labels");
-    ph_samples_read(&r, "y", PH_I32, 0, n, labels_all);
+    ph_samples_labels_read(&r, 0, n, labels_all, 0);
     if (ph_samples_has(&r, "meta/token")) ph_samples_read(&r, "meta/token", PH_F32, 0, n, tokens);
     else for (int64_t i = 0; i < n; i++) tokens[i] = 1;
     /* A spurious cue's class (the diagnostic challenge): accuracy where it agrees with the

@@ -329,7 +329,7 @@ static score score_samples(ph_model *m, ph_samples_reader *r, int batch, int out
         int64_t s0 = start + k * batch, got = s0 < start + count ? start + count - s0 : 0;
         if (got > batch) got = batch;
         ph_samples_read(r, "x", PH_U8, s0, got, x);
-        ph_samples_read(r, "y", PH_I32, s0, got, y);
+        ph_samples_labels_read(r, s0, got, y, 0);
         if (got == 0) continue;
         /* A short last batch repeats its last sample; those outputs are dropped. */
         for (int64_t i = got; i < batch; i++) memcpy(x + i * bytes, x + (got - 1) * bytes, bytes), y[i] = y[got - 1];
@@ -418,7 +418,7 @@ static void evaluate_file(const eval_options *o, int index, const char *model_na
     {
         int32_t *all = malloc((size_t)(r.n ? r.n : 1) * sizeof *all);
         PH_CHECK_ALLOC(all, "reading labels");
-        ph_samples_read(&r, "y", PH_I32, 0, r.n, all);
+        ph_samples_labels_read(&r, 0, r.n, all, 0);
         for (int64_t i = 0; i < r.n; i++) most = all[i] > most ? all[i] : most;
         free(all);
     }

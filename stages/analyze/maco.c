@@ -490,7 +490,7 @@ int ph_analyze_maco_main(int argc, char **argv)
     char *samples_split = ph_samples_attr(&rd, "split");
     int32_t *labels = malloc((size_t)(rd.n ? rd.n : 1) * sizeof *labels);
     PH_CHECK_ALLOC(labels, "reading labels");
-    ph_samples_read(&rd, "y", PH_I32, 0, rd.n, labels);
+    ph_samples_labels_read(&rd, 0, rd.n, labels, 0);
     int32_t most = 1;
     for (int64_t i = 0; i < rd.n; i++) most = labels[i] > most ? labels[i] : most;
     x.classes = (int)most + 1, x.outputs = x.classes == 2 ? 1 : x.classes;

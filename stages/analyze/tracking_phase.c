@@ -114,7 +114,7 @@ static void phase_run_init(phase_run *pr, const char *checkpoint, const char *sa
     float *theta = malloc((size_t)T * n * S * sizeof *theta), *mag = malloc((size_t)T * n * S * sizeof *mag);
     PH_CHECK_ALLOC(x && y && ids && theta && mag && masks, what);
     ph_samples_read(&r, "x", PH_U8, 0, n, x);
-    ph_samples_read(&r, "y", PH_I32, 0, n, y);
+    ph_samples_labels_read(&r, 0, n, y, 0);
     ph_tracking_masks_read(&r, 0, n, T, H, W, masks);
     ph_samples_reader_close(&r);
     for (int i = 0; i < n; i++) ids[i] = i;

@@ -135,7 +135,7 @@ int probe_features_main(int argc, char **argv)
     int32_t most = 1;
     int32_t *labels = malloc((size_t)(N ? N : 1) * sizeof *labels);
     PH_CHECK_ALLOC(labels, "reading labels");
-    ph_samples_read(&r, "y", PH_I32, 0, N, labels);
+    ph_samples_labels_read(&r, 0, N, labels, 0);
     for (int64_t i = 0; i < N; i++) most = labels[i] > most ? labels[i] : most;
     const int outputs = most + 1 == 2 ? 1 : most + 1;
 

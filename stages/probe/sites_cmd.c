@@ -232,7 +232,7 @@ static void run_synthetic(sites_options *o, const char *out_path)
     const int64_t n = r.n;
     int32_t *labels = malloc((size_t)(n ? n : 1) * sizeof *labels);
     PH_CHECK_ALLOC(labels, "reading labels");
-    ph_samples_read(&r, "y", PH_I32, 0, n, labels);
+    ph_samples_labels_read(&r, 0, n, labels, 0);
     int most = 1;
     for (int64_t i = 0; i < n; i++) {
         if (labels[i] < 0) ph_usage_error("sites: %s: label %d of image %lld is negative", o->samples, labels[i], (long long)i);

@@ -108,17 +108,13 @@ typedef struct {
     size_t aux_bytes;
 } dataset;
 
-static void dataset_load(dataset *d, const char *path)
+/* classes: the labels allowed (those of the training file), 0 for the training file itself */
+static void dataset_load(dataset *d, const char *path, int classes)
 {
     ph_samples_reader r;
     ph_samples_open(&r, MPI_COMM_WORLD, path);
     ph_field fx;
-    ph_samples_field(&r, "x", &fx);
-    char what[4200];
-    snprintf(what, sizeof what, "reading samples from %s", path);
-    if ((fx.ndims != 4 && fx.ndims != 3) || fx.type != PH_U8)
-        PH_FAIL_ALL(MPI_COMM_WORLD, what, "/x is neither uint8 [N,T,H,W,C] videos nor [N,H,W,C] images",
-                    "train on a phasor-generate sample file");
+    ph_samples_stimuli_field(&r, &fx);
     d->n = r.n, d->video = fx.ndims == 4, d->aux = NULL, d->aux_bytes = 0;
     int o = d->video;
     d->t = o ? (int)fx.dims[0] : 1, d->h = (int)fx.dims[o], d->w = (int)fx.dims[o + 1], d->c = (int)fx.dims[o + 2];
@@ -128,7 +124,7 @@ static void dataset_load(dataset *d, const char *path)
     PH_CHECK_ALLOC(d->x, "loading a sample file");
     PH_CHECK_ALLOC(d->y, "loading a sample file");
     ph_samples_read(&r, "x", PH_U8, 0, r.n, d->x);
-    ph_samples_read(&r, "y", PH_I32, 0, r.n, d->y);
+    ph_samples_labels_read(&r, 0, r.n, d->y, classes);
     ph_samples_reader_close(&r);
 }
 
@@ -258,11 +254,11 @@ static void evaluate(ph_model *m, const dataset *val, int batch, uint8_t *buf, i
 }
 
 /* Classes = largest label + 1 over both files (at least 2). */
-static int class_count(const dataset *a, const dataset *b)
+/* The classes of a training set: 0 .. its largest label (at least two). */
+static int class_count(const dataset *d)
 {
     int32_t most = 1;
-    for (int64_t i = 0; i < a->n; i++) most = a->y[i] > most ? a->y[i] : most;
-    for (int64_t i = 0; i < b->n; i++) most = b->y[i] > most ? b->y[i] : most;
+    for (int64_t i = 0; i < d->n; i++) most = d->y[i] > most ? d->y[i] : most;
     return (int)most + 1;
 }
 
@@ -351,15 +347,15 @@ int main(int argc, char **argv)
     ph_usage_check_bcast(msg);
 
     dataset tr, va;
-    dataset_load(&tr, cfg_str(&c, "train", "train"));
-    dataset_load(&va, cfg_str(&c, "train", "val"));
+    dataset_load(&tr, cfg_str(&c, "train", "train"), 0);
+    dataset_load(&va, cfg_str(&c, "train", "val"), class_count(&tr));
     if (tr.video != va.video || tr.t != va.t || tr.h != va.h || tr.w != va.w || tr.c != va.c) {
         snprintf(msg, sizeof msg, "validation samples are %dx%dx%dx%d but training samples are %dx%dx%dx%d "
                  "(give a validation file of the same challenge condition)", va.t, va.h, va.w, va.c,
                  tr.t, tr.h, tr.w, tr.c);
         ph_usage_check_bcast(msg);
     }
-    const int classes = class_count(&tr, &va), outputs = classes == 2 ? 1 : classes;
+    const int classes = class_count(&tr), outputs = classes == 2 ? 1 : classes;
     const int balanced = !strcmp(cfg_str(&c, "train", "sampler"), "balanced");
     class_lists lists;
     memset(&lists, 0, sizeof lists);
