@@ -25,6 +25,8 @@ static int signal_rank; /* only rank 0 reports a signal: one line, not one per r
  * the other ranks must not add a misleading "interrupted" line. */
 static volatile sig_atomic_t failure_reported;
 
+const char *ph_program_name(void) { return program; }
+
 void ph_error_init(const char *stage)
 {
     snprintf(stage_name, sizeof stage_name, "%s", stage);

@@ -17,6 +17,8 @@ enum { PH_EXIT_OK = 0, PH_EXIT_RUNTIME = 1, PH_EXIT_USAGE = 2 };
 
 /* Name printed after "phasor-" in every message; set once by each stage's main. */
 void ph_error_init(const char *stage);
+/* "phasor-STAGE", what error lines start with. */
+const char *ph_program_name(void);
 const char *ph_stage_name(void);
 
 /* Registered outputs (NAME.partial) are unlinked on any fatal error or signal. */

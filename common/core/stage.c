@@ -5,10 +5,14 @@
 #include "error.h"
 #include "version.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 static int g_rank, g_size = 1;
 
@@ -131,4 +135,32 @@ void ph_usage_check_bcast(const char *msg_on_rank0)
     PH_CHECK_MPI(MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, MPI_COMM_WORLD), "sharing a check",
                  "check the MPI installation");
     if (msg[0]) ph_usage_error("%s", msg);
+}
+
+void ph_out_dir_lock(const char *dir)
+{
+    char msg[1024] = "";
+    if (g_rank == 0) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/.%s.lock", dir, ph_program_name());
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            snprintf(msg, sizeof msg, "cannot create the lock %s: %s (choose a writable --out)", path, strerror(errno));
+        } else if (flock(fd, LOCK_EX | LOCK_NB)) {
+            char holder[64] = "";
+            ssize_t got = pread(fd, holder, sizeof holder - 1, 0);
+            holder[got > 0 ? got : 0] = 0;
+            holder[strcspn(holder, "\n")] = 0;
+            snprintf(msg, sizeof msg, "another %s is writing into %s (%s holds %s); wait for it to end or choose "
+                     "another --out", ph_program_name(), dir, holder[0] ? holder : "a process", path);
+            close(fd);
+        } else {
+            char me[64];
+            int n = snprintf(me, sizeof me, "pid %ld\n", (long)getpid());
+            if (ftruncate(fd, 0) || pwrite(fd, me, (size_t)n, 0) != n) { /* the pid is only for the message */
+            }
+            /* fd stays open: the lock lasts as long as the process */
+        }
+    }
+    ph_usage_check_bcast(msg);
 }

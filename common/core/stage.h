@@ -37,4 +37,12 @@ char *ph_config_read_bcast(const char *path);
 /* Rank 0's message (or "" for none) reaches every rank; if non-empty all exit 2. */
 void ph_usage_check_bcast(const char *msg_on_rank0);
 
+/* Collective, after the output folder exists: rank 0 takes an exclusive
+ * lock on DIR/.phasor-STAGE.lock for the rest of the run (the kernel drops it
+ * when the process ends, killed or not).  A second run of the stage into the
+ * same folder is refused with one line (exit 2) before it writes anything;
+ * the lock is flock(2), which parallel file systems honour across nodes only
+ * where mounted with it (Lustre: -o flock). */
+void ph_out_dir_lock(const char *dir);
+
 #endif

@@ -286,6 +286,10 @@ int main(int argc, char **argv)
     split_keys_check(&c, ch, splits, nsplits);
     const char *out_dir = cfg_str(&c, "generate", "out_dir");
     outputs_check(out_dir, splits, nsplits, o.force || o.resume);
+    /* one run at a time per folder; the check again under the lock, as a run
+     * that held it may have published since */
+    ph_out_dir_lock(out_dir);
+    outputs_check(out_dir, splits, nsplits, o.force || o.resume);
     char *effective = cfg_effective_text(&c);
 
     for (int s = 0; s < nsplits; s++) {

@@ -345,6 +345,7 @@ int main(int argc, char **argv)
         snprintf(msg, sizeof msg, "cannot create output folder %s: %s (choose a writable --out)",
                  out_dir, strerror(errno));
     ph_usage_check_bcast(msg);
+    ph_out_dir_lock(out_dir); /* one run at a time per folder */
 
     dataset tr, va;
     dataset_load(&tr, cfg_str(&c, "train", "train"), 0);

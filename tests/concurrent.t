@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# concurrent.t: a second phasor-generate or phasor-train into a folder that a
+# running one writes is refused with one line and exit 2 before it writes
+# anything, and the first run completes with an intact output
+# (common/core/stage.h: ph_out_dir_lock).
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+GEN=$PHASOR_BUILD/bin/phasor-generate TRAIN=$PHASOR_BUILD/bin/phasor-train
+[ -x "$GEN" ] && [ -x "$TRAIN" ] || bail_out "no phasor-generate or phasor-train in $PHASOR_BUILD/bin (run make build)"
+cd "$TMPD" || bail_out "cannot enter $TMPD"
+
+# gen_ini N: PathTracker, 16 frames, N training samples into data/.
+gen_ini() {
+    cat <<EOF
+[generate]
+out_dir = $TMPD/data
+[pathtracker]
+length = 16
+num_distractors = 2
+[split.train]
+n = $1
+seed = 1
+EOF
+}
+gen_ini 3000 >big.ini
+
+# wait_lock FILE PID: until FILE names PID (the first run holds the lock), at most 60 s.
+wait_lock() {
+    local i
+    for i in $(seq 600); do
+        grep -qx "pid $2" "$1" 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# The first run is stopped (SIGSTOP) once it holds the lock, so the second
+# surely meets it running, however fast this machine generates.
+"$GEN" big.ini --quiet >a.out 2>a.err &
+A=$!
+ok "generate: the first run takes the folder's lock" wait_lock data/.phasor-generate.lock "$A"
+kill -STOP "$A"
+run_phasor generate big.ini --quiet
+kill -CONT "$A"
+is "$RC" 2 "generate: a second run into the same folder exits 2"
+is "$(grep -c '^phasor-generate: ' "$ERR")" 1 "generate: with one line"
+ok "generate: the line says another run writes there" grep -q "another phasor-generate is writing into $TMPD/data (pid $A holds" "$ERR"
+wait "$A"
+is "$?" 0 "generate: the first run completes"
+# every chunk of /x and /y reads back, and /x holds 3000 samples
+whole() { /usr/bin/python3 -c 'import h5py; f = h5py.File("data/train.h5"); assert f["x"][:].shape[0] == 3000; f["y"][:]'; }
+ok "generate: its file is published and whole" whole
+ok "generate: no partial left" test ! -e data/train.h5.partial
+
+# the lock ends with the process: a later run proceeds (and is refused only for the existing file)
+run_phasor generate big.ini --quiet
+is "$RC" 2 "generate: after the first run, a plain rerun is refused for the existing file"
+ok "generate: ... not for the lock" grep -q "exists" "$ERR"
+
+gen_ini 64 >small.ini
+run_phasor generate small.ini --out data2 --set split.val.n=16 --set split.val.seed=2 --quiet
+[ "$RC" = 0 ] || bail_out "phasor-generate failed: $(cat "$ERR")"
+cat >train.ini <<EOF
+[train]
+model = cnn3d
+train = data2/train.h5
+val = data2/val.h5
+out_dir = $TMPD/run
+steps = 20
+batch = 8
+eval_every = 20
+checkpoint_every = 20
+[cnn3d]
+width = 4
+EOF
+"$TRAIN" train.ini --quiet >t.out 2>t.err &
+A=$!
+ok "train: the first run takes the folder's lock" wait_lock run/.phasor-train.lock "$A"
+kill -STOP "$A"
+run_phasor train train.ini --quiet
+kill -CONT "$A"
+is "$RC" 2 "train: a second run into the same folder exits 2"
+is "$(grep -c '^phasor-train: ' "$ERR")" 1 "train: with one line"
+ok "train: the line says another run writes there" grep -q "another phasor-train is writing into $TMPD/run" "$ERR"
+wait "$A"
+is "$?" 0 "train: the first run completes"
+ok "train: its best.h5 is published" test -s run/best.h5
+
+done_testing
