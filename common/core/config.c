@@ -306,7 +306,8 @@ void cfg_validate(const cfg *c)
             ph_usage_error("config error at %s: unknown key '%s' in [%s] (known keys: %s)",
                            e->where, e->key, e->section, known);
         }
-        check_value(k, e->section, e->value, e->where);
+        /* a value a later assignment replaces (--set over the file) is never used */
+        if (entry_find(c, e->section, e->key) == e) check_value(k, e->section, e->value, e->where);
     }
     for (int j = 0; j < c->nsections; j++) {
         const cfg_section *s = c->sections[j];
@@ -369,6 +370,39 @@ const char *cfg_where(const cfg *c, const char *section, const char *key)
 {
     const cfg_entry *e = entry_find(c, section, key);
     return e ? e->where : "default";
+}
+
+static int values_equal(const cfg_key *k, const char *x, const char *y)
+{
+    int64_t i, j;
+    double u, v;
+    int p, q;
+    switch (k->type) {
+    case CFG_INT: return parse_int(x, &i) && parse_int(y, &j) ? i == j : !strcmp(x, y);
+    case CFG_REAL: return parse_real(x, &u) && parse_real(y, &v) ? u == v : !strcmp(x, y);
+    case CFG_BOOL: return parse_bool(x, &p) && parse_bool(y, &q) ? p == q : !strcmp(x, y);
+    default: return !strcmp(x, y);
+    }
+}
+
+int cfg_diff(const cfg *a, const cfg *b, const char *const *ignore, const char **section, const char **key)
+{
+    for (int j = 0; j < a->nsections; j++) {
+        const cfg_section *s = a->sections[j];
+        if (is_pattern(s)) continue;
+        for (int i = 0; i < s->nkeys; i++) {
+            char name[256];
+            snprintf(name, sizeof name, "%s.%s", s->name, s->keys[i].key);
+            int skip = 0;
+            for (const char *const *g = ignore; g && *g && !skip; g++) skip = !strcmp(*g, name);
+            if (skip || values_equal(&s->keys[i], value_of(a, s->name, s->keys[i].key),
+                                     value_of(b, s->name, s->keys[i].key)))
+                continue;
+            *section = s->name, *key = s->keys[i].key;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int cfg_section_names(const cfg *c, const char *prefix, const char **names, int max)

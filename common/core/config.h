@@ -62,6 +62,11 @@ const char *cfg_str(const cfg *c, const char *section, const char *key);
 /* Where a key's value came from: "file:line", "--set" or "default". */
 const char *cfg_where(const cfg *c, const char *section, const char *key);
 
+/* The first key of a's (non-pattern) sections whose effective value differs
+ * in b (numbers compared as numbers), skipping "section.key" names in
+ * `ignore` (NULL-terminated): 1 and its section and key, or 0 if none does. */
+int cfg_diff(const cfg *a, const cfg *b, const char *const *ignore, const char **section, const char **key);
+
 /* Names (after the dot) of present sections matching "prefix.*", in file order. */
 int cfg_section_names(const cfg *c, const char *prefix, const char **names, int max);
 

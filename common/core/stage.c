@@ -139,10 +139,18 @@ void ph_usage_check_bcast(const char *msg_on_rank0)
 
 void ph_out_dir_lock(const char *dir)
 {
+    /* the folders this process holds: taking one again is a no-op (a second
+     * flock from the same process on a new descriptor would refuse itself) */
+    enum { HELD_MAX = 16 };
+    static char held[HELD_MAX][4200];
+    static int nheld;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.%s.lock", dir, ph_program_name());
+    for (int i = 0; i < nheld; i++)
+        if (!strcmp(held[i], path)) return;
+    if (nheld < HELD_MAX) snprintf(held[nheld++], sizeof held[0], "%s", path);
     char msg[1024] = "";
     if (g_rank == 0) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/.%s.lock", dir, ph_program_name());
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
             snprintf(msg, sizeof msg, "cannot create the lock %s: %s (choose a writable --out)", path, strerror(errno));

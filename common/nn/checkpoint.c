@@ -175,3 +175,25 @@ int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, co
     H5Fclose(f);
     return step;
 }
+
+char *ph_checkpoint_config(const char *path)
+{
+    char what[4200];
+    snprintf(what, sizeof what, "reading the config of checkpoint %s", path);
+    if (H5Fis_hdf5(path) <= 0) PH_FAIL(what, "not an HDF5 file or damaged", "move it away to start afresh");
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    PH_CHECK_H5(f, what, "the checkpoint is damaged");
+    char *text = NULL;
+    if (H5Aexists(f, "config") > 0) {
+        hid_t a = H5Aopen(f, "config", H5P_DEFAULT), t = H5Aget_type(a);
+        PH_CHECK_H5(t, what, "the checkpoint is damaged");
+        if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
+            text = calloc(H5Tget_size(t) + 1, 1);
+            PH_CHECK_ALLOC(text, what);
+            PH_CHECK_H5(H5Aread(a, t, text), what, "the checkpoint is damaged");
+        }
+        H5Tclose(t), H5Aclose(a);
+    }
+    H5Fclose(f);
+    return text;
+}

@@ -31,4 +31,8 @@ void ph_checkpoint_save(const char *path, ph_param *const *params, int np,
 int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, const char *model,
                            double *best_metric);
 
+/* Any rank: the effective config text a checkpoint was written with
+ * (malloc'd), or NULL when it stores none. */
+char *ph_checkpoint_config(const char *path);
+
 #endif

@@ -280,6 +280,7 @@ int ph_analyze_alignment_main(int argc, char **argv)
         else if (!o.force && ph_exists(tsv)) snprintf(msg, sizeof msg, "alignment: %s exists (pass --force to replace it)", tsv);
     }
     ph_usage_check_bcast(msg);
+    ph_out_dir_lock(o.out_dir); /* one run at a time per folder */
     char *model_name = ph_evaluate_attr_str(o.checkpoint, "model"), *text = ph_evaluate_attr_str(o.checkpoint, "config");
     const ph_model_def *def = ph_model_find(model_name);
     if (def->video) ph_usage_error("alignment: model %s takes videos; the alignment analyses are for image models", model_name);

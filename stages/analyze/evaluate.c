@@ -497,6 +497,7 @@ int ph_analyze_evaluate_main(int argc, char **argv)
                      "choose another --out)", ph_exists(tsv) ? tsv : per_tsv);
     }
     ph_usage_check_bcast(msg);
+    ph_out_dir_lock(o.out_dir); /* one run at a time per folder */
 
     /* The checkpoint: its model, config and step. */
     char *model_name = ph_evaluate_attr_str(o.checkpoint, "model"), *text = ph_evaluate_attr_str(o.checkpoint, "config");

@@ -455,6 +455,7 @@ int ph_analyze_maco_main(int argc, char **argv)
         }
     }
     ph_usage_check_bcast(msg);
+    ph_out_dir_lock(out_dir); /* one run at a time per folder */
 
     maco_ctx x;
     memset(&x, 0, sizeof x);

@@ -206,6 +206,7 @@ static void outputs_check(const analysis *a, const options *o)
         }
     }
     ph_usage_check_bcast(msg);
+    ph_out_dir_lock(o->out_dir); /* one run at a time per folder */
 }
 
 /* ---- text building -------------------------------------------------------- */

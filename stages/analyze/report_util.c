@@ -160,4 +160,5 @@ void report_outputs_check(const char *cmd, const char *out_dir, const char *cons
         }
     }
     ph_usage_check_bcast(msg);
+    ph_out_dir_lock(out_dir); /* one run at a time per folder */
 }

@@ -458,6 +458,7 @@ void preprocess_import(const options *o)
         }
     }
     ph_usage_check_bcast(msg);
+    ph_out_dir_lock(o->out_dir); /* one run at a time per folder */
     char *text = ph_config_read_bcast(o->labels);
     int n = 0;
     entry *e = labels_parse(o->labels, text, o->classes, &n);

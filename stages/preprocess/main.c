@@ -182,6 +182,7 @@ static void output_check(const task *t, const options *o, char *path, size_t n)
                      "another --out)", path);
     }
     ph_usage_check_bcast(msg);
+    ph_out_dir_lock(o->out_dir); /* one run at a time per folder */
 }
 
 static const ph_backend *backend_pick(const char *device)

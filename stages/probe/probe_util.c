@@ -97,6 +97,7 @@ void probe_out_path(const char *cmd, const char *dir, const char *name, int forc
         snprintf(what, sizeof what, "creating the output folder %s", dir);
         PH_FAIL(what, strerror(errno), "check the path and permissions");
     }
+    ph_out_dir_lock(dir); /* one run at a time per folder */
     snprintf(out, n, "%s/%s", dir, name);
     int exists = ph_rank() == 0 ? ph_exists(out) : 0;
     PH_CHECK_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD), "agreeing on the outputs", "another rank failed");

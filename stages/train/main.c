@@ -71,6 +71,26 @@ static void sections_init(void)
     for (int i = 0; i < ph_model_count && nsections < MAX_SECTIONS; i++) sections[nsections++] = ph_models[i]->section;
 }
 
+/* Resuming continues the run the checkpoint belongs to: every key must be as
+ * it was, except how long it runs, how often it reports and where. */
+static void resume_config_check(const cfg *c, const char *ckpt)
+{
+    static const char *const may_change[] = {"train.steps", "train.log_every", "train.eval_every",
+                                             "train.checkpoint_every", "train.device", "train.out_dir", NULL};
+    char *text = ph_checkpoint_config(ckpt);
+    if (!text) return; /* an older checkpoint without its config: nothing to compare */
+    cfg old;
+    cfg_init(&old, sections, nsections);
+    cfg_parse_text(&old, text, ckpt);
+    const char *sec, *key;
+    if (cfg_diff(c, &old, may_change, &sec, &key))
+        ph_usage_error("%s: resuming with a changed config: [%s] %s = %s here (%s), %s in the checkpoint; run with "
+                       "the checkpoint's config, or give another --out (or move %s away) to start anew", ckpt, sec,
+                       key, cfg_str(c, sec, key), cfg_where(c, sec, key), cfg_str(&old, sec, key), ckpt);
+    cfg_free(&old);
+    free(text);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -389,6 +409,7 @@ int main(int argc, char **argv)
     double best_acc = -1;
     const char *init = cfg_str(&c, "train", "init");
     if (ph_exists(ckpt)) {
+        resume_config_check(&c, ckpt);
         step = ph_checkpoint_load(ckpt, params, np, model_name, &best_acc);
     } else if (init[0]) {
         if (!ph_exists(init))

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# train_resume.t: resuming continues the run its checkpoint belongs to.  A
+# changed key (seed, learning rate, training file, model size) is refused
+# with one line naming the key, exit 2, and the checkpoint untouched; the
+# keys of how long and how often (steps, log/eval/checkpoint_every) may
+# change.  --set overrides a value the file has out of range.
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$PHASOR_BUILD/bin/phasor-train" ] || bail_out "no phasor-train in $PHASOR_BUILD/bin (run make build)"
+cd "$TMPD" || bail_out "cannot enter $TMPD"
+
+cat >gen.ini <<EOF
+[generate]
+out_dir = $TMPD/data
+[pathtracker]
+length = 8
+num_distractors = 1
+[split.train]
+n = 32
+seed = 1
+[split.val]
+n = 16
+seed = 2
+EOF
+run_phasor generate gen.ini --quiet
+[ "$RC" = 0 ] || bail_out "phasor-generate failed: $(cat "$ERR")"
+cp data/train.h5 data/other.h5
+
+cat >train.ini <<EOF
+[train]
+model = cnn3d
+train = data/train.h5
+val = data/val.h5
+out_dir = run
+steps = 0
+batch = 4
+eval_every = 2
+checkpoint_every = 2
+[cnn3d]
+width = 2
+EOF
+run_phasor train train.ini --set train.steps=2 --quiet
+is "$RC" 0 "--set train.steps=2 overrides the file's out-of-range steps = 0"
+run_phasor train train.ini --quiet
+is "$RC" 2 "without --set, steps = 0 is refused (exit 2)"
+ok "... naming the file's line" grep -q "train.ini:6: \[train\] steps = 0 is out of range" "$ERR"
+
+sum_before=$(md5sum run/checkpoint.h5)
+# refused NAME SET NEEDLE: resuming with --set SET is refused naming NEEDLE, the checkpoint untouched
+refused() {
+    run_phasor train train.ini --set train.steps=4 --set "$2" --quiet
+    is "$RC" 2 "resume with a changed $1: exit 2"
+    is "$(grep -c '^phasor-train: ' "$ERR")" 1 "resume with a changed $1: one line"
+    ok "resume with a changed $1: the line names it ($3)" grep -q "resuming with a changed config: $3" "$ERR"
+    is "$(md5sum run/checkpoint.h5)" "$sum_before" "resume with a changed $1: the checkpoint is untouched"
+}
+refused seed train.seed=7 "\[train\] seed = 7 here (--set), 1 in the checkpoint"
+refused "learning rate" train.lr=0.5 "\[train\] lr = 0.5 here"
+refused "training file" train.train=data/other.h5 "\[train\] train = data/other.h5 here"
+refused "model size" cnn3d.width=3 "\[cnn3d\] width = 3 here"
+
+run_phasor train train.ini --set train.steps=4 --set train.log_every=1 --quiet
+is "$RC" 0 "resume with more steps and another log_every: resumes"
+ok "... to step 4" grep -q '"step": *4' run/train.jsonl
+
+done_testing
