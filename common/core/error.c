@@ -77,6 +77,16 @@ static int world_rank(void)
     return r;
 }
 
+/* An error is one line: a newline or other control character inside a
+ * message (HDF5's descriptions carry some) becomes a space; the final
+ * newline is kept. */
+static void one_line(char *msg)
+{
+    size_t n = strlen(msg);
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((unsigned char)msg[i] < ' ') msg[i] = ' ';
+}
+
 void ph_fail_at(const char *file, int line, const char *what, const char *why, const char *hint)
 {
     const char *base = strrchr(file, '/');
@@ -91,6 +101,7 @@ void ph_fail_at(const char *file, int line, const char *what, const char *why, c
     char msg[2048];
     snprintf(msg, sizeof msg, "%s: %s failed%s: %s (%s) [%s:%d]\n", program, what,
              where, (why && *why) ? why : "unknown error", hint, base, line);
+    one_line(msg);
     failure_reported = 1;
     fputs(msg, stderr);
     fflush(stderr);
@@ -120,6 +131,7 @@ void ph_fail_all_at(MPI_Comm comm, const char *file, int line, const char *what,
         char msg[2048];
         snprintf(msg, sizeof msg, "%s: %s failed: %s (%s) [%s:%d]\n", program, what,
                  (why && *why) ? why : "unknown error", hint, base, line);
+        one_line(msg);
         fputs(msg, stderr);
         fflush(stderr);
         partials_unlink();
@@ -140,6 +152,8 @@ void ph_usage_error(const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
         va_end(ap);
+        for (char *q = line; *q; q++)
+            if ((unsigned char)*q < ' ') *q = ' ';
         fprintf(stderr, "%s\n", line);
         fflush(stderr);
     }
