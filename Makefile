@@ -72,7 +72,7 @@ ifeq ($(CUDA),1)
   BENCHES += $(patsubst bench/%.cu,$(BUILD)/bench/%,$(wildcard bench/*.cu))
 endif
 
-.PHONY: all build deps deps-check test check sanitize demo bench install clean
+.PHONY: all build deps deps-check test check sanitize demo bench install clean clean-tree
 all: deps-check
 	@$(MAKE) --no-print-directory build
 
@@ -137,8 +137,16 @@ demo: deps
 	@$(MAKE) --no-print-directory build
 	NP=$(NP) PHASOR_BUILD=$(abspath $(BUILD)) scripts/demo.sh
 
+# A report records the commit that made it, so reproduce-* refuses uncommitted changes
+# to tracked files (results/, which they rewrite, aside); ALLOW_DIRTY=1 runs anyway and
+# the report's build then says -dirty.
+clean-tree:
+	@git diff --quiet HEAD -- . ':(exclude)results' 2>/dev/null || \
+	{ [ "$(ALLOW_DIRTY)" = 1 ] && echo "make: warning: uncommitted changes (git status): the report will say -dirty" >&2; } || \
+	{ echo "make: uncommitted changes (git status): a report must come from a commit; commit them, or ALLOW_DIRTY=1 for a report marked -dirty" >&2; exit 2; }
+
 # reproduce-svrt: the SVRT study's two local sweeps, then its report (docs/studies/svrt.md).
-reproduce-svrt: deps
+reproduce-svrt: deps clean-tree
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/svrt_study.sh
 
@@ -146,18 +154,18 @@ reproduce-svrt: deps
 # three seeds per PathTracker model and per 8-frame FeatureTracker model, about 70 min on 2 cores (71 min measured
 # from a clean clone, session 14), into runs/ and results/tracking.  SEED=N: one seed
 # per model (seed N), about 40 min (38 measured, session 14), into runs/tracking_seedN/ and results/tracking_seedN.
-reproduce-tracking: deps
+reproduce-tracking: deps clean-tree
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/tracking_study.sh $(if $(SEED),--set train.seed=$(SEED) \
 	    --runs runs/tracking_seed$(SEED) --out results/tracking_seed$(SEED))
 
 # reproduce-harmonization: the harmonizer study's sweep, neural predictivity and report (docs/studies/harmonization.md).
-reproduce-harmonization: deps
+reproduce-harmonization: deps clean-tree
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/harmonization_study.sh
 
 # reproduce-NAME: configs/NAME.ini's sweep here, point by point, into runs/NAME (docs/slurm.md).
-reproduce-%: deps
+reproduce-%: deps clean-tree
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) slurm/submit --local configs/$*.ini
 

@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 59
+plan 61
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -39,11 +39,16 @@ tiny=(--set split.train.n=16 --set split.val.n=8 --set train.steps=2 --set train
       --set train.warmup=1 --set train.log_every=1 --set train.checkpoint_every=2 --set int.channels=2
       --set int.kernel=3 --set cvrnn.channels=2 --set cvrnn.kernel=3 --set cnn3d.width=2 --set frame.width=2
       --set-tests split.test.n=8 --evaluate-batch 8 --bootstrap 300)
-PHASOR_BUILD=$PHASOR_BUILD "$root/scripts/tracking_study.sh" --runs "$TMPD/runs" --out "$TMPD/report" "${tiny[@]}" \
-    >"$OUT" 2>"$ERR"
+# from $TMPD, as make reproduce-tracking runs from the repository: the report names its
+# run folders relative to the working directory
+(cd "$TMPD" && PHASOR_BUILD=$PHASOR_BUILD "$root/scripts/tracking_study.sh" --runs "$TMPD/runs" --out "$TMPD/report" \
+    "${tiny[@]}" >"$OUT" 2>"$ERR")
 RC=$?
 is "$RC" 0 "scripts/tracking_study.sh runs the tiny study and its report"
 R=$TMPD/report/REPORT.md
+ok "REPORT.md and accuracy.tsv name no absolute folder under the working directory" \
+    bash -c "! grep -qF '$TMPD/' '$R' '$TMPD/report/accuracy.tsv'"
+ok "... but the run folders relative to it (runs/)" grep -q '^runs/' "$TMPD/report/accuracy.tsv"
 for h in "## Scale" "## PathTracker: balanced accuracy (%) [bootstrap 95 % interval]" \
     "## FeatureTracker: balanced accuracy (%) [bootstrap 95 % interval]" "## Expected directions, checked on these numbers" \
     "## CV-RNN phase maps"; do
@@ -83,6 +88,7 @@ is "$(tail -n +2 "$A" | wc -l)" 252 "accuracy.tsv: 12 PathTracker models (4 mode
 # Every balanced accuracy recomputed from the point's evaluate_samples.tsv (hits per label).
 recompute() {
     tail -n +2 "$A" | while IFS=$'\t' read -r run point _ _ _ _ _ cond _ _ bal _; do
+        run=$TMPD/$run # relative to the study's working directory
         f=$(awk -F'\t' -v c="$cond" 'NR > 1 && $4 == c { print NR - 2 }' "$run/$point/analyze/evaluate.tsv")
         want=$(awk -F'\t' -v f="$f" 'NR > 1 && $1 == f { n[$3]++; h[$3] += $5 }
             END { printf "%.6f", (h[0] / n[0] + h[1] / n[1]) / 2 }' "$run/$point/analyze/evaluate_samples.tsv")

@@ -537,7 +537,7 @@ static void write_report(const study *s, const report_options *o, const char *pa
         for (int i = 0; i < s->missing && i < 16; i++) ph_sb_printf(&b, "- `%s`\n", s->missing_list[i]);
         ph_sb_printf(&b, "\n");
     }
-    ph_write_file_atomic(path, b.s, b.len);
+    report_write(path, b.s, b.len);
     free(b.s);
 }
 
@@ -566,7 +566,7 @@ int ph_analyze_harmonization_report_main(int argc, char **argv)
                      p->cue_conflict_acc);
     }
     snprintf(path, sizeof path, "%s/models.tsv", o.out_dir);
-    ph_write_file_atomic(path, t.s, t.len);
+    report_write(path, t.s, t.len);
     free(t.s);
     snprintf(path, sizeof path, "%s/tradeoff.png", o.out_dir);
     plot_tradeoff(&s, path);

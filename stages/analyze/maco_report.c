@@ -2,6 +2,7 @@
  * run's PNGs, the grid figure, REPORT.md and maco.json (rank 0 reads maco.h5
  * back, so the report shows exactly what the file holds). */
 #include "maco.h"
+#include "report_util.h"
 
 #include "../../common/core/error.h"
 #include "../../common/core/fsutil.h"
@@ -304,7 +305,7 @@ void maco_report_write(const maco_report_info *in)
     ph_sb_printf(&b, "\n## Config (effective: file, --set and defaults)\n\n```ini\n%s%s```\n", in->config_text,
                  in->config_text[0] && in->config_text[strlen(in->config_text) - 1] == '\n' ? "" : "\n");
     snprintf(path, sizeof path, "%s/REPORT.md", in->out_dir);
-    ph_write_file_atomic(path, b.s, b.len);
+    report_write(path, b.s, b.len);
     free(b.s);
 
     ph_strbuf j = {0};
@@ -339,7 +340,7 @@ void maco_report_write(const maco_report_info *in)
     }
     ph_sb_printf(&j, "\n  ]\n}\n");
     snprintf(path, sizeof path, "%s/maco.json", in->out_dir);
-    ph_write_file_atomic(path, j.s, j.len);
+    report_write(path, j.s, j.len);
     free(j.s);
     results_free(&r);
 }

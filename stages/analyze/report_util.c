@@ -6,6 +6,7 @@
 #include "../../common/core/stage.h"
 #include "../../common/core/strbuf.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,4 +162,29 @@ void report_outputs_check(const char *cmd, const char *out_dir, const char *cons
     }
     ph_usage_check_bcast(msg);
     ph_out_dir_lock(out_dir); /* one run at a time per folder */
+}
+
+/* A character that may be part of a path: a working-directory prefix right
+ * after one is inside another path, not the start of one. */
+static int path_char(char c) { return isalnum((unsigned char)c) || c == '/' || c == '.' || c == '_' || c == '-'; }
+
+void report_write(const char *path, const char *text, size_t len)
+{
+    char cwd[4096];
+    PH_CHECK_LIBC(getcwd(cwd, sizeof cwd) != NULL, "reading the working directory", "run from a folder that exists");
+    size_t n = strlen(cwd);
+    if (n <= 1) { /* "/": every path is under it; nothing to shorten */
+        ph_write_file_atomic(path, text, len);
+        return;
+    }
+    ph_strbuf b = {0};
+    size_t from = 0; /* start of the text not yet copied */
+    for (size_t i = 0; i + n < len; i++)
+        if (!memcmp(text + i, cwd, n) && text[i + n] == '/' && (i == 0 || !path_char(text[i - 1]))) {
+            ph_sb_printf(&b, "%.*s", (int)(i - from), text + from);
+            from = i += n + 1;
+        }
+    ph_sb_printf(&b, "%.*s", (int)(len - from), text + from);
+    ph_write_file_atomic(path, b.s ? b.s : "", b.len);
+    free(b.s);
 }

@@ -54,4 +54,9 @@ void report_md_compute(ph_strbuf *b, const report_times *t, const char *extra);
 /* "1 h 02 min" or "3 min 07 s". */
 void report_sb_duration(ph_strbuf *b, double seconds);
 
+/* Writes a report's text file atomically with every absolute path under the
+ * working directory (the repository, where make reproduce-NAME runs it)
+ * written relative to it: a report names no machine's folders. */
+void report_write(const char *path, const char *text, size_t len);
+
 #endif

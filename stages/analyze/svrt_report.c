@@ -476,7 +476,7 @@ static void write_accuracy_tsv(const study *s, const char *path)
                     ph_sb_printf(&b, "%d\t%s\t%s\t%s\t%lld\t%lld\t%.6f\n", p, is_sd(p) ? "SD" : "SR",
                                  cluster_names[published[p]], s->models[m].label, s->sizes[k], s->ntest[p][m][k],
                                  s->acc[p][m][k]);
-    ph_write_file_atomic(path, b.s, b.len);
+    report_write(path, b.s, b.len);
     free(b.s);
 }
 
@@ -499,7 +499,7 @@ static void write_linkage_tsv(const taxonomy *t, const char *path)
         node_name(t, t->merges[m].b, c, sizeof c);
         ph_sb_printf(&b, "c%d\t%s\t%s\t%.6f\t%d\n", m + 1, a, c, t->merges[m].height, t->merges[m].size);
     }
-    ph_write_file_atomic(path, b.s, b.len);
+    report_write(path, b.s, b.len);
     free(b.s);
 }
 
@@ -950,7 +950,7 @@ static void write_report(const study *s, const taxonomy *t, const char *path, in
     md_attention(&b, s);
     md_expectations(&b, s);
     md_missing(&b, s);
-    ph_write_file_atomic(path, b.s, b.len);
+    report_write(path, b.s, b.len);
     free(b.s);
 }
 

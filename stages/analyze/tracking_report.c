@@ -883,7 +883,7 @@ static void write_accuracy_tsv(const ts_study *s, const char *path)
                 ph_sb_printf(&b, "-\n");
         }
     }
-    ph_write_file_atomic(path, b.s, b.len);
+    report_write(path, b.s, b.len);
     free(b.s);
 }
 
@@ -1078,7 +1078,7 @@ int ph_analyze_tracking_report_main(int argc, char **argv)
     md_findings(&b, &s);
     if (o.phase) phase_figures(&s, o.out_dir, o.quiet, &b);
     snprintf(path, sizeof path, "%s/REPORT.md", o.out_dir);
-    ph_write_file_atomic(path, b.s, b.len);
+    report_write(path, b.s, b.len);
     free(b.s);
     if (!o.quiet)
         fprintf(stderr, "phasor-analyze: tracking-report: %d trained models from %d run folders; wrote %s\n", s.nentries,

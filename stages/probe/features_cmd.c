@@ -24,7 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_LAYERS = 16, MAX_PARAMS = 1024, MAX_TAPS = 64 };
+/* one dataset per layer plus /y, within the sample writer's PH_MAX_FIELDS */
+enum { MAX_LAYERS = PH_MAX_FIELDS - 1, MAX_PARAMS = 1024, MAX_TAPS = 64 };
 
 typedef struct {
     const char *checkpoint, *samples, *out_dir, *device, *layers_arg;
