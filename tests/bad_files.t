@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bad_files.t: malformed sample files given to the readers (phasor-train,
 # phasor-analyze evaluate) get one line naming the problem and exit 2, and
-# nothing is published: /y with two values per sample (was a heap overflow),
+# nothing is published (an output set whole or not at all): /y with two values per sample (was a heap overflow),
 # negative labels, a validation label that is not a training class, float
 # /y, float /x, zero samples.  The files are made with h5py (Debian's
 # python3-h5py) from a valid one.
@@ -127,5 +127,12 @@ for name in y2d yneg yfloat xfloat empty; do
     expect "evaluate, $name" "test_$name.h5" "$want"
     ok "evaluate, $name: no output published" test ! -e "ev_$name/evaluate.tsv" -a ! -e "ev_$name/evaluate_samples.tsv"
 done
+
+# an output set is published whole or not at all: evaluate.tsv cannot be written
+# (its partial name is taken by a folder), so evaluate_samples.tsv is not published either
+mkdir -p ev_half/evaluate.tsv.partial
+run_phasor analyze evaluate "$TMPD/run_good/best.h5" data/test.h5 --out ev_half --quiet
+is "$RC" 1 "evaluate, evaluate.tsv unwritable: exit 1"
+ok "evaluate, evaluate.tsv unwritable: evaluate_samples.tsv is not published alone" test ! -e ev_half/evaluate_samples.tsv
 
 done_testing

@@ -11,7 +11,7 @@
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$PHASOR_BUILD/bin/phasor-analyze" ] || bail_out "no $PHASOR_BUILD/bin/phasor-analyze (run make build)"
-plan 61
+plan 63
 
 # ---- the sweeps: points per config, GPUs at paper scale ----------------------------------------
 dry() { PHASOR_BUILD=$PHASOR_BUILD "$root/slurm/submit" --dry-run "$root/configs/$1.ini" --out "$TMPD/dry/$1" >"$OUT" 2>"$ERR"; }
@@ -96,6 +96,14 @@ recompute() {
     done
 }
 ok "accuracy.tsv: all 252 balanced accuracies equal a recomputation from the per-sample hits" recompute
+# A model that answers one class on every video scores exactly 0.5 with the interval [0.5, 0.5].
+one_class_rows() {
+    awk -F'\t' 'NR == 1 { if ($15 != "one_class") exit 1; next }
+        $15 == 1 { n++; if ($11 != "0.500000" || $12 != "0.500000" || $13 != "0.500000") exit 1 }
+        END { if (n < 1) exit 1 }' "$A"
+}
+ok "accuracy.tsv: every one_class row is exactly 0.5 [0.5, 0.5] (the 2-step models give some)" one_class_rows
+ok "REPORT.md names the one-class models" grep -q '^\*\*One class\.\*\* [0-9]* of the [0-9]* scores come from a model that answered the same class' "$R"
 ok "the 8-frame phase table's accuracies are its drawn seed's own (accuracy.tsv, point p0003), file by file" phase_acc
 # The report's table cells: a seed mean is the mean of its seeds' balanced accuracies in
 # accuracy.tsv, with the lowest and highest seed; a single model its own number.

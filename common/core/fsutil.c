@@ -75,15 +75,29 @@ void ph_publish(const char *partial, const char *final)
     fsync_path(dir, 1);
 }
 
-void ph_write_file_atomic(const char *path, const void *data, size_t len)
+/* NAME.partial written whole; its path in partial. */
+static void partial_write(const char *path, const void *data, size_t len, char *partial, size_t n)
 {
-    char partial[4096];
-    ph_partial_path(path, partial, sizeof partial);
+    ph_partial_path(path, partial, n);
     ph_partial_register(partial);
     FILE *f = fopen(partial, "wb");
     PH_CHECK_LIBC(f != NULL, "creating an output file", "check that the directory is writable");
     size_t w = fwrite(data, 1, len, f);
     int bad = (w != len) | (fclose(f) != 0);
     PH_CHECK_LIBC(!bad, "writing an output file", "check free space");
+}
+
+void ph_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    char partial[4096];
+    partial_write(path, data, len, partial, sizeof partial);
     ph_publish(partial, path);
+}
+
+void ph_write_files_atomic(int n, const char *const *paths, const char *const *texts)
+{
+    char partial[8][4096];
+    if (n > 8) PH_FAIL("writing output files", "more than 8 at once", "this is a bug");
+    for (int i = 0; i < n; i++) partial_write(paths[i], texts[i], strlen(texts[i]), partial[i], sizeof partial[i]);
+    for (int i = 0; i < n; i++) ph_publish(partial[i], paths[i]);
 }

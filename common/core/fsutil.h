@@ -14,6 +14,10 @@ void ph_partial_path(const char *final, char *out, size_t n);
 void ph_publish(const char *partial, const char *final);
 /* Writes a whole small file atomically (partial + publish); fatal on error. */
 void ph_write_file_atomic(const char *path, const void *data, size_t len);
+/* Up to 8 text files as one output set: every NAME.partial is written before
+ * any is published, so a failure (disk full, an unwritable name) publishes
+ * none of them. */
+void ph_write_files_atomic(int n, const char *const *paths, const char *const *texts);
 /* Directory part of path ("." if none). */
 void ph_dirname(const char *path, char *out, size_t n);
 

@@ -531,8 +531,8 @@ int ph_analyze_evaluate_main(int argc, char **argv)
         evaluate_file(&o, f, model_name, text, &tr, &va, info, step, best, &rows, &per);
 
     if (ph_rank() == 0) {
-        ph_write_file_atomic(per_tsv, per.s, per.len);
-        ph_write_file_atomic(tsv, rows.s, rows.len);
+        const char *const paths[2] = {per_tsv, tsv}, *const texts[2] = {per.s, rows.s};
+        ph_write_files_atomic(2, paths, texts);
         if (!o.quiet) fprintf(stderr, "phasor-analyze: evaluate: wrote %s and %s\n", tsv, per_tsv);
     }
     free(rows.s), free(per.s);

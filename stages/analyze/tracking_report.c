@@ -689,6 +689,21 @@ typedef struct {
     int expected, not_expected, uninformative;
 } ts_tally;
 
+/* The model gave every video of the condition the same class: the class it answered is the label
+ * where it hit and the other class where it missed (binary tasks).  Its balanced accuracy is then
+ * exactly 0.5 with the interval [0.5, 0.5].  A seed mean: every member did. */
+static int cond_one_class(const ts_cond *k)
+{
+    if (!k->label) {
+        for (int m = 0; m < k->nmember; m++)
+            if (!cond_one_class(k->member[m])) return 0;
+        return k->nmember > 0;
+    }
+    for (int64_t i = 1; i < k->n; i++)
+        if ((k->hit[i] ? k->label[i] : 1 - k->label[i]) != (k->hit[0] ? k->label[0] : 1 - k->label[0])) return 0;
+    return k->n > 0;
+}
+
 /* Training condition learned: its interval lies above chance. */
 static int entry_learned(const ts_entry *e)
 {
@@ -731,6 +746,29 @@ static void md_verdict(ph_strbuf *b, const char *claim, ts_diff d, int expect_ne
                                                   : "the expected direction, but the interval includes 0")
                                           : (against ? "**NOT the expected direction** (interval excludes 0)"
                                                      : "**NOT the expected direction** (interval includes 0)"));
+}
+
+/* The models that answer one class on every video of a test file, named: they ignore the video,
+ * which "did not learn" alone does not say. */
+static void md_one_class(ph_strbuf *b, const ts_study *s)
+{
+    int scores = 0, single = 0, models = 0;
+    ph_strbuf list = {0};
+    for (int i = 0; i < s->nentries; i++) {
+        const ts_entry *e = &s->entries[i];
+        if (!ts_reported(e)) continue;
+        int k = 0;
+        for (int c = 0; c < e->ncond; c++) k += cond_one_class(&e->cond[c]);
+        scores += e->ncond, single += k;
+        if (k) ph_sb_printf(&list, "%s%s (%d of %d files)", models++ ? "; " : "", e->label, k, e->ncond);
+    }
+    if (!single)
+        ph_sb_printf(b, "\n\n**One class.** No model answers the same class on every video of a test file.");
+    else
+        ph_sb_printf(b, "\n\n**One class.** %d of the %d scores come from a model that answered the same class on every "
+                     "video of the test file (balanced accuracy exactly 50 %%, interval [50, 50]): it ignores the video, "
+                     "which is more than not learning. %d model(s): %s.", single, scores, models, list.s);
+    free(list.s);
 }
 
 static void md_findings(ph_strbuf *b, ts_study *s)
@@ -862,6 +900,7 @@ static void md_findings(ph_strbuf *b, ts_study *s)
                      "(docs/studies/tracking.md) run the same code at the original scale.",
                      n, nrep, seen);
     }
+    md_one_class(b, s);
     ph_sb_printf(b, "\n\n");
 }
 
@@ -869,7 +908,7 @@ static void write_accuracy_tsv(const ts_study *s, const char *path)
 {
     ph_strbuf b = {0};
     ph_sb_printf(&b, "run\tpoint\tmodel\tmodel_config\tsteps\ttrain_condition\tchallenge\tcondition\tn\tcorrect\t"
-                 "balanced_accuracy\tci_low\tci_high\trng_seed\n");
+                 "balanced_accuracy\tci_low\tci_high\trng_seed\tone_class\n");
     for (int i = 0; i < s->nentries; i++) {
         const ts_entry *e = &s->entries[i];
         for (int c = 0; c < e->ncond && !e->nmembers; c++) {
@@ -878,9 +917,10 @@ static void write_accuracy_tsv(const ts_study *s, const char *path)
                          e->config, e->steps, e->train_condition, k->challenge, k->condition, (long long)k->n,
                          (long long)k->correct, k->balacc, k->lo, k->hi);
             if (e->rng_seed >= 0)
-                ph_sb_printf(&b, "%lld\n", e->rng_seed);
+                ph_sb_printf(&b, "%lld", e->rng_seed);
             else
-                ph_sb_printf(&b, "-\n");
+                ph_sb_printf(&b, "-");
+            ph_sb_printf(&b, "\t%d\n", cond_one_class(k));
         }
     }
     report_write(path, b.s, b.len);
