@@ -3,7 +3,8 @@
 # changed key (seed, learning rate, training file, model size) is refused
 # with one line naming the key, exit 2, and the checkpoint untouched; the
 # keys of how long and how often (steps, log/eval/checkpoint_every) may
-# change.  --set overrides a value the file has out of range.
+# change.  --set overrides a value the file has out of range.  A resume after a
+# kill logs no step twice.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -63,5 +64,24 @@ refused "model size" cnn3d.width=3 "\[cnn3d\] width = 3 here"
 run_phasor train train.ini --set train.steps=4 --set train.log_every=1 --quiet
 is "$RC" 0 "resume with more steps and another log_every: resumes"
 ok "... to step 4" grep -q '"step": *4' run/train.jsonl
+
+# killed between checkpoints: the steps after the checkpoint are logged again by the
+# resumed run, and train.jsonl holds every step once
+"$PHASOR_BUILD/bin/phasor-train" train.ini --out run2 --set train.steps=60 --set train.log_every=1 \
+    --set train.checkpoint_every=10 --quiet 2>/dev/null &
+pid=$!
+for _ in $(seq 600); do
+    grep -q '"step":1[3-9],' run2/train.jsonl 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+ok "a run killed after step 13 (checkpoint at 10) logged past its checkpoint" grep -q '"step":1[3-9],' run2/train.jsonl
+run_phasor train train.ini --out run2 --set train.steps=60 --set train.log_every=1 --set train.checkpoint_every=10 --quiet
+is "$RC" 0 "... resumes to the end"
+steps_once() { [ "$(grep -o '^{"step":[0-9]*,"loss"' run2/train.jsonl | sort | uniq -d | wc -l)" = 0 ] &&
+    [ "$(grep -c '"loss"' run2/train.jsonl)" = 60 ]; }
+ok "... and train.jsonl has each of the 60 training steps once" steps_once
 
 done_testing

@@ -305,6 +305,31 @@ static ph_optim optim_from_config(const cfg *c, int64_t steps)
     return o;
 }
 
+/* On resuming after `step`: the log's lines of later steps belong to the part of the
+ * interrupted run that the checkpoint does not hold, and the resumed run writes them anew;
+ * they are dropped (atomically) so no step is logged twice. */
+static void log_truncate(const char *out_dir, int64_t step)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/train.jsonl", out_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return; /* no log yet */
+    ph_strbuf keep = {0};
+    char line[8192];
+    int dropped = 0;
+    while (fgets(line, sizeof line, f)) {
+        long long s = 0;
+        if (sscanf(line, "{\"step\":%lld", &s) == 1 && s > step)
+            dropped = 1;
+        else
+            ph_sb_printf(&keep, "%s", line);
+    }
+    PH_CHECK_LIBC(!ferror(f), "reading the metrics log", "check the output folder");
+    fclose(f);
+    if (dropped) ph_write_file_atomic(path, keep.s ? keep.s : "", keep.len);
+    free(keep.s);
+}
+
 static void log_line(const char *out_dir, const char *json)
 {
     char path[4200];
@@ -411,6 +436,7 @@ int main(int argc, char **argv)
     if (ph_exists(ckpt)) {
         resume_config_check(&c, ckpt);
         step = ph_checkpoint_load(ckpt, params, np, model_name, &best_acc);
+        if (ph_rank() == 0) log_truncate(out_dir, step);
     } else if (init[0]) {
         if (!ph_exists(init))
             ph_usage_error("config error: [train] init = %s does not exist (give a checkpoint.h5 or best.h5 of "
