@@ -128,6 +128,12 @@ for name in y2d yneg yfloat xfloat empty; do
     ok "evaluate, $name: no output published" test ! -e "ev_$name/evaluate.tsv" -a ! -e "ev_$name/evaluate_samples.tsv"
 done
 
+# a file of other channels than the model's training samples is named as such, not as a
+# checkpoint of another size
+bad test_gray 'x = f["x"][:]; del f["x"]; f["x"] = x[..., :1]' test
+run_phasor analyze evaluate "$TMPD/run_good/best.h5" data/test_gray.h5 --out ev_gray --quiet
+expect "evaluate, 1 channel for a 3-channel model" test_gray.h5 "has 1 channel(s) per pixel" "trained on samples of 3"
+
 # an output set is published whole or not at all: evaluate.tsv cannot be written
 # (its partial name is taken by a folder), so evaluate_samples.tsv is not published either
 mkdir -p ev_half/evaluate.tsv.partial

@@ -75,6 +75,13 @@ void ph_checkpoint_save(const char *path, ph_param *const *params, int np,
     attr_f64(f, "best_metric", meta->best_metric);
     attr_i64(f, "tensors", np);
     attr_str(f, "config", meta->config);
+    if (meta->input[3] > 0) {
+        hsize_t four = 4;
+        hid_t sp = H5Screate_simple(1, &four, NULL), a = H5Acreate2(f, "input_shape", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        PH_CHECK_H5(a, "writing a checkpoint attribute", "check free space");
+        PH_CHECK_H5(H5Awrite(a, H5T_NATIVE_INT64, meta->input), "writing a checkpoint attribute", "check free space");
+        H5Aclose(a), H5Sclose(sp);
+    }
     for (int i = 0; i < np; i++) {
         char name[64];
         snprintf(name, sizeof name, "params/%02d/w", i);
@@ -196,4 +203,25 @@ char *ph_checkpoint_config(const char *path)
     }
     H5Fclose(f);
     return text;
+}
+
+int ph_checkpoint_input_shape(const char *path, int64_t out[4])
+{
+    char what[4200];
+    snprintf(what, sizeof what, "reading the input shape of checkpoint %s", path);
+    if (H5Fis_hdf5(path) <= 0) PH_FAIL(what, "not an HDF5 file or damaged", "give a checkpoint written by phasor-train");
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    PH_CHECK_H5(f, what, "the checkpoint is damaged");
+    int found = 0;
+    if (H5Aexists(f, "input_shape") > 0) {
+        hid_t a = H5Aopen(f, "input_shape", H5P_DEFAULT), sp = H5Aget_space(a);
+        PH_CHECK_H5(sp, what, "the checkpoint is damaged");
+        if (H5Sget_simple_extent_npoints(sp) == 4) {
+            PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, out), what, "the checkpoint is damaged");
+            found = 1;
+        }
+        H5Sclose(sp), H5Aclose(a);
+    }
+    H5Fclose(f);
+    return found;
 }

@@ -3,7 +3,7 @@
  * /params/NN/{w,m,v} float32 per tensor in the model's fixed order (buffers
  * such as running statistics: w only); attributes: phasor_checkpoint
  * (version), model, step, seed, rng_stream, rng_counter, data_cursor,
- * best_metric, tensors, config.
+ * best_metric, tensors, config, input_shape.
  * A checkpoint is only ever replaced by a complete one (NAME.partial, then
  * rename), so the last good one survives any failure. */
 #ifndef PHASOR_CHECKPOINT_H
@@ -20,6 +20,7 @@ typedef struct {
     int64_t batch;      /* global batch: data_cursor = step * batch */
     double best_metric; /* best validation accuracy so far (-1: none) */
     const char *config; /* effective config text */
+    int64_t input[4];   /* one training sample: frames, height, width, channels (0: not recorded) */
 } ph_checkpoint_meta;
 
 /* Rank 0 only. */
@@ -30,6 +31,10 @@ void ph_checkpoint_save(const char *path, ph_param *const *params, int np,
  * checkpoint of this model and shape. */
 int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, const char *model,
                            double *best_metric);
+
+/* Any rank: the sample shape the model was trained on (frames, height, width,
+ * channels) into out; 0 when the checkpoint does not record it. */
+int ph_checkpoint_input_shape(const char *path, int64_t out[4]);
 
 /* Any rank: the effective config text a checkpoint was written with
  * (malloc'd), or NULL when it stores none. */

@@ -412,6 +412,16 @@ static void evaluate_file(const eval_options *o, int index, const char *model_na
     if (video != def->video)
         ph_usage_error("evaluate: model %s takes %s, but %s holds %s", model_name, def->video ? "videos" : "images",
                        path, video ? "videos" : "images");
+    /* The channels must be the training samples' (frames and size may differ: the tracking
+     * models are scored at other lengths); checkpoints that record their input say so here,
+     * instead of a tensor size mismatch that seems to blame the checkpoint. */
+    int64_t trained[4];
+    const long long chans = (long long)fx.dims[fx.ndims - 1];
+    if (ph_checkpoint_input_shape(o->checkpoint, trained) && trained[3] != chans)
+        ph_usage_error("evaluate: %s has %lld channel(s) per pixel, but the model of %s was trained on samples of %lld "
+                       "(%lld frame(s) of %lldx%lld); give a file with the training samples' channels",
+                       path, chans, o->checkpoint, (long long)trained[3], (long long)trained[0], (long long)trained[1],
+                       (long long)trained[2]);
     /* Classes from the labels (as phasor-train counts them); a mismatch with the
      * checkpoint's head is reported by ph_checkpoint_load. */
     int32_t most = 1;

@@ -502,7 +502,7 @@ int main(int argc, char **argv)
             ph_sb_printf(&line, "}\n");
             loss_sum = acc_sum = aux_sum = harm_sum = 0, since_log = 0, t_log = now;
         }
-        ph_checkpoint_meta meta = {model_name, step, seed, batch, best_acc, effective};
+        ph_checkpoint_meta meta = {model_name, step, seed, batch, best_acc, effective, {tr.t, tr.h, tr.w, tr.c}};
         if (step % eval_every == 0 || step == steps) {
             double vl, va_acc;
             evaluate(m, &va, batch, buf, labels, logits, smoothing, &vl, &va_acc);
