@@ -245,6 +245,9 @@ END {
             dirs = ""
         }
     }
+    # The models of a [train] model axis: each point's train.ini keeps its own model's section
+    # only (phasor-train refuses a section of another model).
+    for (a = 1; a <= nax; a++) if (ax_sec[a] == "train" && ax_key[a] == "model") for (i = 1; i <= ax_n[a]; i++) axis_model[ax_val[a, i]] = 1
     for (p = 0; p < total; p++) {
         pdir = run "/p" sprintf("%0" width "d", p)
         # Axis positions of point p: mixed radix over the groups, last fastest; a zipped axis
@@ -269,6 +272,7 @@ END {
             for (k = 1; k <= nsec; k++) {
                 sec = sec_order[k]
                 if (owner(sec) != st || ((st in is_args) && sec == st)) continue
+                if (st == "train" && (sec in axis_model) && sec != (("train" SUBSEP "model") in pick ? pick["train", "model"] : val_of["train", "model"])) continue
                 if (nini++ == 0) printf "; phasor-%s config of point %d of %s (written by slurm/submit)\n", st, p, src > ini
                 printf "\n[%s]\n", sec > ini
                 printf "\n[%s]\n", sec > pini

@@ -4,7 +4,7 @@
 # with one line naming the key, exit 2, and the checkpoint untouched; the
 # keys of how long and how often (steps, log/eval/checkpoint_every) may
 # change.  --set overrides a value the file has out of range.  A resume after a
-# kill logs no step twice.
+# kill logs no step twice; a section of another model is refused.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -46,6 +46,19 @@ is "$RC" 0 "--set train.steps=2 overrides the file's out-of-range steps = 0"
 run_phasor train train.ini --quiet
 is "$RC" 2 "without --set, steps = 0 is refused (exit 2)"
 ok "... naming the file's line" grep -q "train.ini:6: \[train\] steps = 0 is out of range" "$ERR"
+
+# a section of another model would be ignored: refused, naming it
+run_phasor train train.ini --out run_other --set train.steps=2 --set resnet.depth=18 --quiet
+is "$RC" 2 "a [resnet] section while model = cnn3d: exit 2"
+ok "... naming the section and the model" grep -q "\[resnet\] configures another model, but \[train\] model = cnn3d" "$ERR"
+
+# impossible models are refused before anything is built
+run_phasor train train.ini --out run_deep --set train.steps=2 --set cnn3d.stages=6 --quiet
+is "$RC" 2 "6 strided stages on 32x32 frames: exit 2"
+ok "... naming the limit" grep -q "stage 6 would get a 1x1 map from 32x32 frames, which allow at most 5 stages" "$ERR"
+run_phasor train train.ini --out run_wide --set train.steps=2 --set cnn3d.width=1024 --set cnn3d.stages=5 --quiet
+is "$RC" 2 "width 1024 x 5 stages (4.8e9 weights): exit 2 at once"
+ok "... naming the memory it would need" grep -q "GiB with the optimiser's state, more than this machine's" "$ERR"
 
 sum_before=$(md5sum run/checkpoint.h5)
 # refused NAME SET NEEDLE: resuming with --set SET is refused naming NEEDLE, the checkpoint untouched

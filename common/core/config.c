@@ -405,6 +405,13 @@ int cfg_diff(const cfg *a, const cfg *b, const char *const *ignore, const char *
     return 0;
 }
 
+const char *cfg_section_where(const cfg *c, const char *section)
+{
+    for (int i = 0; i < c->nentries; i++)
+        if (!strcmp(c->entries[i].section, section)) return c->entries[i].where;
+    return NULL;
+}
+
 int cfg_section_names(const cfg *c, const char *prefix, const char **names, int max)
 {
     int n = 0;

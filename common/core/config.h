@@ -67,6 +67,10 @@ const char *cfg_where(const cfg *c, const char *section, const char *key);
  * `ignore` (NULL-terminated): 1 and its section and key, or 0 if none does. */
 int cfg_diff(const cfg *a, const cfg *b, const char *const *ignore, const char **section, const char **key);
 
+/* Where the first key of [section] was given ("file:line" or "--set"), or NULL when the
+ * config gives none. */
+const char *cfg_section_where(const cfg *c, const char *section);
+
 /* Names (after the dot) of present sections matching "prefix.*", in file order. */
 int cfg_section_names(const cfg *c, const char *prefix, const char **names, int max);
 

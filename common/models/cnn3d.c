@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const cfg_key cnn3d_keys[] = {
     {"width", CFG_INT, "8", 1, 1024, NULL, "channels of the first stage (doubling per stage)"},
@@ -26,6 +27,26 @@ static ph_model *cnn3d_create(const cfg *c, const ph_backend *be, const ph_model
     int ts = (int)cfg_int(c, "cnn3d", "temporal_stride"), norm = ph_unit_norm_parse(cfg_str(c, "cnn3d", "norm"));
     const ph_act act = ph_unit_act_parse(cfg_str(c, "cnn3d", "activation"));
     int in_c = g->c, in[3] = {g->t, g->h, g->w};
+    /* Refused before anything is allocated: a stage given a 1x1 map (it halves nothing and
+     * sees padding), and weights beyond this machine's memory (with Adam's two moments and
+     * the gradient, four copies), which would otherwise allocate for minutes and then fail. */
+    double weights = 0;
+    for (int i = 0, h = g->h, w = g->w; i < m->stages; i++, h = (h + 1) / 2, w = (w + 1) / 2) {
+        if (i > 0 && h < 2 && w < 2) {
+            int most_stages = 0;
+            for (int x = g->h < g->w ? g->h : g->w; x >= 2; x = (x + 1) / 2) most_stages++;
+            ph_usage_error("config error: [cnn3d] stages = %d: stage %d would get a 1x1 map from %dx%d frames, "
+                           "which allow at most %d stages; use fewer stages", m->stages, i + 1, g->h, g->w,
+                           most_stages);
+        }
+        const double cin = i ? (double)(m->width << (i - 1)) : g->c, cout = (double)(m->width << i);
+        weights += 27 * cin * cout + m->blocks * 2 * 27 * cout * cout; /* the stage's conv, its blocks' two each */
+    }
+    const double memory = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    if (memory > 0 && 16 * weights > memory)
+        ph_usage_error("config error: [cnn3d] width = %d with %d stages has %.3g weights, %.0f GiB with the "
+                       "optimiser's state, more than this machine's %.0f GiB; use a smaller width or fewer stages",
+                       m->width, m->stages, weights, 16 * weights / (1 << 30), memory / (1 << 30));
     uint32_t id = 0;
     size_t most = 0;
     for (int i = 0; i < m->stages; i++) {
