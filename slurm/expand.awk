@@ -12,6 +12,8 @@
 #              written to pNNNN/STAGE.ini, and {config} in args names that file
 #   flags      "stage:opt opt;..." options appended to every command of that stage
 #   bindir     folder of the phasor-STAGE executables
+#   models     phasor-train's model names, space-separated: a point's train.ini keeps the section
+#              of its own [train] model only
 #   run        absolute run folder
 #   write      1: write RUN/points.tsv and RUN/pNNNN/{point.ini,STAGE.ini,STAGE.cmd}; 0: only report
 #
@@ -245,9 +247,10 @@ END {
             dirs = ""
         }
     }
-    # The models of a [train] model axis: each point's train.ini keeps its own model's section
-    # only (phasor-train refuses a section of another model).
-    for (a = 1; a <= nax; a++) if (ax_sec[a] == "train" && ax_key[a] == "model") for (i = 1; i <= ax_n[a]; i++) axis_model[ax_val[a, i]] = 1
+    # phasor-train's models (models: the names): each point's train.ini keeps its own model's
+    # section only, as phasor-train refuses a section of another model.
+    n = split(ENVIRON["X_MODELS"], mlist, " ")
+    for (i = 1; i <= n; i++) is_model[mlist[i]] = 1
     for (p = 0; p < total; p++) {
         pdir = run "/p" sprintf("%0" width "d", p)
         # Axis positions of point p: mixed radix over the groups, last fastest; a zipped axis
@@ -272,7 +275,7 @@ END {
             for (k = 1; k <= nsec; k++) {
                 sec = sec_order[k]
                 if (owner(sec) != st || ((st in is_args) && sec == st)) continue
-                if (st == "train" && (sec in axis_model) && sec != (("train" SUBSEP "model") in pick ? pick["train", "model"] : val_of["train", "model"])) continue
+                if (st == "train" && (sec in is_model) && sec != (("train" SUBSEP "model") in pick ? pick["train", "model"] : val_of["train", "model"])) continue
                 if (nini++ == 0) printf "; phasor-%s config of point %d of %s (written by slurm/submit)\n", st, p, src > ini
                 printf "\n[%s]\n", sec > ini
                 printf "\n[%s]\n", sec > pini

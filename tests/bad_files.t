@@ -112,6 +112,24 @@ train_on empty data/empty.h5 data/val.h5
 expect "train, zero samples" empty.h5 "no samples"
 ok "train, zero samples: no checkpoint published" no_run_outputs empty
 
+# a truncated file on 2 ranks: one line, not one per rank
+head -c "$(($(stat -c %s data/train.h5) / 2))" data/train.h5 >data/trunc.h5
+cat >train_trunc.ini <<EOF
+[train]
+model = cnn3d
+train = data/trunc.h5
+val = data/val.h5
+out_dir = $TMPD/run_trunc
+steps = 2
+batch = 4
+[cnn3d]
+width = 2
+EOF
+run_mpi 2 train train_trunc.ini --quiet
+is "$RC" 1 "train on 2 ranks, a truncated file: exit 1"
+is "$(grep -c '^phasor-train: ' "$ERR")" 1 "train on 2 ranks, a truncated file: one line, not one per rank"
+ok "... saying it is truncated or damaged" grep -q "trunc.h5 failed: HDF5 cannot open it: truncated, damaged" "$ERR"
+
 # evaluate: a real checkpoint, then the same bad files
 train_on good data/train.h5 data/val.h5
 is "$RC" 0 "a 2-step run on the valid files trains"

@@ -97,4 +97,17 @@ steps_once() { [ "$(grep -o '^{"step":[0-9]*,"loss"' run2/train.jsonl | sort | u
     [ "$(grep -c '"loss"' run2/train.jsonl)" = 60 ]; }
 ok "... and train.jsonl has each of the 60 training steps once" steps_once
 
+# under mpirun, SIGUSR1 to mpirun is forwarded: the ranks save a checkpoint and all exit 0
+mpirun --oversubscribe -np 2 "$PHASOR_BUILD/bin/phasor-train" train.ini --out run_sig --set train.steps=1000000 \
+    --quiet 2>sig.err &
+pid=$!
+for _ in $(seq 600); do
+    grep -q '"step":' run_sig/train.jsonl 2>/dev/null && break
+    sleep 0.05
+done
+kill -USR1 "$pid"
+wait "$pid"
+is "$?" 0 "SIGUSR1 to mpirun: exit 0"
+ok "... after saving a checkpoint" grep -q "stopped by signal 10 after step .*; checkpoint saved in run_sig/checkpoint.h5" sig.err
+
 done_testing

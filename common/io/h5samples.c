@@ -268,7 +268,12 @@ void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
     hid_t fapl = fapl_mpio(comm);
     r->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
-    PH_CHECK_H5(r->file, what, "the file may be damaged or still being written");
+    /* The open is collective and fails alike on every rank: one line (rank 0's), not one per rank. */
+    int bad = r->file < 0, any = 0;
+    PH_CHECK_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm), what, "another rank failed");
+    if (any)
+        PH_FAIL_ALL(comm, what, "HDF5 cannot open it: truncated, damaged or still being written",
+                    "regenerate the file, or wait for the run writing it");
     r->dxpl = dxpl_collective();
     if (H5Aexists(r->file, "phasor_schema") <= 0)
         PH_FAIL_ALL(comm, what, "no phasor_schema attribute: not a phasor sample file",

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static cfg_key generate_keys[] = {
@@ -154,6 +155,29 @@ typedef struct {
     long long file_bytes, logical_bytes;
 } split_stats;
 
+/* After the first write round (a share `done` of every rank's samples): the file's size so far,
+ * compression included, extrapolated to all n samples, against the folder's free space; a
+ * run that cannot fit stops now with one line instead of filling the disk. */
+static void space_check(ph_samples_writer *w, const char *path, int64_t n, double done)
+{
+    char msg[1024] = "";
+    if (ph_rank() == 0) {
+        struct stat st;
+        struct statvfs fs;
+        char dir[4200];
+        ph_dirname(w->partial_path, dir, sizeof dir);
+        if (stat(w->partial_path, &st) == 0 && statvfs(dir, &fs) == 0 && done > 0) {
+            const double need = (double)st.st_size / done, free_b = (double)fs.f_bavail * (double)fs.f_frsize;
+            if (need - (double)st.st_size > free_b)
+                snprintf(msg, sizeof msg, "%s: %lld samples would take about %.3g GB (measured on the first %.2g%%), "
+                         "but %s has %.3g GB free; free space, generate fewer samples or choose another --out",
+                         path, (long long)n, need / 1e9, 100 * done, dir, free_b / 1e9);
+        }
+    }
+    PH_CHECK_MPI(MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, MPI_COMM_WORLD), "sharing the space check", "another rank failed");
+    if (msg[0]) PH_FAIL_ALL(MPI_COMM_WORLD, "checking free space", msg, "nothing was published");
+}
+
 static split_stats generate_split(const ph_challenge *ch, void *params, const cfg *c,
                                   const char *split, const char *out_dir, const char *config_text,
                                   int quiet)
@@ -217,6 +241,7 @@ static split_stats generate_split(const ph_challenge *ch, void *params, const cf
         /* Every rank advances at the same pace; rank 0's share stands for all. */
         int64_t mine = s0 + m - start;
         ph_progress_update(&prog, count ? mine * n / count : n);
+        if (r == 0 && rounds > 1) space_check(&w, path, n, count ? (double)(s0 + m - start) / count : 1);
     }
     ph_samples_close(&w);
     ph_progress_finish(&prog);

@@ -110,7 +110,9 @@ static void usage(FILE *f)
             "  --help, --version\n"
             "\n"
             "exit status: 0 success (also after a signal, once the checkpoint is saved),\n"
-            "2 usage or config error, 1 runtime failure.\n"
+            "2 usage or config error, 1 runtime failure.  Under mpirun, send SIGUSR1 to\n"
+            "mpirun (it forwards it and exits 0) or SIGTERM to the ranks: mpirun sent\n"
+            "SIGTERM itself still has the checkpoint saved, but exits 1 (Open MPI's status).\n"
             "\nmodels:\n");
     for (int i = 0; i < ph_model_count; i++) fprintf(f, "  %-8s %s\n", ph_models[i]->name, ph_models[i]->summary);
     fprintf(f, "\nconfig keys (key, type, default, range, meaning):\n");
