@@ -53,6 +53,7 @@ is "$?" 0 "generate: the first run completes"
 whole() { /usr/bin/python3 -c 'import h5py; f = h5py.File("data/train.h5"); assert f["x"][:].shape[0] == 3000; f["y"][:]'; }
 ok "generate: its file is published and whole" whole
 ok "generate: no partial left" test ! -e data/train.h5.partial
+ok "generate: a clean end removes its lock file" test ! -e data/.phasor-generate.lock
 
 # the lock ends with the process: a later run proceeds (and is refused only for the existing file)
 run_phasor generate big.ini --quiet
@@ -87,5 +88,6 @@ ok "train: the line says another run writes there" grep -q "another phasor-train
 wait "$A"
 is "$?" 0 "train: the first run completes"
 ok "train: its best.h5 is published" test -s run/best.h5
+ok "train: a clean end removes its lock file" test ! -e run/.phasor-train.lock
 
 done_testing

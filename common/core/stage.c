@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int g_rank, g_size = 1;
@@ -26,7 +27,19 @@ void ph_stage_begin(int *argc, char ***argv, const char *stage)
     ph_signals_install();
 }
 
-void ph_stage_end(void) { MPI_Finalize(); }
+/* The lock files this process holds (rank 0), removed at a clean end. */
+enum { HELD_MAX = 16 };
+static char held[HELD_MAX][4200];
+static int nheld;
+
+/* A clean end removes the lock files (still holding them, so no run can take a removed one:
+ * lock_file checks); a failed or killed run leaves its file, unlocked and harmless. */
+void ph_stage_end(void)
+{
+    if (g_rank == 0)
+        for (int i = 0; i < nheld; i++) unlink(held[i]);
+    MPI_Finalize();
+}
 
 int ph_rank(void) { return g_rank; }
 int ph_size(void) { return g_size; }
@@ -137,31 +150,47 @@ void ph_usage_check_bcast(const char *msg_on_rank0)
     if (msg[0]) ph_usage_error("%s", msg);
 }
 
+/* An exclusive lock on path: the descriptor, -1 when another process holds it, -2 (errno
+ * set) when the file cannot be made.  The lock must be on the file the path names now: a
+ * run ending between our open and flock may have removed it, and a third run would then
+ * lock a new file at that path while we lock the removed one. */
+static int lock_file(const char *path)
+{
+    for (;;) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) return -2;
+        if (flock(fd, LOCK_EX | LOCK_NB)) {
+            close(fd);
+            return -1;
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) return fd;
+        close(fd); /* removed or replaced meanwhile: try the file there now */
+    }
+}
+
 void ph_out_dir_lock(const char *dir)
 {
-    /* the folders this process holds: taking one again is a no-op (a second
-     * flock from the same process on a new descriptor would refuse itself) */
-    enum { HELD_MAX = 16 };
-    static char held[HELD_MAX][4200];
-    static int nheld;
     char path[4200];
     snprintf(path, sizeof path, "%s/.%s.lock", dir, ph_program_name());
+    /* taking a folder again is a no-op (a second flock from this process on a new descriptor
+     * would refuse itself) */
     for (int i = 0; i < nheld; i++)
         if (!strcmp(held[i], path)) return;
-    if (nheld < HELD_MAX) snprintf(held[nheld++], sizeof held[0], "%s", path);
     char msg[1024] = "";
     if (g_rank == 0) {
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0) {
+        int fd = lock_file(path);
+        if (fd == -2) {
             snprintf(msg, sizeof msg, "cannot create the lock %s: %s (choose a writable --out)", path, strerror(errno));
-        } else if (flock(fd, LOCK_EX | LOCK_NB)) {
+        } else if (fd == -1) {
             char holder[64] = "";
-            ssize_t got = pread(fd, holder, sizeof holder - 1, 0);
+            int rd = open(path, O_RDONLY | O_CLOEXEC);
+            ssize_t got = rd >= 0 ? pread(rd, holder, sizeof holder - 1, 0) : -1;
+            if (rd >= 0) close(rd);
             holder[got > 0 ? got : 0] = 0;
             holder[strcspn(holder, "\n")] = 0;
             snprintf(msg, sizeof msg, "another %s is writing into %s (%s holds %s); wait for it to end or choose "
                      "another --out", ph_program_name(), dir, holder[0] ? holder : "a process", path);
-            close(fd);
         } else {
             char me[64];
             int n = snprintf(me, sizeof me, "pid %ld\n", (long)getpid());
@@ -170,5 +199,6 @@ void ph_out_dir_lock(const char *dir)
             /* fd stays open: the lock lasts as long as the process */
         }
     }
+    if (nheld < HELD_MAX) snprintf(held[nheld++], sizeof held[0], "%s", path);
     ph_usage_check_bcast(msg);
 }
