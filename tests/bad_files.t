@@ -13,22 +13,7 @@ GEN=$PHASOR_BUILD/bin/phasor-generate
 /usr/bin/python3 -c 'import h5py' 2>/dev/null || bail_out "no h5py for /usr/bin/python3 (apt-get install python3-h5py)"
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
-cat >gen.ini <<EOF
-[generate]
-out_dir = $TMPD/data
-[pathtracker]
-length = 8
-num_distractors = 1
-[split.train]
-n = 16
-seed = 1
-[split.val]
-n = 8
-seed = 2
-[split.test]
-n = 8
-seed = 3
-EOF
+pathtracker_ini "$TMPD/data" 8 16 8 8 >gen.ini
 run_phasor generate gen.ini --quiet
 [ "$RC" = 0 ] || bail_out "phasor-generate failed: $(cat "$ERR")"
 
@@ -65,19 +50,7 @@ bad test_empty "$EMPTY" test
 
 # train_on NAME TRAIN VAL: phasor-train for 2 steps into run_NAME.
 train_on() {
-    cat >"train_$1.ini" <<EOF
-[train]
-model = cnn3d
-train = $2
-val = $3
-out_dir = $TMPD/run_$1
-steps = 2
-batch = 4
-eval_every = 2
-checkpoint_every = 2
-[cnn3d]
-width = 2
-EOF
+    cnn3d_train_ini "$2" "$3" "$TMPD/run_$1" 2 >"train_$1.ini"
     run_phasor train "train_$1.ini"
 }
 
@@ -114,17 +87,7 @@ ok "train, zero samples: no checkpoint published" no_run_outputs empty
 
 # a truncated file on 2 ranks: one line, not one per rank
 head -c "$(($(stat -c %s data/train.h5) / 2))" data/train.h5 >data/trunc.h5
-cat >train_trunc.ini <<EOF
-[train]
-model = cnn3d
-train = data/trunc.h5
-val = data/val.h5
-out_dir = $TMPD/run_trunc
-steps = 2
-batch = 4
-[cnn3d]
-width = 2
-EOF
+cnn3d_train_ini data/trunc.h5 data/val.h5 "$TMPD/run_trunc" 2 >train_trunc.ini
 run_mpi 2 train train_trunc.ini --quiet
 is "$RC" 1 "train on 2 ranks, a truncated file: exit 1"
 is "$(grep -c '^phasor-train: ' "$ERR")" 1 "train on 2 ranks, a truncated file: one line, not one per rank"

@@ -36,19 +36,26 @@ wait_lock() {
     return 1
 }
 
-# The first run is stopped (SIGSTOP) once it holds the lock, so the second
-# surely meets it running, however fast this machine generates.
-"$GEN" big.ini --quiet >a.out 2>a.err &
-A=$!
-ok "generate: the first run takes the folder's lock" wait_lock data/.phasor-generate.lock "$A"
-kill -STOP "$A"
-run_phasor generate big.ini --quiet
-kill -CONT "$A"
-is "$RC" 2 "generate: a second run into the same folder exits 2"
-is "$(grep -c '^phasor-generate: ' "$ERR")" 1 "generate: with one line"
-ok "generate: the line says another run writes there" grep -q "another phasor-generate is writing into $TMPD/data (pid $A holds" "$ERR"
-wait "$A"
-is "$?" 0 "generate: the first run completes"
+# second_refused STAGE INI DIR: a first run of STAGE INI into DIR is stopped (SIGSTOP) once it
+# holds the lock, so the second surely meets it running, however fast this machine is; the
+# second is refused with one line; the first then completes.
+second_refused() {
+    local stage=$1 ini=$2 dir=$3 first
+    "$PHASOR_BUILD/bin/phasor-$stage" "$ini" --quiet >first.out 2>first.err &
+    first=$!
+    ok "$stage: the first run takes the folder's lock" wait_lock "$dir/.phasor-$stage.lock" "$first"
+    kill -STOP "$first"
+    run_phasor "$stage" "$ini" --quiet
+    kill -CONT "$first"
+    is "$RC" 2 "$stage: a second run into the same folder exits 2"
+    is "$(grep -c "^phasor-$stage: " "$ERR")" 1 "$stage: with one line"
+    ok "$stage: the line says another run writes there" \
+        grep -q "another phasor-$stage is writing into $TMPD/$dir (pid $first holds" "$ERR"
+    wait "$first"
+    is "$?" 0 "$stage: the first run completes"
+}
+
+second_refused generate big.ini data
 # every chunk of /x and /y reads back, and /x holds 3000 samples
 whole() { /usr/bin/python3 -c 'import h5py; f = h5py.File("data/train.h5"); assert f["x"][:].shape[0] == 3000; f["y"][:]'; }
 ok "generate: its file is published and whole" whole
@@ -63,30 +70,8 @@ ok "generate: ... not for the lock" grep -q "exists" "$ERR"
 gen_ini 64 >small.ini
 run_phasor generate small.ini --out data2 --set split.val.n=16 --set split.val.seed=2 --quiet
 [ "$RC" = 0 ] || bail_out "phasor-generate failed: $(cat "$ERR")"
-cat >train.ini <<EOF
-[train]
-model = cnn3d
-train = data2/train.h5
-val = data2/val.h5
-out_dir = $TMPD/run
-steps = 20
-batch = 8
-eval_every = 20
-checkpoint_every = 20
-[cnn3d]
-width = 4
-EOF
-"$TRAIN" train.ini --quiet >t.out 2>t.err &
-A=$!
-ok "train: the first run takes the folder's lock" wait_lock run/.phasor-train.lock "$A"
-kill -STOP "$A"
-run_phasor train train.ini --quiet
-kill -CONT "$A"
-is "$RC" 2 "train: a second run into the same folder exits 2"
-is "$(grep -c '^phasor-train: ' "$ERR")" 1 "train: with one line"
-ok "train: the line says another run writes there" grep -q "another phasor-train is writing into $TMPD/run" "$ERR"
-wait "$A"
-is "$?" 0 "train: the first run completes"
+cnn3d_train_ini data2/train.h5 data2/val.h5 "$TMPD/run" 20 4 >train.ini
+second_refused train train.ini run
 ok "train: its best.h5 is published" test -s run/best.h5
 ok "train: a clean end removes its lock file" test ! -e run/.phasor-train.lock
 

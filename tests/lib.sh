@@ -101,3 +101,19 @@ run_mpi() {
     mpirun --oversubscribe -np "$np" "$PHASOR_BUILD/bin/phasor-$stage" "$@" >"$OUT" 2>"$ERR"
     RC=$?
 }
+
+# pathtracker_ini OUT_DIR LENGTH TRAIN_N [VAL_N [TEST_N]]: a small PathTracker config on stdout
+# (one distractor; seeds 1, 2 and 3 for the training, validation and test splits).
+pathtracker_ini() {
+    printf '[generate]\nout_dir = %s\n[pathtracker]\nlength = %s\nnum_distractors = 1\n' "$1" "$2"
+    printf '[split.train]\nn = %s\nseed = 1\n' "$3"
+    [ -z "${4-}" ] || printf '[split.val]\nn = %s\nseed = 2\n' "$4"
+    [ -z "${5-}" ] || printf '[split.test]\nn = %s\nseed = 3\n' "$5"
+}
+
+# cnn3d_train_ini TRAIN VAL OUT_DIR STEPS [WIDTH]: a small phasor-train config (3D CNN, batch 4)
+# on stdout.
+cnn3d_train_ini() {
+    printf '[train]\nmodel = cnn3d\ntrain = %s\nval = %s\nout_dir = %s\nsteps = %s\nbatch = 4\n' "$1" "$2" "$3" "$4"
+    printf '[cnn3d]\nwidth = %s\n' "${5:-2}"
+}

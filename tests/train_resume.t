@@ -11,36 +11,12 @@
 [ -x "$PHASOR_BUILD/bin/phasor-train" ] || bail_out "no phasor-train in $PHASOR_BUILD/bin (run make build)"
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
-cat >gen.ini <<EOF
-[generate]
-out_dir = $TMPD/data
-[pathtracker]
-length = 8
-num_distractors = 1
-[split.train]
-n = 32
-seed = 1
-[split.val]
-n = 16
-seed = 2
-EOF
+pathtracker_ini "$TMPD/data" 8 32 16 >gen.ini
 run_phasor generate gen.ini --quiet
 [ "$RC" = 0 ] || bail_out "phasor-generate failed: $(cat "$ERR")"
 cp data/train.h5 data/other.h5
 
-cat >train.ini <<EOF
-[train]
-model = cnn3d
-train = data/train.h5
-val = data/val.h5
-out_dir = run
-steps = 0
-batch = 4
-eval_every = 2
-checkpoint_every = 2
-[cnn3d]
-width = 2
-EOF
+cnn3d_train_ini data/train.h5 data/val.h5 run 0 >train.ini
 run_phasor train train.ini --set train.steps=2 --quiet
 is "$RC" 0 "--set train.steps=2 overrides the file's out-of-range steps = 0"
 run_phasor train train.ini --quiet
