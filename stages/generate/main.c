@@ -155,10 +155,11 @@ typedef struct {
     long long file_bytes, logical_bytes;
 } split_stats;
 
-/* After the first write round (a share `done` of every rank's samples): the file's size so far,
- * compression included, extrapolated to all n samples, against the folder's free space; a
- * run that cannot fit stops now with one line instead of filling the disk. */
-static void space_check(ph_samples_writer *w, const char *path, int64_t n, double done)
+/* After the first write round (a share `done` of every rank's samples): the file's growth since
+ * its creation (at_create bytes, rank 0), compression included, extrapolated to all n samples,
+ * against the folder's free space; a run that cannot fit stops now with one line instead of
+ * filling the disk. */
+static void space_check(ph_samples_writer *w, const char *path, int64_t n, double done, double at_create)
 {
     char msg[1024] = "";
     if (ph_rank() == 0) {
@@ -167,8 +168,11 @@ static void space_check(ph_samples_writer *w, const char *path, int64_t n, doubl
         char dir[4200];
         ph_dirname(w->partial_path, dir, sizeof dir);
         if (stat(w->partial_path, &st) == 0 && statvfs(dir, &fs) == 0 && done > 0) {
-            const double need = (double)st.st_size / done, free_b = (double)fs.f_bavail * (double)fs.f_frsize;
-            if (need - (double)st.st_size > free_b)
+            /* what the file held at creation (parallel HDF5 allocates unfiltered datasets
+             * whole) is already on disk; the rest grows with the samples */
+            const double now = (double)st.st_blocks * 512, grown = now - at_create;
+            const double need = at_create + grown / done, free_b = (double)fs.f_bavail * (double)fs.f_frsize;
+            if (need - now > free_b)
                 snprintf(msg, sizeof msg, "%s: %lld samples would take about %.3g GB (measured on the first %.2g%%), "
                          "but %s has %.3g GB free; free space, generate fewer samples or choose another --out",
                          path, (long long)n, need / 1e9, 100 * done, dir, free_b / 1e9);
@@ -204,6 +208,8 @@ static split_stats generate_split(const ph_challenge *ch, void *params, const cf
                       (int)cfg_int(c, "generate", "deflate"));
     ph_provenance prov = {"generate", ch->name, split, condition, seed, config_text, created};
     ph_provenance_write(&w, &prov);
+    struct stat created_st;
+    const double at_create = ph_rank() == 0 && stat(w.partial_path, &created_st) == 0 ? (double)created_st.st_blocks * 512 : 0;
 
     int64_t start, count;
     ph_rank_range(n, chunk, ph_rank(), ph_size(), &start, &count);
@@ -241,7 +247,7 @@ static split_stats generate_split(const ph_challenge *ch, void *params, const cf
         /* Every rank advances at the same pace; rank 0's share stands for all. */
         int64_t mine = s0 + m - start;
         ph_progress_update(&prog, count ? mine * n / count : n);
-        if (r == 0 && rounds > 1) space_check(&w, path, n, count ? (double)(s0 + m - start) / count : 1);
+        if (r == 0 && rounds > 1) space_check(&w, path, n, count ? (double)(s0 + m - start) / count : 1, at_create);
     }
     ph_samples_close(&w);
     ph_progress_finish(&prog);

@@ -370,14 +370,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < o.nsets; i++) cfg_override(&c, o.sets[i]);
     cfg_validate(&c);
 
-    /* a section of another model would be ignored: say so instead of training without it */
-    for (int i = 0; i < ph_model_count; i++) {
-        const char *sec = ph_models[i]->section->name, *where = cfg_section_where(&c, sec);
-        if (where && strcmp(sec, cfg_str(&c, "train", "model")))
-            ph_usage_error("config error at %s: [%s] configures another model, but [train] model = %s (%s); remove "
-                           "the section or set model = %s", where, sec, cfg_str(&c, "train", "model"),
-                           cfg_where(&c, "train", "model"), sec);
-    }
     const int64_t steps = cfg_int(&c, "train", "steps");
     const int batch = (int)cfg_int(&c, "train", "batch");
     const uint32_t seed = (uint32_t)cfg_int(&c, "train", "seed");
@@ -444,8 +436,8 @@ int main(int argc, char **argv)
     double best_acc = -1;
     const char *init = cfg_str(&c, "train", "init");
     if (ph_exists(ckpt)) {
+        step = ph_checkpoint_load(ckpt, params, np, model_name, &best_acc); /* another shape: named there */
         resume_config_check(&c, ckpt);
-        step = ph_checkpoint_load(ckpt, params, np, model_name, &best_acc);
         if (ph_rank() == 0) log_truncate(out_dir, step);
     } else if (init[0]) {
         if (!ph_exists(init))
