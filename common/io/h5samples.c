@@ -321,6 +321,11 @@ void ph_samples_field(ph_samples_reader *r, const char *name, ph_field *out)
     for (int i = 1; i < nd; i++) out->dims[i - 1] = dims[i];
     H5T_class_t cls = H5Tget_class(t);
     size_t sz = H5Tget_size(t);
+    /* What phasor writes (uint8, int16, int32, float32) and what converts to it;
+     * HDF5 sizes its conversion buffer by whatever element size a damaged type claims. */
+    if (!(cls == H5T_INTEGER && (sz == 1 || sz == 2 || sz == 4 || sz == 8)) && !(cls == H5T_FLOAT && (sz == 4 || sz == 8)))
+        PH_FAIL_ALL(r->comm, what, "elements are not 1-8 byte integers or float32/float64",
+                    "the file is not a phasor sample file");
     if (cls == H5T_FLOAT)
         out->type = PH_F32;
     else if (sz == 1)

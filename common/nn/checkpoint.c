@@ -98,6 +98,14 @@ static void read_tensor(hid_t f, const char *path, const char *name, const ph_pa
         PH_FAIL(what, "tensor missing", "the checkpoint is damaged or of another model; move it away to start afresh");
     hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
     PH_CHECK_H5(d, what, "the checkpoint is damaged");
+    /* float32 as written (float64 converts); HDF5 would size its conversion
+     * buffer by whatever element size a damaged type claims */
+    hid_t t = H5Dget_type(d);
+    PH_CHECK_H5(t, what, "the checkpoint is damaged");
+    size_t tsize = H5Tget_size(t);
+    int is_float = H5Tget_class(t) == H5T_FLOAT && (tsize == 4 || tsize == 8);
+    H5Tclose(t);
+    if (!is_float) PH_FAIL(what, "not a float32 tensor", "the checkpoint is damaged; move it away to start afresh");
     hid_t sp = H5Dget_space(d);
     hssize_t n = H5Sget_simple_extent_npoints(sp);
     if (n != (hssize_t)p->count) {
