@@ -91,14 +91,16 @@ BENCHES := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 ifeq ($(CUDA),1)
   BENCHES += $(patsubst bench/%.cu,$(BUILD)/bench/%,$(wildcard bench/*.cu))
 endif
-# libFuzzer harnesses (FUZZ=1 builds only) and the program that writes their seeds.
+# libFuzzer harnesses (FUZZ=1 builds only) and the program that writes their seeds;
+# every build has each harness without libFuzzer (replay_*) for tests/fuzz_regress.t.
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+REPLAYS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/replay_%,$(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all build deps deps-check test check sanitize fuzz fuzz-build demo bench install clean
 all: deps-check
 	@$(MAKE) --no-print-directory build
 
-build: $(BINS) $(UNITS) $(BENCHES)
+build: $(BINS) $(UNITS) $(BENCHES) $(REPLAYS)
 
 deps-check:
 	@scripts/deps.sh check
@@ -145,6 +147,10 @@ $(BUILD)/fuzz/make_seeds: $(BUILD)/tests/fuzz/make_seeds.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 fuzz-build: $(FUZZERS) $(BUILD)/fuzz/make_seeds
+
+$(BUILD)/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LDLIBS) -o $@
 
 # The TAP suite: C unit tests (cmocka, TAP output) and shell tests, all through prove.
 test: deps

@@ -7,8 +7,9 @@
 # and the corpus that earlier runs grew (build-fuzz/fuzz/corpus/TARGET/).
 # Prints one line per target: executions, seconds, result.
 #
-# A finding (sanitizer report, hang over FUZZ_TIMEOUT seconds, a malloc or
-# RSS over 2 GB) ends the target and the exit status is 1, with its input in
+# A finding (sanitizer report, hang over FUZZ_TIMEOUT seconds, one malloc
+# over 1 GB or RSS over 3 GB: no input of a few KB needs that) ends the
+# target and makes the exit status 1, with its input in
 # build-fuzz/fuzz/artifacts/TARGET/ and the report in build-fuzz/fuzz/logs/.
 # One exception, because phasor cannot fix it: a memory error of a system
 # library on memory that library allocated itself (libhdf5 1.10 reading a
@@ -98,7 +99,7 @@ for t in $TARGETS; do
         # close_fd_mask=2: the harness's stderr (one refusal line per input) is
         # closed; libFuzzer and the sanitizers still report on a copy of it.
         # shellcheck disable=SC2086
-        "$exe" -max_total_time=$((SECONDS_PER - spent)) -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
+        "$exe" -max_total_time=$((SECONDS_PER - spent)) -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=3072 -malloc_limit_mb=1024 \
             -detect_leaks=0 -close_fd_mask=2 -print_final_stats=1 \
             -artifact_prefix="$DIR/artifacts/$t/" ${FUZZ_ARGS:-} "${dirs[@]}" >"$log" 2>&1
         rc=$?
