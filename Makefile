@@ -3,6 +3,7 @@
 #   make demo       install missing packages (root), build, run the demo into results/demo/
 #   make test       install missing packages (root), build, run the TAP suite with prove
 #   make sanitize   the same suite built with ASan + UBSan (into build-san/)
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer on the input parsers (clang, into build-fuzz/)
 #   make bench      benchmarks; figures go to docs/performance.md
 #   make reproduce-NAME   run configs/NAME.ini's sweep here into runs/NAME (slurm/submit --local)
 #   make reproduce-tracking [SEED=N]   the tracking study (SEED: one seed per model, about 40 min)
@@ -11,6 +12,9 @@
 BUILD   ?= build
 PREFIX  ?= /usr/local
 SAN     ?= 0
+# FUZZ=1: clang with libFuzzer's coverage, ASan and UBSan (make fuzz sets it, docs/fuzzing.md).
+FUZZ    ?= 0
+FUZZ_SECONDS ?= 60
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 CUDA    ?= $(if $(NVCC),1,0)
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
@@ -24,15 +28,31 @@ PKGS    := hdf5-openmpi inih libpng libjpeg fftw3f cmocka
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-CFLAGS  ?= -O2 -g
-# Messages are deliberately cut to fixed buffers, so format-truncation is not an error.
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -fopenmp \
+ifeq ($(FUZZ),1)
+  # Open MPI's wrapper runs the compiler OMPI_CC names.
+  CC      := OMPI_CC=clang mpicc
+  CFLAGS  ?= -O1 -g
+  # clang has no format-truncation warning; sanitizer instrumentation keeps it
+  # from vectorising the `omp simd` loops, which it reports as -Wpass-failed.
+  WNO     := -Wno-pass-failed
+else
+  CFLAGS  ?= -O2 -g
+  # Messages are deliberately cut to fixed buffers, so format-truncation is not an error.
+  WNO     := -Wno-format-truncation
+endif
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(WNO) -MMD -MP -fopenmp \
            $(PKG_CFLAGS)
 # libmvec: glibc's vector math (kernels/cpu/vmath.c uses it on x86-64)
 LDLIBS  += $(PKG_LIBS) -ldnnl -llapacke $(if $(filter x86_64,$(shell uname -m)),-lmvec) -lm
 LDFLAGS += -fopenmp
 ifeq ($(SAN),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(FUZZ),1)
+  # Library objects get libFuzzer's coverage hooks; only the harnesses link its main.
+  CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -71,12 +91,16 @@ BENCHES := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 ifeq ($(CUDA),1)
   BENCHES += $(patsubst bench/%.cu,$(BUILD)/bench/%,$(wildcard bench/*.cu))
 endif
+# libFuzzer harnesses (FUZZ=1 builds only) and the program that writes their seeds;
+# every build has each harness without libFuzzer (replay_*) for tests/fuzz_regress.t.
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+REPLAYS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/replay_%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all build deps deps-check test check sanitize demo bench install clean clean-tree
+.PHONY: all build deps deps-check test check sanitize fuzz fuzz-build demo bench install clean clean-tree
 all: deps-check
 	@$(MAKE) --no-print-directory build
 
-build: $(BINS) $(UNITS) $(BENCHES)
+build: $(BINS) $(UNITS) $(BENCHES) $(REPLAYS)
 
 deps-check:
 	@scripts/deps.sh check
@@ -113,6 +137,21 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
+# libFuzzer supplies main(); the objects already carry its coverage hooks.
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $< $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/fuzz/make_seeds: $(BUILD)/tests/fuzz/make_seeds.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+fuzz-build: $(FUZZERS) $(BUILD)/fuzz/make_seeds
+
+$(BUILD)/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LDLIBS) -o $@
+
 # The TAP suite: C unit tests (cmocka, TAP output) and shell tests, all through prove.
 test: deps
 	@$(MAKE) --no-print-directory build
@@ -132,6 +171,12 @@ sanitize: deps
 	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0:fast_unwind_on_malloc=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(MAKE) --no-print-directory BUILD=build-san SAN=1 CUDA=0 check
+
+# Every harness for FUZZ_SECONDS with its seeds (docs/fuzzing.md); non-zero if any finds a crash.
+fuzz: deps
+	@command -v clang >/dev/null || { echo "make fuzz: clang is missing (apt-get install clang)"; exit 2; }
+	@$(MAKE) --no-print-directory BUILD=build-fuzz FUZZ=1 CUDA=0 fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) PHASOR_FUZZ_BUILD=$(abspath build-fuzz) scripts/fuzz.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory build
@@ -178,6 +223,6 @@ install: build
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

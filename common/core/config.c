@@ -86,10 +86,22 @@ static char *read_line(char *str, int num, void *stream)
         str[n] = p->text[n];
         n++;
     }
-    if (p->text[n] == '\n') str[n++] = '\n';
-    str[n] = 0;
-    p->text += n;
+    size_t used = (size_t)n;
     p->line++;
+    /* inih reads through a fixed buffer: the rest of a longer line would come
+     * back as a line of its own, read as a key or refused at the wrong line. */
+    if (p->text[used] && p->text[used] != '\n') {
+        if (!p->err[0])
+            snprintf(p->err, sizeof p->err, "config error at %s:%d: line longer than %d characters (shorten it)",
+                     p->c->source, p->line, num - 2);
+        while (p->text[used] && p->text[used] != '\n') used++;
+    }
+    if (p->text[used] == '\n') {
+        str[n++] = '\n';
+        used++;
+    }
+    str[n] = 0;
+    p->text += used;
     return str;
 }
 
@@ -241,9 +253,34 @@ static void range_text(const cfg_key *k, char *buf, size_t n)
         snprintf(buf, n, "text");
 }
 
+/* Why the line "key = value" of the effective text (cfg_effective_text, which
+ * outputs store and a resumed run reads back) would not give back this value,
+ * or NULL.  A file can hold long lines and a string starting with ';', --set
+ * anything; a number with a leading space reads back as the same number. */
+static const char *ini_unsafe(const cfg_key *k, const char *value)
+{
+    size_t n = strlen(value);
+    /* inih's line buffer holds INI_MAX_LINE - 2 characters and the newline (read_line) */
+    if (strlen(k->key) + 3 + n > INI_MAX_LINE - 2) return "is too long: 'key = value' must fit one config line";
+    if (k->type != CFG_STRING) return NULL;
+    if (value[0] == ';') return "starts with ';', which the stored config would read as a comment";
+    if (n && (isspace((unsigned char)value[0]) || isspace((unsigned char)value[n - 1])))
+        return "starts or ends with white space, which a config file cannot keep";
+    for (size_t i = 0; i < n; i++) {
+        if (value[i] == '\n') return "holds a line break";
+        if (value[i] == ';' && i && isspace((unsigned char)value[i - 1]))
+            return "holds ' ;', which starts a comment in a config file";
+    }
+    return NULL;
+}
+
 static void check_value(const cfg_key *k, const char *section, const char *value,
                         const char *where)
 {
+    const char *unsafe = ini_unsafe(k, value);
+    if (unsafe)
+        ph_usage_error("config error at %s: [%s] %s = '%s' %s (change the value)", where, section, k->key, value,
+                       unsafe);
     char range[256];
     range_text(k, range, sizeof range);
     int64_t iv;

@@ -24,6 +24,16 @@ static int signal_rank; /* only rank 0 reports a signal: one line, not one per r
 /* Set once a failure has been reported: the SIGTERM that mpirun then sends to
  * the other ranks must not add a misleading "interrupted" line. */
 static volatile sig_atomic_t failure_reported;
+/* ph_error_set_exit_hook: NULL in every stage. */
+static void (*exit_hook)(int code);
+
+void ph_error_set_exit_hook(void (*hook)(int code)) { exit_hook = hook; }
+
+/* Gives a harness's hook the chance not to end the process. */
+static void exit_hook_call(int code)
+{
+    if (exit_hook) exit_hook(code);
+}
 
 const char *ph_program_name(void) { return program; }
 
@@ -106,6 +116,7 @@ void ph_fail_at(const char *file, int line, const char *what, const char *why, c
     fputs(msg, stderr);
     fflush(stderr);
     partials_unlink();
+    exit_hook_call(PH_EXIT_RUNTIME);
     /* A process started without mpirun has no one to tell: plain exit keeps
      * the error to one line.  Under mpirun, MPI_Abort ends every rank. */
     if (mpi_is_up() && getenv("OMPI_COMM_WORLD_SIZE")) MPI_Abort(MPI_COMM_WORLD, PH_EXIT_RUNTIME);
@@ -123,6 +134,7 @@ void ph_fail_all_at(MPI_Comm comm, const char *file, int line, const char *what,
         if (rank != 0) {
             /* Let rank 0 print before anyone aborts the job. */
             MPI_Barrier(comm);
+            exit_hook_call(PH_EXIT_RUNTIME);
             MPI_Abort(MPI_COMM_WORLD, PH_EXIT_RUNTIME);
         }
         /* Rank 0: print, release the others, abort. */
@@ -136,6 +148,7 @@ void ph_fail_all_at(MPI_Comm comm, const char *file, int line, const char *what,
         fflush(stderr);
         partials_unlink();
         MPI_Barrier(comm);
+        exit_hook_call(PH_EXIT_RUNTIME);
         MPI_Abort(MPI_COMM_WORLD, PH_EXIT_RUNTIME);
     }
     ph_fail_at(file, line, what, why, hint);
@@ -158,6 +171,7 @@ void ph_usage_error(const char *fmt, ...)
         fflush(stderr);
     }
     partials_unlink();
+    exit_hook_call(PH_EXIT_USAGE);
     if (mpi_is_up()) MPI_Finalize();
     fflush(NULL);
     _exit(PH_EXIT_USAGE); /* what a refused run still holds is not a leak */

@@ -38,6 +38,13 @@ __attribute__((noreturn)) void ph_fail_all_at(MPI_Comm comm, const char *file, i
  * msg is the full text after "phasor-STAGE: ". */
 __attribute__((noreturn, format(printf, 1, 2))) void ph_usage_error(const char *fmt, ...);
 
+/* For in-process harnesses (the fuzzers, docs/fuzzing.md): a hook called with the
+ * exit status after a fatal error's line is printed and partial outputs are
+ * removed, just before MPI is aborted or finalized and the process exits.  A hook
+ * that does not return (longjmp) turns a clean refusal into a return, so that only
+ * crashes are findings.  NULL (the default) keeps the exit. */
+void ph_error_set_exit_hook(void (*hook)(int code));
+
 /* SIGTERM/SIGINT/SIGUSR1: unlink registered partial outputs, print one line, exit 1. */
 void ph_signals_install(void);
 

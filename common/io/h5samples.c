@@ -5,6 +5,7 @@
 #include "../core/fsutil.h"
 #include "../core/progress.h"
 #include "../core/version.h"
+#include "h5attr.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -279,10 +280,8 @@ void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
         PH_FAIL_ALL(comm, what, "no phasor_schema attribute: not a phasor sample file",
                 "give a file written by phasor-generate or phasor-preprocess");
     int64_t schema = 0;
-    hid_t a = H5Aopen(r->file, "phasor_schema", H5P_DEFAULT);
-    PH_CHECK_H5(a, what, "the file may be damaged");
-    PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, &schema), what, "the file may be damaged");
-    H5Aclose(a);
+    if (ph_h5_attr_i64(r->file, "phasor_schema", &schema))
+        PH_FAIL_ALL(comm, what, "phasor_schema is not one integer", "the file may be damaged; regenerate it");
     if (schema != PHASOR_SCHEMA_VERSION) {
         char why[128];
         snprintf(why, sizeof why, "schema version %lld, this phasor reads version %d",
@@ -327,6 +326,11 @@ void ph_samples_field(ph_samples_reader *r, const char *name, ph_field *out)
     for (int i = 1; i < nd; i++) out->dims[i - 1] = dims[i];
     H5T_class_t cls = H5Tget_class(t);
     size_t sz = H5Tget_size(t);
+    /* What phasor writes (uint8, int16, int32, float32) and what converts to it;
+     * HDF5 sizes its conversion buffer by whatever element size a damaged type claims. */
+    if (!(cls == H5T_INTEGER && (sz == 1 || sz == 2 || sz == 4 || sz == 8)) && !(cls == H5T_FLOAT && (sz == 4 || sz == 8)))
+        PH_FAIL_ALL(r->comm, what, "elements are not 1-8 byte integers or float32/float64",
+                    "the file is not a phasor sample file");
     if (cls == H5T_FLOAT)
         out->type = PH_F32;
     else if (sz == 1)
@@ -401,25 +405,13 @@ void ph_samples_stimuli_field(ph_samples_reader *r, ph_field *out)
 
 char *ph_samples_attr(ph_samples_reader *r, const char *name)
 {
-    if (H5Aexists(r->file, name) <= 0) return NULL;
-    hid_t a = H5Aopen(r->file, name, H5P_DEFAULT);
-    PH_CHECK_H5(a, "opening a file attribute", "the file may be damaged");
-    hid_t t = H5Aget_type(a);
-    char *out = NULL;
-    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
-        size_t n = H5Tget_size(t);
-        out = calloc(n + 1, 1);
-        PH_CHECK_ALLOC(out, "reading a file attribute");
-        PH_CHECK_H5(H5Aread(a, t, out), "reading a file attribute", "the file may be damaged");
-    } else if (H5Tget_class(t) == H5T_INTEGER) {
-        long long v = 0;
-        PH_CHECK_H5(H5Aread(a, H5T_NATIVE_LLONG, &v), "reading a file attribute", "the file may be damaged");
+    char *out = ph_h5_attr_str(r->file, name);
+    int64_t v;
+    if (!out && !ph_h5_attr_i64(r->file, name, &v)) {
         out = malloc(32);
         PH_CHECK_ALLOC(out, "reading a file attribute");
-        snprintf(out, 32, "%lld", v);
+        snprintf(out, 32, "%lld", (long long)v);
     }
-    H5Tclose(t);
-    H5Aclose(a);
     return out;
 }
 

@@ -85,7 +85,8 @@ void ph_samples_labels_read(ph_samples_reader *r, int64_t start, int64_t count, 
 /* /x as stimuli: uint8 [N, T, H, W, C] videos or [N, H, W, C] images, else
  * one line and exit 2. */
 void ph_samples_stimuli_field(ph_samples_reader *r, ph_field *out);
-/* Root string attribute (malloc'd), NULL if absent. */
+/* Root string attribute (malloc'd; an integer one as its digits), NULL if
+ * absent or not one string or integer. */
 char *ph_samples_attr(ph_samples_reader *r, const char *name);
 void ph_samples_reader_close(ph_samples_reader *r);
 

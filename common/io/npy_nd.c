@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The text after the colon of 'key' in the header dict. */
 static const char *dict_value(const char *hdr, const char *key)
@@ -99,6 +100,18 @@ int ph_npy_read_nd(const char *path, float **out, int *ndims, int64_t dims[PH_NP
             goto done;
         }
         count *= (size_t)dims[i];
+    }
+    /* The data must be in the file: a header may claim any shape, and
+     * allocating what it claims before reading would take memory for nothing. */
+    struct stat st;
+    long at = ftell(f);
+    if (fstat(fileno(f), &st) || at < 0) {
+        snprintf(why, n, "cannot read: %s", strerror(errno));
+        goto done;
+    }
+    if (st.st_size < at || (size_t)(st.st_size - at) / (size_t)kind < count) {
+        snprintf(why, n, "truncated .npy data (%zu values expected)", count);
+        goto done;
     }
     raw = malloc(count * (size_t)kind);
     v = malloc(count * sizeof *v);

@@ -3,6 +3,7 @@
 
 #include "../core/fsutil.h"
 #include "../core/rng.h"
+#include "../io/h5attr.h"
 
 #include <hdf5.h>
 #include <stdio.h>
@@ -104,6 +105,14 @@ static void read_tensor(hid_t f, const char *path, const char *name, const ph_pa
         PH_FAIL(what, "tensor missing", "the checkpoint is damaged or of another model; move it away to start afresh");
     hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
     PH_CHECK_H5(d, what, "the checkpoint is damaged");
+    /* float32 as written (float64 converts); HDF5 would size its conversion
+     * buffer by whatever element size a damaged type claims */
+    hid_t t = H5Dget_type(d);
+    PH_CHECK_H5(t, what, "the checkpoint is damaged");
+    size_t tsize = H5Tget_size(t);
+    int is_float = H5Tget_class(t) == H5T_FLOAT && (tsize == 4 || tsize == 8);
+    H5Tclose(t);
+    if (!is_float) PH_FAIL(what, "not a float32 tensor", "the checkpoint is damaged; move it away to start afresh");
     hid_t sp = H5Dget_space(d);
     hssize_t n = H5Sget_simple_extent_npoints(sp);
     if (n != (hssize_t)p->count) {
@@ -132,30 +141,24 @@ int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, co
     int64_t version = 0, step = 0;
     if (H5Aexists(f, "phasor_checkpoint") <= 0 || H5Aexists(f, "step") <= 0 || H5Aexists(f, "model") <= 0)
         PH_FAIL(what, "not a phasor checkpoint", "give a checkpoint written by phasor-train");
-    hid_t a = H5Aopen(f, "phasor_checkpoint", H5P_DEFAULT);
-    PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, &version), what, "the checkpoint is damaged");
-    H5Aclose(a);
+    /* one value each, checked before reading (h5attr.h): an array would overflow */
+    if (ph_h5_attr_i64(f, "phasor_checkpoint", &version))
+        PH_FAIL(what, "phasor_checkpoint is not one integer", "the checkpoint is damaged");
     if (version != CHECKPOINT_VERSION)
         PH_FAIL(what, "unknown checkpoint version", "use the phasor that wrote it");
-    a = H5Aopen(f, "model", H5P_DEFAULT);
-    hid_t t = H5Aget_type(a);
-    char stored[128] = "";
-    if (H5Tget_size(t) < sizeof stored) PH_CHECK_H5(H5Aread(a, t, stored), what, "the checkpoint is damaged");
-    H5Tclose(t), H5Aclose(a);
+    char *stored = ph_h5_attr_str(f, "model");
+    if (!stored) PH_FAIL(what, "its model attribute is not one name", "the checkpoint is damaged");
     if (strcmp(stored, model)) {
         char why[300];
-        snprintf(why, sizeof why, "it holds model '%s', not '%s'", stored, model);
+        snprintf(why, sizeof why, "it holds model '%.128s', not '%s'", stored, model);
+        free(stored);
         PH_FAIL(what, why, "use a matching config or move the checkpoint away");
     }
-    a = H5Aopen(f, "step", H5P_DEFAULT);
-    PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, &step), what, "the checkpoint is damaged");
-    H5Aclose(a);
+    free(stored);
+    if (ph_h5_attr_i64(f, "step", &step)) PH_FAIL(what, "step is not one integer", "the checkpoint is damaged");
     int64_t tensors = -1;
-    if (H5Aexists(f, "tensors") > 0) {
-        a = H5Aopen(f, "tensors", H5P_DEFAULT);
-        PH_CHECK_H5(H5Aread(a, H5T_NATIVE_INT64, &tensors), what, "the checkpoint is damaged");
-        H5Aclose(a);
-    }
+    if (H5Aexists(f, "tensors") > 0 && ph_h5_attr_i64(f, "tensors", &tensors))
+        PH_FAIL(what, "tensors is not one integer", "the checkpoint is damaged");
     if (tensors != np) {
         char why[300];
         snprintf(why, sizeof why, "it holds %lld tensors, this model has %d", (long long)tensors, np);
@@ -163,11 +166,8 @@ int64_t ph_checkpoint_load(const char *path, ph_param *const *params, int np, co
     }
     if (best_metric) {
         *best_metric = -1;
-        if (H5Aexists(f, "best_metric") > 0) {
-            a = H5Aopen(f, "best_metric", H5P_DEFAULT);
-            PH_CHECK_H5(H5Aread(a, H5T_NATIVE_DOUBLE, best_metric), what, "the checkpoint is damaged");
-            H5Aclose(a);
-        }
+        if (H5Aexists(f, "best_metric") > 0 && ph_h5_attr_f64(f, "best_metric", best_metric))
+            PH_FAIL(what, "best_metric is not one number", "the checkpoint is damaged");
     }
     for (int i = 0; i < np; i++) {
         char name[64];
@@ -190,17 +190,8 @@ char *ph_checkpoint_config(const char *path)
     if (H5Fis_hdf5(path) <= 0) PH_FAIL(what, "not an HDF5 file or damaged", "move it away to start afresh");
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     PH_CHECK_H5(f, what, "the checkpoint is damaged");
-    char *text = NULL;
-    if (H5Aexists(f, "config") > 0) {
-        hid_t a = H5Aopen(f, "config", H5P_DEFAULT), t = H5Aget_type(a);
-        PH_CHECK_H5(t, what, "the checkpoint is damaged");
-        if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
-            text = calloc(H5Tget_size(t) + 1, 1);
-            PH_CHECK_ALLOC(text, what);
-            PH_CHECK_H5(H5Aread(a, t, text), what, "the checkpoint is damaged");
-        }
-        H5Tclose(t), H5Aclose(a);
-    }
+    /* NULL also when it is not one string (h5attr.h): no config to compare */
+    char *text = ph_h5_attr_str(f, "config");
     H5Fclose(f);
     return text;
 }

@@ -153,6 +153,28 @@ static void test_errors_name_file_line_and_cause(void **state)
     expect_error(ok_split, "split.a.n=-5", "--set", "out of range [1,");
 }
 
+/* What the effective text cannot give back is refused when validating, not
+ * when a resumed run reads the stored config (make fuzz found the ';' case). */
+static void test_values_that_the_effective_text_would_change(void **state)
+{
+    (void)state;
+    const char *ok_split = "[split.a]\nn = 1\n";
+    char text[1024];
+    snprintf(text, sizeof text, "[run]\nname =;x\n%s", ok_split);
+    expect_error(text, NULL, "t.ini:2", "starts with ';'");
+    expect_error(ok_split, "run.name=a ;b", "--set", "holds ' ;'");
+    expect_error(ok_split, "run.name= a", "--set", "white space");
+    /* 'name=' and 193 characters fit a line (198); 'name = ' and them do not */
+    snprintf(text, sizeof text, "[run]\nname=%0193d\n%s", 0, ok_split);
+    expect_error(text, NULL, "t.ini:2", "too long");
+    /* a longer line is refused at its own line, not read on as a second one */
+    snprintf(text, sizeof text, "[run]\n;%0250d\nlength = 5\n%s", 0, ok_split);
+    expect_error(text, NULL, "t.ini:2", "longer than 198 characters");
+    /* a number with a leading space reads back as the same number */
+    char err[2048];
+    assert_int_equal(load_in_child(ok_split, "run.length= 32", err, sizeof err), 0);
+}
+
 int main(void)
 {
     cmocka_set_message_output(CM_OUTPUT_TAP);
@@ -160,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_defaults_values_and_where),
         cmocka_unit_test(test_override_wins_and_effective_text_roundtrips),
         cmocka_unit_test(test_errors_name_file_line_and_cause),
+        cmocka_unit_test(test_values_that_the_effective_text_would_change),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
