@@ -2,7 +2,8 @@
  *
  * The input is written to a file and read as phasor-train resumes and
  * phasor-analyze evaluates: ph_checkpoint_config (the stored config text, whose
- * model section rebuilds the model: cfg_section_text), then ph_checkpoint_load
+ * model section rebuilds the model: cfg_section_text), ph_checkpoint_input_shape
+ * (the sample shape evaluate checks), then ph_checkpoint_load
  * into a small 3D CNN's parameters (trainable tensors and batch-norm buffers),
  * built once.  libhdf5 itself is not instrumented (fuzz_samples.c). */
 #include "fuzz_common.h"
@@ -41,6 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (setjmp(fuzz_back) == 0) {
         text = ph_checkpoint_config(path);
         if (text) section = cfg_section_text(text, "cnn3d");
+        int64_t shape[4];
+        (void)ph_checkpoint_input_shape(path, shape);
         double best;
         ph_checkpoint_load(path, params, np, "cnn3d", &best);
         fuzz_armed = 0;

@@ -88,7 +88,9 @@ static void checkpoint_seed(void)
                                        &g);
     ph_param *params[64];
     int np = m->def->params(m, params, 64);
-    ph_checkpoint_meta meta = {"cnn3d", 3, 7, 4, 0.5, "[train]\nmodel = cnn3d\n\n[cnn3d]\nwidth = 1\nstages = 1\n"};
+    ph_checkpoint_meta meta = {.model = "cnn3d", .step = 3, .seed = 7, .batch = 4, .best_metric = 0.5,
+                               .config = "[train]\nmodel = cnn3d\n\n[cnn3d]\nwidth = 1\nstages = 1\n",
+                               .input = {g.t, g.h, g.w, g.c}};
     ph_checkpoint_save(out("checkpoint", "cnn3d.h5"), params, np, &meta);
     m->def->destroy(m);
 }
