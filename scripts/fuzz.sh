@@ -34,7 +34,8 @@ if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_R
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Each input is written to a file: in memory (tmpfs) that is 20x faster than on disk.
-if [[ -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
+SCRATCH=${TMPDIR:-/tmp}
+if [[ -d /dev/shm && -w /dev/shm ]]; then SCRATCH=/dev/shm; fi
 # One thread: the readers do not need more, and the machine may be shared.
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive
 
@@ -96,13 +97,19 @@ for t in $TARGETS; do
         segment=$((segment + 1))
         log=$DIR/logs/$t.$segment.log
         t0=$(date +%s)
+        # A crashed harness leaves its scratch folder (removed at exit) and
+        # clang's OpenMP runtime its /dev/shm registration: both go afterwards.
+        tmp=$(mktemp -d "$SCRATCH/phasor-fuzz-run.XXXXXX") || exit 2
         # close_fd_mask=2: the harness's stderr (one refusal line per input) is
         # closed; libFuzzer and the sanitizers still report on a copy of it.
         # shellcheck disable=SC2086
-        "$exe" -max_total_time=$((SECONDS_PER - spent)) -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=3072 -malloc_limit_mb=1024 \
-            -detect_leaks=0 -close_fd_mask=2 -print_final_stats=1 \
-            -artifact_prefix="$DIR/artifacts/$t/" ${FUZZ_ARGS:-} "${dirs[@]}" >"$log" 2>&1
+        TMPDIR=$tmp "$exe" -max_total_time=$((SECONDS_PER - spent)) -timeout="${FUZZ_TIMEOUT:-10}" \
+            -rss_limit_mb=3072 -malloc_limit_mb=1024 -detect_leaks=0 -close_fd_mask=2 -print_final_stats=1 \
+            -artifact_prefix="$DIR/artifacts/$t/" ${FUZZ_ARGS:-} "${dirs[@]}" >"$log" 2>&1 &
+        pid=$!
+        wait "$pid"
         rc=$?
+        rm -rf "$tmp" /dev/shm/__KMP_REGISTERED_LIB_"${pid}"_*
         spent=$((spent + $(date +%s) - t0))
         # libFuzzer's last line, "Done N runs in S second(s)"; after a finding
         # only the final stats count the executions.
