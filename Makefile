@@ -7,6 +7,7 @@
 #   make bench      benchmarks; figures go to docs/performance.md
 #   make reproduce-NAME   run configs/NAME.ini's sweep here into runs/NAME (slurm/submit --local)
 #   make reproduce-tracking [SEED=N]   the tracking study (SEED: one seed per model, about 40 min)
+#   make reproduce-tracking-controls   the tracking challenges' shortcut controls
 #   make install PREFIX=/usr/local
 
 BUILD   ?= build
@@ -203,6 +204,13 @@ reproduce-tracking: deps clean-tree
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/tracking_study.sh $(if $(SEED),--set train.seed=$(SEED) \
 	    --runs runs/tracking_seed$(SEED) --out results/tracking_seed$(SEED))
+
+# reproduce-tracking-controls: the tracking challenges' shortcut controls (docs/challenges/pathtracker.md,
+# "Controls"): original and matched negatives, the start-goal distance regression and the frame CNN
+# (three seeds) on each, into runs/tracking_controls and results/tracking_controls.
+reproduce-tracking-controls: deps clean-tree
+	@$(MAKE) --no-print-directory build
+	PHASOR_BUILD=$(abspath $(BUILD)) scripts/tracking_controls.sh
 
 # reproduce-harmonization: the harmonizer study's sweep, neural predictivity and report (docs/studies/harmonization.md).
 reproduce-harmonization: deps clean-tree

@@ -38,6 +38,12 @@ static const cfg_key featuretracker_keys[] = {
      "trajectories: regular = PathTracker's (turns up to 90 deg), irregular = turns up to 180 deg"},
     {"coords3_twice", CFG_BOOL, "false", 0, 0, NULL,
      "draw coords_3 a second time with its own shape and colour, as the original does"},
+    {"negatives", CFG_ENUM, "original", 0, 0, "original|matched",
+     "original = goal on the distractor ending nearest the target's end; matched = on one at a "
+     "positive's start-goal distance (the shortcut control)"},
+    {"hue_margin", CFG_INT, "0", 0, 40, NULL,
+     "degrees of hue kept clear of the start marker's red (0) and the goal marker's blue (240); "
+     "0 = the original's hues"},
 };
 static const cfg_section featuretracker_section = {
     "featuretracker", "FeatureTracker: track an object whose colour and shape change, among others",
@@ -140,6 +146,33 @@ static void hue_rgb(double h, uint8_t *rgb)
     for (int k = 0; k < 3; k++) rgb[k] = (uint8_t)(int)(c[k] * 255.0);
 }
 
+/* Hue in degrees for u in [0, 1): the half circle [lo, lo + 180) without the
+ * open arcs of `margin` degrees around the markers' hues 0 (= 360) and 240,
+ * walked at a constant rate. */
+static double hue_allowed(double u, double lo, double margin)
+{
+    const double marker[3] = {0.0, 240.0, 360.0};
+    double a[4], b[4], total = 0; /* allowed arcs [a, b) */
+    int n = 0;
+    a[0] = lo;
+    for (int k = 0; k < 3; k++) {
+        double from = marker[k] - margin, to = marker[k] + margin;
+        if (to <= a[n] || from >= lo + 180.0) continue;
+        b[n] = fmax(a[n], from);
+        if (b[n] > a[n]) n++;
+        a[n] = fmin(lo + 180.0, to);
+    }
+    b[n] = lo + 180.0;
+    if (b[n] > a[n]) n++;
+    for (int k = 0; k < n; k++) total += b[k] - a[k];
+    double at = u * total;
+    for (int k = 0; k < n; k++) {
+        if (at < b[k] - a[k] || k == n - 1) return a[k] + at;
+        at -= b[k] - a[k];
+    }
+    return lo;
+}
+
 /* Colours of object j: angle(t) = ((t * speed * 360) mod 360) + start with
  * start uniform in {0..359}; id maps it to (angle mod 180) deg, ood to
  * (angle mod 180) + 180 deg, so a 1/64 speed sweeps the half circle once in 32 frames. */
@@ -156,7 +189,9 @@ static void object_colors(const featuretracker_params *p, uint32_t seed, int64_t
     double half = p->colors == FT_COLORS_OOD ? 180.0 : 0.0;
     for (int t = 0; t < p->length; t++) {
         double angle = fmod((double)t * speed * 360.0, 360.0) + start;
-        hue_rgb((fmod(angle, 180.0) + half) / 360.0, out + 3 * t);
+        double hue = p->hue_margin ? hue_allowed(fmod(angle, 180.0) / 180.0, half, p->hue_margin)
+                                   : fmod(angle, 180.0) + half;
+        hue_rgb(hue / 360.0, out + 3 * t);
     }
 }
 
@@ -226,6 +261,8 @@ static void *ft_params_load(const cfg *c)
     p->colors = (ft_colors)name_index(ft_colors_names, FT_COLORS_COUNT, cfg_str(c, s, "colors"));
     p->paths = (ft_paths)name_index(ft_paths_names, FT_PATHS_COUNT, cfg_str(c, s, "paths"));
     p->coords3_twice = cfg_bool(c, s, "coords3_twice");
+    p->negatives = (pt_negatives)name_index(pt_negatives_names, PT_NEGATIVES_COUNT, cfg_str(c, s, "negatives"));
+    p->hue_margin = (int)cfg_int(c, s, "hue_margin");
     if (p->length * p->skip > PT_CURVE_POINTS)
         ph_usage_error("config error at %s: [featuretracker] length x skip = %d x %d = %d exceeds "
                        "the %d points of a curve (lower length or skip)",
@@ -275,6 +312,39 @@ static void ft_condition(const void *params, char *buf, size_t n)
              p->colors == FT_COLORS_NONE ? "no" : ft_colors_names[p->colors],
              p->paths == FT_PATHS_IRREGULAR ? "_irregular" : "", p->length, p->num_distractors,
              p->skip, p->coords3_twice ? "_coords3twice" : "");
+    if (p->negatives == PT_NEGATIVES_MATCHED) snprintf(buf + strlen(buf), n - strlen(buf), "_matched");
+    if (p->hue_margin) snprintf(buf + strlen(buf), n - strlen(buf), "_huemargin%d", p->hue_margin);
+}
+
+/* A matched negative's coords_3: the distractor ending nearest the target's end
+ * among those ending where ghost g says a positive from this start would; when
+ * none does, distractor 0 redrawn until it ends there (PT_MATCH_DRAWS tries per
+ * ghost). */
+static int coords3_matched(const featuretracker_params *p, uint32_t seed, int64_t index, int turns,
+                           const int16_t *target, int16_t *dist)
+{
+    const int T = p->length, nd = p->num_distractors;
+    const int16_t *target_end = target + 2 * (T - 1);
+    for (uint32_t g = 0; g < PT_GHOSTS_MAX; g++) {
+        int16_t goal[2];
+        if (!pathtracker_ghost_goal(seed, index, g, T, p->skip, turns, target, goal)) continue;
+        const int tol = pathtracker_ghost_tolerance(g);
+        int best = -1;
+        long best_d2 = LONG_MAX;
+        for (int d = 0; d < nd; d++) {
+            const int16_t *e = dist + ((size_t)d * T + (T - 1)) * 2;
+            long dr = e[0] - target_end[0], dc = e[1] - target_end[1], d2 = dr * dr + dc * dc;
+            if (pathtracker_end_matches(e, goal, tol, target_end) && d2 < best_d2) best = d, best_d2 = d2;
+        }
+        if (best >= 0) return best;
+        for (uint32_t m = 0; m < PT_MATCH_DRAWS; m++) {
+            ph_rng r;
+            ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)index, FT_SUB_REDRAW + g * PT_MATCH_DRAWS + m);
+            pathtracker_track_turns(&r, T, p->skip, turns, dist);
+            if (pathtracker_end_matches(dist + 2 * (T - 1), goal, tol, target_end)) return 0;
+        }
+    }
+    PH_FAIL("drawing a matched FeatureTracker negative", "no distractor ended where a ghost did", "this is a bug");
 }
 
 static void ft_generate(const void *params, uint32_t seed, int64_t index, void *const *out)
@@ -300,7 +370,8 @@ static void ft_generate(const void *params, uint32_t seed, int64_t index, void *
      * own end, which makes that negative a positive; such ends are skipped.
      * Only when every one ends there (a few distractors) is distractor 0 redrawn. */
     const int16_t *target_end = target + 2 * (T - 1);
-    int c3 = nearest_distractor(target_end, dist, nd, T);
+    int c3 = !label && p->negatives == PT_NEGATIVES_MATCHED ? coords3_matched(p, seed, index, turns, target, dist)
+                                                             : nearest_distractor(target_end, dist, nd, T);
     for (uint32_t k = 0; c3 < 0; k++) {
         ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)index, FT_SUB_REDRAW + k);
         pathtracker_track_turns(&r, T, p->skip, turns, dist);

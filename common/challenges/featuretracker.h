@@ -3,6 +3,8 @@
 #ifndef PHASOR_FEATURETRACKER_H
 #define PHASOR_FEATURETRACKER_H
 
+#include "pathtracker.h"
+
 #include <stdint.h>
 
 enum {
@@ -29,6 +31,8 @@ typedef struct {
     ft_colors colors;
     ft_paths paths;
     int coords3_twice;     /* the original's second drawing of coords_3 (object 1) */
+    pt_negatives negatives; /* original: coords_3 nearest the target's end; matched: see pathtracker.h */
+    int hue_margin;        /* degrees kept clear of the markers' red (0) and blue (240) hues */
 } featuretracker_params;
 
 /* Datasets in the order fields() lists them. */

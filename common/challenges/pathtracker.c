@@ -16,11 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const pt_negatives_names[PT_NEGATIVES_COUNT] = {"original", "matched"};
+
 static const cfg_key pathtracker_keys[] = {
     {"length", CFG_INT, "64", 2, PT_CURVE_POINTS, NULL, "frames per video T (paper: 32, 64, 128)"},
     {"num_distractors", CFG_INT, "14", 0, 1000, NULL, "distractor dots besides the target and coords_3 (paper: 0, 14, 25)"},
     {"extra_distractors", CFG_INT, "0", 0, 1000, NULL, "the original's extra_dist: more distractors drawn after the first ones"},
     {"skip", CFG_INT, "1", 1, 64, NULL, "speed: curve points advanced per frame (paper: 1, 2, 4); length*skip <= 326"},
+    {"negatives", CFG_ENUM, "original", 0, 0, "original|matched",
+     "original = goal at an independent path's end (the start-goal distance tells the label); "
+     "matched = at a positive's start-goal distance (the shortcut control)"},
 };
 static const cfg_section pathtracker_section = {
     "pathtracker", "PathTracker: track a dot by its motion among identical distractors",
@@ -101,6 +106,32 @@ int pathtracker_label(uint32_t seed, int64_t index)
     return (uint32_t)(index & 1) == positive_member;
 }
 
+int pathtracker_ghost_tolerance(uint32_t g) { return g < PT_GHOSTS_EXACT ? 0 : 1; }
+
+int pathtracker_ghost_goal(uint32_t seed, int64_t index, uint32_t g, int length, int skip, int turns,
+                           const int16_t *start, int16_t *goal)
+{
+    const int tol = pathtracker_ghost_tolerance(g);
+    int16_t ghost[2 * PT_CURVE_POINTS];
+    for (uint32_t k = 0; k < PT_GHOST_DRAWS; k++) {
+        ph_rng r;
+        ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)index, PT_SUB_GHOST + g * PT_GHOST_DRAWS + k);
+        pathtracker_track_turns(&r, length, skip, turns, ghost);
+        if (abs(ghost[0] - start[0]) <= tol && abs(ghost[1] - start[1]) <= tol) {
+            const int16_t *end = ghost + 2 * (length - 1);
+            goal[0] = (int16_t)(start[0] + end[0] - ghost[0]), goal[1] = (int16_t)(start[1] + end[1] - ghost[1]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int pathtracker_end_matches(const int16_t *end, const int16_t *goal, int tol, const int16_t *avoid)
+{
+    if (end[0] == avoid[0] && end[1] == avoid[1]) return 0;
+    return abs(end[0] - goal[0]) <= tol && abs(end[1] - goal[1]) <= tol;
+}
+
 /* ---- drawing ------------------------------------------------------------ */
 
 static void put(uint8_t *frame, int r, int c, uint8_t R, uint8_t G, uint8_t B)
@@ -133,6 +164,8 @@ static void *pt_params_load(const cfg *c)
     p->num_distractors = (int)cfg_int(c, "pathtracker", "num_distractors");
     p->extra_distractors = (int)cfg_int(c, "pathtracker", "extra_distractors");
     p->skip = (int)cfg_int(c, "pathtracker", "skip");
+    p->negatives = strcmp(cfg_str(c, "pathtracker", "negatives"), "matched") ? PT_NEGATIVES_ORIGINAL
+                                                                             : PT_NEGATIVES_MATCHED;
     if (p->length * p->skip > PT_CURVE_POINTS)
         ph_usage_error("config error at %s: [pathtracker] length x skip = %d x %d = %d exceeds "
                        "the %d points of a curve (lower length or skip)",
@@ -169,7 +202,28 @@ static int pt_fields(const void *params, ph_field *out, int max)
 static void pt_condition(const void *params, char *buf, size_t n)
 {
     const pathtracker_params *p = params;
-    snprintf(buf, n, "length%d_dist%d_skip%d", p->length, p->num_distractors, p->skip);
+    snprintf(buf, n, "length%d_dist%d_skip%d%s", p->length, p->num_distractors, p->skip,
+             p->negatives == PT_NEGATIVES_MATCHED ? "_matched" : "");
+}
+
+/* A matched negative's coords_3: redrawn until it ends where ghost g says a
+ * positive from this start would (PT_MATCH_DRAWS tries per ghost). */
+static void coords3_matched(const pathtracker_params *p, uint32_t seed, int64_t index, const int16_t *target,
+                            int16_t *coords3)
+{
+    const int T = p->length;
+    for (uint32_t g = 0; g < PT_GHOSTS_MAX; g++) {
+        int16_t goal[2];
+        if (!pathtracker_ghost_goal(seed, index, g, T, p->skip, PT_TURNS, target, goal)) continue;
+        const int tol = pathtracker_ghost_tolerance(g);
+        for (uint32_t m = 0; m < PT_MATCH_DRAWS; m++) {
+            ph_rng r;
+            ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)index, PT_SUB_REDRAW + g * PT_MATCH_DRAWS + m);
+            pathtracker_track(&r, T, p->skip, coords3);
+            if (pathtracker_end_matches(coords3 + 2 * (T - 1), goal, tol, target + 2 * (T - 1))) return;
+        }
+    }
+    PH_FAIL("drawing a matched PathTracker negative", "no coords_3 ended where a ghost did", "this is a bug");
 }
 
 static void pt_generate(const void *params, uint32_t seed, int64_t index, void *const *out)
@@ -188,6 +242,7 @@ static void pt_generate(const void *params, uint32_t seed, int64_t index, void *
     pathtracker_track(&r, T, p->skip, target);
     ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)index, 1);
     pathtracker_track(&r, T, p->skip, coords3);
+    if (!label && p->negatives == PT_NEGATIVES_MATCHED) coords3_matched(p, seed, index, target, coords3);
     /* Fixed quirk: the original never checks that, in a negative, the target
      * does not also end inside the goal (about 1 in 800 negatives), which
      * makes those videos positives in all but name.  Redraw coords_3 from a

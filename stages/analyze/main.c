@@ -18,6 +18,7 @@
 #include "alignment.h"
 #include "harmonization_report.h"
 #include "evaluate.h"
+#include "shortcut.h"
 #include "svrt_report.h"
 #include "tracking_report.h"
 
@@ -69,6 +70,7 @@ static const struct {
     {"maco", "feature visualisations of a trained model (MACO, Fourier, pixels) with attribution maps; config-driven",
      ph_analyze_maco_main},
     {"evaluate", "a trained model's accuracy on a held-out sample file", ph_analyze_evaluate_main},
+    {"shortcut", "a tracking file's shortcut floor: accuracy from the start-goal distance alone", ph_analyze_shortcut_main},
     {"alignment", "a trained image model against human importance maps (saliency and adversarial alignment)",
      ph_analyze_alignment_main},
     {"svrt-report", "the SVRT study's report from its sweeps", ph_analyze_svrt_report_main},

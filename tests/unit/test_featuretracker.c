@@ -30,7 +30,7 @@ typedef struct {
 
 static featuretracker_params params(ft_shapes sh, ft_colors co, ft_paths pa)
 {
-    return (featuretracker_params){32, 10, 0, 1, sh, co, pa, 0};
+    return (featuretracker_params){32, 10, 0, 1, sh, co, pa, 0, PT_NEGATIVES_ORIGINAL, 0};
 }
 
 static void sample_init(sample *s, featuretracker_params p)

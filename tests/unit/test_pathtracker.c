@@ -28,7 +28,7 @@ typedef struct {
 static void sample_init(sample *s, int length, int nd, int skip)
 {
     memset(s, 0, sizeof *s);
-    s->p = (pathtracker_params){length, nd, 0, skip};
+    s->p = (pathtracker_params){length, nd, 0, skip, PT_NEGATIVES_ORIGINAL};
     s->nf = ph_challenge_pathtracker.fields(&s->p, s->fields, PH_MAX_FIELDS);
     for (int f = 0; f < s->nf; f++) s->slot[f] = malloc(ph_field_sample_bytes(&s->fields[f]));
 }
