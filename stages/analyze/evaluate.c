@@ -22,6 +22,7 @@
 #include "../../common/io/h5samples.h"
 #include "../../common/models/model.h"
 #include "../../common/nn/checkpoint.h"
+#include "report_util.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -493,21 +494,11 @@ int ph_analyze_evaluate_main(int argc, char **argv)
 {
     eval_options o;
     options_parse(argc, argv, &o);
-    char tsv[4200], per_tsv[4200], msg[4400] = "";
+    char tsv[4200], per_tsv[4200];
     snprintf(tsv, sizeof tsv, "%s/evaluate.tsv", o.out_dir);
     snprintf(per_tsv, sizeof per_tsv, "%s/evaluate_samples.tsv", o.out_dir);
-    if (ph_rank() == 0) {
-        if (ph_mkdir_p(o.out_dir))
-            snprintf(msg, sizeof msg, "evaluate: cannot create output directory %s: %s (choose a writable --out)",
-                     o.out_dir, strerror(errno));
-        else if (access(o.out_dir, W_OK | X_OK))
-            snprintf(msg, sizeof msg, "evaluate: output directory %s is not writable (choose a writable --out)", o.out_dir);
-        else if (!o.force && (ph_exists(tsv) || ph_exists(per_tsv)))
-            snprintf(msg, sizeof msg, "evaluate: output %s already exists (pass --force to replace it, or "
-                     "choose another --out)", ph_exists(tsv) ? tsv : per_tsv);
-    }
-    ph_usage_check_bcast(msg);
-    ph_out_dir_lock(o.out_dir); /* one run at a time per folder */
+    static const char *const files[] = {"evaluate.tsv", "evaluate_samples.tsv"};
+    report_outputs_check("evaluate", o.out_dir, files, 2, o.force);
 
     /* The checkpoint: its model, config and step. */
     char *model_name = ph_evaluate_attr_str(o.checkpoint, "model"), *text = ph_evaluate_attr_str(o.checkpoint, "config");

@@ -13,6 +13,7 @@
 #include "../../common/core/version.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/stats/shortcut.h"
+#include "report_util.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -156,20 +157,10 @@ int ph_analyze_shortcut_main(int argc, char **argv)
 {
     shortcut_options o;
     options_parse(argc, argv, &o);
-    char tsv[4200], msg[4400] = "";
+    char tsv[4200];
     snprintf(tsv, sizeof tsv, "%s/shortcut.tsv", o.out_dir);
-    if (ph_rank() == 0) {
-        if (ph_mkdir_p(o.out_dir))
-            snprintf(msg, sizeof msg, "shortcut: cannot create output directory %s: %s (choose a writable --out)",
-                     o.out_dir, strerror(errno));
-        else if (access(o.out_dir, W_OK | X_OK))
-            snprintf(msg, sizeof msg, "shortcut: output directory %s is not writable (choose a writable --out)", o.out_dir);
-        else if (!o.force && ph_exists(tsv))
-            snprintf(msg, sizeof msg, "shortcut: output %s already exists (pass --force to replace it, or choose "
-                     "another --out)", tsv);
-    }
-    ph_usage_check_bcast(msg);
-    ph_out_dir_lock(o.out_dir);
+    static const char *const files[] = {"shortcut.tsv"};
+    report_outputs_check("shortcut", o.out_dir, files, 1, o.force);
 
     marked fit;
     marked_read(&fit, o.fit);
