@@ -39,8 +39,8 @@ static const cfg_key featuretracker_keys[] = {
     {"coords3_twice", CFG_BOOL, "false", 0, 0, NULL,
      "draw coords_3 a second time with its own shape and colour, as the original does"},
     {"negatives", CFG_ENUM, "original", 0, 0, "original|matched",
-     "original = goal on the distractor ending nearest the target's end; matched = on one at a "
-     "positive's start-goal distance (the shortcut control)"},
+     "original = goal on the distractor ending nearest the target's end; matched = on one ending "
+     "where a positive from the same start would end (the shortcut control)"},
     {"hue_margin", CFG_INT, "0", 0, 40, NULL,
      "degrees of hue kept clear of the start marker's red (0) and the goal marker's blue (240); "
      "0 = the original's hues"},

@@ -25,7 +25,7 @@ static const cfg_key pathtracker_keys[] = {
     {"skip", CFG_INT, "1", 1, 64, NULL, "speed: curve points advanced per frame (paper: 1, 2, 4); length*skip <= 326"},
     {"negatives", CFG_ENUM, "original", 0, 0, "original|matched",
      "original = goal at an independent path's end (the start-goal distance tells the label); "
-     "matched = at a positive's start-goal distance (the shortcut control)"},
+     "matched = where a positive from the same start would end (the shortcut control)"},
 };
 static const cfg_section pathtracker_section = {
     "pathtracker", "PathTracker: track a dot by its motion among identical distractors",

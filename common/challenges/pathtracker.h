@@ -17,8 +17,8 @@ enum {
 };
 
 /* Where a negative's goal lies: `original` at the end of an independent path
- * (the start-goal distance then tells the label), `matched` at a distance from
- * the start drawn as a positive's would be (docs/challenges/pathtracker.md). */
+ * (the start-goal distance then tells the label), `matched` where a positive
+ * from the same start would end (docs/challenges/pathtracker.md, "Controls"). */
 typedef enum { PT_NEGATIVES_ORIGINAL, PT_NEGATIVES_MATCHED, PT_NEGATIVES_COUNT } pt_negatives;
 extern const char *const pt_negatives_names[PT_NEGATIVES_COUNT];
 

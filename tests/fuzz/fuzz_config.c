@@ -11,28 +11,13 @@
 #include "fuzz_common.h"
 
 #include "../../common/challenges/challenge.h"
+#include "../../common/challenges/generate_config.h"
 #include "../../common/core/config.h"
 #include "../../common/models/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static cfg_key generate_keys[] = {
-    {"challenge", CFG_ENUM, "pathtracker", 0, 0, NULL, "which challenge"},
-    {"out_dir", CFG_STRING, "data", 0, 0, NULL, "output folder"},
-    {"chunk", CFG_INT, "16", 1, 65536, NULL, "samples per chunk"},
-    {"deflate", CFG_INT, "1", 0, 9, NULL, "deflate level"},
-    {"write_block", CFG_INT, "256", 1, 1 << 20, NULL, "samples per write"},
-};
-static const cfg_section generate_section = {"generate", "what to generate", generate_keys, 5, 0};
-
-#define MAX_SPLIT_KEYS 16
-static cfg_key split_keys[MAX_SPLIT_KEYS] = {
-    {"n", CFG_INT, NULL, 1, 1e12, NULL, "number of samples"},
-    {"seed", CFG_INT, NULL, 0, 4294967295.0, NULL, "Philox seed"},
-};
-static cfg_section split_section = {"split.*", "one file per split", split_keys, 2, 1};
 
 #define MAX_SECTIONS 32
 static const cfg_section *sections[MAX_SECTIONS];
@@ -42,15 +27,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
     fuzz_setup("fuzz-config", "config.ini");
-    /* The tables as phasor-generate builds them (stages/generate/main.c). */
-    generate_keys[0].choices = ph_challenge_names();
-    sections[nsections++] = &generate_section;
-    for (int i = 0; i < ph_challenge_count; i++) {
-        sections[nsections++] = ph_challenges[i]->section;
-        for (int k = 0; k < ph_challenges[i]->nsplit_keys && split_section.nkeys < MAX_SPLIT_KEYS; k++)
-            split_keys[split_section.nkeys++] = ph_challenges[i]->split_keys[k];
-    }
-    sections[nsections++] = &split_section;
+    /* phasor-generate's tables, then the models' sections (phasor-train's). */
+    int ng;
+    const cfg_section *const *gen = ph_generate_sections(&ng);
+    for (int i = 0; i < ng && nsections < MAX_SECTIONS; i++) sections[nsections++] = gen[i];
     for (int i = 0; i < ph_model_count && nsections < MAX_SECTIONS; i++) sections[nsections++] = ph_models[i]->section;
     return 0;
 }
