@@ -10,24 +10,30 @@
 #    (phasor-analyze shortcut);
 # 3. trains the frame CNN (first and last frame only) with each seed and scores it on both
 #    test files (phasor-analyze evaluate);
-# 4. writes OUT/REPORT.md and OUT/controls.tsv.
+# 4. when the tracking study's runs are there (make reproduce-tracking), scores its models
+#    trained on these conditions (PathTracker 32 frames: DIR/tracking_study_local and
+#    ..._baselines; FeatureTracker 8 frames: ..._featuretracker8 and ..._baselines_featuretracker8)
+#    on both test files;
+# 5. writes OUT/REPORT.md, OUT/controls.tsv and OUT/study.tsv.
 # Steps already done are kept, so running it again after an interruption continues.
 #
-# usage: scripts/tracking_controls.sh [--runs DIR] [--out DIR] [--seeds "1 2 3"] [--set S.K=V]...
+# usage: scripts/tracking_controls.sh [--runs DIR] [--study DIR] [--out DIR] [--seeds "1 2 3"] [--set S.K=V]...
 #   --runs DIR    run folder (default runs/tracking_controls)
+#   --study DIR   parent of the tracking study's run folders (default runs)
 #   --out DIR     report folder (default results/tracking_controls)
 #   --seeds LIST  training seeds of the frame CNN (default "1 2 3")
 #   --set S.K=V   passed to phasor-train (sections train and frame) or phasor-generate (the
 #                 others); tests shrink the runs with it
 # Environment: PHASOR_BUILD, the build folder (default build).
 set -u
-runs=runs/tracking_controls out=results/tracking_controls seeds="1 2 3"
+runs=runs/tracking_controls study=runs out=results/tracking_controls seeds="1 2 3"
 gen_sets=() train_sets=()
 die() { echo "tracking_controls.sh: $1" >&2; exit "${2:-1}"; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --runs) [ $# -ge 2 ] || die "--runs needs a folder" 2; runs=$2; shift 2 ;;
     --out) [ $# -ge 2 ] || die "--out needs a folder" 2; out=$2; shift 2 ;;
+    --study) [ $# -ge 2 ] || die "--study needs a folder" 2; study=$2; shift 2 ;;
     --seeds) [ $# -ge 2 ] || die "--seeds needs a list such as \"1 2 3\"" 2; seeds=$2; shift 2 ;;
     --set)
         [ $# -ge 2 ] || die "--set needs SECTION.KEY=VALUE" 2
@@ -50,9 +56,9 @@ config_split() {
         { print > (to ? to : gen) }' "$1" || die "cannot split $1 into $2.*.ini"
 }
 
-# challenge name, config, section of its generator
-cases=("pathtracker configs/tracking_controls.ini pathtracker"
-       "featuretracker8 configs/tracking_controls_featuretracker.ini featuretracker")
+# challenge name, config, section of its generator, the study's run folders trained on its condition
+cases=("pathtracker configs/tracking_controls.ini pathtracker tracking_study_local tracking_study_local_baselines"
+       "featuretracker8 configs/tracking_controls_featuretracker.ini featuretracker tracking_study_local_featuretracker8 tracking_study_local_baselines_featuretracker8")
 for c in "${cases[@]}"; do
     set -- $c
     name=$1 config=$2 section=$3
@@ -87,10 +93,60 @@ for c in "${cases[@]}"; do
     done
 done
 
+# The tracking study's models on both test files (their evaluate.tsv in $runs/study/RUN/POINT).
+study_found=0
+for c in "${cases[@]}"; do
+    set -- $c
+    name=$1
+    shift 3
+    for run in "$@"; do
+        for ck in "$study/$run"/p[0-9][0-9][0-9][0-9]/train/best.h5; do
+            [ -f "$ck" ] || continue
+            study_found=1
+            point=$(basename "$(dirname "$(dirname "$ck")")")
+            e=$runs/study/$run/$point
+            [ -f "$e/evaluate.tsv" ] && continue
+            echo "tracking_controls.sh: the study's $run/$point on $name, original and matched" >&2
+            "$bin/phasor-analyze" evaluate "$ck" "$runs/${name}_original/data/test.h5" \
+                "$runs/${name}_matched/data/test.h5" --out "$e" --force --quiet || die "evaluating $ck failed"
+        done
+    done
+done
+
+# eval_rows DIR PREFIX: one line per test file of DIR/evaluate.tsv: PREFIX, then the model, its
+# config, rng seed, training condition, the file's negatives (original or matched), accuracy and
+# one_class (1: every video of the file got the same answer, the label if hit, else the other).
+eval_rows() {
+    awk -F'\t' -v prefix="$2" '
+        FNR == 1 { file++; if (file == 2) for (i = 1; i <= NF; i++) col[$i] = i; next }
+        file == 1 { a = $5 ? $3 : 1 - $3; answers[$1, a] = 1; next }
+        { f = FNR - 2; scored = $col["condition"] ~ /_matched/ ? "matched" : "original"
+          one = ((f, 0) in answers) + ((f, 1) in answers) == 1
+          printf "%s\t%s\t%s\t%s\t%s\t%s\t%.4f\t%d\n", prefix, $col["model"], $col["model_config"], $col["rng_seed"],
+                 $col["train_condition"], scored, $col["accuracy"], one }' "$1/evaluate_samples.tsv" "$1/evaluate.tsv"
+}
+
+# study.tsv: one row per study model and test file.
+stsv=$out/study.tsv
+{
+    printf 'challenge\trun\tpoint\tmodel\tmodel_config\trng_seed\ttrain_condition\tscored_on\taccuracy\tone_class\n'
+    for c in "${cases[@]}"; do
+        set -- $c
+        name=$1
+        shift 3
+        for run in "$@"; do
+            for t in "$runs/study/$run"/p[0-9][0-9][0-9][0-9]/evaluate.tsv; do
+                [ -f "$t" ] || continue
+                eval_rows "$(dirname "$t")" "$name"$'\t'"$run"$'\t'"$(basename "$(dirname "$t")")"
+            done
+        done
+    done
+} > "$stsv.partial" && mv "$stsv.partial" "$stsv" || die "writing $stsv failed"
+
 # controls.tsv: one row per (challenge, trained on, scored on, predictor, seed).
 tsv=$out/controls.tsv
 {
-    printf 'challenge\ttrained_on\tscored_on\tpredictor\tseed\taccuracy\tlo\thi\n'
+    printf 'challenge\ttrained_on\tscored_on\tpredictor\tseed\taccuracy\tlo\thi\tone_class\n'
     for c in "${cases[@]}"; do
         set -- $c
         name=$1
@@ -98,13 +154,11 @@ tsv=$out/controls.tsv
             d=$runs/${name}_$neg
             awk -F'\t' -v c="$name" -v tr="$neg" 'NR > 1 {
                     scored = $3 ~ /_matched/ ? "matched" : "original"
-                    printf "%s\t%s\t%s\tdistance\t-\t%.4f\t%.4f\t%.4f\n", c, tr, scored, $13, $14, $15 }' \
+                    printf "%s\t%s\t%s\tdistance\t-\t%.4f\t%.4f\t%.4f\t0\n", c, tr, scored, $13, $14, $15 }' \
                 "$d/shortcut/shortcut.tsv"
             for s in $seeds; do
-                awk -F'\t' -v c="$name" -v tr="$neg" -v s="$s" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-                    { scored = $col["condition"] ~ /_matched/ ? "matched" : "original"
-                      printf "%s\t%s\t%s\tframe_cnn\t%s\t%.4f\t-\t-\n", c, tr, scored, s, $col["accuracy"] }' \
-                    "$d/frame_s$s/evaluate/evaluate.tsv"
+                eval_rows "$d/frame_s$s/evaluate" "$name"$'\t'"$neg"$'\t'frame_cnn | awk -F'\t' -v OFS='\t' \
+                    '{ print $1, $2, $8, $3, $6, $9, "-", "-", $10 }'
             done
         done
     done
@@ -129,12 +183,44 @@ git diff --quiet HEAD -- . ':(exclude)results' 2>/dev/null || commit="$commit-di
     echo "|---|---|---|---|---|"
     awk -F'\t' 'NR > 1 { k = $1 "|" $2 "|" $3
             if ($4 == "distance") d[k] = sprintf("%.3f [%.3f, %.3f]", $6, $7, $8)
-            else { n[k]++; s[k] += $6; if (!(k in lo) || $6 < lo[k]) lo[k] = $6; if (!(k in hi) || $6 > hi[k]) hi[k] = $6 }
+            else { n[k]++; s[k] += $6; one[k] += $9
+                   if (!(k in lo) || $6 < lo[k]) lo[k] = $6; if (!(k in hi) || $6 > hi[k]) hi[k] = $6 }
             if (!(k in seen)) { seen[k] = 1; order[++m] = k } }
         END { for (i = 1; i <= m; i++) { k = order[i]; split(k, p, "|")
-              f = n[k] ? sprintf("%.3f (%.3f-%.3f)", s[k] / n[k], lo[k], hi[k]) : "-"
+              f = n[k] ? sprintf("%.3f (%.3f-%.3f)%s", s[k] / n[k], lo[k], hi[k],
+                                 one[k] ? sprintf("; %d of %d answering one class", one[k], n[k]) : "") : "-"
               printf "| %s | %s | %s | %s | %s |\n", p[1], p[2], p[3], d[k], f } }' "$tsv"
     echo
-    echo "Every number comes from controls.tsv in this folder."
+    echo "## The tracking study's models on matched negatives"
+    echo
+    if [ "$study_found" = 0 ]; then
+        echo "No tracking-study checkpoint was found under $study (make reproduce-tracking makes them), so"
+        echo "its models are not scored here."
+    else
+        echo "The tracking study's checkpoints (best.h5 of $study/tracking_study_local*, trained on the original"
+        echo "data of the same condition; results/tracking/REPORT.md describes them) scored on this folder's two"
+        echo "test files. Accuracy in %, mean and range over the runs of a model (seeds). A model that"
+        echo "tracks keeps its accuracy on matched negatives; one that reads the start-goal distance falls"
+        echo "towards chance. The frame CNN row of the table above is the floor a two-frame model reaches."
+        echo "A run that gives every video of a test file the same answer is a constant predictor, counted"
+        echo "as \"answering one class\" (its accuracy is 50 % on these balanced files whatever it learned)."
+        echo
+        echo "| challenge | model | runs | original negatives | matched negatives | change |"
+        echo "|---|---|---|---|---|---|"
+        awk -F'\t' 'NR > 1 { k = $1 "|" $4; if (!(k in seen)) { seen[k] = 1; order[++m] = k }
+                pk = k "|" $2 "/" $3; if (!(pk in pseen)) { pseen[pk] = 1; runs[k]++ }
+                v = 100 * $9; s = $8
+                n[k, s]++; sum[k, s] += v; one[k, s] += $10
+                if (!((k, s) in lo) || v < lo[k, s]) lo[k, s] = v
+                if (!((k, s) in hi) || v > hi[k, s]) hi[k, s] = v }
+            END { for (i = 1; i <= m; i++) { k = order[i]; split(k, p, "|")
+                  o = sum[k, "original"] / n[k, "original"]; a = sum[k, "matched"] / n[k, "matched"]
+                  printf "| %s | %s | %d | %.1f (%.1f-%.1f)%s | %.1f (%.1f-%.1f)%s | %+.1f |\n", p[1], p[2], runs[k],
+                         o, lo[k, "original"], hi[k, "original"], note(one[k, "original"]),
+                         a, lo[k, "matched"], hi[k, "matched"], note(one[k, "matched"]), a - o } }
+            function note(c) { return c ? sprintf("; %d answering one class", c) : "" }' "$stsv"
+    fi
+    echo
+    echo "Every number comes from controls.tsv and study.tsv in this folder."
 } > "$out/REPORT.md.partial" && mv "$out/REPORT.md.partial" "$out/REPORT.md" || die "writing $out/REPORT.md failed"
-echo "tracking_controls.sh: wrote $out/REPORT.md and $tsv" >&2
+echo "tracking_controls.sh: wrote $out/REPORT.md, $tsv and $stsv" >&2
