@@ -1,5 +1,8 @@
 /* image_read.c: PNG through libpng's simplified API, JPEG through libjpeg with an
- * error manager that returns instead of exiting, 2-D .npy through npy_nd.c. */
+ * error manager that returns instead of exiting, 2-D .npy through npy_nd.c.
+ * A header's size claim is not trusted: a PNG may not claim more pixels than
+ * its deflated data can hold, and a JPEG's rows are stored as they decode, so
+ * a short file never costs the memory its header claims. */
 #include "image_read.h"
 
 #include "npy_nd.h"
@@ -12,8 +15,13 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { DIM_MAX = 1 << 15 };
+
+/* Deflate expands at most 1032:1 and a PNG pixel takes at least one bit, so a
+ * file of B bytes holds at most about 8 x 1032 x B pixels (plus slack). */
+#define PNG_PIXELS_PER_BYTE 8300.0
 
 void ph_image_free(ph_image *img)
 {
@@ -33,6 +41,13 @@ static int read_png(const char *path, int c, ph_image *img, char *why, size_t n)
     }
     if (pi.width == 0 || pi.height == 0 || pi.width > DIM_MAX || pi.height > DIM_MAX) {
         snprintf(why, n, "PNG of %ux%u pixels (at most %d per side)", pi.width, pi.height, DIM_MAX);
+        png_image_free(&pi);
+        return -1;
+    }
+    struct stat st;
+    if (!stat(path, &st) && (double)pi.width * pi.height > PNG_PIXELS_PER_BYTE * (double)st.st_size + 65536.0) {
+        snprintf(why, n, "corrupt PNG: its header claims %ux%u pixels, more than %lld bytes can hold", pi.width,
+                 pi.height, (long long)st.st_size);
         png_image_free(&pi);
         return -1;
     }
@@ -68,7 +83,13 @@ static void jpeg_on_error(j_common_ptr cinfo)
     longjmp(f->back, 1);
 }
 
-static void jpeg_on_message(j_common_ptr cinfo) { (void)cinfo; /* warnings: not printed */ }
+/* libjpeg reports damage it can step over (data ending early, bad codes) as
+ * warnings (level -1) and decodes grey in their place: here they are errors.
+ * Trace messages (level >= 0) are ignored. */
+static void jpeg_on_message(j_common_ptr cinfo, int level)
+{
+    if (level < 0) jpeg_on_error(cinfo);
+}
 
 static int read_jpeg(const char *path, FILE *f, int c, ph_image *img, char *why, size_t n)
 {
@@ -76,7 +97,7 @@ static int read_jpeg(const char *path, FILE *f, int c, ph_image *img, char *why,
     jpeg_failure fail;
     d.err = jpeg_std_error(&fail.mgr);
     fail.mgr.error_exit = jpeg_on_error;
-    fail.mgr.output_message = jpeg_on_message;
+    fail.mgr.emit_message = jpeg_on_message;
     img->px = NULL;
     if (setjmp(fail.back)) {
         snprintf(why, n, "corrupt JPEG: %s", fail.msg);
@@ -96,14 +117,22 @@ static int read_jpeg(const char *path, FILE *f, int c, ph_image *img, char *why,
         return -1;
     }
     img->w = (int)d.output_width, img->h = (int)d.output_height, img->c = c;
-    img->px = malloc((size_t)img->w * img->h * c);
-    if (!img->px) {
-        snprintf(why, n, "out of memory for %dx%d pixels", img->w, img->h);
-        jpeg_destroy_decompress(&d);
-        return -1;
-    }
+    const size_t row_bytes = (size_t)img->w * c;
+    size_t rows = 0; /* rows allocated: doubled as they decode */
     while (d.output_scanline < d.output_height) {
-        JSAMPROW row = img->px + (size_t)d.output_scanline * img->w * c;
+        if (d.output_scanline == rows) {
+            rows = rows ? rows * 2 : 64;
+            if (rows > d.output_height) rows = d.output_height;
+            unsigned char *px = realloc(img->px, rows * row_bytes);
+            if (!px) {
+                snprintf(why, n, "out of memory for %dx%d pixels", img->w, img->h);
+                jpeg_destroy_decompress(&d);
+                ph_image_free(img);
+                return -1;
+            }
+            img->px = px;
+        }
+        JSAMPROW row = img->px + (size_t)d.output_scanline * row_bytes;
         jpeg_read_scanlines(&d, &row, 1);
     }
     jpeg_finish_decompress(&d);

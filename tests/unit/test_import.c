@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h> /* before jpeglib.h, which uses FILE */
 #include <jpeglib.h>
+#include <png.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -366,6 +367,64 @@ static void test_image_read(void **state)
     assert_non_null(strstr(why, "not a .npy"));
 }
 
+/* The first 16 rows of a 1-bit gray PNG whose header claims side x side pixels,
+ * cut off after its first IDAT chunks: a small file with a huge, valid header.
+ * The rows are noise, so that their deflated bytes fill whole IDAT chunks. */
+static void write_png_claiming(const char *path, int side)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    assert_true(png && info);
+    if (setjmp(png_jmpbuf(png))) fail_msg("libpng could not write %s", path);
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)side, (png_uint_32)side, 1, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    const size_t bytes = (size_t)side / 8 + 1;
+    png_byte *row = malloc(bytes);
+    uint32_t x = 1;
+    for (int r = 0; r < 16; r++) {
+        for (size_t i = 0; i < bytes; i++) x = x * 1664525u + 1013904223u, row[i] = (png_byte)(x >> 24);
+        png_write_row(png, row);
+    }
+    png_write_flush(png);
+    free(row);
+    png_destroy_write_struct(&png, &info);
+    fclose(f);
+}
+
+/* Damaged images are refused with a reason, and a header's size claim costs no
+ * memory before the data back it: a JPEG cut short (libjpeg would decode grey in
+ * place of the missing rows) and a PNG claiming 30000 x 30000 pixels in about 60 KB. */
+static void test_image_read_damaged(void **state)
+{
+    (void)state;
+    char p[512], q[512], why[256];
+    ph_image img;
+    snprintf(p, sizeof p, "%s/img/img06.jpg", dir);
+    snprintf(q, sizeof q, "%s/cut.jpg", dir);
+    FILE *in = fopen(p, "rb"), *out = fopen(q, "wb");
+    assert_true(in && out);
+    unsigned char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, in);
+    assert_true(n > 200 && n < sizeof buf);
+    fwrite(buf, 1, n * 9 / 10, out);
+    fclose(in), fclose(out);
+    assert_int_equal(ph_image_read(p, 3, &img, why, sizeof why), 0);
+    ph_image_free(&img);
+    assert_int_equal(ph_image_read(q, 3, &img, why, sizeof why), -1);
+    assert_non_null(strstr(why, "corrupt JPEG"));
+    assert_null(img.px);
+
+    snprintf(q, sizeof q, "%s/claim.png", dir);
+    write_png_claiming(q, 30000);
+    assert_int_equal(ph_image_read(q, 1, &img, why, sizeof why), -1);
+    assert_non_null(strstr(why, "claims 30000x30000 pixels"));
+    assert_null(img.px);
+}
+
 /* The ClickMe blur's taps sum to 1 and follow the notes' two Gaussians; the blur of an
  * impulse is the flipped kernel (a correlation), zero-padded at the edges. */
 static void test_clickme_blur(void **state)
@@ -412,7 +471,9 @@ int main(void)
     fixtures_make();
     cmocka_set_message_output(CM_OUTPUT_TAP);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_image_read),   cmocka_unit_test(test_clickme_blur),
+        cmocka_unit_test(test_image_read),
+        cmocka_unit_test(test_image_read_damaged),
+        cmocka_unit_test(test_clickme_blur),
         cmocka_unit_test(test_import_folder), cmocka_unit_test(test_import_ranks),
         cmocka_unit_test(test_import_seed),  cmocka_unit_test(test_import_bad_inputs),
     };
