@@ -4,7 +4,7 @@
 # phasor-analyze harmonization-report; the report's numbers are the points' own; a second
 # run keeps every finished point and writes the same report.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 12
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 shrink=(--set split.train.n=64 --set split.val.n=16 --set split.test.n=24 --set split.neural.n=6
@@ -25,8 +25,20 @@ same_numbers() { # every models.tsv row against its point's alignment.tsv
     [ "$n" = 6 ]
 }
 ok "the report's accuracy and alignment are each point's own alignment.tsv" same_numbers
-ok "four harmonized-vs-plain pairs, each with paired intervals" \
-    bash -c '[ "$(grep -cE "^\| resnet depth=[0-9]+ .*\| (10|100)( \*selected\*)? \| [0-9.]+ \([0-9.]+\) \| [+-][0-9.]+ \[[+-][0-9.]+, [+-][0-9.]+\] \| [+-][0-9.]+ \[" out/REPORT.md)" = 4 ]'
+ok "four harmonized-vs-plain pairs, each with paired intervals (alignment: where both are above chance)" \
+    bash -c '[ "$(grep -cE "^\| resnet depth=[0-9]+ .*\| (10|100)( \*selected\*)? \| [0-9.]+ \([0-9.]+\) \| [+-][0-9.]+ \[[+-][0-9.]+, [+-][0-9.]+\] \| ([+-][0-9.]+ \[|not compared: (both|plain|harmonized) at chance)" out/REPORT.md)" = 4 ]'
+at_chance_marked() { # a model's alignment cell says "at chance" exactly when models.tsv says it is not above chance
+    local n=0 point arch weight above cells
+    while IFS=$'\t' read -r point arch weight _ _ _ _ _ _ _ _ _ _ _ above; do
+        [ "$point" = point ] && continue
+        cells=$(grep -F "| $arch | $weight |" out/REPORT.md | head -1)
+        if [ "$above" = 0 ]; then [[ $cells == *"| at chance ("* ]] || { diag "$arch $weight: $cells"; return 1; }
+        else [[ $cells != *"at chance"* ]] || { diag "$arch $weight: $cells"; return 1; }; fi
+        n=$((n + 1))
+    done <out/models.tsv
+    [ "$n" = 6 ]
+}
+ok "alignment is reported only for models above chance" at_chance_marked
 ok "one weight selected per architecture, by validation accuracy" \
     bash -c '[ "$(grep -cE "^\| resnet depth=10 .*\*selected\*" out/REPORT.md)" = 1 ] && [ "$(grep -cE "^\| resnet depth=18 .*\*selected\*" out/REPORT.md)" = 1 ]'
 ok "neural predictivity of every model, per layer (stem .. stage4)" \

@@ -53,6 +53,8 @@ typedef struct {
     int pair;     /* harmonized: index of its plain model, else -1 */
     double val_acc; /* best validation accuracy (train.jsonl): what chose best.h5 */
     int selected;   /* harmonized: the weight its architecture's validation accuracy chose */
+    double ba, ba_lo, ba_hi; /* test balanced accuracy and its bootstrap interval */
+    int competent;  /* the interval lies above chance: only then is its alignment reported */
     int nlayers;  /* neural predictivity (probe/neural.tsv), 0 when not measured */
     char layer[8][32];
     double neural_raw[8], neural_norm[8], neural_ceiling;
@@ -303,6 +305,18 @@ static void study_pair(study *s)
 }
 
 /* Paired bootstrap of mean(rho_a) - mean(rho_b) over images defined in both. */
+/* Each model's test balanced accuracy and interval; competent when it lies above chance. */
+static void study_accuracy(study *s, int reps)
+{
+    for (int i = 0; i < s->n; i++) {
+        point *p = &s->p[i];
+        p->ba_lo = p->ba_hi = NAN;
+        ph_balacc_term t = {p->label_v, p->hit, p->test_n, 1.0};
+        p->ba = ph_balacc_bootstrap(&t, 1, reps, 0.95, 1, ph_balacc_name_hash(p->dir), &p->ba_lo, &p->ba_hi);
+        p->competent = p->ba_lo > 0.5;
+    }
+}
+
 static void rho_diff_interval(const point *a, const point *b, int reps, double *mean, double *lo, double *hi)
 {
     long long n = a->test_n, k = 0;
@@ -461,24 +475,27 @@ static void write_report(const study *s, const report_options *o, const char *pa
                  "minimal L2 eps, and the mean Spearman rho between |perturbation| and the human map.  *Cue agrees / "
                  "conflicts*: plain accuracy on the test images whose spurious cue names the label and on those where "
                  "it names the other class; a model that reads the cue is near 100 / 0, one that reads the part "
-                 "scores the same on both.\n\n"
+                 "scores the same on both.  *At chance*: the test accuracy's interval includes 50 %%, so the model "
+                 "has not learned the task and its alignment (in parentheses) is not counted as alignment; Dice "
+                 "and IoU are left out for it.\n\n"
                  "| model | weight | validation accuracy %% | test accuracy %% [95%% CI] | cue agrees / conflicts %% | "
                  "alignment %% | Dice | IoU | fooled / attacked | median eps | attack alignment |\n"
                  "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", o->reps, PH_HUMAN_SPEARMAN_CEILING);
     for (int i = 0; i < s->n; i++) {
         const point *p = &s->p[i];
-        double lo = NAN, hi = NAN;
-        ph_balacc_term t = {p->label_v, p->hit, p->test_n, 1.0};
-        double ba = ph_balacc_bootstrap(&t, 1, o->reps, 0.95, 1, ph_balacc_name_hash(p->dir), &lo, &hi);
         ph_sb_printf(&b, "| %s | %g |", p->arch, p->weight);
         sb_num(&b, 100 * p->val_acc, "%.1f");
-        if (isnan(lo)) ph_sb_printf(&b, " %.1f |", 100 * ba);
-        else ph_sb_printf(&b, " %.1f [%.1f, %.1f] |", 100 * ba, 100 * lo, 100 * hi);
+        if (isnan(p->ba_lo)) ph_sb_printf(&b, " %.1f |", 100 * p->ba);
+        else ph_sb_printf(&b, " %.1f [%.1f, %.1f] |", 100 * p->ba, 100 * p->ba_lo, 100 * p->ba_hi);
         if (isnan(p->cue_agree_acc) || isnan(p->cue_conflict_acc)) ph_sb_printf(&b, " - |");
         else ph_sb_printf(&b, " %.1f / %.1f |", 100 * p->cue_agree_acc, 100 * p->cue_conflict_acc);
-        sb_num(&b, 100 * p->score, "%.1f");
-        sb_num(&b, p->dice, "%.3f");
-        sb_num(&b, p->iou, "%.3f");
+        if (p->competent) {
+            sb_num(&b, 100 * p->score, "%.1f");
+            sb_num(&b, p->dice, "%.3f");
+            sb_num(&b, p->iou, "%.3f");
+        } else {
+            ph_sb_printf(&b, " at chance (%.1f) | - | - |", 100 * p->score);
+        }
         ph_sb_printf(&b, " %lld / %lld |", p->fooled, p->attacked);
         sb_num(&b, p->median_eps, "%.3f");
         sb_num(&b, p->attack_rho, "%.3f");
@@ -493,7 +510,7 @@ static void write_report(const study *s, const report_options *o, const char *pa
                  "| model | weight | validation accuracy %% (plain) | accuracy diff (points) [95%% CI] | alignment diff "
                  "(points of ceiling) [95%% CI] | attack alignment diff |\n|---|--:|--:|--:|--:|--:|\n");
     int pairs = 0, aligned = 0, aligned_sig = 0, acc_ok = 0, attack_more = 0, attack_pairs = 0;
-    int all_pairs = 0, all_aligned = 0, all_acc_ok = 0;
+    int all_pairs = 0, all_aligned = 0, all_acc_ok = 0, chance_pairs = 0, all_chance_pairs = 0;
     for (int i = 0; i < s->n; i++) {
         const point *h = &s->p[i];
         if (h->pair < 0) continue;
@@ -502,28 +519,34 @@ static void write_report(const study *s, const report_options *o, const char *pa
         ph_balacc_term t[2] = {{h->label_v, h->hit, h->test_n, 1.0}, {a->label_v, a->hit, a->test_n, -1.0}};
         double d = ph_balacc_bootstrap(t, 2, o->reps, 0.95, 1, ph_balacc_name_hash(h->dir), &lo, &hi);
         rho_diff_interval(h, a, o->reps, &rd, &rl, &rh);
-        all_pairs++, all_aligned += rd > 0, all_acc_ok += d > -0.02;
+        /* Alignment is compared only between two models that learned the task. */
+        const int both = h->competent && a->competent;
+        all_chance_pairs += !both;
+        if (both) all_pairs++, all_aligned += rd > 0, all_acc_ok += d > -0.02;
         const double ad = h->attack_rho - a->attack_rho;
         if (h->selected) {
-            pairs++;
-            aligned += rd > 0, aligned_sig += rl > 0, acc_ok += d > -0.02;
+            chance_pairs += !both;
+            if (both) pairs++, aligned += rd > 0, aligned_sig += rl > 0, acc_ok += d > -0.02;
             if (!isnan(ad)) attack_pairs++, attack_more += ad > 0;
         }
-        ph_sb_printf(&b, "| %s | %g%s | %.1f (%.1f) | %+.1f [%+.1f, %+.1f] | %+.1f [%+.1f, %+.1f] |", h->arch, h->weight,
-                     h->selected ? " *selected*" : "", 100 * h->val_acc, 100 * a->val_acc, 100 * d, 100 * lo, 100 * hi,
-                     100 * rd, 100 * rl, 100 * rh);
+        ph_sb_printf(&b, "| %s | %g%s | %.1f (%.1f) | %+.1f [%+.1f, %+.1f] |", h->arch, h->weight,
+                     h->selected ? " *selected*" : "", 100 * h->val_acc, 100 * a->val_acc, 100 * d, 100 * lo, 100 * hi);
+        if (both) ph_sb_printf(&b, " %+.1f [%+.1f, %+.1f] |", 100 * rd, 100 * rl, 100 * rh);
+        else ph_sb_printf(&b, " not compared: %s at chance |", !h->competent && !a->competent ? "both" : h->competent ? "plain" : "harmonized");
         sb_num(&b, ad, "%+.3f");
         ph_sb_printf(&b, "\n");
     }
-    if (!all_pairs) ph_sb_printf(&b, "| (no harmonized model has a plain twin) | | | | | |\n");
+    if (!all_pairs && !all_chance_pairs) ph_sb_printf(&b, "| (no harmonized model has a plain twin) | | | | | |\n");
     ph_sb_printf(&b, "\n## Expected directions, checked\n\n"
                  "1. *Harmonized models are more aligned with the human maps than plain ones, at similar or better "
-                 "accuracy on the decorrelated test split.* Selected pairs: alignment is higher in %d of %d (the "
-                 "paired interval excludes 0 in %d); accuracy is no more than 2 points lower in %d of %d. All pairs: "
-                 "alignment higher in %d of %d, accuracy no more than 2 points lower in %d of %d.%s\n"
+                 "accuracy on the decorrelated test split.* Counted only over pairs whose two models are both above "
+                 "chance (%d selected and %d of all pairs are left out). Selected pairs: alignment is higher in %d of "
+                 "%d (the paired interval excludes 0 in %d); accuracy is no more than 2 points lower in %d of %d. All "
+                 "pairs: alignment higher in %d of %d, accuracy no more than 2 points lower in %d of %d.%s\n"
                  "2. *Attacks on harmonized models are more aligned with the human maps.* The attack alignment is "
                  "higher in %d of %d selected pairs with attacks.%s\n\n",
-                 aligned, pairs, aligned_sig, acc_ok, pairs, all_aligned, all_pairs, all_acc_ok, all_pairs,
+                 chance_pairs, all_chance_pairs, aligned, pairs, aligned_sig, acc_ok, pairs, all_aligned, all_pairs,
+                 all_acc_ok, all_pairs,
                  pairs && (aligned < pairs || acc_ok < pairs) ? " **Not every pair comes out this way: see the table above.**" : "",
                  attack_more, attack_pairs,
                  attack_pairs && attack_more < attack_pairs ? " **Not every pair comes out this way.**" : "");
@@ -555,15 +578,16 @@ int ph_analyze_harmonization_report_main(int argc, char **argv)
         ph_usage_error("harmonization-report: no point of %s has an alignment.tsv (run the sweep first: make "
                        "reproduce-harmonization; slurm/status RUN shows each point)", o.runs[0]);
     study_pair(&s);
+    study_accuracy(&s, o.reps);
     char path[4300];
     ph_strbuf t = {0};
     ph_sb_printf(&t, "point\tmodel\tweight\taccuracy\talignment_score\tdice\tiou\tattacked\tfooled\tmedian_eps\tattack_alignment\t"
-                     "cue_agrees_accuracy\tcue_conflicts_accuracy\n");
+                     "cue_agrees_accuracy\tcue_conflicts_accuracy\tbalanced_accuracy_lo\tabove_chance\n");
     for (int i = 0; i < s.n; i++) {
         const point *p = &s.p[i];
-        ph_sb_printf(&t, "%s\t%s\t%g\t%.6f\t%.6f\t%.6f\t%.6f\t%lld\t%lld\t%.4f\t%.6f\t%.6f\t%.6f\n", p->dir, p->arch, p->weight,
-                     p->acc, p->score, p->dice, p->iou, p->attacked, p->fooled, p->median_eps, p->attack_rho, p->cue_agree_acc,
-                     p->cue_conflict_acc);
+        ph_sb_printf(&t, "%s\t%s\t%g\t%.6f\t%.6f\t%.6f\t%.6f\t%lld\t%lld\t%.4f\t%.6f\t%.6f\t%.6f\t%.6f\t%d\n", p->dir, p->arch,
+                     p->weight, p->acc, p->score, p->dice, p->iou, p->attacked, p->fooled, p->median_eps, p->attack_rho,
+                     p->cue_agree_acc, p->cue_conflict_acc, p->ba_lo, p->competent);
     }
     snprintf(path, sizeof path, "%s/models.tsv", o.out_dir);
     report_write(path, t.s, t.len);
