@@ -157,6 +157,7 @@ static double cnn3d_step_flops(const ph_model *base)
 
 const ph_model_def ph_model_cnn3d = {
     .name = "cnn3d",
+    .display_name = "3D CNN",
     .summary = "3D CNN (R3D style: strided 3x3x3 stages, optional residual blocks and norms)",
     .section = &cnn3d_section,
     .video = 1,

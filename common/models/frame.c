@@ -142,6 +142,7 @@ static double frame_step_flops(const ph_model *base)
 
 const ph_model_def ph_model_frame = {
     .name = "frame",
+    .display_name = "frame CNN",
     .summary = "frame-only 2D CNN on the last (or first and last) frame of a video: what the task needs beyond motion",
     .section = &frame_section,
     .video = 1,

@@ -35,6 +35,7 @@ typedef struct {
 
 typedef struct ph_model_def {
     const char *name;
+    const char *display_name; /* what reports call it: "InT", "3D CNN" */
     const char *summary;
     const cfg_section *section; /* the model's config keys, [name] */
     int video;                  /* 1: wants [T,H,W,C] samples; 0: [H,W,C] images */

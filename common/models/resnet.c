@@ -207,6 +207,7 @@ static double resnet_step_flops(const ph_model *base)
 
 const ph_model_def ph_model_resnet = {
     .name = "resnet",
+    .display_name = "ResNet",
     .summary = "2D ResNet (10/18/34 basic, 50/101 bottleneck blocks) for images",
     .section = &resnet_section,
     .video = 0,

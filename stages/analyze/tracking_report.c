@@ -22,6 +22,7 @@
 #include "../../common/core/stage.h"
 #include "../../common/core/strbuf.h"
 #include "../../common/core/version.h"
+#include "../../common/models/model.h"
 #include "../../common/stats/balacc.h"
 
 #include <dirent.h>
@@ -219,13 +220,13 @@ static void cond_parse(ts_cond *k)
     }
 }
 
-/* Short names of the models (docs/models). */
+/* Short names of the models (their display names) with their sizes. */
 static void entry_label(ts_entry *e)
 {
     char cfg[512];
     snprintf(cfg, sizeof cfg, "%s", e->config);
-    const char *name = !strcmp(e->model, "cnn3d") ? "3D CNN" : !strcmp(e->model, "int") ? "InT"
-                     : !strcmp(e->model, "cvrnn") ? "CV-RNN" : !strcmp(e->model, "frame") ? "frame CNN" : e->model;
+    const ph_model_def *def = ph_model_find(e->model);
+    const char *name = def && def->display_name ? def->display_name : e->model;
     char size[64] = "";
     char *cells[32];
     const int n = split(cfg, ';', cells, 32);
