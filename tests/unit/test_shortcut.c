@@ -229,6 +229,7 @@ static void test_featuretracker_hue_margin(void **state)
 
 int main(void)
 {
+    cmocka_set_message_output(CM_OUTPUT_TAP);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logistic_recovers_coefficients),
         cmocka_unit_test(test_logistic_separable_stays_finite),
@@ -237,5 +238,5 @@ int main(void)
         cmocka_unit_test(test_featuretracker_matched_removes_the_leak),
         cmocka_unit_test(test_featuretracker_hue_margin),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests_name("shortcut", tests, NULL, NULL);
 }
