@@ -15,8 +15,7 @@ controls() { scripts/tracking_controls.sh --runs "$TMPD/runs" --study "$TMPD/stu
     "${small[@]}" >"$OUT" 2>"$ERR"; RC=$?; }
 
 controls
-is "$RC" 0 "the controls run at toy scale"
-diag_file "$ERR"
+is "$RC" 0 "the controls run at toy scale" || diag_file "$ERR"
 ok "... and say that no tracking-study checkpoint was there" grep -q "No tracking-study checkpoint" "$TMPD/out/REPORT.md"
 # 2 challenges x 2 training sets x 2 test files x (distance + 1 seed)
 is "$(($(wc -l <"$TMPD/out/controls.tsv") - 1))" 16 "controls.tsv: 16 rows"
