@@ -260,4 +260,15 @@ ok "... and leaves it untouched" cmp -s train.before gen/train.h5
 run_phasor generate "$g" --out gen --resume --force
 is "$RC" 2 "--resume with --force: exit 2"
 
+# ---- a checkpoint signal that leaves no time to work: refused before anything is written ----
+printf '[generate]\nchallenge = pathtracker\n[pathtracker]\nlength = 8\n[split.train]\nn = 8\nseed = 1\n' >sig.ini
+printf '[slurm]\ntime = 3\nsignal_seconds = 150\n' >>sig.ini
+"$submit" --dry-run sig.ini --out sig_run >"$OUT" 2>"$ERR"
+RC=$?
+is "$RC" 2 "signal_seconds 150 s before a 3-minute limit: exit 2"
+ok "... one line naming the limit, signal_seconds and the fix" \
+    bash -c "[ \$(wc -l <'$ERR') = 1 ] && grep -q 'time limit 3 leaves less than a minute .* signal_seconds = 150' '$ERR'"
+"$submit" --dry-run sig.ini --out sig_run --time 1-00 >"$OUT" 2>"$ERR"
+is "$?" 0 "... accepted with --time 1-00 (one day)"
+
 done_testing
