@@ -94,7 +94,7 @@ for c in "${cases[@]}"; do
 done
 
 # The tracking study's models on both test files (their evaluate.tsv in $runs/study/RUN/POINT).
-study_found=0
+study_found=0 study_unfinished=0
 for c in "${cases[@]}"; do
     set -- $c
     name=$1
@@ -102,8 +102,15 @@ for c in "${cases[@]}"; do
     for run in "$@"; do
         for ck in "$study/$run"/p[0-9][0-9][0-9][0-9]/train/best.h5; do
             [ -f "$ck" ] || continue
-            study_found=1
             point=$(basename "$(dirname "$(dirname "$ck")")")
+            # a point whose training has not finished (slurm/submit's train.state) is left out
+            st=done
+            [ -f "$study/$run/$point/train.state" ] && read -r st _ <"$study/$run/$point/train.state"
+            if [ "$st" != done ]; then
+                study_unfinished=$((study_unfinished + 1))
+                continue
+            fi
+            study_found=1
             e=$runs/study/$run/$point
             [ -f "$e/evaluate.tsv" ] && continue
             echo "tracking_controls.sh: the study's $run/$point on $name, original and matched" >&2
@@ -204,6 +211,8 @@ git diff --quiet HEAD -- . ':(exclude)results' 2>/dev/null || commit="$commit-di
         echo "towards chance. The frame CNN row of the table above is the floor a two-frame model reaches."
         echo "A run that gives every video of a test file the same answer is a constant predictor, counted"
         echo "as \"answering one class\" (its accuracy is 50 % on these balanced files whatever it learned)."
+        [ "$study_unfinished" = 0 ] ||
+            echo "$study_unfinished point(s) whose training had not finished were left out."
         echo
         echo "| challenge | model | runs | original negatives | matched negatives | change |"
         echo "|---|---|---|---|---|---|"

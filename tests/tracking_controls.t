@@ -21,12 +21,16 @@ ok "... and say that no tracking-study checkpoint was there" grep -q "No trackin
 is "$(($(wc -l <"$TMPD/out/controls.tsv") - 1))" 16 "controls.tsv: 16 rows"
 ok "the matched files are matched" test -n "$(h5dump -a condition "$TMPD/runs/pathtracker_matched/data/test.h5" 2>/dev/null | grep _matched)"
 
-# A stand-in study: the PathTracker frame CNN as if it were a tracking-study run.
-mkdir -p "$TMPD/study/tracking_study_local/p0000/train"
+# A stand-in study: the PathTracker frame CNN as if it were a tracking-study run, and a second
+# point whose training is still running (slurm/submit's train.state), which is left out.
+mkdir -p "$TMPD/study/tracking_study_local/p0000/train" "$TMPD/study/tracking_study_local/p0001/train"
 cp "$TMPD/runs/pathtracker_original/frame_s1/best.h5" "$TMPD/study/tracking_study_local/p0000/train/"
+cp "$TMPD/runs/pathtracker_original/frame_s1/best.h5" "$TMPD/study/tracking_study_local/p0001/train/"
+echo "running vm 1 local" >"$TMPD/study/tracking_study_local/p0001/train.state"
 controls
 is "$RC" 0 "again, with a tracking-study checkpoint there"
-is "$(($(wc -l <"$TMPD/out/study.tsv") - 1))" 2 "study.tsv: the checkpoint on two test files"
+is "$(($(wc -l <"$TMPD/out/study.tsv") - 1))" 2 "study.tsv: the finished checkpoint on two test files"
+ok "... and the report says one unfinished point was left out" grep -q "^1 point(s) whose training had not finished" "$TMPD/out/REPORT.md"
 acc=$(awk -F'\t' '$8 == "original" { printf "%.1f", 100 * $9 }' "$TMPD/out/study.tsv")
 ok "the report's study row holds study.tsv's accuracy ($acc)" grep -q "| pathtracker | frame | 1 | $acc " "$TMPD/out/REPORT.md"
 dist=$(awk -F'\t' '$1 == "pathtracker" && $2 == "original" && $3 == "original" && $4 == "distance" { printf "%.3f", $6 }' \
