@@ -122,4 +122,11 @@ run_phasor analyze evaluate "$TMPD/run_good/best.h5" data/test.h5 --out ev_half 
 is "$RC" 1 "evaluate, evaluate.tsv unwritable: exit 1"
 ok "evaluate, evaluate.tsv unwritable: evaluate_samples.tsv is not published alone" test ! -e ev_half/evaluate_samples.tsv
 
+# and a good one records where the model trained and where it was scored
+run_phasor analyze evaluate "$TMPD/run_good/best.h5" data/test.h5 --out ev_good --quiet
+is "$RC" 0 "evaluate on the valid test file: exit 0"
+col() { awk -F'\t' -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } NR == 2 { print $c[name] }' ev_good/evaluate.tsv; }
+ok "... evaluate.tsv names the training machine (from the checkpoint) and its own" \
+    bash -c '[[ "$1" == *"CPUs), cpu backend, 1 rank(s)" && "$2" == *"CPUs), cpu backend" ]]' _ "$(col train_machine)" "$(col machine)"
+
 done_testing

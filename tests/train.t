@@ -3,7 +3,7 @@
 # bit-identical resume (also after a signal), and bad input that leaves the
 # last good checkpoint intact.
 . "$(dirname "$0")/lib.sh"
-plan 36
+plan 37
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 cat >g.ini <<'INI'
@@ -55,6 +55,8 @@ close_losses() {
 ok "losses with 1 and 2 ranks agree within 1e-4 relative" close_losses
 ok "a checkpoint and the best model are written" test -s r1/checkpoint.h5 -a -s r1/best.h5
 ok "the checkpoint records step 20" bash -c "h5dump -a /step r1/checkpoint.h5 | grep -q '(0): 20'"
+ok "... and where it trained (processor, backend, ranks) and the build" \
+    bash -c "h5dump -a /machine r1/checkpoint.h5 | grep -q 'CPUs), cpu backend, 1 rank(s)' && h5dump -a /git_commit r1/checkpoint.h5 | grep -q '(0): \"'"
 
 # The balanced sampler: every global batch holds each class equally often; the same
 # batches for any rank count, other batches than the uniform sampler's.

@@ -202,3 +202,27 @@ void ph_out_dir_lock(const char *dir)
     if (nheld < HELD_MAX) snprintf(held[nheld++], sizeof held[0], "%s", path);
     ph_usage_check_bcast(msg);
 }
+
+const char *ph_machine(void)
+{
+    static char text[320];
+    if (text[0]) return text;
+    /* A virtual machine may name only the vendor ("AMD EPYC"), so family and
+     * model numbers come with the name. */
+    char model[256] = "unknown processor", family[32] = "?", number[32] = "?", line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        if (line[0] == '\n') break; /* the first processor's block ends */
+        const char *colon = strchr(line, ':');
+        if (!colon) continue;
+        const char *v = colon + 1 + (colon[1] == ' ');
+        if (!strncmp(line, "model name", 10)) snprintf(model, sizeof model, "%s", v);
+        else if (!strncmp(line, "cpu family", 10)) snprintf(family, sizeof family, "%s", v);
+        else if (!strncmp(line, "model\t", 6) || !strncmp(line, "model ", 6)) snprintf(number, sizeof number, "%s", v);
+    }
+    if (f) fclose(f);
+    model[strcspn(model, "\n")] = 0, family[strcspn(family, "\n")] = 0, number[strcspn(number, "\n")] = 0;
+    snprintf(text, sizeof text, "%s (family %s model %s, %ld CPUs)", model, family, number,
+             sysconf(_SC_NPROCESSORS_ONLN));
+    return text;
+}

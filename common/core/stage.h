@@ -17,6 +17,12 @@ int ph_size(void);
 __attribute__((noreturn)) void ph_stage_print_and_exit(void (*print)(FILE *f));
 /* "phasor-STAGE VERSION (git COMMIT, schema N)". */
 void ph_print_version(FILE *f);
+/* The processor this process runs on and its online CPUs, e.g. "AMD EPYC 9B14
+ * (2 CPUs)", from /proc/cpuinfo ("unknown processor" where it has none).
+ * Results that are bit-identical on one machine may differ in the last bits on
+ * another (libm, libmvec and oneDNN choose code by processor), so checkpoints
+ * and evaluations record it. */
+const char *ph_machine(void);
 
 /* The command line every config-driven stage shares:
  *   CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--device D] [--force|--resume] [--quiet]

@@ -2,6 +2,7 @@
 #include "checkpoint.h"
 
 #include "../core/fsutil.h"
+#include "../core/version.h"
 #include "../core/rng.h"
 #include "../io/h5attr.h"
 
@@ -76,6 +77,9 @@ void ph_checkpoint_save(const char *path, ph_param *const *params, int np,
     attr_f64(f, "best_metric", meta->best_metric);
     attr_i64(f, "tensors", np);
     attr_str(f, "config", meta->config);
+    attr_str(f, "software_version", PHASOR_VERSION);
+    attr_str(f, "git_commit", PHASOR_GIT_COMMIT);
+    if (meta->machine) attr_str(f, "machine", meta->machine);
     if (meta->input[3] > 0) {
         hsize_t four = 4;
         hid_t sp = H5Screate_simple(1, &four, NULL), a = H5Acreate2(f, "input_shape", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);

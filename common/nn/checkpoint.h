@@ -21,6 +21,7 @@ typedef struct {
     double best_metric; /* best validation accuracy so far (-1: none) */
     const char *config; /* effective config text */
     int64_t input[4];   /* one training sample: frames, height, width, channels (0: not recorded) */
+    const char *machine; /* where it trained: processor and backend (NULL: not recorded) */
 } ph_checkpoint_meta;
 
 /* Rank 0 only. */

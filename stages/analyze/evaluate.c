@@ -19,6 +19,7 @@
 #include "../../common/core/stage.h"
 #include "../../common/core/strbuf.h"
 #include "../../common/core/version.h"
+#include "../../common/io/h5attr.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/models/model.h"
 #include "../../common/nn/checkpoint.h"
@@ -66,7 +67,9 @@ static void usage(FILE *f)
             "its config (key=value;...), the training steps, batch, learning rate and seed\n"
             "(rng_seed: [train] seed), the earlier stages it continued ([train] init, oldest first: CONDITION STEPSxBATCH\n"
             "joined by +; - when trained from scratch), the best validation accuracy, and\n"
-            "correct, accuracy and mean loss on the sample file;\n"
+            "correct, accuracy and mean loss on the sample file, the software version and git\n"
+            "commit, and where it ran: train_machine (the checkpoint's record: processor,\n"
+            "backend, ranks; - in older checkpoints) and machine (this evaluation's);\n"
             "DIR/evaluate_samples.tsv, one row per sample: file (the row of evaluate.tsv,\n"
             "counting from 0), sample index, label, logit (one-logit models; - otherwise)\n"
             "and hit (1 when the prediction is the label; logit > 0 means label 1).\n"
@@ -158,6 +161,15 @@ char *ph_evaluate_attr_str(const char *path, const char *name)
     PH_CHECK_H5(H5Aread(a, t, s), what, "the file may be damaged");
     H5Tclose(t), H5Aclose(a), H5Fclose(f);
     return s;
+}
+
+/* A string attribute that older checkpoints may lack: "-" then (malloc'd). */
+static char *attr_str_optional(const char *path, const char *name)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char *s = f >= 0 ? ph_h5_attr_str(f, name) : NULL;
+    if (f >= 0) H5Fclose(f);
+    return s ? s : strdup("-");
 }
 
 static double attr_num(const char *path, const char *name)
@@ -387,7 +399,7 @@ static void sb_cell(ph_strbuf *b, const char *s, int last)
  * checkpoint loaded, every sample scored; refuses the training and validation
  * files.  Appends the file's row to `rows` and its samples to `per` (rank 0). */
 static void evaluate_file(const eval_options *o, int index, const char *model_name, const char *text,
-                          const file_id *tr, const file_id *va, const char *const info[8], double step, double best,
+                          const file_id *tr, const file_id *va, const char *const info[9], double step, double best,
                           ph_strbuf *rows, ph_strbuf *per)
 {
     const char *path = o->samples[index];
@@ -439,6 +451,8 @@ static void evaluate_file(const eval_options *o, int index, const char *model_na
     const int gpus = ph_cuda_device_count(why, sizeof why);
     if (!strcmp(o->device, "cuda") && gpus == 0) ph_usage_error("evaluate: --device cuda, but %s (use --device cpu or auto)", why);
     const ph_backend *be = !strcmp(o->device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
+    char machine[400];
+    snprintf(machine, sizeof machine, "%s, %s backend", ph_machine(), be->name);
 
     const int v = video;
     ph_model_geometry g = {o->batch, v ? (int)fx.dims[0] : 1, (int)fx.dims[v], (int)fx.dims[v + 1], (int)fx.dims[v + 2],
@@ -468,7 +482,7 @@ static void evaluate_file(const eval_options *o, int index, const char *model_na
         const char *row[] = {o->checkpoint, path, test.challenge, test.condition, test.split, num[0], num[1],
                              info[0], tr->condition, num[2], num[3], num[4], num[10], model_name, info[2], num[5],
                              info[3], info[4], info[5], info[7], info[6], num[6], num[7], num[8], num[9], PHASOR_VERSION,
-                             PHASOR_GIT_COMMIT};
+                             PHASOR_GIT_COMMIT, info[8], machine};
         const int ncols = (int)(sizeof row / sizeof row[0]);
         for (int i = 0; i < ncols; i++) sb_cell(rows, row[i], i == ncols - 1);
         /* %.9g: a float logit exactly. */
@@ -521,13 +535,15 @@ int ph_analyze_evaluate_main(int argc, char **argv)
     static const char *const cols[] = {
         "checkpoint", "samples", "challenge", "condition", "split", "seed", "n", "train_file", "train_condition",
         "train_seed", "train_n", "val_seed", "val_n", "model", "model_config", "step", "steps", "batch", "lr",
-        "rng_seed", "curriculum", "best_val_accuracy", "correct", "accuracy", "loss", "software_version", "git_commit"};
+        "rng_seed", "curriculum", "best_val_accuracy", "correct", "accuracy", "loss", "software_version", "git_commit",
+        "train_machine", "machine"};
     const int ncols = (int)(sizeof cols / sizeof cols[0]);
     ph_strbuf rows = {0}, per = {0};
     for (int i = 0; i < ncols; i++) sb_cell(&rows, cols[i], i == ncols - 1);
     ph_sb_printf(&per, "file\tsample\tlabel\tlogit\thit\n");
     char *curriculum = curriculum_describe(text);
-    const char *const info[8] = {train_path, val_path, mconf, steps, tbatch, lr, curriculum, rng_seed};
+    char *train_machine = attr_str_optional(o.checkpoint, "machine");
+    const char *const info[9] = {train_path, val_path, mconf, steps, tbatch, lr, curriculum, rng_seed, train_machine};
     for (int f = 0; f < o.nsamples; f++)
         evaluate_file(&o, f, model_name, text, &tr, &va, info, step, best, &rows, &per);
 
@@ -538,7 +554,7 @@ int ph_analyze_evaluate_main(int argc, char **argv)
     }
     free(rows.s), free(per.s);
     free(model_name), free(text), free(train_path), free(val_path), free(steps), free(tbatch);
-    free(lr), free(rng_seed), free(mconf), free(curriculum);
+    free(lr), free(rng_seed), free(mconf), free(curriculum), free(train_machine);
     file_id_free(&tr), file_id_free(&va);
     return 0;
 }

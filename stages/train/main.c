@@ -447,6 +447,8 @@ int main(int argc, char **argv)
         ph_params_zero_moments(params, np); /* weights only: the moments belong to the earlier run */
     }
     char *effective = cfg_effective_text(&c);
+    char machine[400];
+    snprintf(machine, sizeof machine, "%s, %s backend, %d rank(s)", ph_machine(), be->name, ph_size());
     if (ph_rank() == 0 && !o.quiet)
         fprintf(stderr, "phasor-train: %s on %s, %d rank(s) x batch %d, %d classes, %s step %lld of %lld\n",
                 model_name, be->name, ph_size(), local, classes, step ? "resuming after" : "starting at",
@@ -504,7 +506,7 @@ int main(int argc, char **argv)
             ph_sb_printf(&line, "}\n");
             loss_sum = acc_sum = aux_sum = harm_sum = 0, since_log = 0, t_log = now;
         }
-        ph_checkpoint_meta meta = {model_name, step, seed, batch, best_acc, effective, {tr.t, tr.h, tr.w, tr.c}};
+        ph_checkpoint_meta meta = {model_name, step, seed, batch, best_acc, effective, {tr.t, tr.h, tr.w, tr.c}, machine};
         if (step % eval_every == 0 || step == steps) {
             double vl, va_acc;
             evaluate(m, &va, batch, buf, labels, logits, smoothing, &vl, &va_acc);
