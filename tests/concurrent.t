@@ -28,10 +28,10 @@ gen_ini 3000 >big.ini
 # wait_lock FILE PID: until FILE names PID (the first run holds the lock), at most 60 s.
 wait_lock() {
     local i
-    for i in $(seq 600); do
+    for i in $(seq 3000); do
         grep -qx "pid $2" "$1" 2>/dev/null && return 0
         kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
+        sleep 0.02
     done
     return 1
 }
@@ -70,7 +70,9 @@ ok "generate: ... not for the lock" grep -q "exists" "$ERR"
 gen_ini 64 >small.ini
 run_phasor generate small.ini --out data2 --set split.val.n=16 --set split.val.seed=2 --quiet
 [ "$RC" = 0 ] || bail_out "phasor-generate failed: $(cat "$ERR")"
-cnn3d_train_ini data2/train.h5 data2/val.h5 "$TMPD/run" 20 4 >train.ini
+# 2,000 steps: seconds, so the lock is seen however fast the machine (20 steps ended
+# between two looks on an idle one)
+cnn3d_train_ini data2/train.h5 data2/val.h5 "$TMPD/run" 2000 4 >train.ini
 second_refused train train.ini run
 ok "train: its best.h5 is published" test -s run/best.h5
 ok "train: a clean end removes its lock file" test ! -e run/.phasor-train.lock
