@@ -83,6 +83,15 @@ static hid_t fapl_mpio(MPI_Comm comm)
     return fapl;
 }
 
+int64_t ph_samples_chunk_auto(const ph_field *fields, int nfields)
+{
+    size_t x = 0;
+    for (int i = 0; i < nfields; i++)
+        if (!strcmp(fields[i].name, "x")) x = ph_field_sample_bytes(&fields[i]);
+    int64_t chunk = x ? (int64_t)(PH_CHUNK_AUTO_BYTES / x) : PH_CHUNK_AUTO_MAX;
+    return chunk < 1 ? 1 : chunk > PH_CHUNK_AUTO_MAX ? PH_CHUNK_AUTO_MAX : chunk;
+}
+
 void ph_samples_create(ph_samples_writer *w, MPI_Comm comm, const char *path, int64_t n,
                        const ph_field *fields, int nfields, int64_t chunk, int deflate)
 {
@@ -91,7 +100,8 @@ void ph_samples_create(ph_samples_writer *w, MPI_Comm comm, const char *path, in
     MPI_Comm_rank(comm, &w->rank);
     MPI_Comm_size(comm, &w->size);
     w->n = n;
-    w->chunk = chunk < n ? chunk : n;
+    w->chunk = chunk > 0 ? chunk : ph_samples_chunk_auto(fields, nfields);
+    w->chunk = w->chunk < n ? w->chunk : n;
     if (w->chunk < 1) w->chunk = 1;
     if (nfields > PH_MAX_FIELDS) PH_FAIL("creating a sample file", "too many datasets", "this is a bug");
     w->nfields = nfields;
@@ -252,7 +262,8 @@ static int64_t dataset_n(ph_samples_reader *r, const char *name)
     return nd >= 1 ? (int64_t)dims[0] : -1;
 }
 
-void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
+/* Opens and checks; fapl and dxpl say how (collective MPI-IO, or this process alone). */
+static void samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path, int local)
 {
     memset(r, 0, sizeof *r);
     r->comm = comm;
@@ -266,7 +277,8 @@ void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
     if (H5Fis_hdf5(path) <= 0)
 #endif
         PH_FAIL_ALL(comm, what, "not an HDF5 file or damaged", "regenerate the file with phasor-generate");
-    hid_t fapl = fapl_mpio(comm);
+    hid_t fapl = local ? H5Pcreate(H5P_FILE_ACCESS) : fapl_mpio(comm); /* local: the POSIX driver */
+    PH_CHECK_H5(fapl, "creating an HDF5 file-access property list", "check the HDF5 installation");
     r->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     /* The open is collective and fails alike on every rank: one line (rank 0's), not one per rank. */
@@ -275,7 +287,8 @@ void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
     if (any)
         PH_FAIL_ALL(comm, what, "HDF5 cannot open it: truncated, damaged or still being written",
                     "regenerate the file, or wait for the run writing it");
-    r->dxpl = dxpl_collective();
+    r->dxpl = local ? H5Pcreate(H5P_DATASET_XFER) : dxpl_collective();
+    PH_CHECK_H5(r->dxpl, "creating an HDF5 transfer property list", "check the HDF5 installation");
     if (H5Aexists(r->file, "phasor_schema") <= 0)
         PH_FAIL_ALL(comm, what, "no phasor_schema attribute: not a phasor sample file",
                 "give a file written by phasor-generate or phasor-preprocess");
@@ -298,6 +311,10 @@ void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path)
     if (nx == 0) ph_usage_error("%s: the file has no samples; generate or import at least one", path);
     r->n = nx;
 }
+
+void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path) { samples_open(r, comm, path, 0); }
+
+void ph_samples_open_local(ph_samples_reader *r, const char *path) { samples_open(r, MPI_COMM_SELF, path, 1); }
 
 int ph_samples_has(ph_samples_reader *r, const char *name)
 {
@@ -364,6 +381,59 @@ void ph_samples_read(ph_samples_reader *r, const char *name, ph_dtype type, int6
     H5Sclose(fs);
     H5Sclose(ms);
     H5Dclose(d);
+}
+
+void ph_samples_rows_open(ph_samples_rows *d, ph_samples_reader *r, const char *name, ph_dtype type,
+                          int cache_chunks)
+{
+    memset(d, 0, sizeof *d);
+    d->r = r, d->type = type;
+    ph_samples_field(r, name, &d->f);
+    d->row_bytes = ph_field_sample_bytes(&d->f) / ph_dtype_size(d->f.type) * ph_dtype_size(type);
+    char what[4400];
+    snprintf(what, sizeof what, "opening /%s of %s for reading", name, r->path);
+    /* The chunk cache holds cache_chunks whole chunks: rows read in ascending
+     * order then decompress each chunk once, however many rows they take from it. */
+    hid_t d0 = H5Dopen2(r->file, name, H5P_DEFAULT);
+    PH_CHECK_H5(d0, what, "the file may be damaged");
+    hid_t dcpl = H5Dget_create_plist(d0);
+    PH_CHECK_H5(dcpl, what, "the file may be damaged");
+    hsize_t cdims[PH_FIELD_MAX_DIMS + 1] = {1};
+    size_t chunk_bytes = d->row_bytes;
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, d->f.ndims + 1, cdims) == d->f.ndims + 1)
+        chunk_bytes = (size_t)cdims[0] * ph_field_sample_bytes(&d->f);
+    H5Pclose(dcpl);
+    H5Dclose(d0);
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    PH_CHECK_H5(dapl, what, "check the HDF5 installation");
+    const size_t cache = chunk_bytes * (size_t)(cache_chunks > 0 ? cache_chunks : 1);
+    PH_CHECK_H5(H5Pset_chunk_cache(dapl, 521, cache > (1u << 20) ? cache : (1u << 20), 1.0), what,
+                "check the HDF5 installation");
+    d->dset = H5Dopen2(r->file, name, dapl);
+    H5Pclose(dapl);
+    PH_CHECK_H5(d->dset, what, "the file may be damaged");
+}
+
+void ph_samples_rows_read(ph_samples_rows *d, int64_t start, int64_t count, void *buf)
+{
+    static uint8_t dummy[8];
+    char what[4400];
+    snprintf(what, sizeof what, "reading samples %lld..%lld of /%s in %s", (long long)start,
+             (long long)(start + count), d->f.name, d->r->path);
+    if (start < 0 || count < 0 || start + count > d->r->n)
+        PH_FAIL(what, "range outside the dataset", "ask for samples that exist");
+    hid_t fs, ms;
+    select_range(d->dset, d->f.ndims, d->f.dims, start, count, &fs, &ms);
+    PH_CHECK_H5(H5Dread(d->dset, mem_type(d->type), ms, fs, d->r->dxpl, count > 0 ? buf : dummy), what,
+                "the file may be damaged or truncated; regenerate it");
+    H5Sclose(fs);
+    H5Sclose(ms);
+}
+
+void ph_samples_rows_close(ph_samples_rows *d)
+{
+    if (d->dset > 0) H5Dclose(d->dset);
+    d->dset = 0;
 }
 
 void ph_samples_labels_read(ph_samples_reader *r, int64_t start, int64_t count, int32_t *out, int classes)

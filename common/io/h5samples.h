@@ -48,7 +48,14 @@ typedef struct {
     double publish_seconds; /* rank 0: fsync of the whole file, rename, fsync of the folder */
 } ph_samples_writer;
 
-/* Collective.  chunk is clipped to n; deflate 0 disables compression. */
+/* Samples per chunk when none is asked for: as many as fit in 256 KiB of
+ * stimuli (/x), 1 to 16, so that a training batch streamed from the file
+ * (sample_stream.h) decompresses little beyond its own samples. */
+enum { PH_CHUNK_AUTO_BYTES = 256 * 1024, PH_CHUNK_AUTO_MAX = 16 };
+int64_t ph_samples_chunk_auto(const ph_field *fields, int nfields);
+
+/* Collective.  chunk (0: ph_samples_chunk_auto) is clipped to n; deflate 0
+ * disables compression. */
 void ph_samples_create(ph_samples_writer *w, MPI_Comm comm, const char *path, int64_t n,
                        const ph_field *fields, int nfields, int64_t chunk, int deflate);
 /* Root attributes; collective, same value on every rank. */
@@ -70,6 +77,10 @@ typedef struct {
 /* Collective.  Fails with one line if the file is missing, not HDF5, not a
  * phasor sample file, of another schema version, or has inconsistent N. */
 void ph_samples_open(ph_samples_reader *r, MPI_Comm comm, const char *path);
+/* The same checks, for this process alone: the POSIX driver and independent
+ * reads, so that one rank, or a thread of it, reads while the others do
+ * something else.  HDF5 is not thread-safe: one thread at a time. */
+void ph_samples_open_local(ph_samples_reader *r, const char *path);
 /* Per-sample shape and type of a dataset; fatal if absent. */
 void ph_samples_field(ph_samples_reader *r, const char *name, ph_field *out);
 /* 1 if the dataset exists. */
@@ -77,6 +88,22 @@ int ph_samples_has(ph_samples_reader *r, const char *name);
 /* Collective read of samples [start, start+count) converted to `type`. */
 void ph_samples_read(ph_samples_reader *r, const char *name, ph_dtype type, int64_t start,
                      int64_t count, void *buf);
+/* A dataset held open for many reads of a few samples each (a training
+ * batch); its chunk cache (cache_chunks whole chunks, at least 1 MiB) lives
+ * as long as it does, so consecutive reads of one chunk decompress it once. */
+typedef struct {
+    ph_samples_reader *r;
+    hid_t dset;
+    ph_field f;
+    ph_dtype type;    /* in memory */
+    size_t row_bytes; /* one sample, in memory */
+} ph_samples_rows;
+void ph_samples_rows_open(ph_samples_rows *d, ph_samples_reader *r, const char *name, ph_dtype type,
+                          int cache_chunks);
+/* Samples [start, start+count) converted to d->type (collective on a
+ * collective reader, independent on a local one). */
+void ph_samples_rows_read(ph_samples_rows *d, int64_t start, int64_t count, void *buf);
+void ph_samples_rows_close(ph_samples_rows *d);
 /* Collective read of /y as class labels: /y must be an integer [N] and
  * every label in 0 .. classes - 1 (classes <= 0: any label >= 0); anything
  * else is one line naming the file, the sample and what to do, exit 2 on

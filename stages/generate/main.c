@@ -118,6 +118,7 @@ static int split_kept(const char *path, int64_t n, const char *effective)
 typedef struct {
     double seconds, generate_seconds, write_seconds, publish_seconds;
     long long file_bytes, logical_bytes;
+    int64_t chunk;
 } split_stats;
 
 /* After the first write round (a share `done` of every rank's samples): the file's growth since
@@ -156,11 +157,6 @@ static split_stats generate_split(const ph_challenge *ch, void *params, const cf
     snprintf(path, sizeof path, "%s/%s.h5", out_dir, split);
     int64_t n = cfg_int(c, section, "n");
     uint32_t seed = (uint32_t)cfg_int(c, section, "seed");
-    int64_t chunk = cfg_int(c, "generate", "chunk");
-    if (chunk > n) chunk = n;
-    int64_t block = cfg_int(c, "generate", "write_block");
-    block = (block + chunk - 1) / chunk * chunk;
-
     if (ch->split_load) ch->split_load(params, c, section);
     ph_field fields[PH_MAX_FIELDS];
     int nf = ch->fields(params, fields, PH_MAX_FIELDS);
@@ -169,8 +165,11 @@ static split_stats generate_split(const ph_challenge *ch, void *params, const cf
 
     double t0 = ph_now();
     ph_samples_writer w;
-    ph_samples_create(&w, MPI_COMM_WORLD, path, n, fields, nf, chunk,
+    ph_samples_create(&w, MPI_COMM_WORLD, path, n, fields, nf, cfg_int(c, "generate", "chunk"),
                       (int)cfg_int(c, "generate", "deflate"));
+    const int64_t chunk = w.chunk;
+    int64_t block = cfg_int(c, "generate", "write_block");
+    block = (block + chunk - 1) / chunk * chunk;
     ph_provenance prov = {"generate", ch->name, split, condition, seed, config_text, created};
     ph_provenance_write(&w, &prov);
     struct stat created_st;
@@ -218,7 +217,7 @@ static split_stats generate_split(const ph_challenge *ch, void *params, const cf
     ph_progress_finish(&prog);
     for (int f = 0; f < nf; f++) free(buf[f]);
 
-    split_stats st = {ph_now() - t0, gen_s, w.write_seconds, w.publish_seconds, 0, logical};
+    split_stats st = {ph_now() - t0, gen_s, w.write_seconds, w.publish_seconds, 0, logical, chunk};
     double local[3] = {st.seconds, st.generate_seconds, st.write_seconds}, maxed[3];
     PH_CHECK_MPI(MPI_Reduce(local, maxed, 3, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD),
                  "collecting timings", "another rank failed");
@@ -301,9 +300,7 @@ int main(int argc, char **argv)
         }
         split_stats st = generate_split(ch, params, &c, splits[s], out_dir, effective, o.quiet);
         if (ph_rank() == 0) {
-            int64_t chunk = cfg_int(&c, "generate", "chunk");
-            log_split(out_dir, splits[s], ch->name, n, &st, (int)cfg_int(&c, "generate", "deflate"),
-                      chunk < n ? chunk : n);
+            log_split(out_dir, splits[s], ch->name, n, &st, (int)cfg_int(&c, "generate", "deflate"), st.chunk);
             if (!o.quiet)
                 fprintf(stderr, "phasor-generate: wrote %s/%s.h5: %lld samples, %.1f MB on disk, "
                         "%.2fs (%.0f samples/s, %.0f%% in HDF5 writes)\n", out_dir, splits[s],

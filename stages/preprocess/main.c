@@ -69,7 +69,7 @@ static void usage(FILE *f)
             "  --bad B           fail (default) or skip: an unreadable image, a map of\n"
             "                    another size or a label out of range stops the import,\n"
             "                    or is skipped and counted\n"
-            "  --chunk K         samples per HDF5 chunk (default 16)\n"
+            "  --chunk K         samples per HDF5 chunk (default 0: as many as fit in 256 KiB, 1 to 16)\n"
             "  --quiet           no progress lines and no final line\n"
             "  --help, --version\n"
             "\n"
@@ -107,7 +107,7 @@ static const task *options_parse(int argc, char **argv, options *o)
     memset(o, 0, sizeof *o);
     o->block = BLOCK_DEFAULT, o->device = "auto";
     o->split = "train=0.8,val=0.1,test=0.1", o->seed = 1, o->bad = "fail", o->map_form = "clickme";
-    o->chunk = 16, o->channels = 3;
+    o->chunk = 0, o->channels = 3;
     ph_strbuf cmd = {0};
     for (int i = 1; i < argc; i++) ph_sb_printf(&cmd, "%s%s", i > 1 ? " " : "", argv[i]);
     o->command = cmd.s;
@@ -135,7 +135,7 @@ static const task *options_parse(int argc, char **argv, options *o)
             o->bad = optarg;
             break;
         case 'M': o->map_form = optarg; break;
-        case 'c': o->chunk = parse_int("chunk", optarg, 1, 1 << 20); break;
+        case 'c': o->chunk = parse_int("chunk", optarg, 0, 1 << 20); break;
         case 'C':
             o->channels = parse_int("channels", optarg, 1, 3);
             if (o->channels == 2) ph_usage_error("--channels must be 1 (gray) or 3 (RGB), got 2");

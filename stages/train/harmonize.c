@@ -7,6 +7,7 @@
 #include "../../common/nn/nn.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ void train_harmonize_init(train_harmonizer *h, const cfg *c, const ph_model *m, 
     if (m->def->video)
         ph_usage_error("config error: [harmonize] weight > 0 needs an image model; %s takes videos", m->def->name);
     const char *map = cfg_str(c, "harmonize", "map"), *token = cfg_str(c, "harmonize", "token");
+    snprintf(h->map, sizeof h->map, "%s", map), snprintf(h->token, sizeof h->token, "%s", token);
     ph_samples_reader r;
     ph_samples_open(&r, MPI_COMM_WORLD, train_path);
     if (!ph_samples_has(&r, map))
@@ -43,39 +45,38 @@ void train_harmonize_init(train_harmonizer *h, const cfg *c, const ph_model *m, 
     if (f.ndims != 2 || (int)f.dims[0] != m->g.h || (int)f.dims[1] != m->g.w)
         ph_usage_error("config error: /%s of %s is not [N, %d, %d] maps of the images' size", map, train_path,
                        m->g.h, m->g.w);
-    h->n = r.n, h->hw = (size_t)m->g.h * m->g.w;
-    h->maps = malloc(h->hw * (size_t)r.n * sizeof *h->maps + 1);
-    h->tokens = malloc((size_t)r.n * sizeof *h->tokens + 1);
-    PH_CHECK_ALLOC(h->maps && h->tokens, "loading the human maps");
-    ph_samples_read(&r, map, PH_F32, 0, r.n, h->maps);
-    if (ph_samples_has(&r, token)) {
-        ph_samples_read(&r, token, PH_F32, 0, r.n, h->tokens);
-    } else {
-        for (int64_t i = 0; i < r.n; i++) h->tokens[i] = 1;
-    }
+    h->has_tokens = ph_samples_has(&r, token);
     ph_samples_reader_close(&r);
+    h->hw = (size_t)m->g.h * m->g.w;
     const int n = m->g.n;
     ph_harm_rescale rescale = strcmp(cfg_str(c, "harmonize", "rescale"), "tpu") ? PH_HARM_RESCALE_PACKAGE
                                                                                  : PH_HARM_RESCALE_TPU;
     ph_harm_step_init(&h->step, m, batch, (int)cfg_int(c, "harmonize", "levels"), rescale, weight,
                       cfg_real(c, "harmonize", "eps"));
-    h->hum = malloc((size_t)n * h->hw * sizeof *h->hum), h->tok = malloc((size_t)n * sizeof *h->tok);
-    PH_CHECK_ALLOC(h->hum && h->tok, "allocating harmonizer buffers");
+    h->tok = malloc((size_t)n * sizeof *h->tok);
+    PH_CHECK_ALLOC(h->tok, "allocating harmonizer buffers");
+    for (int i = 0; i < n; i++) h->tok[i] = 1;
+}
+
+int train_harmonize_fields(const train_harmonizer *h, ph_stream_field *out)
+{
+    if (!h->on) return 0;
+    out[0] = (ph_stream_field){h->map, PH_F32, h->hw * sizeof(float), NULL, NULL};
+    if (!h->has_tokens) return 1;
+    out[1] = (ph_stream_field){h->token, PH_F32, sizeof(float), NULL, NULL};
+    return 2;
 }
 
 double train_harmonize_backward(train_harmonizer *h, ph_model *m, ph_param *const *params, int np,
-                                const int64_t *idx, const int32_t *labels, const float *dlogits)
+                                const float *maps, const float *tokens, const int32_t *labels,
+                                const float *dlogits)
 {
-    for (int i = 0; i < m->g.n; i++) {
-        memcpy(h->hum + (size_t)i * h->hw, h->maps + (size_t)idx[i] * h->hw, h->hw * sizeof *h->hum);
-        h->tok[i] = h->tokens[idx[i]];
-    }
-    return ph_harm_step_backward(&h->step, m, params, np, h->hum, h->tok, labels, dlogits);
+    return ph_harm_step_backward(&h->step, m, params, np, maps, tokens ? tokens : h->tok, labels, dlogits);
 }
 
 void train_harmonize_free(train_harmonizer *h)
 {
     if (!h->on) return;
     ph_harm_step_free(&h->step);
-    free(h->maps), free(h->tokens), free(h->hum), free(h->tok);
+    free(h->tok);
 }

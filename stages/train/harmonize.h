@@ -10,26 +10,31 @@
 
 #include "../../common/core/config.h"
 #include "../../common/harmonize/step.h"
+#include "../../common/io/sample_stream.h"
 
 extern const cfg_section train_harmonize_section;
 
 typedef struct {
-    int on;
-    float *maps, *tokens; /* the whole training file's [n, h, w] and [n] */
-    int64_t n;
+    int on, has_tokens;
+    char map[256], token[256]; /* datasets of the training file */
     size_t hw;
-    float *hum, *tok; /* one step's batch */
+    float *tok; /* one step's token weights when the file has none (all 1) */
     ph_harm_step step;
 } train_harmonizer;
 
-/* Reads [harmonize]; when on, loads the training file's maps (a usage error when the
- * file has none, or the model takes videos). */
+/* Reads [harmonize]; when on, checks that the training file has maps of the
+ * images' size (a usage error when it has none, or the model takes videos). */
 void train_harmonize_init(train_harmonizer *h, const cfg *c, const ph_model *m, const char *train_path,
                           int batch);
-/* Replaces the plain backward of a step (common/harmonize/step.h); idx: this rank's
- * sample indices.  Returns this rank's part of H. */
+/* The training file's fields the harmonizer reads per sample (maps, then tokens
+ * when the file has them), for the sample stream; returns how many (0 when off). */
+int train_harmonize_fields(const train_harmonizer *h, ph_stream_field *out);
+/* Replaces the plain backward of a step (common/harmonize/step.h); maps and tokens:
+ * this rank's batch rows of those fields (tokens NULL when the file has none).
+ * Returns this rank's part of H. */
 double train_harmonize_backward(train_harmonizer *h, ph_model *m, ph_param *const *params, int np,
-                                const int64_t *idx, const int32_t *labels, const float *dlogits);
+                                const float *maps, const float *tokens, const int32_t *labels,
+                                const float *dlogits);
 void train_harmonize_free(train_harmonizer *h);
 
 #endif

@@ -3,7 +3,9 @@
  * Data parallel over MPI: every step draws a global batch of B sample indices
  * from Philox (seed, step), rank r runs items [r B/P, (r+1) B/P), and the
  * gradients of the global mean loss are summed with MPI_Allreduce, so every
- * rank applies the same AdamW update.  Resumes from OUT_DIR/checkpoint.h5;
+ * rank applies the same AdamW update.  A rank reads only its own items, from
+ * memory or streamed from the file while the step before computes
+ * (common/io/sample_stream.h).  Resumes from OUT_DIR/checkpoint.h5;
  * SIGTERM/SIGINT/SIGUSR1 checkpoint and stop cleanly between steps. */
 #include "../../common/core/config.h"
 #include "../../common/core/error.h"
@@ -13,6 +15,7 @@
 #include "../../common/core/stage.h"
 #include "../../common/core/strbuf.h"
 #include "../../common/io/h5samples.h"
+#include "../../common/io/sample_stream.h"
 #include "../../common/models/model.h"
 #include "../../common/nn/checkpoint.h"
 
@@ -52,6 +55,11 @@ static cfg_key train_keys[] = {
      "ignored when OUT_DIR/checkpoint.h5 exists, which resumes)"},
     {"sampler", CFG_ENUM, "random", 0, 0, "random|balanced",
      "batches: uniform draws (random), or every class equally often, in class order, each draw uniform within its class (balanced)"},
+    {"reader", CFG_ENUM, "auto", 0, 0, "auto|memory|stream",
+     "samples: each file read whole into memory (memory), or each rank's part of each batch read from the file "
+     "while the step before computes (stream); auto: memory while the files' samples fit in memory_mb"},
+    {"memory_mb", CFG_INT, "2048", 1, 1e9, NULL,
+     "reader = auto: the most MiB of samples a rank holds in memory (the training file first, then validation)"},
     {"log_every", CFG_INT, "10", 1, 1e9, NULL, "steps between metric lines"},
     {"eval_every", CFG_INT, "50", 1, 1e9, NULL, "steps between validations (and at the end)"},
     {"checkpoint_every", CFG_INT, "100", 1, 1e9, NULL, "steps between checkpoints (and at the end)"},
@@ -76,7 +84,8 @@ static void sections_init(void)
 static void resume_config_check(const cfg *c, const char *ckpt)
 {
     static const char *const may_change[] = {"train.steps", "train.log_every", "train.eval_every",
-                                             "train.checkpoint_every", "train.device", "train.out_dir", NULL};
+                                             "train.checkpoint_every", "train.device", "train.out_dir",
+                                             "train.reader", "train.memory_mb", NULL};
     char *text = ph_checkpoint_config(ckpt);
     if (!text) return; /* an older checkpoint without its config: nothing to compare */
     cfg old;
@@ -120,49 +129,83 @@ static void usage(FILE *f)
 }
 
 
-/* A whole sample file in memory on every rank (images or videos, labels). */
+/* A sample file: its labels in memory on every rank, its samples through a stream. */
 typedef struct {
+    const char *path;
     int64_t n;
     int video, t, h, w, c;
-    uint8_t *x;
     int32_t *y;
-    uint8_t *aux; /* the model's auxiliary rows (model.h aux_*), NULL when none */
-    size_t aux_bytes;
+    ph_sample_stream s;
+    int streamed;
 } dataset;
 
-/* classes: the labels allowed (those of the training file), 0 for the training file itself */
-static void dataset_load(dataset *d, const char *path, int classes)
+/* Shape and labels (collective); classes: the labels allowed (those of the
+ * training file), 0 for the training file itself. */
+static void dataset_open(dataset *d, const char *path, int classes)
 {
+    memset(d, 0, sizeof *d);
     ph_samples_reader r;
     ph_samples_open(&r, MPI_COMM_WORLD, path);
     ph_field fx;
     ph_samples_stimuli_field(&r, &fx);
-    d->n = r.n, d->video = fx.ndims == 4, d->aux = NULL, d->aux_bytes = 0;
+    d->path = path, d->n = r.n, d->video = fx.ndims == 4;
     int o = d->video;
     d->t = o ? (int)fx.dims[0] : 1, d->h = (int)fx.dims[o], d->w = (int)fx.dims[o + 1], d->c = (int)fx.dims[o + 2];
-    size_t bytes = ph_field_sample_bytes(&fx) * (size_t)r.n;
-    d->x = malloc(bytes ? bytes : 1);
     d->y = malloc((size_t)r.n * sizeof *d->y + 1);
-    PH_CHECK_ALLOC(d->x, "loading a sample file");
-    PH_CHECK_ALLOC(d->y, "loading a sample file");
-    ph_samples_read(&r, "x", PH_U8, 0, r.n, d->x);
+    PH_CHECK_ALLOC(d->y, "loading a sample file's labels");
     ph_samples_labels_read(&r, 0, r.n, d->y, classes);
     ph_samples_reader_close(&r);
 }
 
-static void dataset_free(dataset *d) { free(d->x), free(d->y), free(d->aux); }
+static size_t dataset_sample_bytes(const dataset *d) { return (size_t)d->t * d->h * d->w * d->c; }
 
-/* The model's auxiliary per-sample data (e.g. per-frame masks), when its loss needs any. */
-static void dataset_load_aux(dataset *d, const ph_model *m, const char *path)
+/* reader = auto: a file in memory while the samples held so far fit memory_mb per rank. */
+static int dataset_streams(const cfg *c, double bytes, double *budget)
 {
-    d->aux = NULL, d->aux_bytes = m->def->aux_bytes ? m->def->aux_bytes(m) : 0;
-    if (!d->aux_bytes) return;
-    d->aux = malloc(d->aux_bytes * (size_t)d->n + 1);
-    PH_CHECK_ALLOC(d->aux, "loading the model's auxiliary training data");
-    ph_samples_reader r;
-    ph_samples_open(&r, MPI_COMM_WORLD, path);
-    m->def->aux_read(m, &r, 0, d->n, d->aux);
-    ph_samples_reader_close(&r);
+    const char *reader = cfg_str(c, "train", "reader");
+    if (strcmp(reader, "auto")) return !strcmp(reader, "stream");
+    if (bytes > *budget) return 1;
+    *budget -= bytes;
+    return 0;
+}
+
+/* Opens the samples' stream (field 0 the stimuli, then `more`) for batches of `batch`. */
+static void dataset_stream_init(dataset *d, const cfg *c, const ph_stream_field *more, int nmore, int batch,
+                                double *budget)
+{
+    ph_stream_field f[PH_STREAM_MAX_FIELDS] = {{"x", PH_U8, dataset_sample_bytes(d), NULL, NULL}};
+    for (int i = 0; i < nmore; i++) f[1 + i] = more[i];
+    const double bytes = ph_sample_stream_bytes(f, 1 + nmore, d->n);
+    d->streamed = dataset_streams(c, bytes, budget);
+    ph_sample_stream_init(&d->s, MPI_COMM_WORLD, d->path, f, 1 + nmore, batch, d->streamed);
+}
+
+static void dataset_free(dataset *d)
+{
+    ph_sample_stream_free(&d->s);
+    free(d->y);
+}
+
+/* The model's auxiliary rows (model.h aux_*) as a stream field's reader. */
+static void model_aux_read(const void *ctx, ph_samples_reader *r, int64_t start, int64_t count, void *out)
+{
+    const ph_model *m = ctx;
+    m->def->aux_read(m, r, start, count, out);
+}
+
+/* Peak resident and virtual memory of this process so far, MiB (Linux). */
+static void memory_peaks(double *rss_mib, double *vm_mib)
+{
+    *rss_mib = *vm_mib = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return;
+    char line[256];
+    long long kb;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "VmHWM: %lld kB", &kb) == 1) *rss_mib = kb / 1024.0;
+        if (sscanf(line, "VmPeak: %lld kB", &kb) == 1) *vm_mib = kb / 1024.0;
+    }
+    fclose(f);
 }
 
 /* Sums every parameter gradient over ranks (the global batch's gradient). */
@@ -228,16 +271,10 @@ static void batch_draw(uint32_t seed, int64_t step, int batch, int64_t n, const 
     }
 }
 
-/* Copies this rank's share of the given samples into the model's batch. */
-static void batch_fill(const dataset *d, const int64_t *idx, int local, uint8_t *batch, int32_t *labels,
-                       uint8_t *aux)
+/* This rank's labels of the given samples. */
+static void labels_fill(const dataset *d, const int64_t *idx, int local, int32_t *labels)
 {
-    size_t bytes = (size_t)d->t * d->h * d->w * d->c;
-    for (int i = 0; i < local; i++) {
-        memcpy(batch + (size_t)i * bytes, d->x + (size_t)idx[i] * bytes, bytes);
-        labels[i] = d->y[idx[i]];
-        if (aux && d->aux) memcpy(aux + i * d->aux_bytes, d->aux + (size_t)idx[i] * d->aux_bytes, d->aux_bytes);
-    }
+    for (int i = 0; i < local; i++) labels[i] = d->y[idx[i]];
 }
 
 /* Loss (mean), its gradient (may be NULL) and hits: BCE on one logit for two
@@ -249,19 +286,31 @@ static double task_loss(const ph_model *m, const float *logits, const int32_t *l
     return ph_softmax_ce(logits, labels, m->g.n, m->g.outputs, smoothing, grad, right);
 }
 
-/* Mean loss and accuracy over the first floor(V / B) * B validation samples. */
-static void evaluate(ph_model *m, const dataset *val, int batch, uint8_t *buf, int32_t *labels,
-                     float *logits, double smoothing, double *loss, double *acc)
+/* This rank's samples of validation batch k, into idx. */
+static void val_batch(int64_t k, int batch, int local, int64_t *idx)
+{
+    for (int i = 0; i < local; i++) idx[i] = k * batch + (int64_t)ph_rank() * local + i;
+}
+
+/* Mean loss and accuracy over the first floor(V / B) * B validation samples,
+ * the next batch read while this one computes. */
+static void evaluate(ph_model *m, dataset *val, int batch, int32_t *labels, float *logits, double smoothing,
+                     double *loss, double *acc)
 {
     double sums[3] = {0, 0, 0};
     int local = m->g.n;
-    int64_t idx[4096];
+    int64_t idx[2][4096];
     const int64_t *train_ids = m->ids;
-    m->ids = idx; /* models that draw per sample (the CV-RNN's phases) key on these ids */
-    for (int64_t start = 0; start + batch <= val->n; start += batch) {
-        for (int i = 0; i < local; i++) idx[i] = start + (int64_t)ph_rank() * local + i;
-        batch_fill(val, idx, local, buf, labels, NULL);
-        ph_model_load(m, buf);
+    const int64_t batches = val->n / batch;
+    if (batches) val_batch(0, batch, local, idx[0]), ph_sample_stream_fetch(&val->s, idx[0], local);
+    for (int64_t k = 0; k < batches; k++) {
+        const int64_t *ids = idx[k % 2];
+        m->ids = ids; /* models that draw per sample (the CV-RNN's phases) key on these ids */
+        ph_sample_stream_next(&val->s);
+        labels_fill(val, ids, local, labels);
+        if (k + 1 < batches)
+            val_batch(k + 1, batch, local, idx[(k + 1) % 2]), ph_sample_stream_fetch(&val->s, idx[(k + 1) % 2], local);
+        ph_model_load(m, ph_sample_stream_rows(&val->s, 0));
         m->def->forward(m, 0);
         ph_dev_download(m->be, logits, m->logits, (size_t)local * m->g.outputs);
         int right = 0;
@@ -275,7 +324,6 @@ static void evaluate(ph_model *m, const dataset *val, int batch, uint8_t *buf, i
     *acc = sums[2] ? sums[1] / sums[2] : NAN;
 }
 
-/* Classes = largest label + 1 over both files (at least 2). */
 /* The classes of a training set: 0 .. its largest label (at least two). */
 static int class_count(const dataset *d)
 {
@@ -395,8 +443,8 @@ int main(int argc, char **argv)
     ph_out_dir_lock(out_dir); /* one run at a time per folder */
 
     dataset tr, va;
-    dataset_load(&tr, cfg_str(&c, "train", "train"), 0);
-    dataset_load(&va, cfg_str(&c, "train", "val"), class_count(&tr));
+    dataset_open(&tr, cfg_str(&c, "train", "train"), 0);
+    dataset_open(&va, cfg_str(&c, "train", "val"), class_count(&tr));
     if (tr.video != va.video || tr.t != va.t || tr.h != va.h || tr.w != va.w || tr.c != va.c) {
         snprintf(msg, sizeof msg, "validation samples are %dx%dx%dx%d but training samples are %dx%dx%dx%d "
                  "(give a validation file of the same challenge condition)", va.t, va.h, va.w, va.c,
@@ -412,9 +460,21 @@ int main(int argc, char **argv)
     ph_model *m = model_create(&c, be, &tr, local, outputs, seed);
     train_harmonizer harm;
     train_harmonize_init(&harm, &c, m, cfg_str(&c, "train", "train"), batch);
-    dataset_load_aux(&tr, m, cfg_str(&c, "train", "train"));
-    uint8_t *aux = tr.aux_bytes ? malloc(tr.aux_bytes * (size_t)local) : NULL;
-    if (tr.aux_bytes && !aux) PH_FAIL("allocating training buffers", "out of memory", "use a smaller batch");
+    /* the training stream: x, then the model's auxiliary rows, then the human maps */
+    ph_stream_field more[PH_STREAM_MAX_FIELDS - 1];
+    int nmore = 0, f_aux = 0, f_harm = 0;
+    const size_t aux_bytes = m->def->aux_bytes ? m->def->aux_bytes(m) : 0;
+    if (aux_bytes) {
+        more[nmore++] = (ph_stream_field){"the model's auxiliary data", PH_U8, aux_bytes, model_aux_read, m};
+        f_aux = nmore; /* the stream's field 0 is x */
+    }
+    if (harm.on) {
+        f_harm = nmore + 1;
+        nmore += train_harmonize_fields(&harm, more + nmore);
+    }
+    double budget = (double)cfg_int(&c, "train", "memory_mb") * 1048576.0;
+    dataset_stream_init(&tr, &c, more, nmore, local, &budget);
+    dataset_stream_init(&va, &c, NULL, 0, local, &budget);
     enum { MAX_PARAMS = 1024 };
     ph_param **params = malloc(MAX_PARAMS * sizeof *params);
     PH_CHECK_ALLOC(params, "listing parameters");
@@ -423,10 +483,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < np; i++) most = params[i]->count > most ? params[i]->count : most;
     float *scratch = malloc(most * sizeof *scratch), *logits = malloc((size_t)local * outputs * sizeof *logits),
           *dlogits = malloc((size_t)local * outputs * sizeof *dlogits);
-    uint8_t *buf = malloc((size_t)local * tr.t * tr.h * tr.w * tr.c);
     int32_t *labels = malloc((size_t)local * sizeof *labels);
-    int64_t *idx = malloc((size_t)batch * sizeof *idx);
-    if (!scratch || !logits || !dlogits || !buf || !labels || !idx)
+    int64_t *idx_steps = malloc(2 * (size_t)batch * sizeof *idx_steps); /* this step's and the next one's */
+    if (!scratch || !logits || !dlogits || !labels || !idx_steps)
         PH_FAIL("allocating training buffers", "out of memory", "use a smaller batch");
 
     char ckpt[4200], best[4200];
@@ -449,10 +508,16 @@ int main(int argc, char **argv)
     char *effective = cfg_effective_text(&c);
     char machine[400];
     snprintf(machine, sizeof machine, "%s, %s backend, %d rank(s)", ph_machine(), be->name, ph_size());
-    if (ph_rank() == 0 && !o.quiet)
+    if (ph_rank() == 0 && !o.quiet) {
         fprintf(stderr, "phasor-train: %s on %s, %d rank(s) x batch %d, %d classes, %s step %lld of %lld\n",
                 model_name, be->name, ph_size(), local, classes, step ? "resuming after" : "starting at",
                 (long long)step, (long long)steps);
+        const dataset *ds[2] = {&tr, &va};
+        for (int k = 0; k < 2; k++)
+            fprintf(stderr, "phasor-train: %s: %lld samples, %.0f MiB, %s\n", ds[k]->path, (long long)ds[k]->n,
+                    ph_sample_stream_bytes(ds[k]->s.fields, ds[k]->s.nfields, ds[k]->n) / 1048576.0,
+                    ds[k]->streamed ? "streamed from the file" : "in memory");
+    }
 
     const ph_optim opt = optim_from_config(&c, steps);
     const int64_t log_every = cfg_int(&c, "train", "log_every"), eval_every = cfg_int(&c, "train", "eval_every"),
@@ -464,13 +529,24 @@ int main(int argc, char **argv)
     ph_progress prog;
     ph_progress_init(&prog, "train", "steps", steps - step, !o.quiet && ph_rank() == 0);
     const int64_t first = step;
-    m->ids = idx + (size_t)ph_rank() * local;
+    double wait_at_log = 0;
+    if (step < steps) {
+        batch_draw(seed, step + 1, batch, tr.n, balanced ? &lists : NULL, idx_steps + (size_t)((step + 1) % 2) * batch);
+        ph_sample_stream_fetch(&tr.s, idx_steps + (size_t)((step + 1) % 2) * batch + (size_t)ph_rank() * local, local);
+    }
     while (step < steps) {
         step++;
-        batch_draw(seed, step, batch, tr.n, balanced ? &lists : NULL, idx);
-        batch_fill(&tr, idx + (size_t)ph_rank() * local, local, buf, labels, aux);
+        int64_t *idx = idx_steps + (size_t)(step % 2) * batch, *next = idx_steps + (size_t)((step + 1) % 2) * batch;
+        ph_sample_stream_next(&tr.s);
+        labels_fill(&tr, idx + (size_t)ph_rank() * local, local, labels);
+        if (step < steps) { /* the next step's samples, read while this one computes */
+            batch_draw(seed, step + 1, batch, tr.n, balanced ? &lists : NULL, next);
+            ph_sample_stream_fetch(&tr.s, next + (size_t)ph_rank() * local, local);
+        }
+        const uint8_t *aux = f_aux ? ph_sample_stream_rows(&tr.s, f_aux) : NULL;
+        m->ids = idx + (size_t)ph_rank() * local;
         m->step = step;
-        ph_model_load(m, buf);
+        ph_model_load(m, ph_sample_stream_rows(&tr.s, 0));
         m->def->forward(m, 1);
         ph_dev_download(be, logits, m->logits, (size_t)local * outputs);
         int right = 0;
@@ -481,7 +557,9 @@ int main(int argc, char **argv)
         for (int i = 0; i < local * outputs; i++) dlogits[i] *= (float)local / (float)batch;
         double harm_loss = 0;
         if (harm.on) {
-            harm_loss = train_harmonize_backward(&harm, m, params, np, idx + (size_t)ph_rank() * local, labels, dlogits);
+            harm_loss = train_harmonize_backward(&harm, m, params, np, ph_sample_stream_rows(&tr.s, f_harm),
+                                                 nmore > f_harm ? ph_sample_stream_rows(&tr.s, f_harm + 1) : NULL,
+                                                 labels, dlogits);
         } else {
             ph_params_zero_grad(params, np);
             ph_model_backward_host(m, dlogits);
@@ -494,22 +572,28 @@ int main(int argc, char **argv)
         loss_sum += global[0], acc_sum += global[1], aux_sum += global[2], harm_sum += global[3], since_log++;
         ph_strbuf line = {0};
         if (step % log_every == 0 || step == steps) {
-            double now = ph_now();
+            double now = ph_now(), rss, vm;
             double sps = since_log * batch / (now - t_log);
+            memory_peaks(&rss, &vm);
             ph_sb_printf(&line,
                          "{\"step\":%lld,\"loss\":%.9g,\"accuracy\":%.6f,\"lr\":%g,"
-                         "\"samples_per_second\":%.2f,\"gflops\":%.2f",
+                         "\"samples_per_second\":%.2f,\"gflops\":%.2f,\"data_wait\":%.4f,"
+                         "\"peak_rss_mib\":%.0f,\"peak_vm_mib\":%.0f",
                          (long long)step, loss_sum / since_log, acc_sum / since_log,
-                         ph_optim_lr(&opt, step), sps, sps / local * step_flops / 1e9);
+                         ph_optim_lr(&opt, step), sps, sps / local * step_flops / 1e9,
+                         (tr.s.wait_seconds - wait_at_log) / (now - t_log), rss, vm);
+            wait_at_log = tr.s.wait_seconds;
             if (aux) ph_sb_printf(&line, ",\"aux_loss\":%.9g", aux_sum / since_log);
             if (harm.on) ph_sb_printf(&line, ",\"harmonization_loss\":%.9g", harm_sum / since_log);
             ph_sb_printf(&line, "}\n");
             loss_sum = acc_sum = aux_sum = harm_sum = 0, since_log = 0, t_log = now;
         }
         ph_checkpoint_meta meta = {model_name, step, seed, batch, best_acc, effective, {tr.t, tr.h, tr.w, tr.c}, machine};
-        if (step % eval_every == 0 || step == steps) {
+        const int saves = step % ckpt_every == 0 || step == steps, evals = step % eval_every == 0 || step == steps;
+        if (saves || evals || ph_stop_signal) ph_sample_stream_sync(&tr.s); /* HDF5: one thread at a time */
+        if (evals) {
             double vl, va_acc;
-            evaluate(m, &va, batch, buf, labels, logits, smoothing, &vl, &va_acc);
+            evaluate(m, &va, batch, labels, logits, smoothing, &vl, &va_acc);
             ph_sb_printf(&line, "{\"step\":%lld,\"val_loss\":%.9g,\"val_accuracy\":%.6f}\n",
                          (long long)step, vl, va_acc);
             if (va_acc > best_acc) {
@@ -522,7 +606,8 @@ int main(int argc, char **argv)
         int stop = ph_stop_signal;
         PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD),
                      "agreeing on a stop", "another rank failed");
-        if (step % ckpt_every == 0 || step == steps || stop) {
+        if (saves || stop) {
+            ph_sample_stream_sync(&tr.s);
             if (ph_rank() == 0) ph_checkpoint_save(ckpt, params, np, &meta);
             PH_CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD), "waiting for the checkpoint", "rank 0 failed");
         }
@@ -539,7 +624,7 @@ int main(int argc, char **argv)
     if (ph_rank() == 0 && !o.quiet && !ph_stop_signal)
         fprintf(stderr, "phasor-train: done at step %lld; best validation accuracy %.4f; outputs in %s\n",
                 (long long)step, best_acc, out_dir);
-    free(effective), free(scratch), free(logits), free(dlogits), free(buf), free(labels), free(idx), free(aux);
+    free(effective), free(scratch), free(logits), free(dlogits), free(labels), free(idx_steps);
     free(params);
     train_harmonize_free(&harm);
     m->def->destroy(m);
