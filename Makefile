@@ -101,7 +101,7 @@ REPLAYS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/replay_%,$(wildcard test
 all: deps-check
 	@$(MAKE) --no-print-directory build
 
-build: $(BINS) $(UNITS) $(BENCHES) $(REPLAYS)
+build: $(BINS) $(UNITS) $(BENCHES) $(REPLAYS) $(BUILD)/tests/libcount_mpi.so
 
 deps-check:
 	@scripts/deps.sh check
@@ -137,6 +137,12 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIB)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+# A PMPI wrapper the tests preload to count collectives (tests/train_exchange.t); built
+# without sanitizers, which must come first in a process's library list.
+$(BUILD)/tests/libcount_mpi.so: tests/pmpi/count_mpi.c
+	@mkdir -p $(dir $@)
+	mpicc -O2 -std=c11 -Wall -Wextra -Werror -shared -fPIC $< -o $@
 
 # libFuzzer supplies main(); the objects already carry its coverage hooks.
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)

@@ -22,6 +22,8 @@
 # 4. bench/engine: the sgemm peak and each model's training step (3D CNN, ResNet, InT, CV-RNN,
 #    the harmonized step), with the fraction of that peak.
 # 5. bench/maco: feature-visualisation steps/s and the FFT's share at 224 and 512.
+# 6. bench/train_reader.sh: phasor-train's whole-file and streamed readers on the demo model, and
+#    a 100,000-video file (18 GiB of samples) trained streamed, with its peak memory.
 # Tables on stdout, and docs/performance.md: each section's block between its marker lines is
 # replaced, the hand-written text around the blocks is kept (bench/doc_write.sh).  Each section
 # records the CPU time other programs used while it ran.
@@ -30,7 +32,8 @@
 # h5_vs_fwrite rounds), BENCH_N (4096), BENCH_COLD (1: also the cold
 # pass), BENCH_SVRT_N (512 images per SVRT problem), BENCH_DIR (parent of
 # the scratch folder; default $TMPDIR or /tmp; the
-# scratch folder is removed at the end).  About 10 minutes with the defaults.
+# scratch folder is removed at the end; section 6 needs about 2 GB of it).  About 20 minutes
+# with the defaults.
 set -euo pipefail
 
 BUILD=${PHASOR_BUILD:?set PHASOR_BUILD to the absolute build directory (make bench does)}
@@ -568,10 +571,17 @@ cpu_during LOAD_MACO "$BUILD/bench/maco" --reps "$REPS" > "$TMP/maco.out"
 cat "$TMP/maco.out"
 echo "CPU used by others during the MACO bench: $LOAD_MACO"
 
+log "train reader: whole-file against streamed on the demo model, and a file far larger than memory"
+cpu_during LOAD_READER "$ROOT/bench/train_reader.sh" "$TMP/reader" > "$TMP/reader.out"
+rm -rf "$TMP/reader"
+cat "$TMP/reader.out"
+echo "CPU used by others during the reader bench: $LOAD_READER"
+
 mkdir -p "$TMP/blocks"
+block_write "$TMP/blocks" reader "$(cat "$TMP/reader.out")" "$LOAD_READER" "$COMMIT" "$LOAD_READER_AT"
 block_write "$TMP/blocks" engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE" "$COMMIT" "$LOAD_ENGINE_AT"
 block_write "$TMP/blocks" maco "$(cat "$TMP/maco.out")" "$LOAD_MACO" "$COMMIT" "$LOAD_MACO_AT"
 block_write "$TMP/blocks" svrt "$SVRT_TEXT" "$LOAD_SVRT" "$COMMIT" "$LOAD_SVRT_AT"
 printf '%s\n' "$GENERATE_BLOCK" > "$TMP/blocks/generate"
-doc_write "$DOC" "$TMP/blocks" generate engine svrt maco
+doc_write "$DOC" "$TMP/blocks" generate engine svrt maco reader
 log "done in $(($(date +%s) - T_START))s; wrote ${DOC#"$ROOT"/}"

@@ -2,8 +2,8 @@
  *
  * Data parallel over MPI: every step draws a global batch of B sample indices
  * from Philox (seed, step), rank r runs items [r B/P, (r+1) B/P), and the
- * gradients of the global mean loss are summed with MPI_Allreduce, so every
- * rank applies the same AdamW update.  A rank reads only its own items, from
+ * gradients of the global mean loss are summed over ranks in a few buckets
+ * (common/nn/grad_exchange.h), so every rank applies the same update.  A rank reads only its own items, from
  * memory or streamed from the file while the step before computes
  * (common/io/sample_stream.h).  Resumes from OUT_DIR/checkpoint.h5;
  * SIGTERM/SIGINT/SIGUSR1 checkpoint and stop cleanly between steps. */
@@ -18,6 +18,7 @@
 #include "../../common/io/sample_stream.h"
 #include "../../common/models/model.h"
 #include "../../common/nn/checkpoint.h"
+#include "../../common/nn/grad_exchange.h"
 
 #include <math.h>
 #include "harmonize.h"
@@ -60,6 +61,11 @@ static cfg_key train_keys[] = {
      "while the step before computes (stream); auto: memory while the files' samples fit in memory_mb"},
     {"memory_mb", CFG_INT, "2048", 1, 1e9, NULL,
      "reader = auto: the most MiB of samples a rank holds in memory (the training file first, then validation)"},
+    {"bucket_mb", CFG_REAL, "25", 0.001, 1024, NULL,
+     "gradients are summed over ranks in buckets of this many MB (one collective each)"},
+    {"batch_norm", CFG_ENUM, "sync", 0, 0, "sync|local",
+     "batch statistics summed over all ranks (sync: the result hardly depends on the rank count) "
+     "or per rank (local: no collective in the passes, each rank normalises its own part of the batch)"},
     {"log_every", CFG_INT, "10", 1, 1e9, NULL, "steps between metric lines"},
     {"eval_every", CFG_INT, "50", 1, 1e9, NULL, "steps between validations (and at the end)"},
     {"checkpoint_every", CFG_INT, "100", 1, 1e9, NULL, "steps between checkpoints (and at the end)"},
@@ -85,7 +91,7 @@ static void resume_config_check(const cfg *c, const char *ckpt)
 {
     static const char *const may_change[] = {"train.steps", "train.log_every", "train.eval_every",
                                              "train.checkpoint_every", "train.device", "train.out_dir",
-                                             "train.reader", "train.memory_mb", NULL};
+                                             "train.reader", "train.memory_mb", "train.bucket_mb", NULL};
     char *text = ph_checkpoint_config(ckpt);
     if (!text) return; /* an older checkpoint without its config: nothing to compare */
     cfg old;
@@ -206,19 +212,6 @@ static void memory_peaks(double *rss_mib, double *vm_mib)
         if (sscanf(line, "VmPeak: %lld kB", &kb) == 1) *vm_mib = kb / 1024.0;
     }
     fclose(f);
-}
-
-/* Sums every parameter gradient over ranks (the global batch's gradient). */
-static void gradients_allreduce(ph_param *const *params, int np, float *scratch)
-{
-    for (int i = 0; i < np; i++) {
-        if (!params[i]->trainable) continue;
-        ph_dev_download(params[i]->be, scratch, params[i]->g, params[i]->count);
-        PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, scratch, (int)params[i]->count, MPI_FLOAT, MPI_SUM,
-                                   MPI_COMM_WORLD),
-                     "summing gradients over ranks", "another rank failed; see its message");
-        ph_dev_upload(params[i]->be, params[i]->g, scratch, params[i]->count);
-    }
 }
 
 /* Indices of the training samples by class, for the balanced sampler. */
@@ -399,7 +392,8 @@ static ph_model *model_create(const cfg *c, const ph_backend *be, const dataset 
         ph_usage_error("config error: model %s takes %s, but %s holds %s (choose a model for this data)",
                        def->name, def->video ? "videos" : "images", cfg_str(c, "train", "train"),
                        tr->video ? "videos" : "images");
-    ph_model_geometry g = {local, tr->t, tr->h, tr->w, tr->c, outputs, seed, MPI_COMM_WORLD};
+    const MPI_Comm norm_comm = strcmp(cfg_str(c, "train", "batch_norm"), "local") ? MPI_COMM_WORLD : MPI_COMM_SELF;
+    ph_model_geometry g = {local, tr->t, tr->h, tr->w, tr->c, outputs, seed, norm_comm};
     return def->create(c, be, &g);
 }
 
@@ -479,13 +473,13 @@ int main(int argc, char **argv)
     ph_param **params = malloc(MAX_PARAMS * sizeof *params);
     PH_CHECK_ALLOC(params, "listing parameters");
     int np = m->def->params(m, params, MAX_PARAMS);
-    size_t most = 0;
-    for (int i = 0; i < np; i++) most = params[i]->count > most ? params[i]->count : most;
-    float *scratch = malloc(most * sizeof *scratch), *logits = malloc((size_t)local * outputs * sizeof *logits),
+    ph_grad_exchange exchange;
+    ph_grad_exchange_init(&exchange, params, np, MPI_COMM_WORLD, cfg_real(&c, "train", "bucket_mb") * 1e6);
+    float *logits = malloc((size_t)local * outputs * sizeof *logits),
           *dlogits = malloc((size_t)local * outputs * sizeof *dlogits);
     int32_t *labels = malloc((size_t)local * sizeof *labels);
     int64_t *idx_steps = malloc(2 * (size_t)batch * sizeof *idx_steps); /* this step's and the next one's */
-    if (!scratch || !logits || !dlogits || !labels || !idx_steps)
+    if (!logits || !dlogits || !labels || !idx_steps)
         PH_FAIL("allocating training buffers", "out of memory", "use a smaller batch");
 
     char ckpt[4200], best[4200];
@@ -512,6 +506,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "phasor-train: %s on %s, %d rank(s) x batch %d, %d classes, %s step %lld of %lld\n",
                 model_name, be->name, ph_size(), local, classes, step ? "resuming after" : "starting at",
                 (long long)step, (long long)steps);
+        fprintf(stderr, "phasor-train: %zu trainable parameters in %d tensors; gradients summed over ranks in %d "
+                "bucket(s) of at most %g MB\n", exchange.total, exchange.tensors, exchange.nbuckets,
+                cfg_real(&c, "train", "bucket_mb"));
         const dataset *ds[2] = {&tr, &va};
         for (int k = 0; k < 2; k++)
             fprintf(stderr, "phasor-train: %s: %lld samples, %.0f MiB, %s\n", ds[k]->path, (long long)ds[k]->n,
@@ -564,7 +561,7 @@ int main(int argc, char **argv)
             ph_params_zero_grad(params, np);
             ph_model_backward_host(m, dlogits);
         }
-        gradients_allreduce(params, np, scratch);
+        ph_grad_exchange_run(&exchange, params, np);
         ph_optim_step(&opt, params, np, step);
         double global[4] = {loss * local / batch, (double)right / batch, aux_loss, harm_loss};
         PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, global, 4, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
@@ -624,7 +621,8 @@ int main(int argc, char **argv)
     if (ph_rank() == 0 && !o.quiet && !ph_stop_signal)
         fprintf(stderr, "phasor-train: done at step %lld; best validation accuracy %.4f; outputs in %s\n",
                 (long long)step, best_acc, out_dir);
-    free(effective), free(scratch), free(logits), free(dlogits), free(labels), free(idx_steps);
+    ph_grad_exchange_free(&exchange);
+    free(effective), free(logits), free(dlogits), free(labels), free(idx_steps);
     free(params);
     train_harmonize_free(&harm);
     m->def->destroy(m);
