@@ -111,7 +111,7 @@ how=$(grep -o "train.h5: [0-9]* samples, [0-9]* MiB, [a-z ]*" "$DIR/bigrun.err" 
 cat <<EOF
 ## 6. phasor-train's sample reader: whole-file and streamed
 **The demo model.** configs/demo_train.ini (3D CNN width 8, batch 32) on configs/demo_tracking.ini's
-8192 videos (768 MiB of samples, chunks of 2 videos, deflate 1), $STEPS steps per run, $REPS rounds,
+8192 videos (768 MiB of samples, a chunk per video, deflate 1), $STEPS steps per run, $REPS rounds,
 the order of the readers alternating per round. ms per step: median over the 50-step log intervals
 after the first (min-max over rounds); the ratio is paired per round. data_wait: the share of the
 step the trainer spent reading or waiting for the reader (whole-file: the batch gather).

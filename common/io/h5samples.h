@@ -48,10 +48,10 @@ typedef struct {
     double publish_seconds; /* rank 0: fsync of the whole file, rename, fsync of the folder */
 } ph_samples_writer;
 
-/* Samples per chunk when none is asked for: as many as fit in 256 KiB of
+/* Samples per chunk when none is asked for: as many as fit in 128 KiB of
  * stimuli (/x), 1 to 16, so that a training batch streamed from the file
  * (sample_stream.h) decompresses little beyond its own samples. */
-enum { PH_CHUNK_AUTO_BYTES = 256 * 1024, PH_CHUNK_AUTO_MAX = 16 };
+enum { PH_CHUNK_AUTO_BYTES = 128 * 1024, PH_CHUNK_AUTO_MAX = 16 };
 int64_t ph_samples_chunk_auto(const ph_field *fields, int nfields);
 
 /* Collective.  chunk (0: ph_samples_chunk_auto) is clipped to n; deflate 0

@@ -69,7 +69,7 @@ static void usage(FILE *f)
             "  --bad B           fail (default) or skip: an unreadable image, a map of\n"
             "                    another size or a label out of range stops the import,\n"
             "                    or is skipped and counted\n"
-            "  --chunk K         samples per HDF5 chunk (default 0: as many as fit in 256 KiB, 1 to 16)\n"
+            "  --chunk K         samples per HDF5 chunk (default 0: as many as fit in 128 KiB, 1 to 16)\n"
             "  --quiet           no progress lines and no final line\n"
             "  --help, --version\n"
             "\n"

@@ -138,9 +138,11 @@ static void test_chunk_auto(void **state)
     (void)state;
     ph_field video = {"x", PH_U8, 4, {32, 32, 32, 3}, ""}, big = {"x", PH_U8, 4, {64, 32, 32, 3}, ""},
              image = {"x", PH_U8, 3, {64, 64, 1}, ""}, other = {"y", PH_I32, 0, {0}, ""};
-    assert_int_equal(ph_samples_chunk_auto(&video, 1), 2);  /* 96 KiB: 2 in 256 KiB */
-    assert_int_equal(ph_samples_chunk_auto(&big, 1), 1);    /* 192 KiB */
+    assert_int_equal(ph_samples_chunk_auto(&video, 1), 1);  /* 96 KiB: 1 in 128 KiB */
+    assert_int_equal(ph_samples_chunk_auto(&big, 1), 1);    /* 192 KiB: still 1 */
     assert_int_equal(ph_samples_chunk_auto(&image, 1), 16); /* 4 KiB: capped at 16 */
+    ph_field svrt = {"x", PH_U8, 3, {128, 128, 1}, ""};
+    assert_int_equal(ph_samples_chunk_auto(&svrt, 1), 8); /* 16 KiB: 8 in 128 KiB */
     ph_field both[2] = {other, big};
     assert_int_equal(ph_samples_chunk_auto(both, 2), 1); /* sized by /x wherever it is */
 }
