@@ -25,7 +25,7 @@ CC      := mpicc
 # -dirty: tracked files differ from HEAD, except results/, which the reproduce
 # targets themselves rewrite (a second run in one checkout is not a changed build).
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- . ':(exclude)results' 2>/dev/null || echo -dirty)
-PKGS    := hdf5-openmpi inih libpng libjpeg fftw3f cmocka
+PKGS    := hdf5-openmpi inih libpng libjpeg fftw3f cmocka libdeflate
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -22,6 +22,7 @@ deps=(
   "inih            libinih-dev             pkg:inih           yes"
   "libpng          libpng-dev              pkg:libpng         yes"
   "libjpeg         libjpeg-dev             pkg:libjpeg        yes"
+  "libdeflate      libdeflate-dev          pkg:libdeflate     yes"
   "gnuplot         gnuplot-nox             cmd:gnuplot        yes"
   "cmocka          libcmocka-dev           pkg:cmocka         yes"
   "prove (perl)    perl                    cmd:prove          yes"

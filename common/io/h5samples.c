@@ -7,6 +7,7 @@
 #include "../core/version.h"
 #include "h5attr.h"
 
+#include <libdeflate.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,10 +401,28 @@ void ph_samples_rows_open(ph_samples_rows *d, ph_samples_reader *r, const char *
     PH_CHECK_H5(dcpl, what, "the file may be damaged");
     hsize_t cdims[PH_FIELD_MAX_DIMS + 1] = {1};
     size_t chunk_bytes = d->row_bytes;
-    if (H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, d->f.ndims + 1, cdims) == d->f.ndims + 1)
+    int whole_samples = 0;
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, d->f.ndims + 1, cdims) == d->f.ndims + 1) {
         chunk_bytes = (size_t)cdims[0] * ph_field_sample_bytes(&d->f);
+        whole_samples = 1;
+        for (int i = 0; i < d->f.ndims; i++) whole_samples &= cdims[i + 1] == d->f.dims[i];
+    }
+    /* the direct path: this process's own handle, deflate alone, stored as read */
+    unsigned flags, cd[8];
+    size_t ncd = 8;
+    hid_t ftype = H5Dget_type(d0);
+    d->direct = r->comm == MPI_COMM_SELF && whole_samples && H5Pget_nfilters(dcpl) == 1 &&
+                H5Pget_filter2(dcpl, 0, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_DEFLATE &&
+                ftype >= 0 && H5Tequal(ftype, mem_type(type)) > 0;
+    if (ftype >= 0) H5Tclose(ftype);
     H5Pclose(dcpl);
     H5Dclose(d0);
+    if (d->direct) {
+        d->chunk = (int64_t)cdims[0];
+        d->chunk_buf = malloc(chunk_bytes ? chunk_bytes : 1);
+        d->inflater = libdeflate_alloc_decompressor();
+        PH_CHECK_ALLOC(d->chunk_buf && d->inflater, "allocating a chunk buffer");
+    }
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
     PH_CHECK_H5(dapl, what, "check the HDF5 installation");
     const size_t cache = chunk_bytes * (size_t)(cache_chunks > 0 ? cache_chunks : 1);
@@ -414,6 +433,34 @@ void ph_samples_rows_open(ph_samples_rows *d, ph_samples_reader *r, const char *
     PH_CHECK_H5(d->dset, what, "the file may be damaged");
 }
 
+/* Rows [start, start + count) chunk by chunk: raw bytes, inflated. */
+static void rows_read_direct(ph_samples_rows *d, int64_t start, int64_t count, uint8_t *out, const char *what)
+{
+    const size_t row = d->row_bytes, full = (size_t)d->chunk * row;
+    for (int64_t c0 = start / d->chunk * d->chunk; c0 < start + count; c0 += d->chunk) {
+        hsize_t off[PH_FIELD_MAX_DIMS + 1] = {(hsize_t)c0}, stored = 0;
+        uint32_t skipped = 0;
+        PH_CHECK_H5(H5Dget_chunk_storage_size(d->dset, off, &stored), what, "the file may be damaged; regenerate it");
+        if (stored > d->raw_cap) {
+            free(d->raw);
+            d->raw = malloc(stored), d->raw_cap = stored;
+            PH_CHECK_ALLOC(d->raw, "reading a chunk");
+        }
+        PH_CHECK_H5(H5Dread_chunk(d->dset, H5P_DEFAULT, off, &skipped, d->raw), what,
+                    "the file may be damaged or truncated; regenerate it");
+        const int64_t lo = start > c0 ? start : c0, hi = start + count < c0 + d->chunk ? start + count : c0 + d->chunk;
+        const int whole = lo == c0 && hi == c0 + d->chunk; /* every row of the chunk asked for */
+        uint8_t *dst = whole ? out + (size_t)(lo - start) * row : d->chunk_buf;
+        size_t got = stored;
+        if (skipped & 1) /* stored without deflate */
+            memcpy(dst, d->raw, stored < full ? stored : full);
+        else if (libdeflate_zlib_decompress(d->inflater, d->raw, stored, dst, full, &got) != LIBDEFLATE_SUCCESS)
+            got = 0;
+        if (got != full) PH_FAIL(what, "a chunk does not inflate to its size", "the file is damaged; regenerate it");
+        if (!whole) memcpy(out + (size_t)(lo - start) * row, d->chunk_buf + (size_t)(lo - c0) * row, (size_t)(hi - lo) * row);
+    }
+}
+
 void ph_samples_rows_read(ph_samples_rows *d, int64_t start, int64_t count, void *buf)
 {
     static uint8_t dummy[8];
@@ -422,6 +469,10 @@ void ph_samples_rows_read(ph_samples_rows *d, int64_t start, int64_t count, void
              (long long)(start + count), d->f.name, d->r->path);
     if (start < 0 || count < 0 || start + count > d->r->n)
         PH_FAIL(what, "range outside the dataset", "ask for samples that exist");
+    if (d->direct) {
+        rows_read_direct(d, start, count, buf, what);
+        return;
+    }
     hid_t fs, ms;
     select_range(d->dset, d->f.ndims, d->f.dims, start, count, &fs, &ms);
     PH_CHECK_H5(H5Dread(d->dset, mem_type(d->type), ms, fs, d->r->dxpl, count > 0 ? buf : dummy), what,
@@ -433,7 +484,9 @@ void ph_samples_rows_read(ph_samples_rows *d, int64_t start, int64_t count, void
 void ph_samples_rows_close(ph_samples_rows *d)
 {
     if (d->dset > 0) H5Dclose(d->dset);
-    d->dset = 0;
+    if (d->inflater) libdeflate_free_decompressor(d->inflater);
+    free(d->raw), free(d->chunk_buf);
+    memset(d, 0, sizeof *d);
 }
 
 void ph_samples_labels_read(ph_samples_reader *r, int64_t start, int64_t count, int32_t *out, int classes)

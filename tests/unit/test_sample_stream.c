@@ -129,6 +129,17 @@ static void test_memory_and_streamed_bytes_agree(void **state)
         for (int f = 0; f < 3; f++)
             assert_memory_equal(ph_sample_stream_rows(&a, f), ph_sample_stream_rows(&b, f), 16 * fields[f].bytes);
     }
+    /* two whole chunks (8-15, 16-23) and part of the last (32-36, a short chunk) */
+    int64_t runs[16];
+    for (int i = 0; i < 16; i++) runs[i] = i < 11 ? 8 + i + (i >= 8 ? 16 : 0) : 32 + (i - 11);
+    ph_sample_stream_fetch(&a, runs, 16), ph_sample_stream_next(&a);
+    ph_sample_stream_fetch(&b, runs, 16), ph_sample_stream_next(&b);
+    assert_rows(&b, runs, 16);
+    for (int f = 0; f < 3; f++)
+        assert_memory_equal(ph_sample_stream_rows(&a, f), ph_sample_stream_rows(&b, f), 16 * fields[f].bytes);
+    /* /x (uint8, deflated) was read raw and inflated; /meta/w (int16 -> float) through H5Dread */
+    assert_int_equal(b.rows[0].direct, 1);
+    assert_int_equal(b.rows[1].direct, 0);
     assert_true(ph_sample_stream_bytes(fields, 3, N) == (double)N * (XB + 8 + 3));
     ph_sample_stream_free(&a), ph_sample_stream_free(&b);
 }
