@@ -14,6 +14,7 @@
 #   bindir     folder of the phasor-STAGE executables
 #   models     phasor-train's model names, space-separated: a point's train.ini keeps the section
 #              of its own [train] model only
+#   model_default  the model phasor-train trains when [train] model is not given
 #   run        absolute run folder
 #   write      1: write RUN/points.tsv and RUN/pNNNN/{point.ini,STAGE.ini,STAGE.cmd}; 0: only report
 #
@@ -265,6 +266,9 @@ END {
         pini = pdir "/point.ini"
         printf "; point %d of %s (written by slurm/submit)\n", p, src > pini
         for (a = 1; a <= nax; a++) printf "; %s = %s\n", ax_name[a], ax_val[a, pos[a]] > pini
+        # the model this point trains: its axis value, else the file's, else phasor-train's default
+        point_model = (("train" SUBSEP "model") in pick) ? pick["train", "model"] : val_of["train", "model"]
+        if (point_model == "") point_model = ENVIRON["X_MODEL_DEFAULT"]
         for (s = 1; s <= np; s++) {
             st = run_stage[s]
             cmdf = pdir "/" st ".cmd"
@@ -275,7 +279,7 @@ END {
             for (k = 1; k <= nsec; k++) {
                 sec = sec_order[k]
                 if (owner(sec) != st || ((st in is_args) && sec == st)) continue
-                if (st == "train" && (sec in is_model) && sec != (("train" SUBSEP "model") in pick ? pick["train", "model"] : val_of["train", "model"])) continue
+                if (st == "train" && (sec in is_model) && sec != point_model) continue
                 if (nini++ == 0) printf "; phasor-%s config of point %d of %s (written by slurm/submit)\n", st, p, src > ini
                 printf "\n[%s]\n", sec > ini
                 printf "\n[%s]\n", sec > pini

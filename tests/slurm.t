@@ -7,7 +7,9 @@
 #   2. training tasks signalled with USR1 mid-run (to the batch shell, as --signal=B:USR1 does
 #      before a time limit, and to the job step) checkpoint, requeue themselves, resume and end
 #      bit-identical to an uninterrupted run;
-#   3. a point with a bad value fails alone, status shows its error line, its dependent task
+#   1b. arrays split below MaxArraySize run their points; 1,500 points go in as two arrays;
+#   3. a value out of range is refused at submission (naming the point), nothing written; a
+#      point that fails at run time fails alone, status shows its error line, its dependent task
 #      is cancelled (not left pending), the other points finish; the fixed config reruns only it;
 #   4. nothing is left running afterwards.
 # Skipped, with the reason, only where Slurm cannot be installed or started (not root, no apt).
@@ -106,6 +108,31 @@ ok "Slurm and --local: identical contact sheets" \
 aid=$(h5dump -a /slurm_array_task_id tiny_slurm/p0003/generate/train.h5 2>/dev/null | grep -o '"[0-9]*"')
 is "$aid" '"3"' "provenance: the Slurm output records its array task id"
 
+# ---- 1b. arrays split below MaxArraySize: task i of an array with offset K is point K + i ------
+PHASOR_MAX_ARRAY_SIZE=3 "$submit" tiny.ini --out tiny_split >"$OUT" 2>"$ERR"
+is "$?" 0 "submit the 2 x 2 sweep in arrays of at most 3 tasks"
+ok "two arrays per stage: points 0-2, and point 3 as task 0 of an array from 3" \
+    bash -c "[ \$(grep -cE -- '--array=0-2( |\$)' '$OUT') = 3 ] && [ \$(grep -cF -- '--array=0 (points from 3)' '$OUT') = 3 ]"
+ok "the 6 arrays finish" wait_run tiny_split
+"$status" tiny_split >"$OUT" 2>"$ERR"
+RC=$?
+ok "status: 4 points done (exit 0)" bash -c "[ $RC = 0 ] && [ \$(grep -c '  done' '$OUT') = 4 ]"
+ok "point 3 ran as point 3 (its log says so)" grep -q 'train of point 3, start 1' tiny_split/p0003/train.log
+ok "... its data and parameters equal those of the single-array run" same_data tiny_slurm tiny_split p0003
+
+# A sweep beyond the cluster's MaxArraySize (1001 here): 1,500 points submitted on hold, then cancelled.
+printf '[train]\ntrain = x.h5\nval = x.h5\nseed = %s\nlr = %s\n[slurm]\nextra = --hold\n' \
+    "$(seq -s, 1 15)" "$(seq -s, 1 100 | sed 's/\([0-9]*\)/0.00\1/g')" >big.ini
+t0=$(date +%s)
+"$submit" big.ini --out big >"$OUT" 2>"$ERR"
+is "$?" 0 "submit 1,500 points to a cluster whose MaxArraySize is 1001"
+diag "1,500 points: run folder written and submitted in $(($(date +%s) - t0)) s"
+ok "... as two arrays: tasks 0-1000 and 0-498 (points from 1001)" \
+    bash -c "grep -qE -- '--array=0-1000( |\$)' '$OUT' && grep -qF -- '--array=0-498 (points from 1001)' '$OUT'"
+is "$(timeout 20 squeue -h -r -j "$(awk '{ printf "%s%s", (n++ ? "," : ""), $2 }' big/jobs)" | wc -l)" 1500 \
+    "Slurm holds 1,500 tasks"
+scancel "$(awk '{ printf "%s%s", (n++ ? "," : ""), $2 }' big/jobs)"
+
 # ---- 2. USR1 mid-run: checkpoint, requeue, resume, bit-identical -------------------------------
 cat >sig.ini <<'INI'
 [pathtracker]
@@ -157,23 +184,29 @@ is "$?" 0 "the same trainings uninterrupted with --local"
 ok "signalled, requeued and resumed trainings end bit-identical to uninterrupted ones" \
     same_data sig_slurm sig_local p0000 p0001
 
-# ---- 3. one bad point fails alone --------------------------------------------------------------
-sed 's/^length = 8, 12$/length = 8/; s/^num_distractors = 0, 2$/num_distractors = 0/; s/^steps = 6$/lr = 0.003, 50\nsteps = 4/' tiny.ini >lrs.ini
+# ---- 3. a bad value is refused at submission; a point that fails at run time fails alone -------
+sed 's/^length = 8, 12$/length = 8/; s/^num_distractors = 0, 2$/num_distractors = 0/; s/^steps = 6$/lr = 0.003, 50\nsteps = 4/' tiny.ini >bad_lr.ini
+"$submit" bad_lr.ini --out bad_lr >"$OUT" 2>"$ERR"
+is "$? $(grep -c . "$ERR")" "2 1" "lr = 50 at point 1 (out of range): refused at submission, exit 2, one line"
+ok "... naming the point, the key and its range" grep -q "config error at p0001/train.ini:[0-9]*: .*lr.*50" "$ERR"
+ok "... with nothing written (no run folder, no job)" test ! -e bad_lr
+# 6 strided stages pass the config's ranges but not 32x32 frames: the model says so at run time.
+sed 's/^length = 8, 12$/length = 8/; s/^num_distractors = 0, 2$/num_distractors = 0/; s/^steps = 6$/steps = 4/; s/^width = 4$/width = 4\nstages = 3, 6/' tiny.ini >lrs.ini
 "$submit" lrs.ini --out lrs >"$OUT" 2>"$ERR"
-is "$?" 0 "submit 2 points, the second with lr = 50 (out of range)"
+is "$?" 0 "submit 2 points, the second with 6 strided stages on 32x32 frames"
 ok "the sweep ends" wait_run lrs
 "$status" lrs >"$OUT" 2>"$ERR"
 RC=$?
 is "$RC" 1 "status: exit 1 (not every point is done)"
 ok "status: the bad point failed in train with phasor-train's error line; its analysis cancelled" \
-    grep -Eq "^0001  lr=50 +failed +train: phasor-train: config error at .*lrs/p0001/train.ini:[0-9]*: .*lr.*\\[analyze cancelled\\]" "$OUT"
-ok "status: the other point is done" grep -Eq '^0000  lr=0.003 +done$' "$OUT"
+    grep -Eq "^0001  stages=6 +failed +train: phasor-train: .*which allow at most 5 stages.*\\[analyze cancelled\\]" "$OUT"
+ok "status: the other point is done" grep -Eq '^0000  stages=3 +done$' "$OUT"
 is "$(jstate "$(job_of lrs train)_1" JobState)" FAILED "Slurm: the bad point's training FAILED"
 is "$(jstate "$(job_of lrs analyze)_1" JobState) $(jstate "$(job_of lrs analyze)_1" Reason)" \
     "CANCELLED DependencyNeverSatisfied" "Slurm: its analysis CANCELLED, not left pending"
 is "$(jstate "$(job_of lrs analyze)_0" JobState)" COMPLETED "Slurm: the other point's analysis COMPLETED"
 cp lrs/p0000/train/checkpoint.h5 keep.h5
-sed -i 's/^lr = 0.003, 50$/lr = 0.003, 0.002/' lrs.ini
+sed -i 's/^stages = 3, 6$/stages = 3, 2/' lrs.ini
 "$submit" lrs.ini --out lrs >"$OUT" 2>"$ERR"
 ok "the fixed config resubmits only the failed point (--array=1)" \
     bash -c "[ \$(grep -cE -- '--array=1( |\$)' '$OUT') = 3 ]"

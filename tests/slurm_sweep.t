@@ -82,6 +82,30 @@ ok "each stage runs its rendered batch script" has analyze "$TMPD/nowhere/grid_r
 ok "the header names the axes and their sizes" \
     grep -q 'axes: num_distractors (3), length (3), skip (3)' "$OUT"
 
+# A sweep larger than MaxArraySize (1001, Slurm's default, under --dry-run): arrays whose task i is
+# point OFFSET + i, every point once, no index at or above 1001.
+printf '[train]\nsteps = 3\nseed = %s\nlr = %s\n' "$(seq -s, 1 50)" "$(seq -s, 1 100 | sed 's/\([0-9]*\)/0.00\1/g')" >big.ini
+"$submit" --dry-run big.ini --out nowhere/big >"$OUT" 2>"$ERR"
+is "$?" 0 "--dry-run of a 5,000-point sweep"
+ok "... says it splits it into 5 arrays" grep -q '^# 5 arrays per stage: array indices stay below MaxArraySize 1001' "$OUT"
+covered() { # every point 0..4999 exactly once, as offset + index, indices < 1001
+    awk '/^JOB_/ { match($0, /--array=[0-9,-]+/); a = substr($0, RSTART + 8, RLENGTH - 8)
+            off = 0; if (match($0, /PHASOR_POINT_OFFSET=[0-9]+/)) off = substr($0, RSTART + 20, RLENGTH - 20)
+            n = split(a, parts, ",")
+            for (i = 1; i <= n; i++) { split(parts[i], r, "-"); if (r[2] == "") r[2] = r[1]
+                for (t = r[1]; t <= r[2]; t++) { if (t >= 1001) bad++; seen[off + t]++ } } }
+        END { for (p = 0; p < 5000; p++) if (seen[p] != 1) bad++; exit bad > 0 }' "$OUT"
+}
+ok "... each point in exactly one task, every index below 1001" covered
+ok "... the batch scripts add the offset back" \
+    grep -q 'SLURM_ARRAY_TASK_ID + ${PHASOR_POINT_OFFSET:-0}' "$root/slurm/train.sbatch"
+"$submit" --dry-run big.ini --out nowhere/big --points 995-1005,4999 >"$OUT" 2>"$ERR"
+ok "--points 995-1005,4999: only those, across three arrays" \
+    bash -c "grep -q 'points with work left: 995-1005,4999' '$OUT' && grep -q -- '--array=995-1000 ' '$OUT' && grep -q -- 'PHASOR_POINT_OFFSET=1001 .*--array=0-4 ' '$OUT' && grep -q -- 'PHASOR_POINT_OFFSET=4004 .*--array=995 ' '$OUT'"
+"$submit" --dry-run big.ini --points 4990-5000 >"$OUT" 2>"$ERR"
+is "$? $(grep -c . "$ERR")" "2 1" "--points beyond the sweep: exit 2, one line"
+ok "... naming the range and the sweep's points" grep -qF "'4990-5000' is not within the sweep's points 0-4999" "$ERR"
+
 # Every sweep config in configs/ (one with a comma list) expands.
 for f in "$root"/configs/*.ini; do
     grep -qE '^[^;#[]*=.*,' "$f" || continue
@@ -222,21 +246,27 @@ width = 4
 args = summary {generate}/val.h5 --frames 2
 INI
 "$submit" --local lrs.ini --out lrs >"$OUT" 2>"$ERR"
-is "$?" 1 "--local with a bad point: exit 1"
+is "$? $(grep -c . "$ERR")" "2 1" "lr = 50 at point 1: refused before anything runs, exit 2, one line"
+ok "... naming the point's config, the key and the value" grep -q "config error at p0001/train.ini:[0-9]*: .*lr.*50" "$ERR"
+ok "... nothing written" test ! -e lrs
+# A value inside the ranges that the model refuses at run time: 6 strided stages on 32x32 frames.
+sed -i 's/^lr = 0.003, 50$/lr = 0.003/; s/^width = 4$/width = 4\nstages = 3, 6/' lrs.ini
+"$submit" --local lrs.ini --out lrs >"$OUT" 2>"$ERR"
+is "$?" 1 "--local with a point that fails at run time: exit 1"
 "$status" lrs >"$OUT" 2>"$ERR"
-ok "status: point 0 done" grep -Eq '^0000  lr=0.003 +done$' "$OUT"
+ok "status: point 0 done" grep -Eq '^0000  stages=3 +done$' "$OUT"
 ok "status: point 1 failed in train with the stage's error line" \
-    grep -Eq "^0001  lr=50 +failed +train: phasor-train: config error at $TMPD/lrs/p0001/train.ini:.*lr" "$OUT"
+    grep -Eq "^0001  stages=6 +failed +train: phasor-train: .*which allow at most 5 stages" "$OUT"
 ok "status: the analysis of point 1 was cancelled" grep -q '^0001 .*\[analyze cancelled\]' "$OUT"
 ok "point 1 has no analysis" test ! -e lrs/p0001/analyze
 cp lrs/p0000/train/checkpoint.h5 keep.h5
-sed -i 's/^lr = 0.003, 50$/lr = 0.003, 0.001/' lrs.ini
+sed -i 's/^stages = 3, 6$/stages = 3, 2/' lrs.ini
 "$submit" --local lrs.ini --out lrs >"$OUT" 2>"$ERR"
 RC=$?
 is "$RC" 0 "after fixing the config the same command finishes the run"
 ok "only the changed point ran again" bash -c "! grep -q '^point 0' '$OUT' && grep -q '^point 1: analyze done' '$OUT'"
 ok "the finished point's checkpoint is untouched" cmp -s keep.h5 lrs/p0000/train/checkpoint.h5
-sed -i 's/^lr = 0.003, 0.001$/lr = 0.002, 0.001/' lrs.ini
+sed -i 's/^stages = 3, 2$/stages = 2, 1/' lrs.ini
 "$submit" --local lrs.ini --out lrs >"$OUT" 2>"$ERR"
 RC=$?
 ok "a changed config for a finished point is refused (exit 2)" \

@@ -66,7 +66,7 @@ void ph_stage_options_parse(int argc, char **argv, const char *out_key, const ch
         {"force", no_argument, 0, 'f'},     {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},      {"version", no_argument, 0, 'V'},
         {"device", required_argument, 0, 'd'}, {"resume", no_argument, 0, 'r'},
-        {0, 0, 0, 0}};
+        {"check", no_argument, 0, 'c'},     {0, 0, 0, 0}};
     static char out_set[4200], device_set[256];
     const char *stage = ph_stage_name();
     memset(o, 0, sizeof *o);
@@ -97,6 +97,7 @@ void ph_stage_options_parse(int argc, char **argv, const char *out_key, const ch
             o->resume = 1;
             break;
         case 'q': o->quiet = 1; break;
+        case 'c': o->check = 1; break;
         case 'h': ph_stage_print_and_exit(usage);
         case 'V': ph_stage_print_and_exit(ph_print_version);
         case ':':
@@ -107,10 +108,33 @@ void ph_stage_options_parse(int argc, char **argv, const char *out_key, const ch
     }
     if (o->force && o->resume)
         ph_usage_error("give --force (replace outputs) or --resume (keep finished ones), not both");
+    if (o->check && optind < argc) {
+        o->configs = argv + optind, o->nconfigs = argc - optind;
+        o->config_path = argv[optind];
+        return;
+    }
     if (optind != argc - 1)
         ph_usage_error("expected one CONFIG.ini argument, got %d (see phasor-%s --help)",
                        argc - optind, stage);
     o->config_path = argv[optind];
+}
+
+void ph_stage_check_configs(const ph_stage_options *o, const cfg_section *const *sections, int nsections,
+                            void (*more)(const cfg *c, const char *path))
+{
+    for (int k = 0; k < o->nconfigs; k++) {
+        char *text = ph_config_read_bcast(o->configs[k]);
+        cfg c;
+        cfg_init(&c, sections, nsections);
+        cfg_parse_text(&c, text, o->configs[k]);
+        for (int i = 0; i < o->nsets; i++) cfg_override(&c, o->sets[i]);
+        cfg_validate(&c);
+        if (more) more(&c, o->configs[k]);
+        cfg_free(&c);
+        free(text);
+    }
+    ph_stage_end();
+    exit(0);
 }
 
 char *ph_config_read_bcast(const char *path)

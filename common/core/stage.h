@@ -3,6 +3,8 @@
 #ifndef PHASOR_STAGE_H
 #define PHASOR_STAGE_H
 
+#include "config.h"
+
 #include <mpi.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -34,9 +36,20 @@ typedef struct {
     const char *config_path;
     const char *sets[64];
     int nsets, force, resume, quiet;
+    int check;                 /* --check CONFIG.ini...: validate the configs and exit */
+    char *const *configs;      /* with --check: every config named */
+    int nconfigs;
 } ph_stage_options;
 void ph_stage_options_parse(int argc, char **argv, const char *out_key, const char *device_key,
                             int allow_force, void (*usage)(FILE *f), ph_stage_options *o);
+
+/* --check: reads each config of o, applies o's --set options and validates it
+ * against the sections (ranges, choices, unknown keys), then `more` (the stage's
+ * own checks of one config; may be NULL), and ends the process: exit 0 when
+ * every config is valid, else the first error's one line and exit 2.  What a
+ * sweep's submitter runs over every point's config before writing anything. */
+__attribute__((noreturn)) void ph_stage_check_configs(const ph_stage_options *o, const cfg_section *const *sections,
+                                                      int nsections, void (*more)(const cfg *c, const char *path));
 
 /* Rank 0 reads the file and broadcasts it; a read failure is a usage error on all ranks. */
 char *ph_config_read_bcast(const char *path);

@@ -68,6 +68,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: phasor-analyze maco CONFIG.ini [--set maco.KEY=VALUE]... [--out DIR] [--device D]\n"
             "                           [--force] [--quiet]\n"
+            "       phasor-analyze maco --check CONFIG.ini... [--set ...]   validate configs, run nothing\n"
             "\n"
             "Feature visualisations of a trained model: MACO (the phase of the image spectrum is\n"
             "optimised, its magnitude is the natural-image template of phasor-preprocess spectrum),\n"
@@ -429,8 +430,9 @@ int ph_analyze_maco_main(int argc, char **argv)
 {
     ph_stage_options so;
     ph_stage_options_parse(argc, argv, "maco.out_dir", "maco.device", 1, usage, &so);
-    char *text = ph_config_read_bcast(so.config_path);
     const cfg_section *secs[1] = {&maco_section};
+    if (so.check) ph_stage_check_configs(&so, secs, 1, NULL);
+    char *text = ph_config_read_bcast(so.config_path);
     cfg c;
     cfg_init(&c, secs, 1);
     cfg_parse_text(&c, text, so.config_path);

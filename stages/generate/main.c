@@ -58,6 +58,8 @@ static void usage(FILE *f)
             "  --resume                 keep the split files that a run of the same config\n"
             "                           completed; generate only the others\n"
             "  --quiet                  no progress lines\n"
+            "  --check CONFIG.ini...    validate the configs (keys, ranges, the challenge's own\n"
+            "                           checks) and exit\n"
             "  --help                   this text and every config key\n"
             "  --version                version and git commit\n"
             "\n"
@@ -256,12 +258,35 @@ static void log_split(const char *out_dir, const char *split, const char *challe
     free(b.s);
 }
 
+/* The split names (they become file names) and keys; returns their number. */
+static int splits_check(const cfg *c, const ph_challenge *ch, const char *path, const char **splits)
+{
+    int nsplits = cfg_section_names(c, "split", splits, 256);
+    for (int s = 0; s < nsplits; s++)
+        if (splits[s][strspn(splits[s], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] != 0)
+            ph_usage_error("config error in %s: split name '%s' may only use letters, digits, '_' "
+                           "and '-' (it becomes a file name)", path, splits[s]);
+    split_keys_check(c, ch, splits, nsplits);
+    return nsplits;
+}
+
+/* --check: what a run checks of its config before it generates anything. */
+static void config_check(const cfg *c, const char *path)
+{
+    const ph_challenge *ch = ph_challenge_find(cfg_str(c, "generate", "challenge"));
+    void *params = ch->params_load(c);
+    const char *splits[256];
+    splits_check(c, ch, path, splits);
+    ch->params_free(params);
+}
+
 int main(int argc, char **argv)
 {
     ph_stage_begin(&argc, &argv, "generate");
     sections = ph_generate_sections(&nsections);
     ph_stage_options o;
     ph_stage_options_parse(argc, argv, "generate.out_dir", NULL, 1, usage, &o);
+    if (o.check) ph_stage_check_configs(&o, sections, nsections, config_check);
 
     char *text = ph_config_read_bcast(o.config_path);
     cfg c;
@@ -273,12 +298,7 @@ int main(int argc, char **argv)
     const ph_challenge *ch = ph_challenge_find(cfg_str(&c, "generate", "challenge"));
     void *params = ch->params_load(&c);
     const char *splits[256];
-    int nsplits = cfg_section_names(&c, "split", splits, 256);
-    for (int s = 0; s < nsplits; s++)
-        if (splits[s][strspn(splits[s], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] != 0)
-            ph_usage_error("config error in %s: split name '%s' may only use letters, digits, '_' "
-                           "and '-' (it becomes a file name)", o.config_path, splits[s]);
-    split_keys_check(&c, ch, splits, nsplits);
+    int nsplits = splits_check(&c, ch, o.config_path, splits);
     const char *out_dir = cfg_str(&c, "generate", "out_dir");
     outputs_check(out_dir, splits, nsplits, o.force || o.resume);
     /* one run at a time per folder; the check again under the lock, as a run

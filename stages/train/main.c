@@ -122,6 +122,7 @@ static void usage(FILE *f)
             "  --out DIR                same as --set train.out_dir=DIR\n"
             "  --device auto|cpu|cuda   same as --set train.device=...\n"
             "  --quiet                  no progress lines\n"
+            "  --check CONFIG.ini...    validate the configs (keys, ranges, choices) and exit\n"
             "  --help, --version\n"
             "\n"
             "exit status: 0 success (also after a signal, once the checkpoint is saved),\n"
@@ -405,6 +406,7 @@ int main(int argc, char **argv)
     sections_init();
     ph_stage_options o;
     ph_stage_options_parse(argc, argv, "train.out_dir", "train.device", 0, usage, &o);
+    if (o.check) ph_stage_check_configs(&o, sections, nsections, NULL);
     char *text = ph_config_read_bcast(o.config_path);
     cfg c;
     cfg_init(&c, sections, nsections);
