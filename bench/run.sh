@@ -24,6 +24,8 @@
 # 5. bench/maco: feature-visualisation steps/s and the FFT's share at 224 and 512.
 # 6. bench/train_reader.sh: phasor-train's whole-file and streamed readers on the demo model, and
 #    a 100,000-video file (18 GiB of samples) trained streamed, with its peak memory.
+# 7. bench/scaling.sh: collectives and bytes per training step, measured with a PMPI wrapper,
+#    and the model of 8 to 1,024 ranks built on them, into docs/scaling.md.
 # Tables on stdout, and docs/performance.md: each section's block between its marker lines is
 # replaced, the hand-written text around the blocks is kept (bench/doc_write.sh).  Each section
 # records the CPU time other programs used while it ran.
@@ -577,7 +579,15 @@ rm -rf "$TMP/reader"
 cat "$TMP/reader.out"
 echo "CPU used by others during the reader bench: $LOAD_READER"
 
-mkdir -p "$TMP/blocks"
+log "scaling: collectives and bytes per training step, and the model of 8 to 1,024 ranks"
+cpu_during LOAD_SCALING "$ROOT/bench/scaling.sh" "$TMP/scaling" > "$TMP/scaling.out"
+rm -rf "$TMP/scaling"
+cat "$TMP/scaling.out"
+
+mkdir -p "$TMP/blocks" "$TMP/scaling_blocks"
+block_write "$TMP/scaling_blocks" scaling "$(printf '## Measured and modelled\n%s' "$(cat "$TMP/scaling.out")")" \
+    "$LOAD_SCALING" "$COMMIT" "$LOAD_SCALING_AT"
+doc_write "$ROOT/docs/scaling.md" "$TMP/scaling_blocks" scaling
 block_write "$TMP/blocks" reader "$(cat "$TMP/reader.out")" "$LOAD_READER" "$COMMIT" "$LOAD_READER_AT"
 block_write "$TMP/blocks" engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE" "$COMMIT" "$LOAD_ENGINE_AT"
 block_write "$TMP/blocks" maco "$(cat "$TMP/maco.out")" "$LOAD_MACO" "$COMMIT" "$LOAD_MACO_AT"
