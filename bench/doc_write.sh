@@ -37,14 +37,15 @@ doc_write() {
     mkdir -p "$(dirname "$doc")" && cp "$new" "$doc.tmp.$$" && mv "$doc.tmp.$$" "$doc" && rm -f "$new"
 }
 
-# block_write DIR NAME TEXT LOAD COMMIT DATE: DIR/NAME, the block of one measured section: TEXT's
-# first line (its heading), the date the section ran (DATE) and the commit, the rest of TEXT, and
-# the share of the CPU that other programs used while the section ran (LOAD).
+# block_write DIR NAME TEXT LOAD COMMIT DATE [MACHINE]: DIR/NAME, the block of one measured section:
+# TEXT's first line (its heading), the date the section ran (DATE), the commit and where it ran
+# (MACHINE, default "the machine as in section 1"), the rest of TEXT, and the share of the CPU that
+# other programs used while the section ran (LOAD).
 block_write() {
     local text=${3#$'\n'} # the engine's output starts with a blank line
     {
         printf '%s\n\n' "${text%%$'\n'*}"
-        printf 'Date: %s; git %s; the machine as in section 1.\n' "$6" "$5"
+        printf 'Date: %s; git %s; %s.\n' "$6" "$5" "${7:-the machine as in section 1}"
         printf '%s\n\n' "${text#*$'\n'}"
         printf 'CPU time used outside the bench'"'"'s processes during this section: %s.\n' "$4"
     } > "$1/$2"

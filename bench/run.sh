@@ -585,8 +585,8 @@ rm -rf "$TMP/scaling"
 cat "$TMP/scaling.out"
 
 mkdir -p "$TMP/blocks" "$TMP/scaling_blocks"
-block_write "$TMP/scaling_blocks" scaling "$(printf '## Measured and modelled\n%s' "$(cat "$TMP/scaling.out")")" \
-    "$LOAD_SCALING" "$COMMIT" "$LOAD_SCALING_AT"
+block_write "$TMP/scaling_blocks" scaling "$(cat "$TMP/scaling.out")" "$LOAD_SCALING" "$COMMIT" \
+    "$LOAD_SCALING_AT" "the machine as in docs/performance.md, section 1"
 doc_write "$ROOT/docs/scaling.md" "$TMP/scaling_blocks" scaling
 block_write "$TMP/blocks" reader "$(cat "$TMP/reader.out")" "$LOAD_READER" "$COMMIT" "$LOAD_READER_AT"
 block_write "$TMP/blocks" engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE" "$COMMIT" "$LOAD_ENGINE_AT"
