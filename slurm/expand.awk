@@ -15,7 +15,9 @@
 #   models     phasor-train's model names, space-separated: a point's train.ini keeps the section
 #              of its own [train] model only
 #   model_default  the model phasor-train trains when [train] model is not given
-#   run        absolute run folder
+#   run        absolute run folder (where the files are written)
+#   named      the run folder the files name in their contents (default: run): the submitter
+#              expands into a temporary folder that then becomes the run folder
 #   write      1: write RUN/points.tsv and RUN/pNNNN/{point.ini,STAGE.ini,STAGE.cmd}; 0: only report
 #
 # Every key outside [slurm*] and [sweep] whose value holds commas is an axis; the sweep is the
@@ -87,6 +89,7 @@ BEGIN {
     src = ENVIRON["X_SRC"]; sets = ENVIRON["X_SETS"]; stages = ENVIRON["X_STAGES"]
     owners = ENVIRON["X_OWNERS"]; flags = ENVIRON["X_FLAGS"]; bindir = ENVIRON["X_BINDIR"]
     run = ENVIRON["X_RUN"]; write = ENVIRON["X_WRITE"] + 0
+    named = ENVIRON["X_NAMED"]; if (named == "") named = run
     nstages = split(stages, stage_list, " ")
     n = split(ENVIRON["X_ARGSTAGES"], parts, " ")
     for (i = 1; i <= n; i++) is_args[parts[i]] = 1
@@ -254,6 +257,7 @@ END {
     for (i = 1; i <= n; i++) is_model[mlist[i]] = 1
     for (p = 0; p < total; p++) {
         pdir = run "/p" sprintf("%0" width "d", p)
+        npdir = named "/p" sprintf("%0" width "d", p) # the same folder, as its contents name it
         # Axis positions of point p: mixed radix over the groups, last fastest; a zipped axis
         # takes the position of its group's first axis.
         r = p
@@ -286,23 +290,23 @@ END {
                 for (j = 1; j <= nkey[sec]; j++) {
                     key = key_order[sec, j]
                     v = ((sec SUBSEP key) in pick) ? pick[sec, key] : val_of[sec, key]
-                    v = substitute(v, where_of[sec, key], pdir, "")
+                    v = substitute(v, where_of[sec, key], npdir, "")
                     printf "%s = %s\n", key, v > ini
                     printf "%s = %s\n", key, v > pini
                 }
             }
             if (nini) close(ini)
             if (!(st in is_args)) {
-                printf "%s\n", ini > cmdf
+                printf "%s\n", npdir "/" st ".ini" > cmdf
             } else {
                 v = ((st SUBSEP "args") in pick) ? pick[st, "args"] : val_of[st, "args"]
                 if (index(v, "{config}") && !nini) fail("config error at " where_of[st, "args"] ": [" st "] args use {config}, but no section of that subcommand is given")
-                v = substitute(v, where_of[st, "args"], pdir, ini)
+                v = substitute(v, where_of[st, "args"], npdir, npdir "/" st ".ini")
                 printf "\n[%s]\nargs = %s\n", st, v > pini
                 m = split(v, items, /[ \t]+/)
                 for (i = 1; i <= m; i++) if (items[i] != "") printf "%s\n", items[i] > cmdf
             }
-            printf "--out\n%s/%s\n", pdir, st > cmdf
+            printf "--out\n%s/%s\n", npdir, st > cmdf
             m = split(flags_of[st], items, " ")
             for (i = 1; i <= m; i++) printf "%s\n", items[i] > cmdf
             close(cmdf)
