@@ -12,7 +12,7 @@ skip = 2
 n = 40
 seed = 5
 INI
-plan 26
+plan 27
 run_mpi 2 generate "$TMPD/s.ini" --out "$TMPD/o" --quiet
 is "$RC" 0 "generate with 2 ranks"
 f=$TMPD/o/train.h5
@@ -35,7 +35,9 @@ ok "/meta/condition is int32 [N,3]" dataset meta/condition H5T_STD_I32LE "40, 3"
 ok "/meta/distractors is int16 [N,D,T,2]" dataset meta/distractors H5T_STD_I16LE "40, 3, 12, 2"
 
 h5dump -H -p -d /x "$f" >"$TMPD/d" 2>&1
-ok "/x is chunked along N by 3 samples (as many 36 KiB videos as fit in 128 KiB)" grep -q "CHUNKED ( 3, 12, 32, 32, 3 )" "$TMPD/d"
+ok "/x is chunked along N by 2 samples (the largest divisor of 16 whose 36 KiB videos fit in 128 KiB)" grep -q "CHUNKED ( 2, 12, 32, 32, 3 )" "$TMPD/d"
+h5dump -H -p -d /y "$f" >"$TMPD/dy" 2>&1
+ok "/y keeps chunks of 16 labels" grep -q "CHUNKED ( 16 )" "$TMPD/dy"
 ok "/x is deflated at level 1" grep -q "LEVEL 1" "$TMPD/d"
 
 for a in phasor_schema stage challenge split condition seed config software_version git_commit mpi_ranks created; do

@@ -8,8 +8,8 @@ static cfg_key generate_keys[] = {
     {"challenge", CFG_ENUM, "pathtracker", 0, 0, NULL, "which challenge to generate"},
     {"out_dir", CFG_STRING, "data", 0, 0, NULL, "output folder (relative to the working directory); one SPLIT.h5 per split"},
     {"chunk", CFG_INT, "0", 0, 65536, NULL,
-     "samples per HDF5 chunk (rank ranges are aligned to it); 0: as many as fit in 128 KiB of stimuli, 1 to 16, "
-     "so that training can stream batches from the file cheaply"},
+     "samples per HDF5 chunk (rank ranges are aligned to it); 0: groups of 16, each dataset's chunk the largest "
+     "divisor of 16 holding at most 128 KiB, so that training streams batches from the file cheaply"},
     {"deflate", CFG_INT, "1", 0, 9, NULL, "deflate level, 0 = uncompressed (1 suits sparse videos)"},
     {"write_block", CFG_INT, "256", 1, 1 << 20, NULL, "samples per collective write (rounded up to whole chunks)"},
 };

@@ -84,13 +84,13 @@ static hid_t fapl_mpio(MPI_Comm comm)
     return fapl;
 }
 
-int64_t ph_samples_chunk_auto(const ph_field *fields, int nfields)
+int64_t ph_samples_field_chunk(const ph_field *f, int64_t chunk)
 {
-    size_t x = 0;
-    for (int i = 0; i < nfields; i++)
-        if (!strcmp(fields[i].name, "x")) x = ph_field_sample_bytes(&fields[i]);
-    int64_t chunk = x ? (int64_t)(PH_CHUNK_AUTO_BYTES / x) : PH_CHUNK_AUTO_MAX;
-    return chunk < 1 ? 1 : chunk > PH_CHUNK_AUTO_MAX ? PH_CHUNK_AUTO_MAX : chunk;
+    const size_t b = ph_field_sample_bytes(f);
+    int64_t best = 1;
+    for (int64_t d = 1; d <= chunk; d++)
+        if (chunk % d == 0 && (size_t)d * b <= PH_CHUNK_AUTO_BYTES) best = d;
+    return best;
 }
 
 void ph_samples_create(ph_samples_writer *w, MPI_Comm comm, const char *path, int64_t n,
@@ -101,7 +101,8 @@ void ph_samples_create(ph_samples_writer *w, MPI_Comm comm, const char *path, in
     MPI_Comm_rank(comm, &w->rank);
     MPI_Comm_size(comm, &w->size);
     w->n = n;
-    w->chunk = chunk > 0 ? chunk : ph_samples_chunk_auto(fields, nfields);
+    const int auto_chunk = chunk <= 0;
+    w->chunk = auto_chunk ? PH_CHUNK_AUTO_MAX : chunk;
     w->chunk = w->chunk < n ? w->chunk : n;
     if (w->chunk < 1) w->chunk = 1;
     if (nfields > PH_MAX_FIELDS) PH_FAIL("creating a sample file", "too many datasets", "this is a bug");
@@ -126,7 +127,7 @@ void ph_samples_create(ph_samples_writer *w, MPI_Comm comm, const char *path, in
         const ph_field *fd = &w->fields[f];
         hsize_t dims[PH_FIELD_MAX_DIMS + 1], cdims[PH_FIELD_MAX_DIMS + 1];
         dims[0] = (hsize_t)n;
-        cdims[0] = (hsize_t)w->chunk;
+        cdims[0] = (hsize_t)(auto_chunk ? ph_samples_field_chunk(fd, w->chunk) : w->chunk);
         for (int d = 0; d < fd->ndims; d++) dims[d + 1] = cdims[d + 1] = fd->dims[d];
         hid_t space = H5Screate_simple(fd->ndims + 1, dims, NULL);
         PH_CHECK_H5(space, "creating a dataspace", "check the dataset dimensions");

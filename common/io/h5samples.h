@@ -48,13 +48,16 @@ typedef struct {
     double publish_seconds; /* rank 0: fsync of the whole file, rename, fsync of the folder */
 } ph_samples_writer;
 
-/* Samples per chunk when none is asked for: as many as fit in 128 KiB of
- * stimuli (/x), 1 to 16, so that a training batch streamed from the file
- * (sample_stream.h) decompresses little beyond its own samples. */
+/* Chunks when none are asked for (chunk 0): ranks own ranges of whole
+ * groups of 16 samples (PH_CHUNK_AUTO_MAX), and each dataset's chunk is the
+ * largest divisor of that group holding at most 128 KiB of it, so that a
+ * training batch streamed from the file (sample_stream.h) decompresses
+ * little beyond its own samples while small datasets (labels, coordinates)
+ * keep chunks of 16.  Each chunk still has one writer. */
 enum { PH_CHUNK_AUTO_BYTES = 128 * 1024, PH_CHUNK_AUTO_MAX = 16 };
-int64_t ph_samples_chunk_auto(const ph_field *fields, int nfields);
+int64_t ph_samples_field_chunk(const ph_field *f, int64_t chunk);
 
-/* Collective.  chunk (0: ph_samples_chunk_auto) is clipped to n; deflate 0
+/* Collective.  chunk is clipped to n (0: chunks as above); deflate 0
  * disables compression. */
 void ph_samples_create(ph_samples_writer *w, MPI_Comm comm, const char *path, int64_t n,
                        const ph_field *fields, int nfields, int64_t chunk, int deflate);

@@ -148,14 +148,15 @@ static void test_chunk_auto(void **state)
 {
     (void)state;
     ph_field video = {"x", PH_U8, 4, {32, 32, 32, 3}, ""}, big = {"x", PH_U8, 4, {64, 32, 32, 3}, ""},
-             image = {"x", PH_U8, 3, {64, 64, 1}, ""}, other = {"y", PH_I32, 0, {0}, ""};
-    assert_int_equal(ph_samples_chunk_auto(&video, 1), 1);  /* 96 KiB: 1 in 128 KiB */
-    assert_int_equal(ph_samples_chunk_auto(&big, 1), 1);    /* 192 KiB: still 1 */
-    assert_int_equal(ph_samples_chunk_auto(&image, 1), 16); /* 4 KiB: capped at 16 */
-    ph_field svrt = {"x", PH_U8, 3, {128, 128, 1}, ""};
-    assert_int_equal(ph_samples_chunk_auto(&svrt, 1), 8); /* 16 KiB: 8 in 128 KiB */
-    ph_field both[2] = {other, big};
-    assert_int_equal(ph_samples_chunk_auto(both, 2), 1); /* sized by /x wherever it is */
+             image = {"x", PH_U8, 3, {64, 64, 1}, ""}, label = {"y", PH_I32, 0, {0}, ""},
+             svrt = {"x", PH_U8, 3, {128, 128, 1}, ""}, short_video = {"x", PH_U8, 4, {12, 32, 32, 3}, ""};
+    assert_int_equal(ph_samples_field_chunk(&video, 16), 1);       /* 96 KiB: 1 in 128 KiB */
+    assert_int_equal(ph_samples_field_chunk(&big, 16), 1);         /* 192 KiB: still 1 */
+    assert_int_equal(ph_samples_field_chunk(&image, 16), 16);      /* 4 KiB: the whole group */
+    assert_int_equal(ph_samples_field_chunk(&svrt, 16), 8);        /* 16 KiB: 8 */
+    assert_int_equal(ph_samples_field_chunk(&short_video, 16), 2); /* 36 KiB: 3 would fit, but 3 does not divide 16 */
+    assert_int_equal(ph_samples_field_chunk(&label, 16), 16);
+    assert_int_equal(ph_samples_field_chunk(&label, 5), 5); /* a group clipped to N = 5 */
 }
 
 int main(int argc, char **argv)
