@@ -363,25 +363,39 @@ void ph_samples_field(ph_samples_reader *r, const char *name, ph_field *out)
     H5Dclose(d);
 }
 
-void ph_samples_read(ph_samples_reader *r, const char *name, ph_dtype type, int64_t start,
-                     int64_t count, void *buf)
+/* "reading samples A..B of /NAME in PATH" into what; fatal when the range is outside the file. */
+static void range_check(const ph_samples_reader *r, const char *name, int64_t start, int64_t count, char *what,
+                        size_t n)
 {
-    static uint8_t dummy[8];
-    ph_field f;
-    ph_samples_field(r, name, &f);
-    char what[4400];
-    snprintf(what, sizeof what, "reading samples %lld..%lld of /%s in %s", (long long)start,
-             (long long)(start + count), name, r->path);
+    snprintf(what, n, "reading samples %lld..%lld of /%s in %s", (long long)start, (long long)(start + count),
+             name, r->path);
     if (start < 0 || count < 0 || start + count > r->n)
         PH_FAIL(what, "range outside the dataset", "ask for samples that exist");
-    hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
-    PH_CHECK_H5(d, what, "the file may be damaged");
+}
+
+/* Samples [start, start + count) of open dataset d (shape f) through H5Dread, converted to type. */
+static void dataset_read(const ph_samples_reader *r, hid_t d, const ph_field *f, ph_dtype type, int64_t start,
+                         int64_t count, void *buf, const char *what)
+{
+    static uint8_t dummy[8];
     hid_t fs, ms;
-    select_range(d, f.ndims, f.dims, start, count, &fs, &ms);
+    select_range(d, f->ndims, f->dims, start, count, &fs, &ms);
     PH_CHECK_H5(H5Dread(d, mem_type(type), ms, fs, r->dxpl, count > 0 ? buf : dummy), what,
                 "the file may be damaged or truncated; regenerate it");
     H5Sclose(fs);
     H5Sclose(ms);
+}
+
+void ph_samples_read(ph_samples_reader *r, const char *name, ph_dtype type, int64_t start,
+                     int64_t count, void *buf)
+{
+    ph_field f;
+    ph_samples_field(r, name, &f);
+    char what[4400];
+    range_check(r, name, start, count, what, sizeof what);
+    hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
+    PH_CHECK_H5(d, what, "the file may be damaged");
+    dataset_read(r, d, &f, type, start, count, buf, what);
     H5Dclose(d);
 }
 
@@ -464,22 +478,12 @@ static void rows_read_direct(ph_samples_rows *d, int64_t start, int64_t count, u
 
 void ph_samples_rows_read(ph_samples_rows *d, int64_t start, int64_t count, void *buf)
 {
-    static uint8_t dummy[8];
     char what[4400];
-    snprintf(what, sizeof what, "reading samples %lld..%lld of /%s in %s", (long long)start,
-             (long long)(start + count), d->f.name, d->r->path);
-    if (start < 0 || count < 0 || start + count > d->r->n)
-        PH_FAIL(what, "range outside the dataset", "ask for samples that exist");
-    if (d->direct) {
+    range_check(d->r, d->f.name, start, count, what, sizeof what);
+    if (d->direct)
         rows_read_direct(d, start, count, buf, what);
-        return;
-    }
-    hid_t fs, ms;
-    select_range(d->dset, d->f.ndims, d->f.dims, start, count, &fs, &ms);
-    PH_CHECK_H5(H5Dread(d->dset, mem_type(d->type), ms, fs, d->r->dxpl, count > 0 ? buf : dummy), what,
-                "the file may be damaged or truncated; regenerate it");
-    H5Sclose(fs);
-    H5Sclose(ms);
+    else
+        dataset_read(d->r, d->dset, &d->f, d->type, start, count, buf, what);
 }
 
 void ph_samples_rows_close(ph_samples_rows *d)
