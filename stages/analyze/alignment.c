@@ -26,6 +26,7 @@
 #include "../../common/io/h5samples.h"
 #include "../../common/io/png.h"
 #include "../../common/models/model.h"
+#include "../../common/nn/backend_select.h"
 #include "../../common/nn/checkpoint.h"
 #include "../../common/nn/nn.h"
 #include "evaluate.h"
@@ -313,10 +314,7 @@ int ph_analyze_alignment_main(int argc, char **argv)
     for (int64_t i = 0; i < n; i++) most = labels_all[i] > most ? labels_all[i] : most;
     const int outputs = most + 1 == 2 ? 1 : most + 1;
 
-    char why[256] = "";
-    const int gpus = ph_cuda_device_count(why, sizeof why);
-    if (!strcmp(o.device, "cuda") && gpus == 0) ph_usage_error("alignment: --device cuda, but %s (use --device cpu or auto)", why);
-    const ph_backend *be = !strcmp(o.device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
+    const ph_backend *be = ph_backend_select(o.device, "--device");
     const int B = o.batch;
     ph_model_geometry geo = {B, 1, h, w, c, outputs, 0, MPI_COMM_SELF};
     char *section = cfg_section_text(text, model_name);

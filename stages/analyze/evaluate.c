@@ -22,6 +22,7 @@
 #include "../../common/io/h5attr.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/models/model.h"
+#include "../../common/nn/backend_select.h"
 #include "../../common/nn/checkpoint.h"
 #include "report_util.h"
 
@@ -447,10 +448,7 @@ static void evaluate_file(const eval_options *o, int index, const char *model_na
     }
     const int outputs = most + 1 == 2 ? 1 : most + 1;
 
-    char why[256] = "";
-    const int gpus = ph_cuda_device_count(why, sizeof why);
-    if (!strcmp(o->device, "cuda") && gpus == 0) ph_usage_error("evaluate: --device cuda, but %s (use --device cpu or auto)", why);
-    const ph_backend *be = !strcmp(o->device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
+    const ph_backend *be = ph_backend_select(o->device, "--device");
     char machine[400];
     snprintf(machine, sizeof machine, "%s, %s backend", ph_machine(), be->name);
 

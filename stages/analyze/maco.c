@@ -22,6 +22,7 @@
 #include "../../common/fft/spectrum.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/io/provenance.h"
+#include "../../common/nn/backend_select.h"
 #include "../../common/nn/checkpoint.h"
 
 #include <hdf5.h>
@@ -461,11 +462,7 @@ int ph_analyze_maco_main(int argc, char **argv)
 
     maco_ctx x;
     memset(&x, 0, sizeof x);
-    char why[256] = "";
-    const char *dev = cfg_str(&c, "maco", "device");
-    int gpus = ph_cuda_device_count(why, sizeof why);
-    if (!strcmp(dev, "cuda") && gpus == 0) ph_usage_error("[maco] device = cuda, but %s (use device = cpu or auto)", why);
-    x.be = !strcmp(dev, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
+    x.be = ph_backend_select(cfg_str(&c, "maco", "device"), "[maco] device");
     x.seed = (uint32_t)cfg_int(&c, "maco", "seed");
     x.steps = (int)cfg_int(&c, "maco", "steps");
     x.n = (int)cfg_int(&c, "maco", "crops");

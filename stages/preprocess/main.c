@@ -15,6 +15,7 @@
 #include "../../common/fft/spectrum.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/io/provenance.h"
+#include "../../common/nn/backend_select.h"
 #include "preprocess.h"
 
 #include <getopt.h>
@@ -186,14 +187,6 @@ static void output_check(const task *t, const options *o, char *path, size_t n)
     ph_out_dir_lock(o->out_dir); /* one run at a time per folder */
 }
 
-static const ph_backend *backend_pick(const char *device)
-{
-    char why[256] = "";
-    int gpus = ph_cuda_device_count(why, sizeof why);
-    if (!strcmp(device, "cuda") && gpus == 0) ph_usage_error("--device cuda, but %s (use --device cpu or auto)", why);
-    return !strcmp(device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
-}
-
 /* The image geometry of one file: frames per sample, h, w, c. */
 typedef struct {
     int64_t n;
@@ -220,7 +213,7 @@ static void run_spectrum(const options *o)
 {
     char out[4200];
     output_check(&tasks[0], o, out, sizeof out);
-    const ph_backend *be = backend_pick(o->device);
+    const ph_backend *be = ph_backend_select(o->device, "--device");
     ph_samples_reader r;
     ph_samples_open(&r, MPI_COMM_WORLD, o->inputs[0]);
     geometry g0 = file_geometry(&r);

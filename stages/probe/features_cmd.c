@@ -16,6 +16,7 @@
 #include "../../common/core/strbuf.h"
 #include "../../common/io/provenance.h"
 #include "../../common/models/model.h"
+#include "../../common/nn/backend_select.h"
 #include "../../common/neural/grid.h"
 #include "../../common/nn/checkpoint.h"
 
@@ -140,10 +141,7 @@ int probe_features_main(int argc, char **argv)
     for (int64_t i = 0; i < N; i++) most = labels[i] > most ? labels[i] : most;
     const int outputs = most + 1 == 2 ? 1 : most + 1;
 
-    char why[256] = "";
-    const int gpus = ph_cuda_device_count(why, sizeof why);
-    if (!strcmp(o.device, "cuda") && gpus == 0) ph_usage_error("features: --device cuda, but %s (use --device cpu or auto)", why);
-    const ph_backend *be = !strcmp(o.device, "cpu") || gpus == 0 ? &ph_backend_cpu : &ph_backend_cuda;
+    const ph_backend *be = ph_backend_select(o.device, "--device");
     ph_model_geometry g = {o.batch, 1, (int)fx.dims[0], (int)fx.dims[1], (int)fx.dims[2], outputs, 0, MPI_COMM_SELF};
     char *section = cfg_section_text(text, model_name);
     ph_model *m = ph_model_create_text(model_name, section, be, &g);

@@ -17,6 +17,7 @@
 #include "../../common/io/h5samples.h"
 #include "../../common/io/sample_stream.h"
 #include "../../common/models/model.h"
+#include "../../common/nn/backend_select.h"
 #include "../../common/nn/checkpoint.h"
 #include "../../common/nn/grad_exchange.h"
 
@@ -424,12 +425,7 @@ int main(int argc, char **argv)
                        "at most 4096 per rank (change batch or -np)", cfg_where(&c, "train", "batch"),
                        batch, ph_size());
     const int local = batch / ph_size();
-    char why[256] = "";
-    const char *dev = cfg_str(&c, "train", "device");
-    int gpus = ph_cuda_device_count(why, sizeof why);
-    if (!strcmp(dev, "cuda") && gpus == 0)
-        ph_usage_error("[train] device = cuda, but %s (use device = cpu or auto)", why);
-    const ph_backend *be = (!strcmp(dev, "cpu") || gpus == 0) ? &ph_backend_cpu : &ph_backend_cuda;
+    const ph_backend *be = ph_backend_select(cfg_str(&c, "train", "device"), "[train] device");
 
     char msg[1024] = "";
     if (ph_rank() == 0 && ph_mkdir_p(out_dir))
