@@ -15,6 +15,11 @@
 #include <stdint.h>
 
 /* The batch a model is built for. */
+/* Videos per forward pass by default.  The recurrent models normalise with batch statistics at
+ * test time, so anything that runs a model as evaluate does (tracking-report's phase maps) uses
+ * the same batch. */
+enum { PH_EVALUATE_BATCH_DEFAULT = 50 };
+
 typedef struct {
     int n;          /* samples on this rank */
     int t, h, w, c; /* frames (1 for images), height, width, channels */

@@ -1,12 +1,14 @@
 /* checkpoint.c: save and load training state (serial HDF5 from one rank). */
 #include "checkpoint.h"
 
+#include "../core/error.h"
 #include "../core/fsutil.h"
 #include "../core/version.h"
 #include "../core/rng.h"
 #include "../io/h5attr.h"
 
 #include <hdf5.h>
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,4 +221,46 @@ int ph_checkpoint_input_shape(const char *path, int64_t out[4])
     }
     H5Fclose(f);
     return found;
+}
+
+static hid_t checkpoint_attr_open(const char *path, const char *name, hid_t *file)
+{
+    char what[4200];
+    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
+    if (!ph_exists(path)) PH_FAIL_ALL(MPI_COMM_WORLD, what, "no such file", "train the model first, or give its best.h5");
+    *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*file < 0) PH_FAIL_ALL(MPI_COMM_WORLD, what, "not an HDF5 file, or damaged", "give a phasor-train checkpoint");
+    if (H5Aexists(*file, name) <= 0)
+        PH_FAIL_ALL(MPI_COMM_WORLD, what, "the attribute is missing: not a phasor-train checkpoint",
+                    "give phasor-train's best.h5 or checkpoint.h5");
+    hid_t a = H5Aopen(*file, name, H5P_DEFAULT);
+    PH_CHECK_H5(a, what, "the file may be damaged");
+    return a;
+}
+
+char *ph_checkpoint_attr_str(const char *path, const char *name)
+{
+    hid_t f, a = checkpoint_attr_open(path, name, &f);
+    hid_t t = H5Aget_type(a);
+    char what[4200];
+    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
+    PH_CHECK_H5(t, what, "the file may be damaged");
+    if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t))
+        PH_FAIL_ALL(MPI_COMM_WORLD, what, "not a fixed-length string", "give a phasor-train checkpoint");
+    char *s = calloc(H5Tget_size(t) + 1, 1);
+    PH_CHECK_ALLOC(s, what);
+    PH_CHECK_H5(H5Aread(a, t, s), what, "the file may be damaged");
+    H5Tclose(t), H5Aclose(a), H5Fclose(f);
+    return s;
+}
+
+double ph_checkpoint_attr_num(const char *path, const char *name)
+{
+    hid_t f, a = checkpoint_attr_open(path, name, &f);
+    double v = 0;
+    char what[4200];
+    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
+    PH_CHECK_H5(H5Aread(a, H5T_NATIVE_DOUBLE, &v), what, "the attribute is not a number: not a phasor checkpoint");
+    H5Aclose(a), H5Fclose(f);
+    return v;
 }

@@ -41,4 +41,10 @@ int ph_checkpoint_input_shape(const char *path, int64_t out[4]);
  * (malloc'd), or NULL when it stores none. */
 char *ph_checkpoint_config(const char *path);
 
+/* Collective over MPI_COMM_WORLD: a root attribute of a checkpoint, a fixed-length
+ * string (malloc'd) or a number; fatal on every rank, with one line, if the file
+ * or attribute is missing or of another type. */
+char *ph_checkpoint_attr_str(const char *path, const char *name);
+double ph_checkpoint_attr_num(const char *path, const char *name);
+
 #endif

@@ -24,7 +24,7 @@
 #include "../../common/models/model.h"
 #include "../../common/nn/backend_select.h"
 #include "../../common/nn/checkpoint.h"
-#include "report_util.h"
+#include "../../common/studies/report_util.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -133,37 +133,6 @@ static void options_parse(int argc, char **argv, eval_options *o)
 /* ---- the checkpoint: attributes and its config text ----------------------------- */
 
 /* A root attribute of an HDF5 file: a fixed-length string (malloc'd) or a number. */
-static hid_t attr_open(const char *path, const char *name, hid_t *file)
-{
-    char what[4200];
-    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
-    if (!ph_exists(path)) PH_FAIL_ALL(MPI_COMM_WORLD, what, "no such file", "train the model first, or give its best.h5");
-    *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (*file < 0) PH_FAIL_ALL(MPI_COMM_WORLD, what, "not an HDF5 file, or damaged", "give a phasor-train checkpoint");
-    if (H5Aexists(*file, name) <= 0)
-        PH_FAIL_ALL(MPI_COMM_WORLD, what, "the attribute is missing: not a phasor-train checkpoint",
-                    "give phasor-train's best.h5 or checkpoint.h5");
-    hid_t a = H5Aopen(*file, name, H5P_DEFAULT);
-    PH_CHECK_H5(a, what, "the file may be damaged");
-    return a;
-}
-
-char *ph_evaluate_attr_str(const char *path, const char *name)
-{
-    hid_t f, a = attr_open(path, name, &f);
-    hid_t t = H5Aget_type(a);
-    char what[4200];
-    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
-    PH_CHECK_H5(t, what, "the file may be damaged");
-    if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t))
-        PH_FAIL_ALL(MPI_COMM_WORLD, what, "not a fixed-length string", "give a phasor-train checkpoint");
-    char *s = calloc(H5Tget_size(t) + 1, 1);
-    PH_CHECK_ALLOC(s, what);
-    PH_CHECK_H5(H5Aread(a, t, s), what, "the file may be damaged");
-    H5Tclose(t), H5Aclose(a), H5Fclose(f);
-    return s;
-}
-
 /* A string attribute that older checkpoints may lack: "-" then (malloc'd). */
 static char *attr_str_optional(const char *path, const char *name)
 {
@@ -171,17 +140,6 @@ static char *attr_str_optional(const char *path, const char *name)
     char *s = f >= 0 ? ph_h5_attr_str(f, name) : NULL;
     if (f >= 0) H5Fclose(f);
     return s ? s : strdup("-");
-}
-
-static double attr_num(const char *path, const char *name)
-{
-    hid_t f, a = attr_open(path, name, &f);
-    double v = 0;
-    char what[4200];
-    snprintf(what, sizeof what, "reading the %s attribute of %s", name, path);
-    PH_CHECK_H5(H5Aread(a, H5T_NATIVE_DOUBLE, &v), what, "the attribute is not a number: not a phasor checkpoint");
-    H5Aclose(a), H5Fclose(f);
-    return v;
 }
 
 /* The trimmed value of key in [section] of INI text (malloc'd), "" when absent. */
@@ -304,7 +262,7 @@ static char *curriculum_describe(const char *text)
             items[n++] = item.s;
             break;
         }
-        char *t = ph_evaluate_attr_str(init, "config");
+        char *t = ph_checkpoint_attr_str(init, "config");
         char *path = ini_value(t, "train", "train"), *st = ini_value(t, "train", "steps"), *bt = ini_value(t, "train", "batch");
         file_id id;
         file_id_read(&id, path);
@@ -513,8 +471,8 @@ int ph_analyze_evaluate_main(int argc, char **argv)
     report_outputs_check("evaluate", o.out_dir, files, 2, o.force);
 
     /* The checkpoint: its model, config and step. */
-    char *model_name = ph_evaluate_attr_str(o.checkpoint, "model"), *text = ph_evaluate_attr_str(o.checkpoint, "config");
-    const double step = attr_num(o.checkpoint, "step"), best = attr_num(o.checkpoint, "best_metric");
+    char *model_name = ph_checkpoint_attr_str(o.checkpoint, "model"), *text = ph_checkpoint_attr_str(o.checkpoint, "config");
+    const double step = ph_checkpoint_attr_num(o.checkpoint, "step"), best = ph_checkpoint_attr_num(o.checkpoint, "best_metric");
     if (!ph_model_find(model_name))
         ph_usage_error("evaluate: %s holds model '%s', which this phasor does not have (rebuild phasor, or give "
                        "another checkpoint)", o.checkpoint, model_name);

@@ -17,7 +17,7 @@
 #include "../../common/core/version.h"
 #include "../../common/io/h5samples.h"
 #include "../../common/io/png.h"
-#include "report_util.h"
+#include "../../common/studies/report_util.h"
 
 #include <getopt.h>
 #include <limits.h>

@@ -1,10 +1,10 @@
 /* report_util.c: reading run folders for the study reports (report_util.h). */
 #include "report_util.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
+#include "../core/error.h"
+#include "../core/fsutil.h"
+#include "../core/stage.h"
+#include "../core/strbuf.h"
 
 #include <ctype.h>
 #include <math.h>

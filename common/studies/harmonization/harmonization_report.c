@@ -11,16 +11,16 @@
  * expected directions are checked on these numbers and stated either way. */
 #include "harmonization_report.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/rng.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/core/version.h"
-#include "../../common/harmonize/alignment.h"
-#include "../../common/stats/balacc.h"
-#include "report_util.h"
-#include "svrt_plot.h"
+#include "../../core/error.h"
+#include "../../core/fsutil.h"
+#include "../../core/rng.h"
+#include "../../core/stage.h"
+#include "../../core/strbuf.h"
+#include "../../core/version.h"
+#include "../../harmonize/alignment.h"
+#include "../../stats/balacc.h"
+#include "../report_util.h"
+#include "../report_plot.h"
 
 #include <getopt.h>
 #include <ini.h>
@@ -388,7 +388,7 @@ static void plot_tradeoff(const study *s, const char *png)
                      "$plain using 1:2 with points pt 7 ps 1.4 lc rgb '#1f77b4' title 'plain', "
                      "$harm using 1:2 with points pt 5 ps 1.4 lc rgb '#d62728' title 'harmonized', "
                      "50 with lines dt 2 lc rgb 'black' title 'chance'\n");
-    svrt_plot(b.s, png, 900, 600);
+    report_plot(b.s, png, 900, 600);
     free(b.s);
 }
 

@@ -1,10 +1,10 @@
 /* svrt_plot.c: one gnuplot run per figure (svrt_plot.h).  The script goes to a
  * temporary file, kept only when gnuplot fails, so the failure can be read. */
-#include "svrt_plot.h"
+#include "report_plot.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/strbuf.h"
+#include "../core/error.h"
+#include "../core/fsutil.h"
+#include "../core/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-void svrt_plot(const char *body, const char *png, int width, int height)
+void report_plot(const char *body, const char *png, int width, int height)
 {
     char partial[4200], script[4200], what[4400];
     ph_partial_path(png, partial, sizeof partial);

@@ -9,21 +9,21 @@
  * maco.h5 is written collectively (one run per chunk), the PNGs by the rank
  * that made them, REPORT.md, maco.json and grid.png by rank 0. */
 #include "maco.h"
-#include "evaluate.h"
+#include "../../nn/checkpoint.h"
 
-#include "../../common/core/config.h"
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/progress.h"
-#include "../../common/core/rng.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/fft/imageparam.h"
-#include "../../common/fft/spectrum.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/io/provenance.h"
-#include "../../common/nn/backend_select.h"
-#include "../../common/nn/checkpoint.h"
+#include "../../core/config.h"
+#include "../../core/error.h"
+#include "../../core/fsutil.h"
+#include "../../core/progress.h"
+#include "../../core/rng.h"
+#include "../../core/stage.h"
+#include "../../core/strbuf.h"
+#include "../../fft/imageparam.h"
+#include "../../fft/spectrum.h"
+#include "../../io/h5samples.h"
+#include "../../io/provenance.h"
+#include "../../nn/backend_select.h"
+#include "../../nn/checkpoint.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -475,7 +475,7 @@ int ph_analyze_maco_main(int argc, char **argv)
 
     /* The model: its name and config from the checkpoint, its input from the samples. */
     const char *ckpt = cfg_str(&c, "maco", "checkpoint"), *samples = cfg_str(&c, "maco", "samples");
-    char *model_name = ph_evaluate_attr_str(ckpt, "model"), *train_text = ph_evaluate_attr_str(ckpt, "config");
+    char *model_name = ph_checkpoint_attr_str(ckpt, "model"), *train_text = ph_checkpoint_attr_str(ckpt, "config");
     const ph_model_def *def = ph_model_find(model_name);
     if (!def || def->video)
         ph_usage_error("config error: [maco] checkpoint %s holds model '%s', not an image model (train one with "

@@ -1,10 +1,10 @@
 /* tracking_plot.c: the tracking study's figures, drawn by gnuplot through
  * svrt_plot (tracking_study.h).  Accuracies are balanced accuracies in percent
  * with their bootstrap 95% intervals as error bars; humans are black dashes. */
-#include "svrt_plot.h"
+#include "../report_plot.h"
 #include "tracking_study.h"
 
-#include "../../common/core/strbuf.h"
+#include "../../core/strbuf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -91,7 +91,7 @@ static int plot_pt(const ts_study *s, const char *png, int x_is_dist)
         ph_sb_printf(&b, ", $h%d using 1:2 with linespoints dt 2 lw 2 pt 4 lc rgb 'black' title 'humans (tracking.md)'\n", p);
     }
     ph_sb_printf(&b, "unset multiplot\n");
-    svrt_plot(b.s, png, 520 * np, 480);
+    report_plot(b.s, png, 520 * np, 480);
     free(b.s);
     return 1;
 }
@@ -153,7 +153,7 @@ int ts_plot_featuretracker(const ts_study *s, const char *png)
     ph_sb_printf(&b, ", $d using ($0):%d with points pt 5 ps 1.2 lc rgb 'black' title 'humans (tracking.md §4, mapping inferred)', "
                  "50 with lines dt 3 lc rgb '#888888' title 'chance'\n",
                  2 + 3 * ne);
-    svrt_plot(b.s, png, 1100, 520 + 14 * (ne + 2)); /* a key row per model, the humans and chance */
+    report_plot(b.s, png, 1100, 520 + 14 * (ne + 2)); /* a key row per model, the humans and chance */
     free(b.s);
     return 1;
 }

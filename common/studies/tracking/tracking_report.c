@@ -12,18 +12,18 @@
  * number and every verdict comes from the files read. */
 #include "tracking_report.h"
 
-#include "evaluate.h"
-#include "report_util.h"
+#include "../../nn/checkpoint.h"
+#include "../report_util.h"
 #include "tracking_phase.h"
 #include "tracking_study.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/core/version.h"
-#include "../../common/models/model.h"
-#include "../../common/stats/balacc.h"
+#include "../../core/error.h"
+#include "../../core/fsutil.h"
+#include "../../core/stage.h"
+#include "../../core/strbuf.h"
+#include "../../core/version.h"
+#include "../../models/model.h"
+#include "../../stats/balacc.h"
 
 #include <dirent.h>
 #include <getopt.h>

@@ -17,15 +17,15 @@
 #include "svrt_report.h"
 
 #include "svrt_cluster.h"
-#include "report_util.h"
-#include "svrt_plot.h"
+#include "../report_util.h"
+#include "../report_plot.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/rng.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/core/version.h"
+#include "../../core/error.h"
+#include "../../core/fsutil.h"
+#include "../../core/rng.h"
+#include "../../core/stage.h"
+#include "../../core/strbuf.h"
+#include "../../core/version.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -546,7 +546,7 @@ static void plot_sample_efficiency(const study *s, const char *png)
         ph_sb_printf(&b, "\n");
     }
     ph_sb_printf(&b, "unset multiplot\n");
-    svrt_plot(b.s, png, 560 * cols, 430 * rows + 30);
+    report_plot(b.s, png, 560 * cols, 430 * rows + 30);
     free(b.s);
 }
 
@@ -589,7 +589,7 @@ static void plot_dendrogram(const study *s, const taxonomy *t, const char *png)
     for (int g = 0; g < NCLUSTER; g++)
         ph_sb_printf(&b, ", NaN with points pt 7 ps 1.6 lc rgb '%s' title 'published %s'", cluster_colors[g], cluster_names[g]);
     ph_sb_printf(&b, "\n");
-    svrt_plot(b.s, png, 900, 520);
+    report_plot(b.s, png, 900, 520);
     free(b.s), free(x), free(y);
 }
 
@@ -626,7 +626,7 @@ static void plot_attention_gain(const study *s, const char *png)
         ph_sb_printf(&b, "\n");
     }
     ph_sb_printf(&b, "unset multiplot\n");
-    svrt_plot(b.s, png, 560 * cols, 430 * rows + 30);
+    report_plot(b.s, png, 560 * cols, 430 * rows + 30);
     free(b.s);
 }
 

@@ -10,16 +10,16 @@
  * different phases does not depend on how bright the magnitude makes them. */
 #include "tracking_phase.h"
 
-#include "evaluate.h"
+#include "../../nn/checkpoint.h"
 
-#include "../../common/core/config.h"
-#include "../../common/core/error.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/io/png.h"
-#include "../../common/models/cvrnn.h"
-#include "../../common/models/synchrony.h"
-#include "../../common/models/tracking_masks.h"
-#include "../../common/nn/checkpoint.h"
+#include "../../core/config.h"
+#include "../../core/error.h"
+#include "../../io/h5samples.h"
+#include "../../io/png.h"
+#include "../../models/cvrnn.h"
+#include "../../models/synchrony.h"
+#include "../../models/tracking_masks.h"
+#include "../../nn/checkpoint.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -95,7 +95,7 @@ typedef struct {
 
 static void phase_run_init(phase_run *pr, const char *checkpoint, const char *samples, int batch, const char *what)
 {
-    char *model_name = ph_evaluate_attr_str(checkpoint, "model"), *text = ph_evaluate_attr_str(checkpoint, "config");
+    char *model_name = ph_checkpoint_attr_str(checkpoint, "model"), *text = ph_checkpoint_attr_str(checkpoint, "config");
     if (strcmp(model_name, "cvrnn")) PH_FAIL(what, "the checkpoint is not a CV-RNN", "give a cvrnn checkpoint");
     ph_samples_reader r;
     ph_samples_open(&r, MPI_COMM_SELF, samples);

@@ -4,16 +4,16 @@
  * fitted on one sample file and scored on others.  A model that sees the
  * markers learns at least this much without tracking anything, so it is the
  * floor under which a tracking result means nothing (docs/challenges). */
-#include "shortcut.h"
+#include "tracking_shortcut.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/core/version.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/stats/shortcut.h"
-#include "report_util.h"
+#include "../../core/error.h"
+#include "../../core/fsutil.h"
+#include "../../core/stage.h"
+#include "../../core/strbuf.h"
+#include "../../core/version.h"
+#include "../../io/h5samples.h"
+#include "../../stats/shortcut.h"
+#include "../report_util.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -13,23 +13,23 @@
  * so every batch holds the same images for any rank count (the last one is padded
  * with copies of its last image, whose results are dropped): the numbers are the
  * same bytes for any rank count. */
-#include "alignment.h"
+#include "alignment_analysis.h"
 
-#include "../../common/core/config.h"
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/progress.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/harmonize/alignment.h"
-#include "../../common/harmonize/saliency.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/io/png.h"
-#include "../../common/models/model.h"
-#include "../../common/nn/backend_select.h"
-#include "../../common/nn/checkpoint.h"
-#include "../../common/nn/nn.h"
-#include "evaluate.h"
+#include "../../core/config.h"
+#include "../../core/error.h"
+#include "../../core/fsutil.h"
+#include "../../core/progress.h"
+#include "../../core/stage.h"
+#include "../../core/strbuf.h"
+#include "../../harmonize/alignment.h"
+#include "../../harmonize/saliency.h"
+#include "../../io/h5samples.h"
+#include "../../io/png.h"
+#include "../../models/model.h"
+#include "../../nn/backend_select.h"
+#include "../../nn/checkpoint.h"
+#include "../../nn/nn.h"
+#include "../../nn/checkpoint.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -282,7 +282,7 @@ int ph_analyze_alignment_main(int argc, char **argv)
     }
     ph_usage_check_bcast(msg);
     ph_out_dir_lock(o.out_dir); /* one run at a time per folder */
-    char *model_name = ph_evaluate_attr_str(o.checkpoint, "model"), *text = ph_evaluate_attr_str(o.checkpoint, "config");
+    char *model_name = ph_checkpoint_attr_str(o.checkpoint, "model"), *text = ph_checkpoint_attr_str(o.checkpoint, "config");
     const ph_model_def *def = ph_model_find(model_name);
     if (def->video) ph_usage_error("alignment: model %s takes videos; the alignment analyses are for image models", model_name);
 
