@@ -58,7 +58,8 @@ ifeq ($(FUZZ),1)
 endif
 
 # Every .c below common/ (challenges may be folders) and kernels/ (CPU and shared).
-LIB_SRC := $(sort $(shell find common kernels -name '*.c')) $(BUILD)/gen/git_commit.c
+LIB_SRC := $(sort $(shell find common kernels -name '*.c')) $(BUILD)/gen/git_commit.c \
+           $(BUILD)/gen/reference_data.c
 CU_SRC  := $(wildcard kernels/cuda/*.cu)
 ifeq ($(CUDA),1)
   CFLAGS  += -DPHASOR_CUDA=1
@@ -80,7 +81,13 @@ $(shell mkdir -p $(BUILD)/gen && echo 'const char ph_git_commit[] = "$(GIT_COMMI
   | cmp -s - $(BUILD)/gen/git_commit.c || echo 'const char ph_git_commit[] = "$(GIT_COMMIT)";' \
   > $(BUILD)/gen/git_commit.c)
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -I. -c $< -o $@
+
+# The studies' reference tables (published and human numbers, common/studies/STUDY/*.tsv)
+# are compiled into the library as strings; reports parse them when they run.
+REFERENCE_DATA := $(sort $(wildcard common/studies/*/*.tsv))
+$(BUILD)/gen/reference_data.c: $(REFERENCE_DATA) scripts/embed_data.sh
+	scripts/embed_data.sh $(REFERENCE_DATA) > $@.partial && mv $@.partial $@
 LIB     := $(BUILD)/libphasor.a
 
 STAGES  := $(patsubst stages/%/main.c,%,$(wildcard stages/*/main.c))
@@ -204,8 +211,8 @@ reproduce-svrt: deps clean-tree
 
 # reproduce-tracking: the tracking study's test grids and training sweeps, then its report (docs/studies/tracking.md):
 # three seeds per PathTracker model and per 8-frame FeatureTracker model, about 70 min on 2 cores (71 min measured
-# from a clean clone, session 14), into runs/ and results/tracking.  SEED=N: one seed
-# per model (seed N), about 40 min (38 measured, session 14), into runs/tracking_seedN/ and results/tracking_seedN.
+# from a clean clone), into runs/ and results/tracking.  SEED=N: one seed
+# per model (seed N), about 40 min (38 measured from a clean clone), into runs/tracking_seedN/ and results/tracking_seedN.
 reproduce-tracking: deps clean-tree
 	@$(MAKE) --no-print-directory build
 	PHASOR_BUILD=$(abspath $(BUILD)) scripts/tracking_study.sh $(if $(SEED),--set train.seed=$(SEED) \

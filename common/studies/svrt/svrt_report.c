@@ -19,6 +19,7 @@
 #include "svrt_cluster.h"
 #include "../report_util.h"
 #include "../report_plot.h"
+#include "../reference.h"
 
 #include "../../core/error.h"
 #include "../../core/fsutil.h"
@@ -39,12 +40,32 @@
 enum { NPROB = 23, MAX_MODELS = 16, MAX_SIZES = 16, MAX_RUNS = 16, MAX_MISSING = 64,
        PERMUTATIONS_DEFAULT = 10000, NCLUSTER = 4 };
 
-/* ---- the published taxonomy (svrt notes §1.2 and §1.4, Vaishnav et al. 2022 Fig.) ---- */
+/* ---- the published taxonomy (taxonomy.tsv) ---------------------------------------- */
 
 enum { SD1, SD2, SR1, SR2 };
 static const char *const cluster_names[NCLUSTER] = {"SD1", "SD2", "SR1", "SR2"};
-static const int published[NPROB + 1] = {-1,  SD2, SR2, SR2, SR2, SD2, SD2, SD1, SR2, SR1, SR2, SR2, SR1,
-                                         SD2, SR1, SR1, SD2, SD2, SR2, SD2, SD2, SD1, SD2, SR1};
+static int published[NPROB + 1]; /* cluster of problem p; taxonomy_load fills it */
+
+static void taxonomy_load(void)
+{
+    ph_reference r;
+    ph_reference_load(&r, "svrt/taxonomy.tsv");
+    published[0] = -1;
+    for (int p = 1; p <= NPROB; p++) published[p] = -2;
+    for (int i = 0; i < r.nrows; i++) {
+        const double p = ph_reference_num(&r, i, "problem");
+        const char *c = ph_reference_cell(&r, i, "cluster");
+        int k = 0;
+        while (k < NCLUSTER && strcmp(cluster_names[k], c)) k++;
+        if (p != (int)p || p < 1 || p > NPROB || k == NCLUSTER)
+            PH_FAIL("reading svrt/taxonomy.tsv", "a problem outside 1..23 or a cluster other than SD1, SD2, SR1, SR2",
+                    "fix common/studies/svrt/taxonomy.tsv and rebuild");
+        published[(int)p] = k;
+    }
+    for (int p = 1; p <= NPROB; p++)
+        if (published[p] < 0) PH_FAIL("reading svrt/taxonomy.tsv", "a problem has no cluster", "fix the file and rebuild");
+    ph_reference_free(&r);
+}
 static int is_sd(int problem) { return published[problem] <= SD2; }
 /* Groups of problems the tables summarise: the four clusters, then SD, SR, all. */
 enum { NGROUPS = 7 };
@@ -962,6 +983,7 @@ int ph_analyze_svrt_report_main(int argc, char **argv)
                                           "dendrogram.png", "attention_gain.png"};
     report_outputs_check("svrt-report", o.out_dir, outputs, (int)(sizeof outputs / sizeof outputs[0]), o.force);
     if (ph_rank() != 0) return 0;
+    taxonomy_load();
 
     static study s; /* large: keep it off the stack */
     memset(&s, 0, sizeof s);

@@ -23,6 +23,7 @@
 #include "../../core/strbuf.h"
 #include "../../core/version.h"
 #include "../../models/model.h"
+#include "../reference.h"
 #include "../../stats/balacc.h"
 
 #include <dirent.h>
@@ -36,38 +37,39 @@
 enum { REPS_DEFAULT = 10000, PHASE_VIDEOS = 2, PHASE_FRAMES = 6, PHASE_BATCH = PH_EVALUATE_BATCH_DEFAULT, MAX_COLS = 64 };
 static const double LEVEL = 0.95;
 
-/* ---- human references (../shared/science/tracking.md) -------------------------------------- */
+/* ---- human references (human_pathtracker.tsv, human_featuretracker.tsv) ------------------------ */
 
-/* §2: bootstrap means of the MTurk responses, trained at 14 distractors; "1 distractor" is
- * num_distractors = 0 (the target and coords_3). */
 double ts_human_pathtracker(int length, int dist, double *lo, double *hi)
 {
-    static const struct { int length, dist; double acc, lo, hi; } h[] = {
-        {32, 0, 91.3, 83.0, 97.3}, {32, 14, 90.2, 81.8, 96.6}, {32, 25, 89.5, 86.2, 92.9},
-        {64, 0, 96.2, 93.7, 98.2}, {64, 14, 87.5, 81.5, 93.2}, {64, 25, 86.4, 80.7, 91.1}};
-    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
-        if (h[i].length == length && h[i].dist == dist) {
-            *lo = h[i].lo, *hi = h[i].hi;
-            return h[i].acc;
-        }
+    ph_reference r;
+    ph_reference_load(&r, "tracking/human_pathtracker.tsv");
+    double acc = NAN;
     *lo = *hi = NAN;
-    return NAN;
+    for (int i = 0; i < r.nrows; i++)
+        if (ph_reference_num(&r, i, "length") == length && ph_reference_num(&r, i, "distractors") == dist) {
+            acc = ph_reference_num(&r, i, "accuracy");
+            *lo = ph_reference_num(&r, i, "lo"), *hi = ph_reference_num(&r, i, "hi");
+        }
+    ph_reference_free(&r);
+    return acc;
 }
 
-/* §4: raw Prolific accuracies; which condition each file name means is the notes' inference. */
+/* *source: the original condition name, static storage (NULL where none). */
 double ts_human_featuretracker(const char *ft, const char **source)
 {
-    static const struct { const char *ft, *source; double acc; } h[] = {
-        {"idshapes_idcolors", "10dist_1h_1c", 81.6},   {"oodshapes_idcolors", "10dist_1h_2c", 83.5},
-        {"idshapes_oodcolors", "10dist_2h_1c", 81.1},  {"oodshapes_oodcolors", "10dist_2h_2c", 85.6},
-        {"noshapes_nocolors", "pathtracker", 79.1},    {"noshapes_idcolors", "pathtracker_color", 85.5}};
-    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
-        if (!strcmp(h[i].ft, ft)) {
-            *source = h[i].source;
-            return h[i].acc;
-        }
+    static char name[64];
+    ph_reference r;
+    ph_reference_load(&r, "tracking/human_featuretracker.tsv");
+    double acc = NAN;
     *source = NULL;
-    return NAN;
+    for (int i = 0; i < r.nrows; i++)
+        if (!strcmp(ph_reference_cell(&r, i, "condition"), ft)) {
+            acc = ph_reference_num(&r, i, "accuracy");
+            snprintf(name, sizeof name, "%s", ph_reference_cell(&r, i, "source"));
+            *source = name;
+        }
+    ph_reference_free(&r);
+    return acc;
 }
 
 const ts_cond *ts_find_pt(const ts_entry *e, int length, int dist)
