@@ -1,4 +1,4 @@
-/* diagnostic.h: the neural harmonizer's synthetic challenge (issue 8, "Data").
+/* diagnostic.h: the neural harmonizer's synthetic challenge.
  *
  * An RGB image's class is set by one small diagnostic part (a shape, or a
  * grating texture, per class) at a random place among clutter, while a

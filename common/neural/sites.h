@@ -1,5 +1,5 @@
 /* sites.h: synthetic spatially resolved "neural" sites for a sample file with
- * ground-truth importance (issue 8, "Synthetic neural sites").
+ * ground-truth importance.
  *
  * Site k prefers class k mod classes (its class's diagnostic part) with a
  * gain g_k in [0.5, 1.5) and responds, weaker by b_k in [0, 0.25), to the
