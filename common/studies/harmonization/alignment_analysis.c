@@ -1,11 +1,11 @@
 /* phasor-analyze alignment: how a trained image model's decisions relate to the
- * human importance maps of a held-out file (harmonization.md §2 and §4).
+ * human importance maps of a held-out file (docs/harmonizer.md).
  *
  * Per image: the decision; the evaluation saliency (|d true-class logit / dx|, max
  * over channels) and its Spearman rho, top-10% Dice and IoU against /maps/human;
  * for correctly classified images, the smallest L2 perturbation that flips the
- * decision (the notes' L2 PGD: 3 steps of 0.5 along the normalised CE gradient, each
- * put back on the eps-sphere and clamped to [0, 1]; eps searched as the notes do:
+ * decision (the L2 PGD of github.com/serre-lab/Adversarial-Alignment, attack.py: 3 steps of 0.5 along the normalised CE gradient, each
+ * put back on the eps-sphere and clamped to [0, 1]; eps searched as its notebooks do:
  * 10, then 1, then bisection on [0.001, 1] (tol 0.01) or [1, 10] (tol 0.1)) and the
  * Spearman rho between |channel mean of the perturbation| and the min-max human map.
  *
@@ -59,7 +59,7 @@ static void usage(FILE *f)
             "usage: phasor-analyze alignment CHECKPOINT.h5 SAMPLES.h5 --out DIR [options]\n"
             "\n"
             "How a trained image model's decisions relate to the human importance maps of a\n"
-            "held-out sample file (harmonization.md §2, §4): accuracy; the alignment score\n"
+            "held-out sample file (docs/harmonizer.md): accuracy; the alignment score\n"
             "(mean Spearman rho between the evaluation saliency |d logit/dx| (max over\n"
             "channels) and /maps/human, over images with a map (/meta/token), divided by the\n"
             "human ceiling %.4f); top-10%% Dice and IoU; and, for correctly classified images,\n"
@@ -173,7 +173,7 @@ static void net_input_grad(net *t, const float *dlog)
     ph_dev_download(t->m->be, t->g, t->m->dx, t->nx);
 }
 
-/* The notes' L2 PGD at per-image radius eps[i]; fooled[i] and the adversarial images in t->x. */
+/* The L2 PGD at per-image radius eps[i]; fooled[i] and the adversarial images in t->x. */
 static void pgd(net *t, const int32_t *labels, const double *eps, const int *active, int *fooled)
 {
     const size_t per = t->nx / (size_t)t->n;
@@ -203,7 +203,7 @@ static void pgd(net *t, const int32_t *labels, const double *eps, const int *act
     for (int i = 0; i < t->n; i++) fooled[i] = active[i] && net_pred(t, i) != labels[i];
 }
 
-/* Minimal eps per image (the notes' search); adv keeps the smallest fooling image. */
+/* Minimal eps per image (the original's search); adv keeps the smallest fooling image. */
 static void attack_batch(net *t, const int32_t *labels, const int *correct, image_result *res, float *adv)
 {
     const int n = t->n;

@@ -421,7 +421,7 @@ static void md_neural(ph_strbuf *b, const study *s)
     ph_sb_printf(b, "Leave-one-image-out regression (phasor-probe neural) from each layer's features on a grid to "
                  "synthetic spatially resolved sites driven by the diagnostic part (phasor-probe sites), Pearson r per "
                  "site over the grid of the held-out image, median over sites, mean over images, divided by the "
-                 "sites' ceiling (%.3f). Per layer, and the best layer (the notes take the maximum over layers):\n\n"
+                 "sites' ceiling (%.3f). Per layer, and the best layer (the maximum over layers, as the IT paper's code takes it: Linsley et al. 2023, arXiv 2306.03779):\n\n"
                  "| model | weight |", q->neural_ceiling);
     for (int l = 0; l < q->nlayers; l++) ph_sb_printf(b, " %s |", q->layer[l]);
     ph_sb_printf(b, " best |\n|---|--:|");

@@ -75,7 +75,7 @@ typedef struct {
     const char *device;
 } maco_report_info;
 
-/* Display conversions (maco.md §3): the image clipped to its [1, 99]
+/* Display conversions (docs/maco.md §3): the image clipped to its [1, 99]
  * percentiles and scaled to [0, 255]; alpha = channel mean of the
  * accumulated |gradient|, clipped at its 80th percentile, over its max. */
 void maco_display(const float *img, const float *attr, int c, int s, uint8_t *rgb, uint8_t *alpha);

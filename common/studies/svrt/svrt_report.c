@@ -1,5 +1,5 @@
-/* phasor-analyze svrt-report: the SVRT study's report (issue 5; svrt notes
- * §1.4) from the sweeps' evaluations.
+/* phasor-analyze svrt-report: the SVRT study's report (docs/studies/svrt.md) from
+ * the sweeps' evaluations.
  *
  * Reads every point's analyze/evaluate.tsv (phasor-analyze evaluate: best.h5 on
  * the held-out test split) of one or more run folders of slurm/submit, and
@@ -963,7 +963,7 @@ static void write_report(const study *s, const taxonomy *t, const char *path, in
                  "sweeps listed under Scale (`make reproduce-svrt` runs the local study; docs/studies/svrt.md "
                  "describes it and discusses the results). Every accuracy is measured on a held-out test split "
                  "by `phasor-analyze evaluate`. Published taxonomy: Vaishnav et al. (2022), read off their "
-                 "dendrogram (../shared/science notes §1.4); [U] marks what is not verified about their "
+                 "dendrogram (Neural Computation 34(5), arXiv 2108.03603; svrt/taxonomy.tsv); [U] marks what is not verified about their "
                  "protocol.\n\n", PHASOR_VERSION, PHASOR_GIT_COMMIT);
     md_scale(&b, s);
     md_accuracy(&b, s);

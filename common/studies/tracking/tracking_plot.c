@@ -88,7 +88,7 @@ static int plot_pt(const ts_study *s, const char *png, int x_is_dist)
                          off, COLOURS[j % NCOLOURS], s->entries[e].label);
             j++;
         }
-        ph_sb_printf(&b, ", $h%d using 1:2 with linespoints dt 2 lw 2 pt 4 lc rgb 'black' title 'humans (tracking.md)'\n", p);
+        ph_sb_printf(&b, ", $h%d using 1:2 with linespoints dt 2 lw 2 pt 4 lc rgb 'black' title 'humans (PathTracker paper)'\n", p);
     }
     ph_sb_printf(&b, "unset multiplot\n");
     report_plot(b.s, png, 520 * np, 480);
@@ -150,7 +150,7 @@ int ts_plot_featuretracker(const ts_study *s, const char *png)
                      j ? "" : ":xtic(1)", COLOURS[j % NCOLOURS], s->entries[e].label);
         j++;
     }
-    ph_sb_printf(&b, ", $d using ($0):%d with points pt 5 ps 1.2 lc rgb 'black' title 'humans (tracking.md §4, mapping inferred)', "
+    ph_sb_printf(&b, ", $d using ($0):%d with points pt 5 ps 1.2 lc rgb 'black' title 'humans (CV-RNN paper, mapping inferred)', "
                  "50 with lines dt 3 lc rgb '#888888' title 'chance'\n",
                  2 + 3 * ne);
     report_plot(b.s, png, 1100, 520 + 14 * (ne + 2)); /* a key row per model, the humans and chance */

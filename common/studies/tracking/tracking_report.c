@@ -597,7 +597,7 @@ static void md_scale(ph_strbuf *b, const ts_study *s)
                  "validation files; best.h5 was chosen on the validation split only). A balanced accuracy from %lld "
                  "videos has a binomial standard error of about %.1f points near 50 %%.\n",
                  nmin, nmin > 0 ? 100 * sqrt(0.25 / (double)nmin) : NAN);
-    ph_sb_printf(b, "- The original studies trained on 100,000 videos (tracking.md §1, §4) with InT and the CV-RNN at "
+    ph_sb_printf(b, "- The original code trains on 100,000 videos (the loaders of github.com/S4b1n3/feature_tracker) with InT and the CV-RNN at "
                  "32 channels and 7x7 kernels and ResNet-18-sized 3D CNNs, to early stopping; the paper-scale configs "
                  "(docs/studies/tracking.md) do that on a cluster.\n");
     report_times times = {{0, 0, 0}, 0, 0};
@@ -627,7 +627,7 @@ static void md_pathtracker(ph_strbuf *b, const ts_study *s)
     if (!nl || !nd) return;
     ph_sb_printf(b, "## PathTracker: balanced accuracy (%%) [bootstrap 95 %% interval]\n\nColumns: test videos of T "
                  "frames with D distractors at speed 1 (other speeds, if scored, are in accuracy.tsv). Humans: "
-                 "tracking.md §2 (MTurk, trained at 14 distractors; their \"1 distractor\" is D = 0 here).\n\n"
+                 "the PathTracker paper's MTurk data (arXiv 2105.13351; trained at 14 distractors; their \"1 distractor\" is D = 0 here).\n\n"
                  "| model (trained on) |");
     for (int l = 0; l < nl; l++)
         for (int d = 0; d < nd; d++) ph_sb_printf(b, " T%d D%d |", L[l], D[d]);
@@ -663,7 +663,7 @@ static void md_featuretracker(ph_strbuf *b, const ts_study *s)
     if (!first) return;
     ph_sb_printf(b, "## FeatureTracker: balanced accuracy (%%) [bootstrap 95 %% interval]\n\nRows: test conditions "
                  "(shape rule x hues; idshapes_idcolors is the training condition, ood = out of distribution). "
-                 "Humans: raw Prolific accuracies of tracking.md §4, where the notes' (inferred, unverified) mapping of "
+                 "Humans: raw Prolific accuracies of the CV-RNN paper's data (arXiv 2410.02094), where an inferred, unverified mapping of "
                  "file names to conditions gives one (they saw 32 frames).%s\n\n| condition |",
                  first->several_lengths ? " Each model is scored on the grid at its own training length (its "
                                           "column's frames)." : "");
@@ -898,7 +898,7 @@ static void md_findings(ph_strbuf *b, ts_study *s)
             }
         ph_sb_printf(b, "\n\n**Why.** %d of %d models did not learn their training condition. Each of them was shown at most "
                      "%lld training videos (steps x batch, repeats counted), against the original studies' 100,000 training videos and "
-                     "many epochs to early stopping (tracking.md §2, §5); a model at chance cannot show the studies' "
+                     "many epochs to early stopping (github.com/pathtracker-code/pathtracker-models, github.com/S4b1n3/feature_tracker); a model at chance cannot show the studies' "
                      "effects, so at this scale the claims are neither confirmed nor refuted. The paper-scale configs "
                      "(docs/studies/tracking.md) run the same code at the original scale.",
                      n, nrep, seen);
@@ -1021,7 +1021,7 @@ static void phase_figures(const ts_study *s, const char *out, int quiet, ph_strb
                              "%d videos as one batch (evaluate's default batch: the cell normalises with batch "
                              "statistics); under each figure, the synchrony of all their phase maps against the "
                              "file's masks, per frame, averaged over videos and frames: the synchrony loss the "
-                             "model trained with (tracking.md §5: 0.60 when one phase covers everything, 0 when "
+                             "model trained with (docs/studies/tracking.md: 0.60 when one phase covers everything, 0 when "
                              "background, distractors and target are each one phase and the three are 120 degrees "
                              "apart), each group's coherence R (1: one phase; near 0: phases spread) and the angles "
                              "between the groups' mean phases; then a table of the same on every test file the "
