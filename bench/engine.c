@@ -70,7 +70,7 @@ static const struct {
 enum { NCASES = sizeof cases / sizeof cases[0] };
 
 /* The neural harmonizer's step (common/harmonize/step.c) against a plain step of the same
- * model and batch: the study's method costs about 2-4 plain steps (issue 8). */
+ * model and batch: the study's method is expected to cost about 2-4 plain steps. */
 static void harmonized_cost(int reps, int breakdown)
 {
     enum { N = 16, H = 64, W = 64, C = 3 };
@@ -284,7 +284,7 @@ int main(int argc, char **argv)
     if (ph_cuda_device_count(why, sizeof why) > 0) engine_table(&ph_backend_cuda, reps, only, breakdown);
     else printf("\nNo GPU rows: %s.\n", why);
     if (!only || !strcmp(only, "harmonized")) harmonized_cost(reps, breakdown);
-    printf("\nTarget (engine issue): >= 0.5 of the sgemm peak for convolution-heavy models. GFLOP count only\n"
+    printf("\nTarget: >= 0.5 of the sgemm peak for convolution-heavy models. GFLOP count only\n"
            "the convolution passes that run (2 x MACs; the first layer has no backward-data pass); norms,\n"
            "activations and pooling are counted as zero work but take time.  Each convolution pass runs\n"
            "oneDNN's direct AVX-512 kernel in its blocked layouts with cached primitives, reordering from and to\n"

@@ -18,7 +18,7 @@
  * The three uncompressed methods rotate their order from one repetition to
  * the next; hdf5_d1 comes last.
  *
- * Page-cache regime (machine calibration notes, Part B): on this VM, pages
+ * Page-cache regime (measured on this VM apart from this bench): pages
  * that have been free for 1-3 s are handed back to the host and fault back in
  * slowly, so a buffered write of a new file is "cold" (~250 MB/s) or "warm"
  * (~1.2 GB/s) depending on what was freed just before.  The kernel reports

@@ -1,5 +1,7 @@
 /* featuretracker.c: FeatureTracker videos, ported from the original generator
- * (tracking.md §4; docs/challenges/featuretracker.md lists every decision).
+ * (S4b1n3/feature_tracker, folder feature_tracker/; Muzellec et al., ICLR
+ * 2025, arXiv 2410.02094; docs/challenges/featuretracker.md lists every
+ * decision).
  *
  * The PathTracker canvas and paths carry 5x5 objects whose colour (an HSV hue
  * trajectory) and shape (a life-like cellular automaton) change from frame to

@@ -1,5 +1,6 @@
 /* pathtracker.c: PathTracker videos, faithful to the original generator
- * (tracking.md §1; docs/challenges/pathtracker.md lists every quirk kept).
+ * (pathtracker/pathtracker_data_generator; Linsley et al., NeurIPS 2021,
+ * arXiv 2105.13351; docs/challenges/pathtracker.md lists every quirk kept).
  *
  * A video is T frames of 32x32x3 uint8 on black.  Every dot is one green
  * pixel; the red start marker and the blue goal marker are 3x3 outlines drawn

@@ -4,7 +4,7 @@
  * the failing rank prints
  *     phasor-STAGE: WHAT failed: WHY (HINT) [file.c:123]
  * removes any registered partial output, and aborts every rank.
- * Usage and config errors exit 2, runtime failures exit 1 (DESIGN.md). */
+ * Usage and config errors exit 2, runtime failures exit 1. */
 #ifndef PHASOR_ERROR_H
 #define PHASOR_ERROR_H
 

@@ -3,8 +3,8 @@
  * kernels/kernels.h for the layout).  Both backends plan once per shape,
  * project the self-mirrored spectrum columns on their Hermitian part before
  * the inverse transform, and normalise it by 1/(h w), so the same phase gives
- * the same image within float error (maco.md §8, docs/maco.md).  A kernel
- * failure is fatal with its reason. */
+ * the same image within float error (docs/maco.md, "The FFT module").  A
+ * kernel failure is fatal with its reason. */
 #ifndef PHASOR_FFT_H
 #define PHASOR_FFT_H
 

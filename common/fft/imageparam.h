@@ -1,5 +1,7 @@
 /* imageparam.h: image parameterisations for feature visualisation, on a
- * backend, with their backward passes (maco.md §1, §5, §7; docs/maco.md).
+ * backend, with their backward passes (MACO: Fel et al., NeurIPS 2023, arXiv
+ * 2306.06805, code serre-lab/Horama; Lucid's Fourier parameterisation,
+ * tensorflow/lucid; docs/maco.md).
  *
  *   maco     the phase phi [C, S, S/2+1] alone: X = M cos(std(phi)) + i M sin(std(phi)),
  *            M the natural-image magnitude template; pre = irfft2(X)

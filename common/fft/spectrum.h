@@ -1,7 +1,8 @@
-/* spectrum.h: natural-image magnitude spectra for feature visualisation (MACO,
- * maco.md §1, docs/maco.md): the decorrelated colour basis, the mean magnitude
- * of a set of images, its resampling to another size, the 1/f scale of the
- * Fourier parameterisation, and spectrum files.
+/* spectrum.h: natural-image magnitude spectra for feature visualisation (MACO:
+ * Fel et al., NeurIPS 2023, arXiv 2306.06805; docs/maco.md): the
+ * decorrelated colour basis, the mean magnitude of a set of images, its
+ * resampling to another size, the 1/f scale of the Fourier parameterisation,
+ * and spectrum files.
  *
  * Spectra are [C, S, S/2+1] float32 in the unshifted rfft2 layout (DC at
  * [c][0][0], rows 0.. then the negative frequencies). */
@@ -16,7 +17,8 @@
 
 /* Lucid's colour correlation (the square root of ImageNet's colour covariance,
  * divided by its largest column norm): rgb = d R for a row vector d of
- * decorrelated values (maco.md §1.4).  Grayscale images use the identity. */
+ * decorrelated values (tensorflow/lucid, lucid/optvis/param/color.py).
+ * Grayscale images use the identity. */
 extern const double ph_colour_R[3][3];
 /* Its inverse: d = rgb R^-1. */
 void ph_colour_R_inverse(double inv[3][3]);
@@ -53,7 +55,8 @@ void ph_spectrum_mean(const int64_t *sum, int64_t n, size_t count, float *out);
 void ph_spectrum_resample(const float *src, int c, int s, float *dst, int t);
 
 /* Lucid's Fourier scale for an s x s image: s / max(f, 1/s)^decay with f the
- * frequency in cycles per pixel, [s, s/2+1] (maco.md §5). */
+ * frequency in cycles per pixel, [s, s/2+1] (tensorflow/lucid,
+ * lucid/optvis/param/spatial.py, fft_image). */
 void ph_spectrum_fourier_scale(int s, double decay, float *out);
 
 /* A spectrum file: /magnitude float32 [C, S, S/2+1], root provenance

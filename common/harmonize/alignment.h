@@ -1,5 +1,6 @@
 /* alignment.h: how well a saliency map agrees with a human importance map
- * (harmonization.md §2, serre-lab/Harmonization's evaluation/metrics.py).
+ * (Fel et al., NeurIPS 2022, arXiv 2211.04533; serre-lab/Harmonization's
+ * evaluation/metrics.py).
  *
  * Per image: Spearman's rho over the flattened pixels (ranks averaged over
  * ties, scipy.stats.spearmanr); the alignment score is the mean rho over

@@ -1,5 +1,6 @@
-/* loss.h: the neural harmonizer's pyramidal saliency loss (harmonization.md §1
- * steps 4-8, as serre-lab/Harmonization's training/loss.py computes it).
+/* loss.h: the neural harmonizer's pyramidal saliency loss (Fel et al.,
+ * NeurIPS 2022, arXiv 2211.04533), steps 4-8 of the per-batch computation
+ * that serre-lab/Harmonization's training/loss.py performs.
  *
  * Per image b, with saliency s_b (the training form, saliency.h) and human
  * map h_b, both [H, W]:

@@ -2,7 +2,8 @@
  *
  * The input gradient g = d(true-class logit)/dx is [N, C, H, W] (the layout
  * of ph_model's dx for images).  The neural harmonizer reduces channels in
- * two different ways (harmonization.md §1 step 3 and §2 "Model saliency"):
+ * two different ways (serre-lab/Harmonization: its training loss, and its
+ * ClickMe evaluation with Xplique's Saliency explainer):
  *   train: the signed mean over channels, mean_c g      (the training loss)
  *   eval:  the largest magnitude,         max_c |g|     (the alignment score)
  * They are not interchangeable: the training form keeps signs and so can

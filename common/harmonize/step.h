@@ -1,4 +1,5 @@
-/* step.h: one harmonized training step's backward (harmonization.md §1): the gradient of
+/* step.h: one harmonized training step's backward (Fel et al., NeurIPS 2022, arXiv
+ * 2211.04533; serre-lab/Harmonization's training/loss.py): the gradient of
  * CE + weight * H, where H is the pyramidal loss between the training saliency of each
  * image's true-class logit and its human map.  Used by phasor-train ([harmonize],
  * stages/train/harmonize.c) and by the engine bench. */

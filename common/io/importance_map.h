@@ -1,5 +1,7 @@
 /* importance_map.h: human importance maps (ClickMe-style) brought to the images'
- * size, as harmonization.md §1-2 preprocess them. */
+ * size, as the neural harmonizer preprocesses them (serre-lab/Harmonization's
+ * common/blur.py and common/clickme_dataset.py; the training form from
+ * serre-lab/Harmonization-old's training/preprocess.py). */
 #ifndef PHASOR_IMPORTANCE_MAP_H
 #define PHASOR_IMPORTANCE_MAP_H
 
@@ -15,7 +17,8 @@ enum { PH_CLICKME_SIDE = 64, PH_CLICKME_TAPS = 10 };
 
 /* The 10x10 taps, normalised to sum 1: row offset d in [-4, 5] weighs exp(-d^2/200),
  * column offset d weighs exp(-(d-1)^2/200) (the original's grid, range(-5, 5), is
- * shifted by one column; harmonization.md §2). k[row * 10 + col], offset = index - 4. */
+ * shifted by one column; serre-lab/Harmonization's common/blur.py).
+ * k[row * 10 + col], offset = index - 4. */
 void ph_clickme_kernel(float k[PH_CLICKME_TAPS * PH_CLICKME_TAPS]);
 
 /* The blur of `planes` maps [h, w]: correlation with the taps, zero padding 4 before

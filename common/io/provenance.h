@@ -1,4 +1,4 @@
-/* provenance.h: the root attributes every phasor output carries (DESIGN.md). */
+/* provenance.h: the root attributes every phasor output carries (docs/schema.md). */
 #ifndef PHASOR_PROVENANCE_H
 #define PHASOR_PROVENANCE_H
 

@@ -1,5 +1,6 @@
 /* attention.h: self-attention modules that enrich a feature map [N, C, H, W]
- * (the SVRT study's spatial and feature-based attention; svrt notes §1.4).
+ * (the SVRT study's spatial and feature-based attention: Vaishnav et al.,
+ * Neural Computation 34(5):1075, 2022, arXiv 2108.03603).
  *
  * spatial: tokens are the L = H W positions (SAGAN / non-local block):
  *   Q = Wq X, K = Wk X (1x1 convolutions to d = max(C/8, 1) channels),

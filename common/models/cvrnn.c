@@ -390,7 +390,7 @@ void ph_cvrnn_phase_download(const ph_cvrnn *m, int t, float *host)
 const ph_model_def ph_model_cvrnn = {
     .name = "cvrnn",
     .display_name = "CV-RNN",
-    .summary = "CV-RNN: complex-valued InT, attention from phase synchrony, synchrony loss (tracking.md §5)",
+    .summary = "CV-RNN: complex-valued InT, attention from phase synchrony, synchrony loss (Muzellec et al., ICLR 2025)",
     .section = &cvrnn_section,
     .video = 1,
     .create = cvrnn_create,

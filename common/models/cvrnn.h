@@ -1,6 +1,6 @@
 /* cvrnn.h: the CV-RNN (complex-valued InT) of the FeatureTracker study
- * (tracking.md §5; docs/models/cvrnn.md), exposed for tests; stages use
- * ph_model_cvrnn.
+ * (Muzellec et al., ICLR 2025, arXiv 2410.02094; code S4b1n3/feature_tracker;
+ * docs/models/cvrnn.md), exposed for tests; stages use ph_model_cvrnn.
  *
  * Complex values are pairs of real planes [re | im].  Layers (3x3, no bias):
  *   RtoC(Wr, Wi) x:  psi = Wr*x + i Wi*x, m = |psi|

@@ -1,6 +1,7 @@
 /* eicell.h: the excitation/inhibition recurrence of InT, shared by the
- * CV-RNN (tracking.md §3; docs/models/int.md).  One step per video frame,
- * states i (inhibition) and e (excitation) [N, C, H, W] starting at zero;
+ * CV-RNN (models/InT.py of pathtracker-code/pathtracker-models;
+ * docs/models/int.md).  One step per video frame, states i (inhibition) and
+ * e (excitation) [N, C, H, W] starting at zero;
  * given the step's attention pre-activation(s) and the frame's drive z_t:
  *
  *   A    = sigmoid(a1 + a2)                  (the model computes a1, a2)

@@ -1,9 +1,10 @@
-/* goal_readout.h: the readout of InT and the CV-RNN (tracking.md §3, §5):
- * the excitation e_T [N, C, H, W] through a k x k convolution to one channel
- * (k = 1 in InT, 3 in the CV-RNN; bias), stacked with the blue channel of
- * frame 0 (the goal marker), a 5x5 convolution 2 -> 1 (bias 0), global
- * average pooling and a linear 1 -> 1 give the logit.  No nonlinearity
- * between, as released. */
+/* goal_readout.h: the readout of InT and the CV-RNN (models/InT.py of
+ * pathtracker-code/pathtracker-models, featuretracker_models/models/CVInT.py
+ * of S4b1n3/feature_tracker): the excitation e_T [N, C, H, W] through a
+ * k x k convolution to one channel (k = 1 in InT, 3 in the CV-RNN; bias),
+ * stacked with the blue channel of frame 0 (the goal marker), a 5x5
+ * convolution 2 -> 1 (bias 0), global average pooling and a linear 1 -> 1
+ * give the logit.  No nonlinearity between, as released. */
 #ifndef PHASOR_GOAL_READOUT_H
 #define PHASOR_GOAL_READOUT_H
 

@@ -129,7 +129,7 @@ static double int_step_flops(const ph_model *base)
 const ph_model_def ph_model_int = {
     .name = "int",
     .display_name = "InT",
-    .summary = "InT: recurrent excitation/inhibition circuit with attention (PathTracker, tracking.md §3)",
+    .summary = "InT: recurrent excitation/inhibition circuit with attention (PathTracker, Linsley et al., NeurIPS 2021)",
     .section = &int_section,
     .video = 1,
     .create = int_create,

@@ -1,6 +1,7 @@
 /* int.h: InT (Index-and-Track), the recurrent circuit of the PathTracker
- * study (tracking.md §3; docs/models/int.md), exposed for tests; stages use
- * ph_model_int.
+ * study (Linsley et al., NeurIPS 2021, arXiv 2105.13351; code
+ * pathtracker-code/pathtracker-models; docs/models/int.md), exposed for
+ * tests; stages use ph_model_int.
  *
  * z = softplus(conv1x1(x)) per frame; the E/I cell (eicell.h) runs one step
  * per frame with the attention A = sigmoid(W_a z_t + U_a e_{t-1}) (1x1

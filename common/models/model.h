@@ -112,7 +112,7 @@ void ph_model_backward_host(ph_model *m, const float *dlogits);
 
 /* The gradient, with respect to the parameters, of a loss on the input
  * gradient (saliency) s = d(sum_i w_i . logits_i)/dx, by central differences
- * along the direction v = dL/ds (DESIGN.md "Compute engine"):
+ * along the direction v = dL/ds (docs/harmonizer.md):
  *   dL/dtheta = d/de [dlogit/dtheta at x + e v] at e = 0
  *            ~= (g(x + eps v) - g(x - eps v)) / (2 eps),
  * with every ReLU gated as at x (an extra recording forward pass; relu_freeze.c), so the

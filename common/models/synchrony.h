@@ -1,6 +1,7 @@
-/* synchrony.h: the CV-RNN's synchrony loss (tracking.md §5), KuraNet's
- * "circular moments" loss (Sepulchre et al. 2007, Eq. 36) on one phase map
- * against ground-truth groups, computed on the host in double.
+/* synchrony.h: the CV-RNN's synchrony loss (Muzellec et al., ICLR 2025,
+ * arXiv 2410.02094; S4b1n3/feature_tracker), KuraNet's "circular moments"
+ * loss (serre-lab/KuraNet utils.py; Sepulchre et al. 2007, Eq. 36) on one
+ * phase map against ground-truth groups, computed on the host in double.
  *
  * Groups from the per-frame mask ids of docs/schema.md: 0 background,
  * 3 target, >= 4 distractors; the markers (1, 2) belong to none.  With

@@ -1,5 +1,6 @@
 /* linear_probe.h: the linear probe of the 3D-PC protocol
- * (svrt_3dpc_phenoca_lcd.md §2.4, serre-lab/VPT run_linear_probe.py):
+ * (Linsley et al., arXiv 2406.04138, ICLR 2025; serre-lab/VPT
+ * run_linear_probe.py):
  * BatchNorm1d without affine (eps 1e-6, momentum 0.1: PyTorch's running
  * statistics, the unbiased variance), Dropout, Linear(D -> outputs); one logit
  * with BCE-with-logits for two classes, softmax cross-entropy otherwise;

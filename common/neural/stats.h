@@ -1,6 +1,7 @@
-/* stats.h: the statistics of neural predictivity (harmonization notes §5):
- * Pearson r, the median that leaves undefined values out, the notes'
- * reliability ceiling and a split-half reliability. */
+/* stats.h: the statistics of neural predictivity (Linsley et al., NeurIPS
+ * 2023, arXiv 2306.03779; serre-lab/neural_harmonizer's
+ * evaluation/metrics.py): Pearson r, the median that leaves undefined values
+ * out, the original's reliability ceiling and a split-half reliability. */
 #ifndef PHASOR_NEURAL_STATS_H
 #define PHASOR_NEURAL_STATS_H
 
@@ -15,10 +16,11 @@ double ph_pearson_f(const float *x, size_t sx, const float *y, size_t sy, size_t
  * *left_out (may be NULL) gets the number of NaN values. */
 double ph_median_finite(double *v, size_t n, size_t *left_out);
 
-/* The notes' ceiling of one image: the maximum over site pairs i < j of the
- * Pearson r between their maps.  maps [cells, k] (site fastest); NaN when no
- * pair is defined.  All k sites take part (the original's loop leaves the
- * last one out: an off-by-one we do not copy; docs/probe.md). */
+/* The original's ceiling of one image (ceiling_score): the maximum over
+ * site pairs i < j of the Pearson r between their maps.  maps [cells, k]
+ * (site fastest); NaN when no pair is defined.  All k sites take part (the
+ * original's loop leaves the last one out: an off-by-one we do not copy;
+ * docs/probe.md). */
 double ph_ceiling_max_pair(const float *maps, size_t cells, int k);
 
 /* Spearman-Brown corrected split-half reliability 2r / (1 + r) of one site

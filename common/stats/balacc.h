@@ -1,7 +1,8 @@
 /* balacc.h: balanced accuracy of binary decisions and its bootstrap interval.
  *
  * Balanced accuracy is the mean of the hit rate on label-1 samples and on
- * label-0 samples (the tracking studies' metric, tracking.md §2).  The
+ * label-0 samples (the tracking studies' metric: Linsley et al., NeurIPS
+ * 2021, arXiv 2105.13351; Muzellec et al., ICLR 2025, arXiv 2410.02094).  The
  * bootstrap resamples within each label (stratified: the class sizes stay),
  * so every replicate has both classes.  A statistic may combine several
  * conditions scored on the same samples (a paired design: the same labels in

@@ -4,7 +4,7 @@
  * The interface uses plain layouts (N C D H W, O I D H W).  Each pass lets
  * oneDNN choose its layouts (format_tag_any): with plain layouts it falls
  * back to im2col + GEMM, with its blocked layouts it runs the direct AVX-512
- * kernels (calibration.md).  A plan per (pass, shape, bias) keeps the
+ * kernels, several times faster here.  A plan per (pass, shape, bias) keeps the
  * primitive, the reorders between the two layouts and their scratch
  * buffers, so a training loop builds each of them once. */
 #include "cpu.h"

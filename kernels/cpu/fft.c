@@ -6,7 +6,8 @@
  * planner is not thread-safe, so planning holds a lock; plans are run with
  * the new-array interface on buffers of each call (fftwf_malloc gives the
  * alignment the plans were made for), so concurrent calls never share memory.
- * c2r destroys its input, so it always runs on a copy (maco.md §8). */
+ * c2r destroys its input, so it always runs on a copy (the FFTW manual,
+ * "Real-data DFTs"; docs/maco.md, "The FFT module"). */
 #include "cpu.h"
 
 #include <fftw3.h>

@@ -1,5 +1,5 @@
 /* gemm.c: CPU sgemm through oneDNN (dnnl_sgemm, row-major). OpenBLAS is not
- * used for speed: 0.3.21 misdetects this CPU (DESIGN.md). */
+ * used: Debian 12's OpenBLAS 0.3.21 misdetects recent CPUs and runs slow kernels. */
 #include "cpu.h"
 
 #include <oneapi/dnnl/dnnl.h>

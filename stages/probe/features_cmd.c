@@ -47,7 +47,7 @@ static void usage(FILE *f)
             "\n"
             "options:\n"
             "  --layers a,b   layers to store (the model's taps; ResNet: stem, stage1..stage4)\n"
-            "  --grid G       grid side (1..256; the notes use 17 and 9)\n"
+            "  --grid G       grid side (1..256; the original uses 17 and 9)\n"
             "  --out DIR      output folder (created if missing; required)\n"
             "  --batch B      images per forward pass and rank (default 16, 1..4096)\n"
             "  --chunk C      images per HDF5 chunk (default 16)\n"
@@ -162,7 +162,7 @@ int probe_features_main(int argc, char **argv)
         group[l] = ph_grid_channel_group(t->c);
         if (!group[l])
             ph_usage_error("features: layer %s has %d channels, more than 600 and a multiple of neither 3 nor 4 "
-                           "(the notes average groups of 3 or 4 channels of such layers)", t->name, t->c);
+                           "(the original averages groups of 3 or 4 channels of such layers)", t->name, t->c);
     }
     ph_field fields[MAX_LAYERS + 1];
     ph_strbuf names = {0};
@@ -194,7 +194,7 @@ int probe_features_main(int argc, char **argv)
     ph_samples_attr_str(&w, "samples", o.samples);
     ph_samples_attr_i64(&w, "grid", G);
     for (int l = 0; l < L; l++)
-        if (group[l] > 1) { /* the notes' reduction of a wide layer, recorded */
+        if (group[l] > 1) { /* the original's reduction of a wide layer (grid.h), recorded */
             char an[64];
             snprintf(an, sizeof an, "channel_group_%s", taps[idx[l]].name);
             ph_samples_attr_i64(&w, an, group[l]);

@@ -1,5 +1,5 @@
 /* linear_cmd.c: phasor-probe linear: the linear-probe protocol of the 3D-PC
- * study (svrt_3dpc_phenoca_lcd.md §2.4) on stored layer features
+ * study (Linsley et al., arXiv 2406.04138; serre-lab/VPT run_linear_probe.py) on stored layer features
  * (common/neural/linear_probe.h): train on one features file, pick the epoch
  * with the best validation accuracy, report the test accuracy at that epoch.
  *
@@ -31,7 +31,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: phasor-probe linear TRAIN.h5 VAL.h5 [TEST.h5] --layer L --out DIR [options]\n"
             "\n"
-            "The 3D-PC linear probe (svrt_3dpc_phenoca_lcd.md 2.4) on features from phasor-probe\n"
+            "The 3D-PC linear probe (Linsley et al., arXiv 2406.04138) on features from phasor-probe\n"
             "features: BatchNorm1d without affine (eps 1e-6) -> Dropout -> Linear (one logit and\n"
             "BCE for two classes, softmax cross-entropy for more), AdamW, shuffled batches with\n"
             "the last short batch dropped; after each epoch the accuracies in evaluation mode; the\n"

@@ -1,5 +1,6 @@
 /* neural_cmd.c: phasor-probe neural: neural predictivity per layer
- * (harmonization.md §5): leave one image out; regress the sites on the
+ * (Linsley et al., NeurIPS 2023, arXiv 2306.03779; serre-lab/neural_harmonizer,
+ * evaluation/metrics.py): leave one image out; regress the sites on the
  * features over the other images' grid locations (PLS, or ridge with an
  * inner-CV penalty); Pearson r per site across the held-out image's grid
  * locations; the median over sites; the mean over folds; divided by the
@@ -53,7 +54,7 @@ static void usage(FILE *f)
             "  --method M       pls (default; NIPALS as sklearn PLSRegression(scale=False)) or ridge\n"
             "                   (penalty from 1e-3..1e6 by %d-fold inner cross-validation over images)\n"
             "  --components A   PLS components (default 25, at most the layer's channels)\n"
-            "  --tol t          PLS power-method tolerance (default 1e-4, the notes' value)\n"
+            "  --tol t          PLS power-method tolerance (default 1e-4, the original's value)\n"
             "  --max-iter I     PLS power-method iterations (default 500)\n"
             "  --force          replace existing outputs (atomically)\n"
             "  --quiet          no final lines\n"

@@ -1,8 +1,10 @@
 /* sites_cmd.c: phasor-probe sites: spatially resolved "neural" responses on
- * a G x G grid per image, with the reliability ceilings of the notes
- * (harmonization.md §5): synthetic sites driven by a sample file's
- * ground-truth importance map (common/neural/sites.h), or real recordings
- * imported from an [N, X, Y, K] .npy array.
+ * a G x G grid per image, with reliability ceilings (the per-image ceiling
+ * of the neural harmonizer's IT study, Linsley et al., NeurIPS 2023, arXiv
+ * 2306.03779, serre-lab/neural_harmonizer; and a split-half one): synthetic
+ * sites driven by a sample file's ground-truth importance map
+ * (common/neural/sites.h), or real recordings imported from an [N, X, Y, K]
+ * .npy array.
  *
  * Each rank computes its chunk-aligned range of images; the responses are
  * then gathered on every rank, which compute the ceilings over all images in
@@ -57,7 +59,7 @@ static void usage(FILE *f)
             "  --quiet        no final line\n"
             "\n"
             "writes: DIR/sites.h5: /sites float32 [N, G, G, K]; synthetic: /repeats [N, R, G, G, K]\n"
-            "and /y (labels); /ceiling [N] the notes' per-image ceiling (the largest Pearson r\n"
+            "and /y (labels); /ceiling [N] the original's per-image ceiling (the largest Pearson r\n"
             "between two sites' maps); root attributes ceiling (its mean over images),\n"
             "split_half (the median over sites of the Spearman-Brown corrected correlation\n"
             "between repeats 1 and 2; NaN for imported data), split_half_sites [K], and per site\n"

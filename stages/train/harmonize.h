@@ -1,4 +1,5 @@
-/* harmonize.h: the neural harmonizer's term in phasor-train (harmonization.md §1).
+/* harmonize.h: the neural harmonizer's term in phasor-train (Fel et al., NeurIPS
+ * 2022, arXiv 2211.04533; serre-lab/Harmonization's training/loss.py).
  *
  * With [harmonize] weight > 0, each step's loss is CE + weight * H, where H is the
  * pyramidal loss between the training saliency of each image and its human map

@@ -1,8 +1,10 @@
 /* svrt.h: the Synthetic Visual Reasoning Test (Fleuret et al., PNAS 2011),
  * all 23 problems as one challenge with a `problem` parameter.
  *
- * Written from the description in svrt_3dpc_phenoca_lcd.md §1, not from the
- * original (GPL) code; docs/challenges/svrt.md gives every rule and decision.
+ * Written from a description of the original generator (Fleuret's C++ code,
+ * as distributed with Vaishnav et al.'s scripts in vaishnavmohit/svrt_dataset),
+ * not from the original (GPL) code; docs/challenges/svrt.md gives every rule
+ * and decision.
  * Layers inside this folder (DESIGN.md): shape.c (curves and raster helpers)
  * -> scene.c (placing shapes by rejection) -> problems_*.c -> svrt.c (the
  * challenge definition).  Tests use only svrt_params and the file layout. */
