@@ -46,6 +46,9 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(WNO) -MMD -MP -fopenmp
 # libmvec: glibc's vector math (kernels/cpu/vmath.c uses it on x86-64)
 LDLIBS  += $(PKG_LIBS) -ldnnl -llapacke $(if $(filter x86_64,$(shell uname -m)),-lmvec) -lm
 LDFLAGS += -fopenmp
+# The optimisers' loops take square roots; without errno to set, sqrtf is one vector
+# instruction and their `omp simd` loops vectorise: the same IEEE results, AdamW 3-4x faster.
+$(BUILD)/kernels/cpu/optim.o: CFLAGS += -fno-math-errno
 ifeq ($(SAN),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
