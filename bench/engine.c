@@ -3,14 +3,13 @@
  * markdown section (make bench appends it to docs/performance.md):
  *   - the peak: dnnl_sgemm on 2048^3 (on the GPU cuBLAS on 8192^3), median of 5, and again
  *     right before every timed step (the fraction of the peak pairs each step with its own sgemm);
- *   - training steps (forward + backward) of the registered models: the 3D
- *     CNN on PathTracker-shaped batches, ResNet-18/50 on SVRT-shaped images:
- *     samples/s and achieved GFLOP/s, counting 2*MACs of every convolution
- *     pass that runs (forward, backward-weights, backward-data except the
- *     first layer's).
- *   build/bench/engine [--reps R] [--breakdown] [--only MODEL]
- *     --breakdown: time per op of one more step, on stderr; --only: that model's rows only
- *     (MODEL: cnn3d, resnet, int, cvrnn, harmonized; "peak": the sgemm peak alone) */
+ *   - whole training steps (forward, BCE loss, backward, AdamW) of the registered
+ *     models: the 3D CNN on PathTracker-shaped batches, ResNet-18/50 on SVRT-shaped
+ *     images, InT and the CV-RNN on videos: samples/s and achieved GFLOP/s, counting
+ *     2*MACs of every convolution pass that runs (forward, backward-weights,
+ *     backward-data except the first layer's), and the AdamW share of the step.
+ *   build/bench/engine [--reps R] [--breakdown] [--only MODEL|CASE|harmonized|peak]
+ *     --breakdown: time per op of one more step, on stderr; --only: those rows only */
 #include "../common/core/progress.h"
 #include "../common/harmonize/step.h"
 #include "../common/models/model.h"
@@ -56,18 +55,44 @@ static double sgemm_gflops(int size)
  * images, the tracking circuits at the paper's size (32 channels, 7x7) on 32-frame videos; the
  * bench has no masks, so the CV-RNN runs without its synchrony loss's backward. */
 static const struct {
-    const char *model, *ini;
+    const char *name, *model, *ini; /* name: what --only picks besides the model */
     int n, t, h, w, c;
 } cases[] = {
-    {"cnn3d", "[cnn3d]\nwidth = 16\n", 8, 32, 32, 32, 3},
-    {"cnn3d", "[cnn3d]\nwidth = 32\n", 16, 32, 32, 32, 3},
-    {"cnn3d", "[cnn3d]\nwidth = 16\nblocks = 1\nnorm = batch\n", 8, 32, 32, 32, 3},
-    {"resnet", "[resnet]\ndepth = 18\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
-    {"resnet", "[resnet]\ndepth = 50\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
-    {"int", "[int]\n", 4, 32, 32, 32, 3},
-    {"cvrnn", "[cvrnn]\nsync_weight = 0\n", 4, 32, 32, 32, 3},
+    {"cnn3d-w16", "cnn3d", "[cnn3d]\nwidth = 16\n", 8, 32, 32, 32, 3},
+    {"cnn3d-w32", "cnn3d", "[cnn3d]\nwidth = 32\n", 16, 32, 32, 32, 3},
+    {"cnn3d-w16-bn", "cnn3d", "[cnn3d]\nwidth = 16\nblocks = 1\nnorm = batch\n", 8, 32, 32, 32, 3},
+    {"resnet18", "resnet", "[resnet]\ndepth = 18\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
+    {"resnet50", "resnet", "[resnet]\ndepth = 50\nwidth = 64\nstem = imagenet\n", 8, 1, 128, 128, 1},
+    {"int", "int", "[int]\n", 4, 32, 32, 32, 3},
+    {"cvrnn", "cvrnn", "[cvrnn]\nsync_weight = 0\n", 4, 32, 32, 32, 3},
 };
 enum { NCASES = sizeof cases / sizeof cases[0] };
+
+static int case_picked(size_t k, const char *only)
+{
+    return !only || !strcmp(only, cases[k].model) || !strcmp(only, cases[k].name);
+}
+
+/* One whole training step, timed: forward, the BCE loss and its gradient on the host (labels
+ * alternate), backward, AdamW (phasor-train's default optimiser).  Returns the optimiser's
+ * share in *opt_seconds. */
+static double train_step(ph_model *m, ph_param *const *params, int np, const ph_optim *opt, int64_t step,
+                         float *logits, const int32_t *labels, float *dl, double *opt_seconds)
+{
+    const int n = m->g.n;
+    double t0 = ph_now();
+    m->def->forward(m, 1);
+    ph_dev_download(m->be, logits, m->logits, (size_t)n); /* waits for the forward pass */
+    ph_bce_logits(logits, labels, n, dl, NULL);
+    ph_params_zero_grad(params, np);
+    ph_model_backward_host(m, dl);
+    double t1 = ph_now();
+    ph_optim_step(opt, params, np, step);
+    ph_dev_wait(m->be, params[0]->w);
+    double t2 = ph_now();
+    *opt_seconds = t2 - t1;
+    return t2 - t0;
+}
 
 /* The neural harmonizer's step (common/harmonize/step.c) against a plain step of the same
  * model and batch: the study's method is expected to cost about 2-4 plain steps. */
@@ -183,42 +208,41 @@ static void engine_table(const ph_backend *be, int reps, const char *only, int b
                "kernels; as on the CPU, every step runs right after an sgemm of its own.\n\n",
                GPU_PEAK_SIZE, peak, plo, phi, reps);
     }
-    printf("| model | config | batch x T x H x W x C | step ms (min-max) | samples/s | GFLOP per step | GFLOP/s | "
-           "sgemm beside it, GFLOP/s | of sgemm peak |\n");
-    printf("|---|---|---|---|---|---|---|---|---|\n");
+    printf("| case | config | batch x T x H x W x C | step ms (min-max) | of which AdamW ms | samples/s | "
+           "GFLOP per step | GFLOP/s | sgemm beside it, GFLOP/s | of sgemm peak |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t k = 0; k < NCASES; k++) {
-        if (only && strcmp(only, cases[k].model)) continue;
+        if (!case_picked(k, only)) continue;
         int n = cases[k].n, t = cases[k].t, h = cases[k].h, w = cases[k].w, c = cases[k].c;
         ph_model_geometry g = {n, t, h, w, c, 1, 1, MPI_COMM_SELF};
         ph_model *m = ph_model_create_text(cases[k].model, cases[k].ini, be, &g);
         size_t nx = ph_model_input_count(m);
         uint8_t *batch = malloc(nx);
         for (size_t i = 0; i < nx; i++) batch[i] = (uint8_t)(i * 2654435761u >> 27);
-        float *dl = malloc((size_t)n * sizeof *dl);
-        for (int i = 0; i < n; i++) dl[i] = (i % 2 ? 1.0f : -1.0f) / (float)n;
+        float *dl = malloc((size_t)n * sizeof *dl), *logits = malloc((size_t)n * sizeof *logits);
+        int32_t *labels = malloc((size_t)n * sizeof *labels);
+        for (int i = 0; i < n; i++) labels[i] = i % 2;
         double flops = m->def->step_flops(m);
         ph_param *params[1024];
         int np = m->def->params(m, params, 1024);
+        ph_optim opt = ph_optim_default();
         ph_model_load(m, batch);
-        double pk[64], ratio[64];
+        double pk[64], ratio[64], optv[64];
         for (int r = -1; r < reps; r++) { /* r = -1: warm-up (plans, caches) */
-            double g = peak_gflops(be), t0 = ph_now();
-            m->def->forward(m, 1);
-            ph_params_zero_grad(params, np);
-            ph_model_backward_host(m, dl);
-            if (!cpu) ph_dev_wait(be, m->logits);
-            if (r >= 0) v[r] = ph_now() - t0, pk[r] = g, ratio[r] = flops / v[r] / 1e9 / g;
+            double g = peak_gflops(be), o;
+            double t = train_step(m, params, np, &opt, r + 2, logits, labels, dl, &o);
+            if (r >= 0) v[r] = t, optv[r] = o, pk[r] = g, ratio[r] = flops / v[r] / 1e9 / g;
         }
-        double med, lo, hi, pmed, rmed, unused;
+        double med, lo, hi, pmed, rmed, omed, unused;
+        stats(optv, reps, &omed, &unused, &unused);
         stats(v, reps, &med, &lo, &hi);
         stats(pk, reps, &pmed, &unused, &unused);
         stats(ratio, reps, &rmed, &unused, &unused);
         if (breakdown) { /* one more step with per-op timing, to stderr */
             ph_profile_reset();
             ph_profile_on = 1;
-            m->def->forward(m, 1);
-            ph_params_zero_grad(params, np);
-            ph_model_backward_host(m, dl);
+            double o;
+            train_step(m, params, np, &opt, reps + 2, logits, labels, dl, &o);
             ph_profile_on = 0;
             char title[160];
             snprintf(title, sizeof title, "%s {%s} one step (%s)", cases[k].model, cases[k].ini, be->name);
@@ -231,16 +255,16 @@ static void engine_table(const ph_backend *be, int reps, const char *only, int b
         while (q > cfgtext && q[-1] == ';') q--; /* no separator after the last key */
         *q = 0;
         if (!cfgtext[0]) snprintf(cfgtext, sizeof cfgtext, "(defaults)");
-        printf("| %s | %s | %d x %d x %d x %d x %d | %.1f (%.1f-%.1f) | %.1f | %.2f | %.0f | %.0f | **%.2f** |\n",
-               cases[k].model, cfgtext, n, t, h, w, c, 1e3 * med, 1e3 * lo, 1e3 * hi, n / med, flops / 1e9,
+        printf("| %s | %s | %d x %d x %d x %d x %d | %.1f (%.1f-%.1f) | %.1f | %.1f | %.2f | %.0f | %.0f | **%.2f** |\n",
+               cases[k].name, cfgtext, n, t, h, w, c, 1e3 * med, 1e3 * lo, 1e3 * hi, 1e3 * omed, n / med, flops / 1e9,
                flops / med / 1e9, pmed, rmed);
         fflush(stdout);
-        free(batch), free(dl);
+        free(batch), free(dl), free(logits), free(labels);
         m->def->destroy(m);
     }
 }
 
-static const char usage[] = "usage: bench/engine [--reps R] [--breakdown] [--only MODEL|harmonized|peak]";
+static const char usage[] = "usage: bench/engine [--reps R] [--breakdown] [--only MODEL|CASE|harmonized|peak]";
 
 int main(int argc, char **argv)
 {
@@ -253,13 +277,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--help")) {
             printf("%s\n\n"
-                   "Measures the dnnl_sgemm 2048^3 peak, then each model's training step (forward,\n"
-                   "backward, AdamW) at the study's sizes, every step right after an sgemm of its own;\n"
+                   "Measures the dnnl_sgemm 2048^3 peak, then each model's whole training step (forward,\n"
+                   "BCE loss, backward, AdamW; the AdamW share in its own column) at the study's sizes,\n"
+                   "every step right after an sgemm of its own;\n"
                    "prints a markdown table of steps/s, samples/s, GFLOP/s and the fraction of the\n"
                    "paired sgemm peak (median over R reps, default 5, at most 64); on the CPU, and\n"
                    "again on the GPU (cuBLAS sgemm peak) when one is present.\n"
                    "  --breakdown  per-op time of one step of each model (PHASOR_PROFILE)\n"
-                   "  --only M     one case: a model's name, harmonized, or peak (the sgemm alone)\n"
+                   "  --only M     a model's cases (cnn3d, resnet, int, cvrnn), one case (cnn3d-w16,\n"
+                   "               cnn3d-w32, cnn3d-w16-bn, resnet18, resnet50), harmonized, or peak\n"
                    "Threads: OMP_NUM_THREADS.  make bench runs it and writes docs/performance.md.\n", usage);
             MPI_Finalize();
             return 0;
@@ -270,10 +296,10 @@ int main(int argc, char **argv)
         }
     }
     int known = !only || !strcmp(only, "harmonized") || !strcmp(only, "peak");
-    for (size_t k = 0; k < NCASES; k++) known |= only && !strcmp(only, cases[k].model);
+    for (size_t k = 0; k < NCASES; k++) known |= only && case_picked(k, only);
     if (!known) {
-        fprintf(stderr, "bench/engine: --only '%s' names no case (cnn3d, resnet, int, cvrnn, harmonized, or peak for "
-                        "the sgemm peak alone)\n", only);
+        fprintf(stderr, "bench/engine: --only '%s' names no case (a model: cnn3d, resnet, int, cvrnn; a case: cnn3d-w16, "
+                        "cnn3d-w32, cnn3d-w16-bn, resnet18, resnet50; harmonized; or peak for the sgemm peak alone)\n", only);
         MPI_Finalize();
         return 2;
     }
