@@ -94,5 +94,7 @@ ph_model *ph_model_create_text(const char *name, const char *ini, const ph_backe
     cfg_validate(&c);
     ph_model *m = def->create(&c, be, g);
     cfg_free(&c);
+    ph_param *params[PH_MODEL_MAX_PARAMS];
+    ph_params_pack(params, m->def->params(m, params, PH_MODEL_MAX_PARAMS));
     return m;
 }

@@ -38,6 +38,9 @@ typedef struct {
     int n, c, h, w;
 } ph_model_tap;
 
+/* More parameter tensors than any model has; a params() list fits in it. */
+enum { PH_MODEL_MAX_PARAMS = 1024 };
+
 typedef struct ph_model_def {
     const char *name;
     const char *display_name; /* what reports call it: "InT", "3D CNN" */

@@ -7,7 +7,9 @@
  * earlier buckets.  The number of collectives per step is the number of
  * buckets (ResNet-50: 4 of 25 MB), not the number of tensors.  Element i is
  * summed over the same ranks in the same way whatever the bucketing, up to the
- * MPI library's choice of algorithm by message size. */
+ * MPI library's choice of algorithm by message size.  When the gradients lie in
+ * one arena in host memory (ph_params_pack, the CPU backend), the buckets are
+ * slices of the arena itself: no copies. */
 #ifndef PHASOR_GRAD_EXCHANGE_H
 #define PHASOR_GRAD_EXCHANGE_H
 
@@ -19,6 +21,7 @@ typedef struct {
     MPI_Comm comm;
     int ranks;
     float *host;      /* every trainable gradient, packed */
+    float *direct;    /* instead of host: the gradients' arena in host memory, summed in place */
     size_t total;     /* floats in host: the trainable parameters */
     int tensors;      /* trainable tensors */
     size_t bucket;    /* floats per bucket (the last may be shorter) */

@@ -56,6 +56,7 @@ typedef struct {
     float *scratch;  /* where a kernel that overwrites writes before it is added to g */
     int trainable;
     int no_decay;    /* a normalisation parameter: weight decay may skip it */
+    int view;        /* w, g, m, v lie in another tensor's buffers (ph_params_pack) */
 } ph_param;
 
 /* Normal(0, std) from Philox keyed on (seed, PH_STREAM_INIT, id): the same
@@ -72,6 +73,21 @@ void ph_params_zero_grad(ph_param *const *params, int np);
 void ph_params_zero_moments(ph_param *const *params, int np);
 /* g += scratch */
 void ph_param_add_scratch(ph_param *p);
+
+/* Moves the trainable parameters' w, g, m and v into one buffer each (an
+ * arena), last parameter first, each tensor at a multiple of 16 floats with
+ * zeros between: the optimiser then updates the model in one pass, and the
+ * gradient exchange sums the arena's gradients in place.  The values are
+ * kept; the first tensor of the arena owns its buffers (ph_param_free frees
+ * them with it), the others become views.  Parameters on different backends,
+ * or fewer than two, are left as they are. */
+void ph_params_pack(ph_param *const *params, int np);
+/* The run of trainable parameters from params[i] down that lie back to back in
+ * one arena (ph_params_pack), with the same no_decay flag when by_decay; its
+ * floats from params[i]'s start, padding included, in *count (buffers between
+ * them are skipped).  Returns the index of the next trainable parameter below
+ * the run that is not in it, or -1. */
+int ph_params_run(ph_param *const *params, int i, int by_decay, size_t *count);
 
 /* ---- optimisers and learning-rate schedules (optim.c) ---- */
 typedef enum { PH_OPT_SGD, PH_OPT_ADAM, PH_OPT_ADAMW, PH_OPT_COUNT } ph_opt_kind;

@@ -41,15 +41,24 @@ double ph_optim_lr(const ph_optim *o, int64_t step)
 void ph_optim_step(const ph_optim *o, ph_param *const *params, int np, int64_t step)
 {
     float lr = (float)ph_optim_lr(o, step);
-    for (int i = 0; i < np; i++) {
+    /* One kernel call per run of tensors back to back in the arena (ph_params_pack): the
+     * update is element by element, so the runs give the same values as tensor by tensor,
+     * and the zeros between tensors stay zero. */
+    for (int i = np - 1; i >= 0;) {
         ph_param *p = params[i];
-        if (!p->trainable) continue;
+        if (!p->trainable) {
+            i--;
+            continue;
+        }
+        size_t n;
+        const int next = ph_params_run(params, i, !o->decay_norm && o->weight_decay != 0, &n);
         float decay = p->no_decay && !o->decay_norm ? 0.0f : o->weight_decay;
         if (o->kind == PH_OPT_SGD)
-            PH_KERNEL(p->be, sgd_update, "updating parameters", p->w, p->g, p->m, p->count, lr,
-                      o->momentum, decay, o->nesterov, step);
+            PH_KERNEL(p->be, sgd_update, "updating parameters", p->w, p->g, p->m, n, lr, o->momentum, decay,
+                      o->nesterov, step);
         else
-            PH_KERNEL(p->be, adam_update, "updating parameters", p->w, p->g, p->m, p->v, p->count,
-                      lr, o->beta1, o->beta2, o->eps, decay, o->kind == PH_OPT_ADAMW, step);
+            PH_KERNEL(p->be, adam_update, "updating parameters", p->w, p->g, p->m, p->v, n, lr, o->beta1, o->beta2,
+                      o->eps, decay, o->kind == PH_OPT_ADAMW, step);
+        i = next;
     }
 }

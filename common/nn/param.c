@@ -84,25 +84,112 @@ void ph_param_init_const(ph_param *p, const ph_backend *be, size_t count, float 
 void ph_param_free(ph_param *p)
 {
     if (!p->be) return;
-    p->be->free(p->w);
-    if (p->trainable) p->be->free(p->g), p->be->free(p->m), p->be->free(p->v), p->be->free(p->scratch);
+    if (!p->view) {
+        p->be->free(p->w);
+        if (p->trainable) p->be->free(p->g), p->be->free(p->m), p->be->free(p->v);
+    }
+    if (p->trainable) p->be->free(p->scratch);
     p->w = p->g = p->m = p->v = p->scratch = NULL;
+}
+
+enum { ARENA_ALIGN = 16 }; /* floats: 64 bytes, a cache line and an AVX-512 vector */
+
+static size_t arena_round(size_t count) { return (count + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN; }
+
+int ph_params_run(ph_param *const *params, int i, int by_decay, size_t *count)
+{
+    const ph_param *p = params[i];
+    size_t n = p->count;
+    int j = i - 1;
+    for (; j >= 0; j--) {
+        const ph_param *q = params[j];
+        if (!q->trainable) continue; /* buffers are not in the arena */
+        const size_t at = arena_round(n); /* q's offset from p if it follows in the arena */
+        if (!q->view || q->be != p->be || (by_decay && q->no_decay != p->no_decay) || q->w != p->w + at ||
+            q->g != p->g + at || q->m != p->m + at || q->v != p->v + at)
+            break;
+        n = at + q->count;
+    }
+    *count = n;
+    return j;
 }
 
 void ph_params_zero_grad(ph_param *const *params, int np)
 {
-    for (int i = 0; i < np; i++)
-        if (params[i]->trainable)
-            PH_KERNEL(params[i]->be, fill, "clearing gradients", params[i]->g, 0.0f, params[i]->count);
+    size_t n;
+    for (int i = np - 1; i >= 0;) {
+        if (!params[i]->trainable) {
+            i--;
+            continue;
+        }
+        const int next = ph_params_run(params, i, 0, &n);
+        PH_KERNEL(params[i]->be, fill, "clearing gradients", params[i]->g, 0.0f, n);
+        i = next;
+    }
 }
 
 void ph_params_zero_moments(ph_param *const *params, int np)
 {
-    for (int i = 0; i < np; i++)
-        if (params[i]->trainable) {
-            PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->m, 0.0f, params[i]->count);
-            PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->v, 0.0f, params[i]->count);
+    size_t n;
+    for (int i = np - 1; i >= 0;) {
+        if (!params[i]->trainable) {
+            i--;
+            continue;
         }
+        const int next = ph_params_run(params, i, 0, &n);
+        PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->m, 0.0f, n);
+        PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->v, 0.0f, n);
+        i = next;
+    }
+}
+
+/* Copies count floats of a tensor into an arena slot (through the host: backends have no
+ * device-to-device copy; this runs once per model). */
+static void arena_move(const ph_backend *be, float *dst, float *src, size_t count, float *host)
+{
+    ph_dev_download(be, host, src, count);
+    ph_dev_upload(be, dst, host, count);
+    be->free(src);
+}
+
+void ph_params_pack(ph_param *const *params, int np)
+{
+    ph_param **order = malloc((size_t)(np ? np : 1) * sizeof *order);
+    PH_CHECK_ALLOC(order, "packing parameters");
+    int n = 0;
+    size_t total = 0, largest = 0;
+    for (int i = np - 1; i >= 0; i--) { /* last parameter first, each tensor once */
+        ph_param *p = params[i];
+        int seen = !p->trainable || p->view;
+        for (int k = 0; k < n && !seen; k++) seen = order[k] == p;
+        if (seen) continue;
+        if (n && p->be != order[0]->be) { /* one arena per backend: leave mixed models alone */
+            free(order);
+            return;
+        }
+        order[n++] = p;
+        total += arena_round(p->count);
+        largest = p->count > largest ? p->count : largest;
+    }
+    if (n < 2) {
+        free(order);
+        return;
+    }
+    const ph_backend *be = order[0]->be;
+    float *w = ph_dev_zeros(be, total), *g = ph_dev_zeros(be, total), *m = ph_dev_zeros(be, total),
+          *v = ph_dev_zeros(be, total), *host = malloc(largest * sizeof *host);
+    PH_CHECK_ALLOC(host, "packing parameters");
+    size_t at = 0;
+    for (int k = 0; k < n; k++) {
+        ph_param *p = order[k];
+        arena_move(be, w + at, p->w, p->count, host), p->w = w + at;
+        arena_move(be, g + at, p->g, p->count, host), p->g = g + at;
+        arena_move(be, m + at, p->m, p->count, host), p->m = m + at;
+        arena_move(be, v + at, p->v, p->count, host), p->v = v + at;
+        p->view = k > 0; /* order[0] holds the arena's own pointers and frees them */
+        at += arena_round(p->count);
+    }
+    free(host), free(order);
 }
 
 void ph_param_add_scratch(ph_param *p)

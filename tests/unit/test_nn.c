@@ -241,6 +241,61 @@ static void test_training_learns_motion_direction(void **state)
     m->def->destroy(m);
 }
 
+/* ph_params_pack: the values survive the move, the tensors lie back to back in 64-byte slots,
+ * one optimiser pass over the arena gives exactly the tensor-by-tensor updates (the padding
+ * stays zero), and freeing the views and the owner frees every buffer once (ASan). */
+static void test_params_pack_is_one_arena_with_the_same_updates(void **state)
+{
+    (void)state;
+    enum { NP = 5 };
+    const size_t counts[NP] = {37, 3, 64, 1, 250};
+    ph_param a[NP], b[NP]; /* a: packed, b: left apart */
+    ph_param *pa[NP], *pb[NP];
+    for (int i = 0; i < NP; i++) {
+        if (i == 1) { /* a buffer between trainable tensors stays outside the arena */
+            ph_param_init_const(&a[i], be, counts[i], 0.5f, 0), ph_param_init_const(&b[i], be, counts[i], 0.5f, 0);
+        } else {
+            ph_param_init(&a[i], be, counts[i], 0.1f, 7, (uint32_t)i);
+            ph_param_init(&b[i], be, counts[i], 0.1f, 7, (uint32_t)i);
+        }
+        a[i].no_decay = b[i].no_decay = i == 3;
+        pa[i] = &a[i], pb[i] = &b[i];
+    }
+    float *before = malloc(counts[4] * sizeof *before);
+    memcpy(before, a[4].w, counts[4] * sizeof *before);
+    ph_params_pack(pa, NP);
+    assert_memory_equal(before, a[4].w, counts[4] * sizeof *before);
+    assert_int_equal(a[4].view, 0); /* the last tensor comes first and owns the arena */
+    assert_int_equal(a[1].view, 0); /* the buffer is untouched */
+    assert_ptr_equal(a[3].w, a[4].w + 256); /* 250 rounded up to 16 floats */
+    assert_ptr_equal(a[2].g, a[3].g + 16);
+    assert_ptr_equal(a[0].v, a[2].v + 64);
+    size_t n;
+    assert_int_equal(ph_params_run(pa, NP - 1, 0, &n), -1);
+    assert_int_equal(n, 256 + 16 + 64 + 37);
+    assert_int_equal(ph_params_run(pa, NP - 1, 1, &n), 3); /* no_decay splits when asked */
+    ph_optim o = ph_optim_default();
+    o.weight_decay = 0.05f, o.decay_norm = 0;
+    for (int64_t step = 1; step <= 3; step++) {
+        for (int i = 0; i < NP; i++)
+            if (a[i].trainable)
+                for (size_t k = 0; k < counts[i]; k++)
+                    a[i].g[k] = b[i].g[k] = (float)((k * 7 + (size_t)i * 3 + (size_t)step) % 11) * 0.01f - 0.05f;
+        ph_optim_step(&o, pa, NP, step);
+        ph_optim_step(&o, pb, NP, step);
+        for (int i = 0; i < NP; i++) {
+            assert_memory_equal(a[i].w, b[i].w, counts[i] * sizeof(float));
+            if (a[i].trainable) assert_memory_equal(a[i].v, b[i].v, counts[i] * sizeof(float));
+        }
+    }
+    for (size_t k = 250; k < 256; k++) assert_true(a[4].w[k] == 0 && a[4].m[k] == 0 && a[4].v[k] == 0);
+    ph_params_zero_grad(pa, NP);
+    ph_params_run(pa, NP - 1, 0, &n);
+    for (size_t k = 0; k < n; k++) assert_true(a[4].g[k] == 0);
+    for (int i = 0; i < NP; i++) ph_param_free(&a[i]), ph_param_free(&b[i]);
+    free(before);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
@@ -250,6 +305,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cnn3d_gradients_against_finite_differences),
         cmocka_unit_test(test_resnet_gradients_against_finite_differences),
         cmocka_unit_test(test_schedules_and_decay_exclusion),
+        cmocka_unit_test(test_params_pack_is_one_arena_with_the_same_updates),
         cmocka_unit_test(test_training_learns_motion_direction),
     };
     int failed = cmocka_run_group_tests_name("nn", tests, NULL, NULL);
