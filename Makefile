@@ -66,7 +66,8 @@ LIB_SRC := $(sort $(shell find common kernels -name '*.c')) $(BUILD)/gen/git_com
 CU_SRC  := $(wildcard kernels/cuda/*.cu)
 ifeq ($(CUDA),1)
   CFLAGS  += -DPHASOR_CUDA=1
-  LIB_SRC := $(filter-out kernels/cpu/cuda_absent.c,$(LIB_SRC))
+  # kernels/cuda_none.c is the CUDA row (no ops) of builds without nvcc
+  LIB_SRC := $(filter-out kernels/cuda_none.c,$(LIB_SRC))
   CU_OBJ  := $(CU_SRC:%.cu=$(BUILD)/%.o)
   # Static cudart: without a driver or GPU the binaries start and report "no device".
   # cuBLAS and cuDNN are shared libraries of the toolkit, found through the rpath.

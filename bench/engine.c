@@ -172,12 +172,13 @@ static double peak_gflops(const ph_backend *be)
     char why[256];
     if (!a) {
         a = ph_dev_alloc(be, (size_t)(S * S)), b = ph_dev_alloc(be, (size_t)(S * S)), c = ph_dev_alloc(be, (size_t)(S * S));
-        if (be->fill(a, 0.1f, (size_t)(S * S), why, sizeof why) || be->fill(b, 0.2f, (size_t)(S * S), why, sizeof why))
+        if (PH_OP_CALL(be, fill, why, sizeof why, a, 0.1f, (size_t)(S * S)) ||
+            PH_OP_CALL(be, fill, why, sizeof why, b, 0.2f, (size_t)(S * S)))
             PH_FAIL("filling the GPU sgemm matrices", why, "check the CUDA installation");
     }
     ph_dev_wait(be, c);
     double t0 = ph_now();
-    if (be->sgemm(0, 0, S, S, S, 1.0f, a, S, b, S, 0.0f, c, S, why, sizeof why))
+    if (PH_OP_CALL(be, sgemm, why, sizeof why, 0, 0, S, S, S, 1.0f, a, S, b, S, 0.0f, c, S))
         PH_FAIL("running the GPU sgemm", why, "check the CUDA installation");
     ph_dev_wait(be, c);
     return 2.0 * (double)S * S * S / (ph_now() - t0) / 1e9;

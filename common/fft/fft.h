@@ -11,12 +11,13 @@
 #include "../../kernels/kernels.h"
 #include "../core/error.h"
 
-/* Calls be->OP(args..., why, n); a failure is fatal with the kernel's reason
- * (nn.h's PH_KERNEL, for code below common/nn). */
+/* Calls be->OP(args..., why, n); a failure, or a backend without OP
+ * (PH_OP_CALL), is fatal with the reason (nn.h's PH_KERNEL, for code below
+ * common/nn). */
 #define PH_FFT_KERNEL(be, op, what, ...)                                               \
     do {                                                                               \
         char ph_fft_why_[512] = "";                                                    \
-        if ((be)->op(__VA_ARGS__, ph_fft_why_, sizeof ph_fft_why_) != 0)               \
+        if (PH_OP_CALL(be, op, ph_fft_why_, sizeof ph_fft_why_, __VA_ARGS__) != 0)     \
             PH_FAIL((what), ph_fft_why_, "see the reason; --device cpu avoids GPU issues"); \
     } while (0)
 

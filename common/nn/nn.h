@@ -15,13 +15,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Calls be->OP(args..., why, n) and fails with the reason on error; with
- * PHASOR_PROFILE=1 the call's time is added to the op's total (profile.c). */
+/* Calls be->OP(args..., why, n) and fails with the reason on error, or when the
+ * backend lacks OP (PH_OP_CALL); with PHASOR_PROFILE=1 the call's time is added
+ * to the op's total (profile.c). */
 #define PH_KERNEL(be, op, what, ...)                                                  \
     do {                                                                              \
         char ph_why_[512] = "";                                                       \
         double ph_t0_ = ph_profile_on ? ph_profile_now() : 0;                         \
-        if ((be)->op(__VA_ARGS__, ph_why_, sizeof ph_why_) != 0)                      \
+        if (PH_OP_CALL(be, op, ph_why_, sizeof ph_why_, __VA_ARGS__) != 0)            \
             PH_FAIL((what), ph_why_, "see the reason; --device cpu avoids GPU issues"); \
         if (ph_profile_on) ph_profile_add(#op, ph_profile_now() - ph_t0_);            \
     } while (0)

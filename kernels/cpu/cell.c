@@ -1,8 +1,8 @@
 /* cell.c: CPU reference of the recurrent tracking cells' fused element-wise
- * ops (InT and CV-RNN; kernels.h).  Per-channel parameter gradients are
+ * ops (InT and CV-RNN; kernels/ops.def).  Per-channel parameter gradients are
  * summed in double by one thread per channel in a fixed order, so they do
  * not depend on the thread count. */
-#include "cell.h"
+#include "cpu.h"
 #include "vmath.h"
 
 #include <math.h>

@@ -1,9 +1,8 @@
 // cell.cu: CUDA row of the recurrent tracking cells' fused element-wise ops (InT
-// and CV-RNN; kernels.h).  Forward passes are grid-stride loops; backward passes
+// and CV-RNN; kernels/ops.def).  Forward passes are grid-stride loops; backward passes
 // that also produce per-channel parameter gradients run one block per channel,
 // accumulate in double and finish with a fixed-order tree (the same bits on every
 // run, as kernels/cuda/norm.cu).
-#include "cell.h"
 #include "cuda.h"
 
 #define CELL_THREADS 512

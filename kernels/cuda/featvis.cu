@@ -3,7 +3,6 @@
 // fixed order in the last bits) and the NAdam step.  The source positions are
 // rounded exactly as in kernels/cpu/featvis.c (no contraction into FMA).
 #include "cuda.h"
-#include "featvis.h"
 
 namespace {
 

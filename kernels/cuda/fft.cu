@@ -6,7 +6,6 @@
 // serialises calls, since the scratch is shared (c2r overwrites its input, so it
 // always runs on a copy).
 #include "cuda.h"
-#include "featvis.h"
 
 #include <cufft.h>
 #include <mutex>

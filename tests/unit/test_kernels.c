@@ -1,6 +1,7 @@
-/* test_kernels.c: the backend tables are complete, and the CPU reference is
- * right: element-wise ops exactly, sgemm and convolutions against float64
- * loops, convolution backward passes against central finite differences.
+/* test_kernels.c: the backend rows hold the op list (kernels/ops.def) and a
+ * missing op is reported, not called; the CPU reference is right:
+ * element-wise ops exactly, sgemm and convolutions against float64 loops,
+ * convolution backward passes against central finite differences.
  * tests/unit/test_kernels_cuda.c compares the CUDA backend with this one. */
 #include "../../kernels/kernels.h"
 
@@ -26,23 +27,76 @@ static void fill(float *v, size_t n, unsigned seed)
     }
 }
 
+/* 0 when row b has op exactly as wanted (its entry set and ph_backend_supports
+ * saying so, or neither); else 1, naming the gap. */
+static int row_check(const ph_backend *b, ph_op op, const char *name, int set, int want)
+{
+    if (set == want && ph_backend_supports(b, op) == want && !strcmp(ph_op_names[op], name)) return 0;
+    print_message("# gap: backend %s, op %s: %s\n", b->name, name,
+                  want ? "no entry" : "an entry in a build without nvcc");
+    return 1;
+}
+
 static void test_every_backend_fills_every_op(void **state)
 {
     (void)state;
-    /* Every field after `name` is a function pointer: check them all, so a new
-     * op without an entry in some backend fails here, naming the gap. */
+    /* The op list itself (kernels/ops.def) says what a row must have, so a new
+     * op is checked here without an edit: the CPU row (the reference) has
+     * every op; the CUDA row has every op in a build with nvcc and none in a
+     * build without (kernels/cuda_none.c). */
+#ifdef PHASOR_CUDA
+    const int cuda_ops = 1;
+#else
+    const int cuda_ops = 0;
+#endif
     for (int d = 0; d < PH_DEVICE_COUNT; d++) {
         const ph_backend *b = ph_backends[d];
         assert_non_null(b);
         assert_non_null(ph_device_names[d]);
-        size_t first = offsetof(ph_backend, alloc);
-        for (size_t off = first; off < sizeof *b; off += sizeof(void (*)(void))) {
-            void (*fn)(void);
-            memcpy(&fn, (const char *)b + off, sizeof fn);
-            if (!fn) print_message("# gap: backend %s, op #%zu\n", b->name, (off - first) / sizeof fn);
-            assert_non_null(fn);
-        }
+        assert_string_equal(b->name, ph_device_names[d]);
+        assert_non_null(b->alloc);
+        assert_non_null(b->free);
     }
+    int gaps = 0, ops = 0;
+#define PH_OP(ret, op, params)                                                        \
+    gaps += row_check(&ph_backend_cpu, PH_OP_##op, #op, ph_backend_cpu.op != NULL, 1); \
+    gaps += row_check(&ph_backend_cuda, PH_OP_##op, #op, ph_backend_cuda.op != NULL, cuda_ops), ops++;
+#include "../../kernels/ops.def"
+    print_message("# %d ops; the CUDA row has %s\n", ops, cuda_ops ? "all (built with nvcc)" : "none (built without nvcc)");
+    assert_int_equal(ops, PH_OP_COUNT);
+    assert_int_equal(gaps, 0);
+}
+
+static void test_a_missing_op_is_reported(void **state)
+{
+    (void)state;
+    float x[4] = {0};
+    /* A row without an op: PH_OP_CALL returns -1 naming it, never calls NULL. */
+    ph_backend partial = ph_backend_cpu;
+    partial.name = "partial", partial.fill = NULL;
+    assert_false(ph_backend_supports(&partial, PH_OP_fill));
+    assert_true(ph_backend_supports(&partial, PH_OP_axpby));
+    why[0] = 0;
+    assert_int_equal(PH_OP_CALL(&partial, fill, why, sizeof why, x, 1.0f, 4), -1);
+    assert_string_equal(why, "the partial backend has no op fill");
+    assert_int_equal(PH_OP_CALL(&partial, axpby, why, sizeof why, 1.0f, x, 0.0f, x, 4), 0);
+    assert_int_equal(PH_OP_CALL(cpu, fill, why, sizeof why, x, 2.0f, 4), 0);
+    assert_true(x[0] == 2.0f && x[3] == 2.0f);
+#ifndef PHASOR_CUDA
+    /* Without nvcc every use of the CUDA row gets the reason it always got. */
+    const char *none = "this build has no CUDA backend (rebuild with nvcc on PATH)";
+    assert_int_equal(ph_cuda_device_count(why, sizeof why), 0);
+    assert_string_equal(why, none);
+    assert_null(ph_backend_cuda.alloc(16));
+    why[0] = 0;
+    assert_int_equal(PH_OP_CALL(&ph_backend_cuda, conv_forward, why, sizeof why, NULL, x, x, NULL, x), -1);
+    assert_string_equal(why, none);
+    why[0] = 0;
+    assert_int_equal(PH_OP_CALL(&ph_backend_cuda, upload, why, sizeof why, x, x, sizeof x), -1);
+    assert_string_equal(why, none);
+#else
+    assert_null(ph_backend_cuda.missing);
+#endif
 }
 
 static void test_u8_affine_and_relu(void **state)
@@ -257,6 +311,7 @@ int main(void)
     cmocka_set_message_output(CM_OUTPUT_TAP);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_backend_fills_every_op),
+        cmocka_unit_test(test_a_missing_op_is_reported),
         cmocka_unit_test(test_u8_affine_and_relu),
         cmocka_unit_test(test_avgpool_and_adam),
         cmocka_unit_test(test_sgemm_against_loops),

@@ -9,8 +9,8 @@
  * required to run the tests) the CPU row stands in for the CUDA row and every
  * error must be exactly 0: that checks this file's own code (the inputs, the
  * NaN-filled outputs, the error measures), which would otherwise first run on
- * a GPU, and says nothing about CUDA.  Whether every op has an entry in both
- * rows is checked by tests/unit/test_kernels.c. */
+ * a GPU, and says nothing about CUDA.  Whether both rows have every op of
+ * kernels/ops.def is checked by tests/unit/test_kernels.c. */
 #include "../../kernels/kernels.h"
 #include "backend_check.h"
 
