@@ -75,6 +75,20 @@ const char *ph_reference_cell(const ph_reference *r, int row, const char *col)
     PH_FAIL(what, "no such column", "fix the file in common/studies or the report that reads it");
 }
 
+char *ph_reference_value(const char *name, const char *key)
+{
+    ph_reference r;
+    ph_reference_load(&r, name);
+    char *v = NULL;
+    for (int i = 0; i < r.nrows && !v; i++)
+        if (!strcmp(ph_reference_cell(&r, i, "key"), key)) v = strdup(ph_reference_cell(&r, i, "value"));
+    ph_reference_free(&r);
+    char what[256];
+    snprintf(what, sizeof what, "reading %s from the reference table %s", key, name);
+    if (!v) PH_FAIL(what, "no such key", "fix the file in common/studies and rebuild");
+    return v;
+}
+
 double ph_reference_num(const ph_reference *r, int row, const char *col)
 {
     const char *s = ph_reference_cell(r, row, col);

@@ -32,6 +32,10 @@ typedef struct {
 void ph_reference_load(ph_reference *r, const char *name);
 void ph_reference_free(ph_reference *r);
 
+/* The "value" cell of the row whose "key" cell is key, in the table `name`
+ * (malloc'd); a missing table, column or key is fatal. */
+char *ph_reference_value(const char *name, const char *key);
+
 /* The cell of row `row` (0-based) in column `col`; a missing column is fatal. */
 const char *ph_reference_cell(const ph_reference *r, int row, const char *col);
 /* The same as a number; fatal if it is not one. */

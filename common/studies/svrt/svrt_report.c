@@ -665,7 +665,9 @@ static void md_scale(ph_strbuf *b, const study *s)
                  s->nevaluated);
     ph_sb_printf(b, "- Training-set sizes (balanced, the first N samples of one training split per problem):");
     for (int k = 0; k < s->nsizes; k++) ph_sb_printf(b, "%s %lld", k ? "," : "", s->sizes[k]);
-    ph_sb_printf(b, ". The sizes of Vaishnav et al. (2022) are quoted as 500 to 10,000 or 15,000 [U].\n");
+    char *sizes = ph_reference_value("svrt/original_protocol.tsv", "train_sizes");
+    ph_sb_printf(b, ". The sizes of Vaishnav et al. (2022) are quoted as %s [U].\n", sizes);
+    free(sizes);
     ph_sb_printf(b, "- Models (%d):", s->nmodels);
     for (int m = 0; m < s->nmodels; m++) ph_sb_printf(b, "%s M%d = %s", m ? ";" : "", m + 1, s->models[m].label);
     ph_sb_printf(b, ". ResNet-D wW is a ResNet of depth D whose first stage has W channels (64 in the standard "

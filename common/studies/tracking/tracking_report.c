@@ -597,9 +597,11 @@ static void md_scale(ph_strbuf *b, const ts_study *s)
                  "validation files; best.h5 was chosen on the validation split only). A balanced accuracy from %lld "
                  "videos has a binomial standard error of about %.1f points near 50 %%.\n",
                  nmin, nmin > 0 ? 100 * sqrt(0.25 / (double)nmin) : NAN);
-    ph_sb_printf(b, "- The original code trains on 100,000 videos (the loaders of github.com/S4b1n3/feature_tracker) with InT and the CV-RNN at "
+    char *videos = ph_reference_value("tracking/original_protocol.tsv", "train_videos");
+    ph_sb_printf(b, "- The original code trains on %s videos (the loaders of github.com/S4b1n3/feature_tracker) with InT and the CV-RNN at "
                  "32 channels and 7x7 kernels and ResNet-18-sized 3D CNNs, to early stopping; the paper-scale configs "
-                 "(docs/studies/tracking.md) do that on a cluster.\n");
+                 "(docs/studies/tracking.md) do that on a cluster.\n", videos);
+    free(videos);
     report_times times = {{0, 0, 0}, 0, 0};
     for (int r = 0; r < s->nruns; r++)
         report_times_add(&times, s->runs[r].stage_seconds, s->runs[r].first_start, s->runs[r].last_done);
@@ -896,12 +898,14 @@ static void md_findings(ph_strbuf *b, ts_study *s)
                 const long long v = s->entries[i].steps * s->entries[i].batch;
                 seen = v > seen ? v : seen, n++;
             }
+        char *videos = ph_reference_value("tracking/original_protocol.tsv", "train_videos");
         ph_sb_printf(b, "\n\n**Why.** %d of %d models did not learn their training condition. Each of them was shown at most "
-                     "%lld training videos (steps x batch, repeats counted), against the original studies' 100,000 training videos and "
+                     "%lld training videos (steps x batch, repeats counted), against the original studies' %s training videos and "
                      "many epochs to early stopping (github.com/pathtracker-code/pathtracker-models, github.com/S4b1n3/feature_tracker); a model at chance cannot show the studies' "
                      "effects, so at this scale the claims are neither confirmed nor refuted. The paper-scale configs "
                      "(docs/studies/tracking.md) run the same code at the original scale.",
-                     n, nrep, seen);
+                     n, nrep, seen, videos);
+        free(videos);
     }
     md_one_class(b, s);
     ph_sb_printf(b, "\n\n");
