@@ -41,7 +41,8 @@ else
   # Messages are deliberately cut to fixed buffers, so format-truncation is not an error.
   WNO     := -Wno-format-truncation
 endif
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(WNO) -MMD -MP -fopenmp \
+# Includes name a header from common/ or kernels/ ("core/error.h", "kernels.h"), or beside the file.
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(WNO) -MMD -MP -fopenmp -iquote common -iquote kernels \
            $(PKG_CFLAGS)
 # libmvec: glibc's vector math (kernels/cpu/vmath.c uses it on x86-64)
 LDLIBS  += $(PKG_LIBS) -ldnnl -llapacke $(if $(filter x86_64,$(shell uname -m)),-lmvec) -lm

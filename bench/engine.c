@@ -10,9 +10,9 @@
  *     backward-data except the first layer's), and the AdamW share of the step.
  *   build/bench/engine [--reps R] [--breakdown] [--only MODEL|CASE|harmonized|peak]
  *     --breakdown: time per op of one more step, on stderr; --only: those rows only */
-#include "../common/core/progress.h"
-#include "../common/harmonize/step.h"
-#include "../common/models/model.h"
+#include "core/progress.h"
+#include "harmonize/step.h"
+#include "models/model.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>

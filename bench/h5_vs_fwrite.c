@@ -39,12 +39,12 @@
  * cache absorbs before any fsync.  All times are the maximum over ranks.
  * Rank 0 prints a markdown table of medians (min-max) and one machine-readable
  * line per figure starting with "#result". */
-#include "../common/challenges/challenge.h"
-#include "../common/core/config.h"
-#include "../common/core/error.h"
-#include "../common/core/progress.h"
-#include "../common/core/stage.h"
-#include "../common/io/h5samples.h"
+#include "challenges/challenge.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/stage.h"
+#include "io/h5samples.h"
 
 #include <fcntl.h>
 #include <getopt.h>

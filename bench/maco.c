@@ -11,9 +11,9 @@
  *   build/bench/maco [--reps R] [--crops K] [--width W] [--depth D]
  * The device is the CPU (or CUDA when present, where host times of the FFT
  * calls measure launches only, so the share is not given). */
-#include "../common/core/progress.h"
-#include "../common/fft/imageparam.h"
-#include "../common/models/model.h"
+#include "core/progress.h"
+#include "fft/imageparam.h"
+#include "models/model.h"
 
 #include <math.h>
 #include <stdio.h>

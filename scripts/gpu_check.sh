@@ -18,7 +18,7 @@ if [ -n "${DEPS_DIR:-}" ]; then
   export LD_LIBRARY_PATH="$DEPS_DIR/lib:${LD_LIBRARY_PATH:-}"
 fi
 nv=(nvcc -O2 -std=c++20 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_75,code=compute_75)
-cc=(gcc -O2 -std=c11 -D_GNU_SOURCE -DPHASOR_CUDA=1 -fopenmp -Wall -Wextra -Werror "${inc[@]}")
+cc=(gcc -O2 -std=c11 -D_GNU_SOURCE -DPHASOR_CUDA=1 -fopenmp -Wall -Wextra -Werror -iquote common -iquote kernels "${inc[@]}")
 # libmvec (glibc's vector math) as the Makefile links it: on x86_64 only
 mvec=(); [ "$(uname -m)" = x86_64 ] && mvec=(-lmvec)
 link=("${lib[@]}" -ldnnl -lfftw3f -lcmocka -L"$cuda/lib64" -Wl,-rpath,"$cuda/lib64" -lcudnn -lcublas -lcufft

@@ -8,8 +8,8 @@
 #ifndef PHASOR_CHALLENGE_H
 #define PHASOR_CHALLENGE_H
 
-#include "../core/config.h"
-#include "../io/h5samples.h"
+#include "core/config.h"
+#include "io/h5samples.h"
 
 #include <stddef.h>
 #include <stdint.h>

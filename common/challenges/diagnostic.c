@@ -12,9 +12,9 @@
  * their cues (with cue = patch, also in the clutter placed around the square). */
 #include "diagnostic.h"
 
-#include "../core/error.h"
-#include "../core/rng.h"
-#include "../io/importance_map.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "io/importance_map.h"
 #include "challenge.h"
 
 #include <math.h>

@@ -10,8 +10,8 @@
  * nearest the target's (coords_3). */
 #include "featuretracker.h"
 
-#include "../core/error.h"
-#include "../core/rng.h"
+#include "core/error.h"
+#include "core/rng.h"
 #include "challenge.h"
 #include "pathtracker.h"
 

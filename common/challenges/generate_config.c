@@ -1,7 +1,7 @@
 /* generate_config.c: phasor-generate's config tables (generate_config.h). */
 #include "generate_config.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 #include "challenge.h"
 
 static cfg_key generate_keys[] = {

@@ -4,7 +4,7 @@
 #ifndef PHASOR_GENERATE_CONFIG_H
 #define PHASOR_GENERATE_CONFIG_H
 
-#include "../core/config.h"
+#include "core/config.h"
 
 /* The sections, [generate] first and [split.*] last; built on the first call. */
 const cfg_section *const *ph_generate_sections(int *n);

@@ -9,7 +9,7 @@
  * path (coords_3) ends there instead. */
 #include "pathtracker.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 #include "challenge.h"
 
 #include <math.h>

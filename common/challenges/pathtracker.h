@@ -3,7 +3,7 @@
 #ifndef PHASOR_PATHTRACKER_H
 #define PHASOR_PATHTRACKER_H
 
-#include "../core/rng.h"
+#include "core/rng.h"
 
 #include <stdint.h>
 

@@ -8,8 +8,8 @@
 #ifndef PHASOR_FFT_H
 #define PHASOR_FFT_H
 
-#include "../../kernels/kernels.h"
-#include "../core/error.h"
+#include "kernels.h"
+#include "core/error.h"
 
 /* Calls be->OP(args..., why, n); a failure, or a backend without OP
  * (PH_OP_CALL), is fatal with the reason (nn.h's PH_KERNEL, for code below

@@ -4,7 +4,7 @@
 #include "fft.h"
 #include "spectrum.h"
 
-#include "../core/progress.h"
+#include "core/progress.h"
 
 #include <math.h>
 #include <stdlib.h>

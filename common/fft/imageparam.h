@@ -16,8 +16,8 @@
 #ifndef PHASOR_IMAGEPARAM_H
 #define PHASOR_IMAGEPARAM_H
 
-#include "../../kernels/kernels.h"
-#include "../core/rng.h"
+#include "kernels.h"
+#include "core/rng.h"
 
 #include <stdint.h>
 

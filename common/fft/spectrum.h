@@ -9,8 +9,8 @@
 #ifndef PHASOR_SPECTRUM_H
 #define PHASOR_SPECTRUM_H
 
-#include "../../kernels/kernels.h"
-#include "../io/provenance.h"
+#include "kernels.h"
+#include "io/provenance.h"
 
 #include <mpi.h>
 #include <stdint.h>

@@ -2,8 +2,8 @@
  * the sample-file writer (one "sample" per channel plane), read by every rank. */
 #include "spectrum.h"
 
-#include "../core/error.h"
-#include "../core/fsutil.h"
+#include "core/error.h"
+#include "core/fsutil.h"
 
 #include <hdf5.h>
 #include <stdlib.h>

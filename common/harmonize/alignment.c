@@ -1,7 +1,7 @@
 /* alignment.c: Spearman, top-10% Dice and IoU, the alignment score (alignment.h). */
 #include "alignment.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <math.h>
 #include <stdlib.h>

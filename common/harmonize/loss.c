@@ -1,7 +1,7 @@
 /* loss.c: the pyramidal harmonization loss and its gradient (loss.h). */
 #include "loss.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * along dH/dx with ReLU gates frozen (model.h). */
 #include "step.h"
 
-#include "../core/error.h"
-#include "../nn/nn.h"
+#include "core/error.h"
+#include "nn/nn.h"
 #include "saliency.h"
 
 #include <math.h>

@@ -6,7 +6,7 @@
 #ifndef PHASOR_HARMONIZE_STEP_H
 #define PHASOR_HARMONIZE_STEP_H
 
-#include "../models/model.h"
+#include "models/model.h"
 #include "loss.h"
 
 typedef struct {

@@ -1,10 +1,10 @@
 /* h5samples.c: parallel HDF5 sample files (MPI-IO driver, collective transfers). */
 #include "h5samples.h"
 
-#include "../core/error.h"
-#include "../core/fsutil.h"
-#include "../core/progress.h"
-#include "../core/version.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/progress.h"
+#include "core/version.h"
 #include "h5attr.h"
 
 #include <libdeflate.h>

@@ -2,7 +2,7 @@
  * blur through its convolution, so that no kernel is written twice. */
 #include "importance_map.h"
 
-#include "../../kernels/kernels.h"
+#include "kernels.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* png.c: PNG output through libpng, written as NAME.partial then renamed. */
 #include "png.h"
 
-#include "../core/error.h"
-#include "../core/fsutil.h"
+#include "core/error.h"
+#include "core/fsutil.h"
 
 #include <png.h>
 #include <setjmp.h>

@@ -1,8 +1,8 @@
 /* provenance.c: root attributes of outputs. */
 #include "provenance.h"
 
-#include "../core/error.h"
-#include "../core/version.h"
+#include "core/error.h"
+#include "core/version.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* sample_stream.c: batches of samples by index, from memory or read in the background. */
 #include "sample_stream.h"
 
-#include "../core/error.h"
-#include "../core/progress.h"
+#include "core/error.h"
+#include "core/progress.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,7 @@
 #ifndef PHASOR_ATTENTION_H
 #define PHASOR_ATTENTION_H
 
-#include "../nn/nn.h"
+#include "nn/nn.h"
 
 typedef enum { PH_ATTN_NONE, PH_ATTN_SPATIAL, PH_ATTN_FEATURE, PH_ATTN_COUNT } ph_attn_kind;
 extern const char *const ph_attn_names[PH_ATTN_COUNT];

@@ -3,7 +3,7 @@
  * model's auxiliary loss. */
 #include "cvrnn.h"
 
-#include "../core/rng.h"
+#include "core/rng.h"
 #include "synchrony.h"
 #include "tracking_masks.h"
 

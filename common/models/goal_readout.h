@@ -8,7 +8,7 @@
 #ifndef PHASOR_GOAL_READOUT_H
 #define PHASOR_GOAL_READOUT_H
 
-#include "../nn/nn.h"
+#include "nn/nn.h"
 
 typedef struct {
     const ph_backend *be;

@@ -7,9 +7,9 @@
 #ifndef PHASOR_MODEL_H
 #define PHASOR_MODEL_H
 
-#include "../core/config.h"
-#include "../io/h5samples.h"
-#include "../nn/nn.h"
+#include "core/config.h"
+#include "io/h5samples.h"
+#include "nn/nn.h"
 
 #include <mpi.h>
 #include <stdint.h>

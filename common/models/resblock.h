@@ -7,7 +7,7 @@
 #ifndef PHASOR_RESBLOCK_H
 #define PHASOR_RESBLOCK_H
 
-#include "../nn/nn.h"
+#include "nn/nn.h"
 
 /* A convolution, its optional normalisation and optional activation: the
  * unit of every block and stem.  norm < 0: none (the convolution gets a

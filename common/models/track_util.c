@@ -2,7 +2,7 @@
  * original's initialisations and frame reordering for the tracking models. */
 #include "track_util.h"
 
-#include "../core/rng.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #ifndef PHASOR_TRACK_UTIL_H
 #define PHASOR_TRACK_UTIL_H
 
-#include "../nn/nn.h"
+#include "nn/nn.h"
 
 /* Layer l run on nb samples (its shape's n replaced): all T frames of a
  * clip stacked as one batch of T n.  Backward adds into the parameter

@@ -2,7 +2,7 @@
  * tracking_masks.h). */
 #include "tracking_masks.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

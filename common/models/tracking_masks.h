@@ -12,7 +12,7 @@
 #ifndef PHASOR_TRACKING_MASKS_H
 #define PHASOR_TRACKING_MASKS_H
 
-#include "../io/h5samples.h"
+#include "io/h5samples.h"
 
 #include <stdint.h>
 

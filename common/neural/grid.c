@@ -1,7 +1,7 @@
 /* grid.c: resampling a feature map onto the predictivity grid (grid.h). */
 #include "grid.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <math.h>
 #include <stdlib.h>

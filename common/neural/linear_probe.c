@@ -2,8 +2,8 @@
  * (linear_probe.h).  Host double precision: the probe is tiny. */
 #include "linear_probe.h"
 
-#include "../core/error.h"
-#include "../core/rng.h"
+#include "core/error.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* pls.c: NIPALS partial least squares regression (pls.h). */
 #include "pls.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <float.h>
 #include <lapacke.h>

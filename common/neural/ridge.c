@@ -1,7 +1,7 @@
 /* ridge.c: ridge regression from sufficient statistics (ridge.h). */
 #include "ridge.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <lapacke.h>
 #include <math.h>

@@ -1,8 +1,8 @@
 /* sites.c: synthetic neural sites driven by the diagnostic part (sites.h). */
 #include "sites.h"
 
-#include "../core/error.h"
-#include "../core/rng.h"
+#include "core/error.h"
+#include "core/rng.h"
 #include "grid.h"
 
 #include <math.h>

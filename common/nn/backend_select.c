@@ -1,7 +1,7 @@
 /* backend_select.c: device setting -> backend, with one error line for a missing GPU. */
 #include "backend_select.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
 #ifndef PHASOR_BACKEND_SELECT_H
 #define PHASOR_BACKEND_SELECT_H
 
-#include "../../kernels/kernels.h"
+#include "kernels.h"
 
 /* device is "cpu", "cuda" or "auto" (the CUDA backend when a GPU is usable,
  * else the CPU).  "cuda" without a usable GPU is a usage error (exit 2) whose

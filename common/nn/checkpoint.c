@@ -1,11 +1,11 @@
 /* checkpoint.c: save and load training state (serial HDF5 from one rank). */
 #include "checkpoint.h"
 
-#include "../core/error.h"
-#include "../core/fsutil.h"
-#include "../core/version.h"
-#include "../core/rng.h"
-#include "../io/h5attr.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/version.h"
+#include "core/rng.h"
+#include "io/h5attr.h"
 
 #include <hdf5.h>
 #include <mpi.h>

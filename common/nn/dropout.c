@@ -2,7 +2,7 @@
  * sample id, so that the rank count does not change which units drop. */
 #include "nn.h"
 
-#include "../core/rng.h"
+#include "core/rng.h"
 
 #include <stdlib.h>
 

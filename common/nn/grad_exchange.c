@@ -1,7 +1,7 @@
 /* grad_exchange.c: bucketed, non-blocking sums of the gradients over ranks. */
 #include "grad_exchange.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <stdlib.h>
 #include <string.h>

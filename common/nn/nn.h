@@ -7,8 +7,8 @@
 #ifndef PHASOR_NN_H
 #define PHASOR_NN_H
 
-#include "../../kernels/kernels.h"
-#include "../core/error.h"
+#include "kernels.h"
+#include "core/error.h"
 
 #include <mpi.h>
 

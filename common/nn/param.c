@@ -1,7 +1,7 @@
 /* param.c: device buffers and trainable parameters. */
 #include "nn.h"
 
-#include "../core/rng.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

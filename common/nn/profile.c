@@ -4,7 +4,7 @@
  * asynchronous, so on the GPU a time lands on whichever op waits. */
 #include "nn.h"
 
-#include "../core/progress.h"
+#include "core/progress.h"
 
 #include <stdio.h>
 #include <stdlib.h>

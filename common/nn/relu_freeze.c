@@ -14,7 +14,7 @@
  * dx = dy . [ref > 0] from that copy. */
 #include "nn.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <stdlib.h>
 

@@ -1,8 +1,8 @@
 /* balacc.c: balanced accuracy and its stratified, paired bootstrap (balacc.h). */
 #include "balacc.h"
 
-#include "../core/error.h"
-#include "../core/rng.h"
+#include "core/error.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

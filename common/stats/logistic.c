@@ -1,7 +1,7 @@
 /* logistic.c: logistic regression by Newton's method (logistic.h). */
 #include "logistic.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <lapacke.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* shortcut.c: the start-goal distance shortcut (shortcut.h). */
 #include "shortcut.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 #include "balacc.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* reference.c: the studies' reference tables (reference.h). */
 #include "reference.h"
 
-#include "../core/error.h"
+#include "core/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

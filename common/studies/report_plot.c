@@ -2,9 +2,9 @@
  * temporary file, kept only when gnuplot fails, so the failure can be read. */
 #include "report_plot.h"
 
-#include "../core/error.h"
-#include "../core/fsutil.h"
-#include "../core/strbuf.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /* report_util.c: reading run folders for the study reports (report_util.h). */
 #include "report_util.h"
 
-#include "../core/error.h"
-#include "../core/fsutil.h"
-#include "../core/stage.h"
-#include "../core/strbuf.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
 
 #include <ctype.h>
 #include <math.h>

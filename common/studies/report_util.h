@@ -3,7 +3,7 @@
 #ifndef PHASOR_REPORT_UTIL_H
 #define PHASOR_REPORT_UTIL_H
 
-#include "../core/strbuf.h"
+#include "core/strbuf.h"
 
 #include <time.h>
 

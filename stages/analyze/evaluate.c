@@ -13,18 +13,18 @@
  * to evaluate_samples.tsv, for statistics over samples (bootstrap intervals). */
 #include "evaluate.h"
 
-#include "../../common/core/config.h"
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/core/version.h"
-#include "../../common/io/h5attr.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/models/model.h"
-#include "../../common/nn/backend_select.h"
-#include "../../common/nn/checkpoint.h"
-#include "../../common/studies/report_util.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "core/version.h"
+#include "io/h5attr.h"
+#include "io/h5samples.h"
+#include "models/model.h"
+#include "nn/backend_select.h"
+#include "nn/checkpoint.h"
+#include "studies/report_util.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -2,10 +2,10 @@
  * and reports.  One analysis per subcommand, each with its own command line
  * and file (the general ones below, the studies' in common/studies); this file
  * only dispatches. */
-#include "../../common/core/error.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/version.h"
-#include "../../common/studies/studies.h"
+#include "core/error.h"
+#include "core/stage.h"
+#include "core/version.h"
+#include "studies/studies.h"
 #include "evaluate.h"
 #include "summary.h"
 

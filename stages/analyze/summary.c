@@ -9,15 +9,15 @@
  * Rank 0 writes the outputs, each atomically (NAME.partial -> NAME). */
 #include "summary.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/progress.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/core/version.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/io/png.h"
-#include "../../common/studies/report_util.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/progress.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "core/version.h"
+#include "io/h5samples.h"
+#include "io/png.h"
+#include "studies/report_util.h"
 
 #include <getopt.h>
 #include <limits.h>

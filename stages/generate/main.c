@@ -3,17 +3,17 @@
  * Every rank generates its contiguous, chunk-aligned range of sample indices
  * (a pure function of seed and index) and writes it collectively, block by
  * block, into one shared file published atomically. */
-#include "../../common/challenges/challenge.h"
-#include "../../common/challenges/generate_config.h"
-#include "../../common/core/config.h"
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/progress.h"
-#include "../../common/io/provenance.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/core/version.h"
-#include "../../common/io/h5samples.h"
+#include "challenges/challenge.h"
+#include "challenges/generate_config.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/progress.h"
+#include "io/provenance.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "core/version.h"
+#include "io/h5samples.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,17 +11,17 @@
  * and the second pass decodes again and writes each split file collectively.
  * Within a split, samples keep the label file's order; /meta/line says which
  * line each came from. */
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/progress.h"
-#include "../../common/core/rng.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/io/image_read.h"
-#include "../../common/io/importance_map.h"
-#include "../../common/io/provenance.h"
-#include "../../kernels/kernels.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "io/h5samples.h"
+#include "io/image_read.h"
+#include "io/importance_map.h"
+#include "io/provenance.h"
+#include "kernels.h"
 #include "preprocess.h"
 
 #include <ctype.h>

@@ -7,15 +7,15 @@
  * samples; the magnitudes are summed in exact 64-bit fixed point, so the one
  * MPI reduction gives the same bits for any rank count.  Rank 0 writes the
  * output atomically (NAME.partial -> NAME) with provenance attributes. */
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/progress.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/fft/spectrum.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/io/provenance.h"
-#include "../../common/nn/backend_select.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/progress.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "fft/spectrum.h"
+#include "io/h5samples.h"
+#include "io/provenance.h"
+#include "nn/backend_select.h"
 #include "preprocess.h"
 
 #include <getopt.h>

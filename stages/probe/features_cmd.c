@@ -10,15 +10,15 @@
  * the datasets are the same bytes for any rank count. */
 #include "probe.h"
 
-#include "../../common/core/config.h"
-#include "../../common/core/error.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/io/provenance.h"
-#include "../../common/models/model.h"
-#include "../../common/nn/backend_select.h"
-#include "../../common/neural/grid.h"
-#include "../../common/nn/checkpoint.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "io/provenance.h"
+#include "models/model.h"
+#include "nn/backend_select.h"
+#include "neural/grid.h"
+#include "nn/checkpoint.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -7,11 +7,11 @@
  * not depend on the rank count. */
 #include "probe.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/rng.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/neural/linear_probe.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "neural/linear_probe.h"
 
 #include <getopt.h>
 #include <math.h>

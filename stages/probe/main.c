@@ -6,8 +6,8 @@
  *   neural    leave-one-image-out regression from features to sites
  *   linear    the 3D-PC linear probe on stored features
  * Every output is the same for any number of MPI ranks. */
-#include "../../common/core/error.h"
-#include "../../common/core/stage.h"
+#include "core/error.h"
+#include "core/stage.h"
 #include "probe.h"
 
 #include <stdio.h>

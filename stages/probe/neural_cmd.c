@@ -11,13 +11,13 @@
  * the outputs are the same for any rank count. */
 #include "probe.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/io/provenance.h"
-#include "../../common/neural/pls.h"
-#include "../../common/neural/ridge.h"
-#include "../../common/neural/stats.h"
+#include "core/error.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "io/provenance.h"
+#include "neural/pls.h"
+#include "neural/ridge.h"
+#include "neural/stats.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -2,7 +2,7 @@
 #ifndef PHASOR_PROBE_H
 #define PHASOR_PROBE_H
 
-#include "../../common/io/h5samples.h"
+#include "io/h5samples.h"
 
 #include <stdint.h>
 #include <stdio.h>

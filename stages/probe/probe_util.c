@@ -1,10 +1,10 @@
 /* probe_util.c: options, output paths and small HDF5 helpers of phasor-probe. */
 #include "probe.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -12,13 +12,13 @@
  * rank writes its rows collectively. */
 #include "probe.h"
 
-#include "../../common/core/error.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/io/npy_nd.h"
-#include "../../common/io/provenance.h"
-#include "../../common/neural/sites.h"
-#include "../../common/neural/stats.h"
+#include "core/error.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "io/npy_nd.h"
+#include "io/provenance.h"
+#include "neural/sites.h"
+#include "neural/stats.h"
 
 #include <getopt.h>
 #include <math.h>

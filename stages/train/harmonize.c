@@ -2,9 +2,9 @@
  * the step itself is common/harmonize/step.c. */
 #include "harmonize.h"
 
-#include "../../common/core/error.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/nn/nn.h"
+#include "core/error.h"
+#include "io/h5samples.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -9,9 +9,9 @@
 #ifndef PHASOR_TRAIN_HARMONIZE_H
 #define PHASOR_TRAIN_HARMONIZE_H
 
-#include "../../common/core/config.h"
-#include "../../common/harmonize/step.h"
-#include "../../common/io/sample_stream.h"
+#include "core/config.h"
+#include "harmonize/step.h"
+#include "io/sample_stream.h"
 
 extern const cfg_section train_harmonize_section;
 

@@ -7,19 +7,19 @@
  * memory or streamed from the file while the step before computes
  * (common/io/sample_stream.h).  Resumes from OUT_DIR/checkpoint.h5;
  * SIGTERM/SIGINT/SIGUSR1 checkpoint and stop cleanly between steps. */
-#include "../../common/core/config.h"
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/core/progress.h"
-#include "../../common/core/rng.h"
-#include "../../common/core/stage.h"
-#include "../../common/core/strbuf.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/io/sample_stream.h"
-#include "../../common/models/model.h"
-#include "../../common/nn/backend_select.h"
-#include "../../common/nn/checkpoint.h"
-#include "../../common/nn/grad_exchange.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "io/h5samples.h"
+#include "io/sample_stream.h"
+#include "models/model.h"
+#include "nn/backend_select.h"
+#include "nn/checkpoint.h"
+#include "nn/grad_exchange.h"
 
 #include <math.h>
 #include "harmonize.h"

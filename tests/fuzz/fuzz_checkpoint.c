@@ -8,9 +8,9 @@
  * built once.  libhdf5 itself is not instrumented (fuzz_samples.c). */
 #include "fuzz_common.h"
 
-#include "../../common/core/config.h"
-#include "../../common/models/model.h"
-#include "../../common/nn/checkpoint.h"
+#include "core/config.h"
+#include "models/model.h"
+#include "nn/checkpoint.h"
 
 #include <mpi.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #ifndef PHASOR_FUZZ_COMMON_H
 #define PHASOR_FUZZ_COMMON_H
 
-#include "../../common/core/error.h"
+#include "core/error.h"
 
 #include <hdf5.h>
 #include <setjmp.h>

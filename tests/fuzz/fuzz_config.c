@@ -10,10 +10,10 @@
  * values, or the harness aborts.  Refusals are returns (fuzz_common.h). */
 #include "fuzz_common.h"
 
-#include "../../common/challenges/challenge.h"
-#include "../../common/challenges/generate_config.h"
-#include "../../common/core/config.h"
-#include "../../common/models/model.h"
+#include "challenges/challenge.h"
+#include "challenges/generate_config.h"
+#include "core/config.h"
+#include "models/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,9 +8,9 @@
  * failures, so no refusal jumps back; the exit hook is installed anyway. */
 #include "fuzz_common.h"
 
-#include "../../common/io/image_read.h"
-#include "../../common/io/importance_map.h"
-#include "../../common/io/npy_nd.h"
+#include "io/image_read.h"
+#include "io/importance_map.h"
+#include "io/npy_nd.h"
 
 #include <stdlib.h>
 

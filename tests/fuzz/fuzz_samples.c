@@ -9,7 +9,7 @@
  * fuzzer through phasor's checks, sanitizers see phasor's memory accesses. */
 #include "fuzz_common.h"
 
-#include "../../common/io/h5samples.h"
+#include "io/h5samples.h"
 
 #include <mpi.h>
 #include <stdlib.h>

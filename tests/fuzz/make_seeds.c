@@ -6,13 +6,13 @@
  *                    DIR/checkpoint/ (a checkpoint of fuzz_checkpoint.c's model)
  *                    and DIR/image/ (PNG, JPEG and .npy files).
  * The config seeds are the .ini files of configs/, copied by scripts/fuzz.sh. */
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/io/h5samples.h"
-#include "../../common/io/png.h"
-#include "../../common/io/provenance.h"
-#include "../../common/models/model.h"
-#include "../../common/nn/checkpoint.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "io/h5samples.h"
+#include "io/png.h"
+#include "io/provenance.h"
+#include "models/model.h"
+#include "nn/checkpoint.h"
 
 #include <mpi.h>
 #include <stdio.h> /* before jpeglib.h, which uses FILE */

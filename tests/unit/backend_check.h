@@ -5,7 +5,7 @@
 #ifndef PHASOR_TEST_BACKEND_CHECK_H
 #define PHASOR_TEST_BACKEND_CHECK_H
 
-#include "../../common/core/rng.h"
+#include "core/rng.h"
 
 #include <float.h>
 #include <math.h>

@@ -23,8 +23,8 @@
 #ifndef PHASOR_TEST_GRADCHECK_H
 #define PHASOR_TEST_GRADCHECK_H
 
-#include "../../common/core/rng.h"
-#include "../../common/models/model.h"
+#include "core/rng.h"
+#include "models/model.h"
 
 #include <float.h>
 #include <math.h>

@@ -3,7 +3,7 @@
  * linear percentile, top-10% Dice and IoU, the ceiling-normalised score, on
  * hand-computed cases (ties, constant maps, empty masks) and against values
  * numpy 2.4.6 / scipy 1.17.1 printed for fixed maps. */
-#include "../../common/harmonize/alignment.h"
+#include "harmonize/alignment.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /* test_balacc.c: balanced accuracy and its stratified, paired bootstrap interval
  * (common/stats/balacc.h). */
-#include "../../common/stats/balacc.h"
+#include "stats/balacc.h"
 
 #include <math.h>
 #include <setjmp.h>

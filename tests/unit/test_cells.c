@@ -5,7 +5,7 @@
  * inputs test_kernels_cuda.c gives both backends.  The tolerances here are
  * what that test's CUDA-against-CPU tolerances are built from: two backends
  * each within tol of the exact value are within 2 tol of each other. */
-#include "../../kernels/kernels.h"
+#include "kernels.h"
 #include "backend_check.h"
 
 #include <math.h>

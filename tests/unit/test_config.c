@@ -1,6 +1,6 @@
 /* test_config.c: typed INI tables, overrides, effective text and error lines. */
-#include "../../common/core/config.h"
-#include "../../common/core/error.h"
+#include "core/config.h"
+#include "core/error.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

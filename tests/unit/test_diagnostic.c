@@ -12,8 +12,8 @@
  * outside the blur's reach, and equals a float64 oracle of the notes' ClickMe
  * blur; generation is pure and the cue is the only thing the agreement
  * changes. */
-#include "../../common/challenges/challenge.h"
-#include "../../common/challenges/diagnostic.h"
+#include "challenges/challenge.h"
+#include "challenges/diagnostic.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -3,8 +3,8 @@
  * against the generator's own helpers: labels, hard negatives, hue ranges and
  * speeds, the shape rules frame to frame, bounds, and a re-rendering of every
  * frame and mask from the metadata. */
-#include "../../common/challenges/challenge.h"
-#include "../../common/challenges/featuretracker.h"
+#include "challenges/challenge.h"
+#include "challenges/featuretracker.h"
 
 #include <math.h>
 #include <setjmp.h>

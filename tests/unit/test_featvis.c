@@ -4,9 +4,9 @@
  * float64 implementation with a naive DFT; the gradient of every
  * parameterisation against central finite differences; crop_and_resize
  * against float64 and its adjoint; NAdam against PyTorch's update in double. */
-#include "../../common/fft/fft.h"
-#include "../../common/fft/imageparam.h"
-#include "../../common/fft/spectrum.h"
+#include "fft/fft.h"
+#include "fft/imageparam.h"
+#include "fft/spectrum.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -3,8 +3,8 @@
  * columns, the round trip, the adjointness of fft_c2r_backward, concurrent
  * planning from threads, and the spectrum helpers (resampling, the Fourier
  * scale, exact fixed-point magnitude sums). */
-#include "../../common/fft/fft.h"
-#include "../../common/fft/spectrum.h"
+#include "fft/fft.h"
+#include "fft/spectrum.h"
 
 #include <math.h>
 #include <setjmp.h>

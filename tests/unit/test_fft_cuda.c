@@ -6,8 +6,8 @@
  * with the reason ("1..0 # SKIP ..."), since CUDA is never required to run
  * the tests.  Tolerances (maco.md §8): FFT outputs 1e-5 relative to their
  * largest value; the image 1e-5 absolute; gradients 1e-4 relative. */
-#include "../../common/fft/fft.h"
-#include "../../common/fft/imageparam.h"
+#include "fft/fft.h"
+#include "fft/imageparam.h"
 
 #include <math.h>
 #include <setjmp.h>

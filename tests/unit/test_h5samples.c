@@ -1,8 +1,8 @@
 /* test_h5samples.c: rank ranges and a write/read round trip of a sample file
  * (single rank here; tests/determinism.t covers several ranks). */
-#include "../../common/core/error.h"
-#include "../../common/core/fsutil.h"
-#include "../../common/io/h5samples.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "io/h5samples.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -16,10 +16,10 @@
  *     -> loss backward -> ph_model_input_grad_loss_backward) against float64
  *     central differences of the whole loss computed by a float64 copy of the
  *     network whose input gradient is derived by hand. */
-#include "../../common/core/rng.h"
-#include "../../common/harmonize/loss.h"
-#include "../../common/harmonize/saliency.h"
-#include "../../common/models/model.h"
+#include "core/rng.h"
+#include "harmonize/loss.h"
+#include "harmonize/saliency.h"
+#include "models/model.h"
 
 #include <math.h>
 #include <setjmp.h>

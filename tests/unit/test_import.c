@@ -2,9 +2,9 @@
  * here (libpng, libjpeg), with importance maps as images and .npy arrays; the same
  * output for 1 and 2 ranks; each bad input named, skipped with --bad skip.  Runs the
  * built stage ($PHASOR_BUILD/bin/phasor-preprocess) and reads its files with HDF5. */
-#include "../../common/io/image_read.h"
-#include "../../common/io/importance_map.h"
-#include "../../common/io/png.h"
+#include "io/image_read.h"
+#include "io/importance_map.h"
+#include "io/png.h"
 
 #include <hdf5.h>
 #include <math.h>

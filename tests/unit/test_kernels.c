@@ -3,7 +3,7 @@
  * element-wise ops exactly, sgemm and convolutions against float64 loops,
  * convolution backward passes against central finite differences.
  * tests/unit/test_kernels_cuda.c compares the CUDA backend with this one. */
-#include "../../kernels/kernels.h"
+#include "kernels.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -61,7 +61,7 @@ static void test_every_backend_fills_every_op(void **state)
 #define PH_OP(ret, op, params)                                                        \
     gaps += row_check(&ph_backend_cpu, PH_OP_##op, #op, ph_backend_cpu.op != NULL, 1); \
     gaps += row_check(&ph_backend_cuda, PH_OP_##op, #op, ph_backend_cuda.op != NULL, cuda_ops), ops++;
-#include "../../kernels/ops.def"
+#include "ops.def"
     print_message("# %d ops; the CUDA row has %s\n", ops, cuda_ops ? "all (built with nvcc)" : "none (built without nvcc)");
     assert_int_equal(ops, PH_OP_COUNT);
     assert_int_equal(gaps, 0);

@@ -11,7 +11,7 @@
  * NaN-filled outputs, the error measures), which would otherwise first run on
  * a GPU, and says nothing about CUDA.  Whether both rows have every op of
  * kernels/ops.def is checked by tests/unit/test_kernels.c. */
-#include "../../kernels/kernels.h"
+#include "kernels.h"
 #include "backend_check.h"
 
 #include <math.h>

@@ -3,8 +3,8 @@
  * forward: normalisation layers (batch statistics included), batched
  * products (attention), blur, resize, a complex convolution, dropout, and
  * back-propagation through time in an unrolled recurrent cell. */
-#include "../../common/core/rng.h"
-#include "../../common/nn/nn.h"
+#include "core/rng.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -4,8 +4,8 @@
  * global average of stage4's tap is the pooled feature vector the linear head
  * reads (checked in double against the model's own buffer), and taps of a
  * second forward on other inputs change.  Models without the hook keep NULL. */
-#include "../../common/models/model.h"
-#include "../../common/models/resnet.h"
+#include "models/model.h"
+#include "models/resnet.h"
 
 #include <math.h>
 #include <setjmp.h>

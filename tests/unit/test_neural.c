@@ -12,13 +12,13 @@
  *   Ridge(alpha=0.7).fit(np.c_[X, np.full(8, 4.0)], Y).coef_.T
  *   PLSRegression(n_components=1, scale=False).fit([[1,7],[2,7],[4,7]], [1,3,2]).coef_
  *   PLSRegression(n_components=2, ...) on the same: "A has a NaN entry" (ValueError) */
-#include "../../common/io/npy_nd.h"
-#include "../../common/neural/grid.h"
-#include "../../common/neural/linear_probe.h"
-#include "../../common/neural/pls.h"
-#include "../../common/neural/ridge.h"
-#include "../../common/neural/sites.h"
-#include "../../common/neural/stats.h"
+#include "io/npy_nd.h"
+#include "neural/grid.h"
+#include "neural/linear_probe.h"
+#include "neural/pls.h"
+#include "neural/ridge.h"
+#include "neural/sites.h"
+#include "neural/stats.h"
 
 #include <math.h>
 #include <mpi.h>

@@ -2,8 +2,8 @@
  * models (3D CNN plain and R3D with batch norm, ResNet basic and
  * bottleneck) against central finite differences, the losses, and a
  * training run that learns an easy task (the direction a dot moves). */
-#include "../../common/core/rng.h"
-#include "../../common/models/model.h"
+#include "core/rng.h"
+#include "models/model.h"
 #include "gradcheck.h"
 
 #include <math.h>

@@ -3,7 +3,7 @@
  * Forward passes against float64 loops or libm; backward passes against
  * central finite differences of L = sum(r * y) (dL/dy = r), in double on the
  * float32 ops; linear ops also by adjointness <A x, r> = <x, A^T r>. */
-#include "../../kernels/kernels.h"
+#include "kernels.h"
 
 #include <math.h>
 #include <setjmp.h>

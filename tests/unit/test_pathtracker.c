@@ -1,7 +1,7 @@
 /* test_pathtracker.c: statistics of PathTracker videos over thousands of samples
  * (issue 2, "Must show" 4) and the purity of generation. */
-#include "../../common/challenges/challenge.h"
-#include "../../common/challenges/pathtracker.h"
+#include "challenges/challenge.h"
+#include "challenges/pathtracker.h"
 
 #include <math.h>
 #include <setjmp.h>

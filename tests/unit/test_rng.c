@@ -1,5 +1,5 @@
 /* test_rng.c: Philox draws are a pure function of (seed, stream, index, sub, draw). */
-#include "../../common/core/rng.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -6,9 +6,9 @@
  * linear logit) whose input gradient is derived by hand and whose loss
  * L(theta) = 1/2 sum (s(theta) - target)^2 is differentiated by central
  * differences in theta. */
-#include "../../common/core/rng.h"
-#include "../../common/models/model.h"
-#include "../../common/nn/nn.h"
+#include "core/rng.h"
+#include "models/model.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -1,8 +1,8 @@
 /* test_sample_stream.c: batches served in memory and streamed from the file
  * are the file's samples, in the order asked (repeats, runs, any order), and
  * a shown batch stays as it was while the next one is read. */
-#include "../../common/core/error.h"
-#include "../../common/io/sample_stream.h"
+#include "core/error.h"
+#include "io/sample_stream.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,11 +2,11 @@
  * matched negatives of PathTracker and FeatureTracker (issue 29): the
  * start-goal distance alone must be at chance on matched data and clearly
  * above it on the original data. */
-#include "../../common/challenges/challenge.h"
-#include "../../common/challenges/featuretracker.h"
-#include "../../common/challenges/pathtracker.h"
-#include "../../common/core/rng.h"
-#include "../../common/stats/shortcut.h"
+#include "challenges/challenge.h"
+#include "challenges/featuretracker.h"
+#include "challenges/pathtracker.h"
+#include "core/rng.h"
+#include "stats/shortcut.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -7,8 +7,8 @@
  * inside/outside, touching and gaps; the metadata gives the centres, which
  * are first checked against the pixels (each centre lies inside its shape).
  * Every sample must satisfy its own class's rule and not the other's. */
-#include "../../common/challenges/challenge.h"
-#include "../../common/challenges/svrt/svrt.h"
+#include "challenges/challenge.h"
+#include "challenges/svrt/svrt.h"
 
 #include <math.h>
 #include <setjmp.h>

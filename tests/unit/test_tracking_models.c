@@ -9,13 +9,13 @@
  *   - PathTracker masks drawn from the tracks cover exactly the lit pixels;
  *   - InT and the CV-RNN learn an easy PathTracker condition;
  *   - CPU and CUDA agree over a whole unrolled clip (skipped without a GPU). */
-#include "../../common/challenges/challenge.h"
-#include "../../common/core/config.h"
-#include "../../common/core/rng.h"
-#include "../../common/models/cvrnn.h"
-#include "../../common/models/model.h"
-#include "../../common/models/synchrony.h"
-#include "../../common/models/tracking_masks.h"
+#include "challenges/challenge.h"
+#include "core/config.h"
+#include "core/rng.h"
+#include "models/cvrnn.h"
+#include "models/model.h"
+#include "models/synchrony.h"
+#include "models/tracking_masks.h"
 #include "gradcheck.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* test_vmath.c: the array math of kernels/cpu/vmath.h: a result depends on its
  * input alone (not on the array's length or offset), nothing past the end is
  * written, and the values agree with double-precision libm. */
-#include "../../kernels/cpu/vmath.h"
+#include "cpu/vmath.h"
 
 #include <float.h>
 #include <math.h>

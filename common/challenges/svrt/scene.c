@@ -5,7 +5,7 @@
  * inside, overlap, distance) is a pass over the candidate's pixel list. */
 #include "svrt.h"
 
-#include "../../core/error.h"
+#include "core/error.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * order, so a curve is a pure function of (seed, index, attempt). */
 #include "svrt.h"
 
-#include "../../core/error.h"
+#include "core/error.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -6,8 +6,8 @@
  * sub-stream, so the result stays the same for any rank count. */
 #include "svrt.h"
 
-#include "../../core/error.h"
-#include "../challenge.h"
+#include "core/error.h"
+#include "challenges/challenge.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #ifndef PHASOR_SVRT_H
 #define PHASOR_SVRT_H
 
-#include "../../core/rng.h"
+#include "core/rng.h"
 
 #include <stdint.h>
 

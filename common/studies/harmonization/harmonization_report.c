@@ -11,16 +11,16 @@
  * expected directions are checked on these numbers and stated either way. */
 #include "harmonization_report.h"
 
-#include "../../core/error.h"
-#include "../../core/fsutil.h"
-#include "../../core/rng.h"
-#include "../../core/stage.h"
-#include "../../core/strbuf.h"
-#include "../../core/version.h"
-#include "../../harmonize/alignment.h"
-#include "../../stats/balacc.h"
-#include "../report_util.h"
-#include "../report_plot.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/rng.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "core/version.h"
+#include "harmonize/alignment.h"
+#include "stats/balacc.h"
+#include "studies/report_util.h"
+#include "studies/report_plot.h"
 
 #include <getopt.h>
 #include <ini.h>

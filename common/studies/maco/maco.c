@@ -9,21 +9,21 @@
  * maco.h5 is written collectively (one run per chunk), the PNGs by the rank
  * that made them, REPORT.md, maco.json and grid.png by rank 0. */
 #include "maco.h"
-#include "../../nn/checkpoint.h"
+#include "nn/checkpoint.h"
 
-#include "../../core/config.h"
-#include "../../core/error.h"
-#include "../../core/fsutil.h"
-#include "../../core/progress.h"
-#include "../../core/rng.h"
-#include "../../core/stage.h"
-#include "../../core/strbuf.h"
-#include "../../fft/imageparam.h"
-#include "../../fft/spectrum.h"
-#include "../../io/h5samples.h"
-#include "../../io/provenance.h"
-#include "../../nn/backend_select.h"
-#include "../../nn/checkpoint.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "fft/imageparam.h"
+#include "fft/spectrum.h"
+#include "io/h5samples.h"
+#include "io/provenance.h"
+#include "nn/backend_select.h"
+#include "nn/checkpoint.h"
 
 #include <hdf5.h>
 #include <math.h>

@@ -8,7 +8,7 @@
 #ifndef PHASOR_ANALYZE_MACO_H
 #define PHASOR_ANALYZE_MACO_H
 
-#include "../../models/model.h"
+#include "models/model.h"
 
 #include <stdint.h>
 

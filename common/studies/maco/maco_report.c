@@ -2,13 +2,13 @@
  * run's PNGs, the grid figure, REPORT.md and maco.json (rank 0 reads maco.h5
  * back, so the report shows exactly what the file holds). */
 #include "maco.h"
-#include "../report_util.h"
+#include "studies/report_util.h"
 
-#include "../../core/error.h"
-#include "../../core/fsutil.h"
-#include "../../core/strbuf.h"
-#include "../../core/version.h"
-#include "../../io/png.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/strbuf.h"
+#include "core/version.h"
+#include "io/png.h"
 
 #include <hdf5.h>
 #include <math.h>

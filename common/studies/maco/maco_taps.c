@@ -7,9 +7,9 @@
  * (maco.check_gradient). */
 #include "maco.h"
 
-#include "../../core/error.h"
-#include "../../core/rng.h"
-#include "../../fft/imageparam.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "fft/imageparam.h"
 
 #include <math.h>
 #include <stdio.h>

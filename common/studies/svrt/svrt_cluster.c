@@ -2,7 +2,7 @@
  * index (svrt_cluster.h).  O(n^3) time, which is nothing for 23 problems. */
 #include "svrt_cluster.h"
 
-#include "../../core/error.h"
+#include "core/error.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -17,16 +17,16 @@
 #include "svrt_report.h"
 
 #include "svrt_cluster.h"
-#include "../report_util.h"
-#include "../report_plot.h"
-#include "../reference.h"
+#include "studies/report_util.h"
+#include "studies/report_plot.h"
+#include "studies/reference.h"
 
-#include "../../core/error.h"
-#include "../../core/fsutil.h"
-#include "../../core/rng.h"
-#include "../../core/stage.h"
-#include "../../core/strbuf.h"
-#include "../../core/version.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/rng.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "core/version.h"
 
 #include <dirent.h>
 #include <getopt.h>

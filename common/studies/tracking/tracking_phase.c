@@ -10,16 +10,16 @@
  * different phases does not depend on how bright the magnitude makes them. */
 #include "tracking_phase.h"
 
-#include "../../nn/checkpoint.h"
+#include "nn/checkpoint.h"
 
-#include "../../core/config.h"
-#include "../../core/error.h"
-#include "../../io/h5samples.h"
-#include "../../io/png.h"
-#include "../../models/cvrnn.h"
-#include "../../models/synchrony.h"
-#include "../../models/tracking_masks.h"
-#include "../../nn/checkpoint.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "io/h5samples.h"
+#include "io/png.h"
+#include "models/cvrnn.h"
+#include "models/synchrony.h"
+#include "models/tracking_masks.h"
+#include "nn/checkpoint.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* tracking_plot.c: the tracking study's figures, drawn by gnuplot through
  * svrt_plot (tracking_study.h).  Accuracies are balanced accuracies in percent
  * with their bootstrap 95% intervals as error bars; humans are black dashes. */
-#include "../report_plot.h"
+#include "studies/report_plot.h"
 #include "tracking_study.h"
 
-#include "../../core/strbuf.h"
+#include "core/strbuf.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -12,19 +12,19 @@
  * number and every verdict comes from the files read. */
 #include "tracking_report.h"
 
-#include "../../nn/checkpoint.h"
-#include "../report_util.h"
+#include "nn/checkpoint.h"
+#include "studies/report_util.h"
 #include "tracking_phase.h"
 #include "tracking_study.h"
 
-#include "../../core/error.h"
-#include "../../core/fsutil.h"
-#include "../../core/stage.h"
-#include "../../core/strbuf.h"
-#include "../../core/version.h"
-#include "../../models/model.h"
-#include "../reference.h"
-#include "../../stats/balacc.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "core/version.h"
+#include "models/model.h"
+#include "studies/reference.h"
+#include "stats/balacc.h"
 
 #include <dirent.h>
 #include <getopt.h>

@@ -6,14 +6,14 @@
  * floor under which a tracking result means nothing (docs/challenges). */
 #include "tracking_shortcut.h"
 
-#include "../../core/error.h"
-#include "../../core/fsutil.h"
-#include "../../core/stage.h"
-#include "../../core/strbuf.h"
-#include "../../core/version.h"
-#include "../../io/h5samples.h"
-#include "../../stats/shortcut.h"
-#include "../report_util.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/stage.h"
+#include "core/strbuf.h"
+#include "core/version.h"
+#include "io/h5samples.h"
+#include "stats/shortcut.h"
+#include "studies/report_util.h"
 
 #include <getopt.h>
 #include <stdio.h>
