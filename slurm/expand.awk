@@ -18,7 +18,16 @@
 #   run        absolute run folder (where the files are written)
 #   named      the run folder the files name in their contents (default: run): the submitter
 #              expands into a temporary folder that then becomes the run folder
-#   write      1: write RUN/points.tsv and RUN/pNNNN/{point.ini,STAGE.ini,STAGE.cmd}; 0: only report
+#   write      1: write RUN/points.tsv and RUN/pNNNN/{point.ini,STAGE.ini,STAGE.cmd}; 0: only report;
+#              flat: print the experiment with its includes resolved (one INI text without
+#              includes, which expands to the same points; nothing when it includes no file)
+#
+# Includes: a line "include = FILE" before the first section reads FILE there (relative to the
+# including file's folder unless absolute), as common/core/config.c does for the stages: the
+# included file's sections and keys come first, a later file's key replaces the same key in
+# place, new keys and sections follow; a file may include several, in order; a key given twice
+# in one file is an error, as are a missing file, a cycle, an include after a section and
+# includes more than 8 files deep.
 #
 # Every key outside [slurm*] and [sweep] whose value holds commas is an axis; the sweep is the
 # product of the axes in file order, the last axis varying fastest.  [sweep] zip = S.K S2.K2 ...
@@ -37,18 +46,20 @@ function fail(msg) {
 }
 function trim(s) { sub(/^[ \t\r]+/, "", s); sub(/[ \t\r]+$/, "", s); return s }
 
-# Record section.key = value from `where`; a repeated key in the file is an error, --set replaces.
+# Record section.key = value from `where`; a key repeated in one file is an error, a later file's
+# (one that includes the first) or --set replaces it in place.
 function put(sec, key, val, where,    id) {
     if (!(sec in sec_seen)) { sec_seen[sec] = 1; sec_order[++nsec] = sec; sec_where[sec] = where }
     id = sec SUBSEP key
     if (id in val_of) {
-        if (where != "--set") fail("config error at " where ": [" sec "] " key " is given twice, first at " where_of[id] " (keep one)")
+        if (where != "--set" && unit_of[id] == unit) fail("config error at " where ": [" sec "] " key " is given twice, first at " where_of[id] " (keep one)")
     } else {
         nkey[sec]++
         key_order[sec, nkey[sec]] = key
     }
     val_of[id] = val
     where_of[id] = where
+    unit_of[id] = unit
 }
 
 # The stage that reads section `sec`, or "" if none.
@@ -99,37 +110,96 @@ BEGIN {
     for (i = 1; i <= n; i++) { j = index(parts[i], ":"); sect_of[substr(parts[i], 1, j - 1)] = substr(parts[i], j + 1) }
     n = split(flags, parts, ";")
     for (i = 1; i <= n; i++) { j = index(parts[i], ":"); flags_of[substr(parts[i], 1, j - 1)] = substr(parts[i], j + 1) }
-    sec = ""
+    sec = ""; unit = 0; nunits = 0; depth = 0; included = ""
 }
 
 # ---- the INI text (inih's rules: ; and # comments, inline " ;" comments, = or :) ----
-{
-    line = $0
+function shq(s) { gsub(/'/, "'\\''", s); return "'" s "'" }
+
+# One line of the file `path` (named `name` in messages), from `where`.
+function ini_line(line, where, path, name,    t, e, c, key, val) {
     sub(/\r$/, "", line)
-    where = src ":" FNR
     t = trim(line)
-    if (t == "" || t ~ /^[;#]/) next
+    if (t == "" || t ~ /^[;#]/) return
     if (t ~ /^\[/) {
         if (t !~ /^\[[^]]+\]/) fail("config error at " where ": not an INI line (use [section] or key = value)")
         sec = trim(substr(t, 2, index(t, "]") - 2))
         if (!(sec in sec_seen)) { sec_seen[sec] = 1; sec_order[++nsec] = sec; sec_where[sec] = where }
         last_id = ""
-        next
+        return
     }
     if (line ~ /^[ \t]/ && last_id != "") fail("config error at " where ": an indented line continues the value above, which phasor does not allow (remove the indentation)")
     e = index(t, "="); c = index(t, ":")
     if (c && (!e || c < e)) e = c
     if (!e) fail("config error at " where ": not an INI line (use [section] or key = value)")
-    if (sec == "") fail("config error at " where ": key '" trim(substr(t, 1, e - 1)) "' is outside any [section] (put it under its section)")
     key = trim(substr(t, 1, e - 1))
     val = substr(t, e + 1)
     if (match(val, /[ \t];/)) val = substr(val, 1, RSTART - 1)
-    put(sec, key, trim(val), where)
+    val = trim(val)
+    if (key == "include") {
+        if (sec != "") fail("config error at " where ": include = " val " inside [" sec "] (put include lines before the first section)")
+        include(val, where, path, name)
+        last_id = "include" # an indented line after it would continue it
+        return
+    }
+    if (sec == "") fail("config error at " where ": key '" key "' is outside any [section] (put it under its section)")
+    put(sec, key, val, where)
     last_id = sec SUBSEP key
 }
 
+# include = V at `where` in the file `from` (named `name`): that file's lines, read here.
+function include(v, where, from, name,    path, d, hint, cmd, st, id, i, line, r, n, my_unit) {
+    if (v == "") fail("config error at " where ": include needs a file name (include = FILE, relative to " name "'s folder)")
+    hint = v ~ /^\// ? "check the path" : "check the path; it is relative to " name "'s folder"
+    if (depth >= 8) fail("config error at " where ": include = " v ": includes nest more than 8 files deep (include a base directly)")
+    path = v
+    if (v !~ /^\//) { d = from; sub(/[^\/]*$/, "", d); path = d v }
+    # its identity (device:inode), to see a cycle whatever the path's spelling
+    cmd = "stat -L -c '%d:%i %F' -- " shq(path) " 2>/dev/null"
+    st = ""
+    cmd | getline st
+    close(cmd)
+    if (st == "") fail("config error at " where ": include = " v ": no such file (" hint ")")
+    id = st; sub(/ .*/, "", id)
+    for (i = 0; i <= depth; i++)
+        if (chain[i] == id) fail("config error at " where ": include = " v ": a cycle, " path " is already being included (remove one of the includes)")
+    if (st !~ / regular( empty)? file$/ || (r = (getline line < path)) < 0) fail("config error at " where ": include = " v ": cannot be read (" hint ")")
+    included = included (included == "" ? "" : ", ") path
+    my_unit = unit
+    chain[++depth] = id
+    unit = ++nunits
+    sec = ""; last_id = ""
+    for (n = 1; r > 0; n++) {
+        ini_line(line, path ":" n, path, path)
+        r = (getline line < path)
+    }
+    close(path)
+    depth--
+    unit = my_unit
+    sec = ""; last_id = ""
+}
+
+FNR == 1 {
+    cmd = "stat -L -c %d:%i -- " shq(FILENAME) " 2>/dev/null"
+    chain[0] = ""
+    cmd | getline chain[0]
+    close(cmd)
+}
+{ ini_line($0, src ":" FNR, FILENAME, src) }
+
 END {
     if (failed) exit 2
+    if (ENVIRON["X_WRITE"] == "flat") {
+        if (included == "") exit 0
+        printf "; %s with its includes resolved by slurm/submit (the same sweep, one file)\n", src
+        printf "; included: %s\n", included
+        for (k = 1; k <= nsec; k++) {
+            sec = sec_order[k]
+            printf "\n[%s]\n", sec
+            for (j = 1; j <= nkey[sec]; j++) printf "%s = %s\n", key_order[sec, j], val_of[sec, key_order[sec, j]]
+        }
+        exit 0
+    }
     n = split(sets, parts, "\n")
     for (i = 1; i <= n; i++) {
         a = parts[i]

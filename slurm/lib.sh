@@ -3,7 +3,8 @@
 #
 # A run folder RUN holds:
 #   run.conf            shell assignments written by slurm/submit (stages, points, per-stage settings)
-#   experiment.ini      the experiment as given; sets: its --set overrides, one per line
+#   experiment.ini      the experiment as given (its includes resolved into one file);
+#                       sets: its --set overrides, one per line
 #   points.tsv          point index and its axis values
 #   jobs                "STAGE JOBID ARRAY" per Slurm submission (the last line of a stage counts)
 #   slurm/STAGE.sbatch  the rendered batch scripts

@@ -9,6 +9,7 @@
 BIN=$PHASOR_BUILD/bin/phasor-generate
 [ -x "$BIN" ] || bail_out "no $BIN (run make build, or set PHASOR_BUILD)"
 command -v mpirun >/dev/null || bail_out "mpirun not found (install openmpi-bin)"
+root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 # ---- helpers ---------------------------------------------------------------
@@ -264,6 +265,66 @@ expect_error_mpi "np=2 --force onto a directory named train.h5" 1 - \
     "renaming the finished output into place failed"
 ok "np=2 --force onto a directory named train.h5: no train.h5.partial left" \
     test ! -e out-isdir/train.h5.partial
+
+# ---- includes: a base config, the including file's keys over it -----------
+
+# inc/base.ini is a whole config; variant.ini includes it and states what differs.  The
+# generated samples and the effective config equal those of the flattened text that
+# slurm/submit makes of variant.ini (slurm/expand.awk, the other reader of includes).
+mkdir -p inc
+valid_ini out-inc 12 >inc/base.ini
+printf '; what differs\ninclude = inc/base.ini\n[pathtracker]\nlength = 10 ; longer\n[split.val]\nn = 4\nseed = 2\n' >variant.ini
+X_SRC=variant.ini X_WRITE=flat awk -f "$root/slurm/expand.awk" variant.ini >flat.ini
+ok "slurm/expand.awk flattens variant.ini (one file, no include line)" \
+    bash -c "grep -qx 'length = 10' flat.ini && ! grep -q '^include' flat.ini && grep -qx 'seed = 1' flat.ini"
+# samples: every dataset as bytes; config: the effective text, less its "from FILE" line
+config_of() { h5dump -a /config "$1" | sed '1d; /STRSIZE/d; s/ from .*$//'; }
+same_samples() {
+    local ds
+    for ds in x y; do
+        h5dump -d "/$ds" -b LE -o "$1.$ds.bin" "$1" >/dev/null 2>&1 || return 1
+        h5dump -d "/$ds" -b LE -o "$2.$ds.bin" "$2" >/dev/null 2>&1 || return 1
+        cmp -s "$1.$ds.bin" "$2.$ds.bin" || { diag "/$ds differs"; return 1; }
+    done
+    [ "$(config_of "$1")" = "$(config_of "$2")" ] || { diag "the effective configs differ"; return 1; }
+}
+for np in 1 2; do
+    rm -rf out-inc
+    run_mpi "$np" generate --quiet variant.ini
+    is "$RC" 0 "np=$np: a config that includes a base generates"
+    mv out-inc "inc-$np"
+    run_mpi "$np" generate --quiet flat.ini
+    is "$RC" 0 "np=$np: its flattened text generates"
+    ok "np=$np: the same samples and effective config (length 10 over the base's 8, split val added)" \
+        same_samples "inc-$np/val.h5" out-inc/val.h5
+    ok "np=$np: ... the base's split too" same_samples "inc-$np/train.h5" out-inc/train.h5
+done
+ok "the effective config has the override and the base's keys" \
+    bash -c "h5dump -a /config inc-1/train.h5 | grep -q 'length = 10' && h5dump -a /config inc-1/train.h5 | grep -q 'num_distractors = 2'"
+run_phasor generate --check variant.ini
+is "$RC" 0 "--check reads the include too"
+
+printf 'include = inc/base.ini\n[pathtracker]\nlength = 10\nlength = 12\n' >inc-twice.ini
+printf '; a comment\ninclude = inc/nope.ini\n' >inc-missing.ini
+printf 'include = inc/cycle.ini\n' >inc-cycle.ini
+printf 'include = ../inc-cycle.ini\n' >inc/cycle.ini
+printf '[generate]\ninclude = inc/base.ini\n' >inc-late.ini
+printf 'include = inc/base.ini\n[pathtracker]\nlength = 1000\n' >inc-range.ini
+INC_CASES=(
+    "include: a key given twice in one file|inc-twice.ini|inc-twice.ini:4: [pathtracker] length is given twice, first at inc-twice.ini:3"
+    "include: no such file|inc-missing.ini|inc-missing.ini:2: include = inc/nope.ini: no such file;relative to inc-missing.ini's folder"
+    "include: a cycle|inc-cycle.ini|inc/cycle.ini:1: include = ../inc-cycle.ini: a cycle"
+    "include after a section|inc-late.ini|inc-late.ini:2: include = inc/base.ini inside [generate];before the first section"
+    "include: a bad value over the base|inc-range.ini|inc-range.ini:3: [pathtracker] length = 1000 is out of range"
+)
+for c in "${INC_CASES[@]}"; do
+    IFS='|' read -r name args needles <<<"$c"
+    IFS=';' read -r -a words <<<"$needles"
+    run_phasor generate --quiet --out out-incbad "$args"
+    expect_error "$name" 2 out-incbad "${words[@]}"
+    run_mpi 2 generate --quiet --out out-incbad "$args"
+    expect_error_mpi "np=2 $name" 2 out-incbad "${words[@]}"
+done
 
 # ---- killed runs: SIGTERM leaves neither NAME nor NAME.partial -------------
 

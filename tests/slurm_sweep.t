@@ -106,9 +106,9 @@ ok "--points 995-1005,4999: only those, across three arrays" \
 is "$? $(grep -c . "$ERR")" "2 1" "--points beyond the sweep: exit 2, one line"
 ok "... naming the range and the sweep's points" grep -qF "'4990-5000' is not within the sweep's points 0-4999" "$ERR"
 
-# Every sweep config in configs/ (one with a comma list) expands.
+# Every sweep config in configs/ (one with a comma list, or an include that may give one) expands.
 for f in "$root"/configs/*.ini; do
-    grep -qE '^[^;#[]*=.*,' "$f" || continue
+    grep -qE '^[^;#[]*=.*,|^include' "$f" || continue
     "$submit" --dry-run "$f" --out "cfg_$(basename "$f" .ini)" >"$OUT" 2>"$ERR"
     RC=$?
     ok "configs/${f##*/} expands: $(sed -n 's/^# slurm.submit --dry-run: [^,]*, \([0-9]* point(s)\).*/\1/p' "$OUT")" test "$RC" = 0
@@ -137,6 +137,85 @@ bad "[sweep] zip of lists of different lengths" $'[train]\nlr = 0.1, 0.2\nsteps 
 bad "[sweep] zip naming a key the experiment does not have" $'[train]\nlr = 0.1, 0.2\nsteps = 3\n[sweep]\nzip = train.lr train.step' \
     "bad.ini:5" "train.step,"
 bad "[sweep] with a key other than zip" $'[train]\nlr = 0.1, 0.2\n[sweep]\nzipp = train.lr' "bad.ini:4" "zipp"
+
+# ---- include: a base experiment and a variant that states what differs ------------------------
+mkdir -p inc flat fakebin
+printf '#!/bin/sh\necho "no Slurm in this test" >&2\nexit 1\n' >fakebin/sbatch
+chmod +x fakebin/sbatch
+cat >inc/base.ini <<'INI'
+; the base: two lengths, two distractor counts
+[generate]
+challenge = pathtracker
+[pathtracker]
+length = 8, 16
+num_distractors = 1
+[split.train]
+n = 4
+seed = 1
+[split.val]
+n = 2
+seed = 2
+[train]
+model = cnn3d
+train = {generate}/train.h5
+val = {generate}/val.h5
+steps = 2
+[analyze]
+args = summary {generate}/train.h5
+[slurm]
+time = 01:00:00
+INI
+cat >variant.ini <<'INI'
+; the variant: another distractor axis, more steps, a learning rate (an added key), a test split
+include = inc/base.ini
+[pathtracker]
+num_distractors = 0, 2   ; an axis in the base's place
+[train]
+steps = 3
+lr = 0.01
+[split.test]
+n = 2
+seed = 3
+INI
+"$submit" --dry-run variant.ini --out inc_run >"$OUT" 2>"$ERR"
+is "$?" 0 "--dry-run of an experiment that includes a base"
+ok "... its axes in the base's order: length (2), then the override num_distractors (2)" \
+    grep -q 'axes: length (2), num_distractors (2)' "$OUT"
+# Slurm mode writes the run folder, then fails at sbatch (fakebin): the configs stay.
+PATH=$TMPD/fakebin:$PATH "$submit" variant.ini --out inc_run >"$OUT" 2>"$ERR"
+ok "the run folder of the variant is written (then sbatch fails)" \
+    bash -c "grep -q 'sbatch for generate failed' '$ERR' && [ -f inc_run/p0003/train.ini ]"
+ok "its experiment.ini is the flattened experiment: no include, the base's keys and the variant's" \
+    bash -c "! grep -q '^include' inc_run/experiment.ini && grep -qx 'num_distractors = 0, 2' inc_run/experiment.ini && grep -qx 'challenge = pathtracker' inc_run/experiment.ini && grep -qx 'lr = 0.01' inc_run/experiment.ini"
+ok "a point's train.ini: the override in the base's place, the added key after the base's" \
+    bash -c "[ \"\$(grep -v '^;' inc_run/p0001/train.ini | tr '\n' ' ')\" = ' [train] model = cnn3d train = $TMPD/inc_run/p0001/generate/train.h5 val = $TMPD/inc_run/p0001/generate/val.h5 steps = 3 lr = 0.01 ' ]"
+ok "a point's generate.ini: the base's sections, then the added one" \
+    bash -c "[ \"\$(grep '^\[' inc_run/p0001/generate.ini | tr '\n' ' ')\" = '[generate] [pathtracker] [split.train] [split.val] [split.test] ' ]"
+# The flattened copy, under the same name and into the same folder, gives the same point configs.
+mv inc_run inc_run.include
+cp inc_run.include/experiment.ini flat/variant.ini
+(cd flat && PATH=$TMPD/fakebin:$PATH "$submit" variant.ini --out "$TMPD/inc_run" >"$OUT" 2>"$ERR")
+ok "the flattened copy writes its run folder" test -f inc_run/p0003/train.ini
+ok "... with the same points, point configs and commands as the experiment with its include" \
+    diff -r -x experiment.ini -x run.conf -x sbatch.err inc_run.include inc_run
+ok "... and its experiment.ini is the copy as given (it includes nothing)" cmp -s flat/variant.ini inc_run/experiment.ini
+rm -rf inc_run && cp -a inc_run.include inc_run
+PATH=$TMPD/fakebin:$PATH "$submit" --rerun inc_run >"$OUT" 2>"$ERR"
+ok "--rerun reads the flattened experiment.ini: nothing in the run folder changes" \
+    bash -c "grep -q 'sbatch for generate failed' '$ERR' && ! grep -q 'config changed' '$OUT' '$ERR' && diff -r -x sbatch.err inc_run.include inc_run"
+printf '[train]\nlr = 0.1\nlr = 0.2\n' >inc/twice.ini
+printf 'include = cycle_b.ini\n[train]\nsteps = 1\n' >inc/cycle_a.ini
+printf 'include = cycle_a.ini\n' >inc/cycle_b.ini
+bad "an include of a missing file" $'; a comment\ninclude = inc/nope.ini\n[train]\nsteps = 1' \
+    "bad.ini:2: include = inc/nope.ini: no such file" "relative to bad.ini's folder"
+bad "an include cycle" $'include = inc/cycle_a.ini' "inc/cycle_b.ini:1: include = cycle_a.ini: a cycle"
+bad "an include after a section" $'[train]\nsteps = 1\ninclude = inc/base.ini' \
+    "bad.ini:3: include = inc/base.ini inside [train]" "before the first section"
+bad "an indented line after an include" $'include = inc/base.ini\n  inc/twice.ini' \
+    "bad.ini:2: an indented line continues the value above"
+bad "a key given twice in the including file" $'include = inc/base.ini\n[train]\nsteps = 3\nsteps = 4' \
+    "bad.ini:4: [train] steps is given twice, first at bad.ini:3"
+bad "a key given twice in the included file" $'include = inc/twice.ini' "inc/twice.ini:3: [train] lr is given twice"
 
 # ---- a subcommand with its own config: [analyze] args = maco {config} plus [maco] ------------
 cat >maco.ini <<'INI'

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 const char *const cfg_type_names[CFG_TYPE_COUNT] = {
     [CFG_INT] = "int", [CFG_REAL] = "real", [CFG_BOOL] = "bool",
@@ -70,10 +71,26 @@ static void entry_add(cfg *c, const char *section, const char *key, const char *
 
 /* ---- parsing ------------------------------------------------------------ */
 
+/* One file of a cfg_read_files block: its path as the including file names it, its identity
+ * ("device:inode", or the path when it cannot be read) and its text, or NULL and why not. */
 typedef struct {
+    const char *path, *id, *text, *why;
+} file_rec;
+
+typedef struct parse_ctx {
     cfg *c;
-    const char *text; /* remaining text for the line reader */
-    int line;         /* lines handed to inih so far = current line number */
+    const char *text;   /* remaining text for the line reader */
+    const char *source; /* this file's name, for messages */
+    const char *id;     /* its identity (cycles) */
+    int line;           /* lines handed to inih so far = current line number */
+    int first;          /* index of the first entry this file gave (keys before it are its bases') */
+    int depth;          /* 0 for the file named, 1 for one it includes, ... */
+    int indented;       /* the current line starts with white space */
+    int included;       /* an include line came before (inih reads an indented line after it as its continuation) */
+    const struct parse_ctx *parent;
+    const file_rec *files; /* NULL: no includes (cfg_parse_text) */
+    int nfiles;
+    struct bundle *scan;   /* cfg_read_files: only collect the included files */
     char err[512];
 } parse_ctx;
 
@@ -88,12 +105,13 @@ static char *read_line(char *str, int num, void *stream)
     }
     size_t used = (size_t)n;
     p->line++;
+    p->indented = n && isspace((unsigned char)str[0]);
     /* inih reads through a fixed buffer: the rest of a longer line would come
      * back as a line of its own, read as a key or refused at the wrong line. */
     if (p->text[used] && p->text[used] != '\n') {
         if (!p->err[0])
             snprintf(p->err, sizeof p->err, "config error at %s:%d: line longer than %d characters (shorten it)",
-                     p->c->source, p->line, num - 2);
+                     p->source, p->line, num - 2);
         while (p->text[used] && p->text[used] != '\n') used++;
     }
     if (p->text[used] == '\n') {
@@ -105,20 +123,193 @@ static char *read_line(char *str, int num, void *stream)
     return str;
 }
 
+/* FILE of "include = FILE" in the file `from`: relative to from's folder unless absolute. */
+static char *include_path(const char *from, const char *file)
+{
+    const char *slash = strrchr(from, '/');
+    size_t dir = file[0] == '/' || !slash ? 0 : (size_t)(slash - from) + 1;
+    char *path = malloc(dir + strlen(file) + 1);
+    PH_CHECK_ALLOC(path, "naming an included config");
+    memcpy(path, from, dir);
+    strcpy(path + dir, file);
+    return path;
+}
+
+/* The identity of a file, to recognise it under another name: "device:inode". */
+static void file_id(const char *path, char *id, size_t n)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        snprintf(id, n, "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    else
+        snprintf(id, n, "%s", path);
+}
+
+/* The bytes cfg_read_files returns: per file "PATH\0ID\0" then "T" and its text, "N" (no such
+ * file) or "R" (cannot be read), and "\0". */
+struct bundle {
+    char *s;
+    size_t len, cap;
+};
+
+static void bundle_add(struct bundle *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        while (b->len + n + 1 > b->cap) b->cap = b->cap ? 2 * b->cap : 4096;
+        b->s = realloc(b->s, b->cap);
+        PH_CHECK_ALLOC(b->s, "reading the config files");
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len++] = 0;
+}
+
+/* One file's record: path, identity, then "T" and the text, or "N" / "R" when text is NULL. */
+static void bundle_add_file(struct bundle *b, const char *path, const char *id, const char *text, int missing)
+{
+    bundle_add(b, path, strlen(path));
+    bundle_add(b, id, strlen(id));
+    if (!text) {
+        bundle_add(b, missing ? "N" : "R", 1);
+        return;
+    }
+    size_t n = strlen(text);
+    char *tagged = malloc(n + 2);
+    PH_CHECK_ALLOC(tagged, "reading the config files");
+    tagged[0] = 'T';
+    memcpy(tagged + 1, text, n + 1);
+    bundle_add(b, tagged, n + 1);
+    free(tagged);
+}
+
+static int bundle_has(const struct bundle *b, const char *path)
+{
+    for (size_t at = 0; at < b->len;) {
+        if (!strcmp(b->s + at, path)) return 1;
+        for (int field = 0; field < 3; field++) at += strlen(b->s + at) + 1;
+    }
+    return 0;
+}
+
+static void scan_includes(struct bundle *b, const char *path, const char *id, const char *text, int depth,
+                          const parse_ctx *parent);
+static int on_pair(void *user, const char *section, const char *key, const char *value);
+
+/* "include = FILE" while cfg_read_files collects the files: read FILE once, then its includes,
+ * as deep as parsing will go (a cycle stops at the file already being read). */
+static void scan_include(parse_ctx *p, const char *value)
+{
+    if (!value[0] || p->depth >= CFG_INCLUDE_DEPTH) return;
+    char *path = include_path(p->source, value);
+    if (!bundle_has(p->scan, path)) {
+        char id[320];
+        file_id(path, id, sizeof id);
+        char *text = cfg_read_file(path);
+        bundle_add_file(p->scan, path, id, text, !text && errno == ENOENT);
+        int cycle = 0;
+        for (const parse_ctx *q = p; q; q = q->parent) cycle |= !strcmp(q->id, id);
+        if (text && !cycle) scan_includes(p->scan, path, id, text, p->depth + 1, p);
+        free(text);
+    }
+    free(path);
+}
+
+static void scan_includes(struct bundle *b, const char *path, const char *id, const char *text, int depth,
+                          const parse_ctx *parent)
+{
+    parse_ctx q = {.text = text, .source = path, .id = id, .depth = depth, .parent = parent, .scan = b};
+    ini_parse_stream(read_line, &q, on_pair, &q);
+}
+
+static const file_rec *file_find(const parse_ctx *p, const char *path)
+{
+    for (int i = 0; i < p->nfiles; i++)
+        if (!strcmp(p->files[i].path, path)) return &p->files[i];
+    return NULL;
+}
+
+static void parse_file(cfg *c, const char *text, const char *source, const char *id, int depth,
+                       const parse_ctx *parent, const file_rec *files, int nfiles, char *err, size_t errlen);
+
+/* "include = FILE" before the first section: FILE's keys first, then this file's. */
+static void parse_include(parse_ctx *p, const char *value, const char *where)
+{
+    char hint[400];
+    if (value[0] == '/')
+        snprintf(hint, sizeof hint, "check the path");
+    else
+        snprintf(hint, sizeof hint, "check the path; it is relative to %s's folder", p->source);
+    if (!value[0]) {
+        snprintf(p->err, sizeof p->err,
+                 "config error at %s: include needs a file name (include = FILE, relative to %s's folder)", where,
+                 p->source);
+        return;
+    }
+    if (!p->files) {
+        snprintf(p->err, sizeof p->err,
+                 "config error at %s: include = %s: only a config file read from disk includes another "
+                 "(remove the line)", where, value);
+        return;
+    }
+    if (p->depth >= CFG_INCLUDE_DEPTH) {
+        snprintf(p->err, sizeof p->err,
+                 "config error at %s: include = %s: includes nest more than %d files deep (include a base "
+                 "directly)", where, value, CFG_INCLUDE_DEPTH);
+        return;
+    }
+    char *path = include_path(p->source, value);
+    const file_rec *f = file_find(p, path);
+    if (!f || !f->text) {
+        snprintf(p->err, sizeof p->err, "config error at %s: include = %s: %s (%s)", where, value,
+                 f && f->why[0] == 'R' ? "cannot be read" : "no such file", hint);
+    } else {
+        int cycle = 0;
+        for (const parse_ctx *q = p; q; q = q->parent) cycle |= !strcmp(q->id, f->id);
+        if (cycle)
+            snprintf(p->err, sizeof p->err,
+                     "config error at %s: include = %s: a cycle, %s is already being included (remove one "
+                     "of the includes)", where, value, path);
+        else
+            parse_file(p->c, f->text, f->path, f->id, p->depth + 1, p, p->files, p->nfiles, p->err,
+                       sizeof p->err);
+    }
+    free(path);
+    p->first = p->c->nentries; /* what follows is this file's own */
+}
+
 static int on_pair(void *user, const char *section, const char *key, const char *value)
 {
     parse_ctx *p = user;
+    if (p->scan) {
+        if (!section[0] && !strcmp(key, "include")) scan_include(p, value);
+        return 1;
+    }
     if (p->err[0]) return 1;
     char where[320];
-    snprintf(where, sizeof where, "%s:%d", p->c->source, p->line);
+    snprintf(where, sizeof where, "%s:%d", p->source, p->line);
+    if (!strcmp(key, "include")) {
+        if (!section[0] && p->indented && p->included)
+            snprintf(p->err, sizeof p->err,
+                     "config error at %s: an indented line continues the value above, which phasor does not allow "
+                     "(remove the indentation)", where);
+        else if (section[0])
+            snprintf(p->err, sizeof p->err,
+                     "config error at %s: include = %s inside [%s] (put include lines before the first "
+                     "section)", where, value, section);
+        else
+            parse_include(p, value, where);
+        p->included = 1;
+        return 1;
+    }
     if (!section[0]) {
         snprintf(p->err, sizeof p->err,
                  "config error at %s: key '%s' is outside any [section] (put it under its section)",
                  where, key);
         return 1;
     }
+    /* A key a base (an included file) gave is replaced; one this file gave twice is an error. */
     const cfg_entry *old = entry_find(p->c, section, key);
-    if (old && strcmp(old->where, "--set") != 0) {
+    if (old && old - p->c->entries >= p->first && strcmp(old->where, "--set") != 0) {
         snprintf(p->err, sizeof p->err,
                  "config error at %s: [%s] %s is given twice, first at %s (keep one)", where,
                  section, key, old->where);
@@ -128,16 +319,65 @@ static int on_pair(void *user, const char *section, const char *key, const char 
     return 1;
 }
 
+/* Parses one file's text into c (its includes first); the first error goes to err. */
+static void parse_file(cfg *c, const char *text, const char *source, const char *id, int depth,
+                       const parse_ctx *parent, const file_rec *files, int nfiles, char *err, size_t errlen)
+{
+    parse_ctx p = {.c = c, .text = text, .source = source, .id = id, .depth = depth, .parent = parent,
+                   .files = files, .nfiles = nfiles, .first = c->nentries};
+    int bad = ini_parse_stream(read_line, &p, on_pair, &p);
+    if (p.err[0])
+        snprintf(err, errlen, "%s", p.err);
+    else if (bad > 0)
+        snprintf(err, errlen, "config error at %s:%d: not an INI line (use [section] or key = value)", source, bad);
+    else if (bad < 0)
+        snprintf(err, errlen, "config error in %s: cannot parse (out of memory)", source);
+}
+
 void cfg_parse_text(cfg *c, const char *text, const char *source)
 {
     snprintf(c->source, sizeof c->source, "%s", source);
-    parse_ctx p = {.c = c, .text = text};
-    int bad = ini_parse_stream(read_line, &p, on_pair, &p);
-    if (p.err[0]) ph_usage_error("%s", p.err);
-    if (bad > 0)
-        ph_usage_error("config error at %s:%d: not an INI line (use [section] or key = value)",
-                       source, bad);
-    if (bad < 0) ph_usage_error("config error in %s: cannot parse (out of memory)", source);
+    char err[512] = "";
+    parse_file(c, text, source, source, 0, NULL, NULL, 0, err, sizeof err);
+    if (err[0]) ph_usage_error("%s", err);
+}
+
+char *cfg_read_files(const char *path, size_t *size)
+{
+    char *text = cfg_read_file(path);
+    if (!text) return NULL;
+    char id[320];
+    file_id(path, id, sizeof id);
+    struct bundle b = {0};
+    bundle_add_file(&b, path, id, text, 0);
+    scan_includes(&b, path, id, text, 0, NULL);
+    free(text);
+    *size = b.len;
+    return b.s;
+}
+
+void cfg_parse_files(cfg *c, const char *files, size_t size)
+{
+    int n = 0;
+    for (size_t at = 0; at < size; n++)
+        for (int field = 0; field < 3 && at < size; field++) at += strnlen(files + at, size - at) + 1;
+    file_rec *recs = calloc((size_t)n + 1, sizeof *recs);
+    PH_CHECK_ALLOC(recs, "reading the config files");
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
+        const char *field[3] = {"", "", "N"};
+        for (int k = 0; k < 3 && at < size; k++) {
+            field[k] = files + at;
+            at += strnlen(files + at, size - at) + 1;
+        }
+        recs[i] = (file_rec){field[0], field[1], field[2][0] == 'T' ? field[2] + 1 : NULL, field[2]};
+    }
+    if (n == 0 || !recs[0].text) ph_usage_error("config error: no config text (this is a bug)");
+    snprintf(c->source, sizeof c->source, "%s", recs[0].path);
+    char err[512] = "";
+    parse_file(c, recs[0].text, recs[0].path, recs[0].id, 0, NULL, recs, n, err, sizeof err);
+    free(recs);
+    if (err[0]) ph_usage_error("%s", err);
 }
 
 void cfg_override(cfg *c, const char *assignment)

@@ -47,8 +47,28 @@ typedef struct {
 void cfg_init(cfg *c, const cfg_section *const *sections, int nsections);
 void cfg_free(cfg *c);
 
-/* Parse INI text read from `source`; syntax errors are usage errors naming file:line. */
+/* Parse INI text read from `source`; syntax errors are usage errors naming file:line.  Text that
+ * is not a config file on disk (a checkpoint's stored config) includes nothing: an include line
+ * is an error. */
 void cfg_parse_text(cfg *c, const char *text, const char *source);
+
+/* Includes.  A line `include = FILE` before the first section of a config file reads FILE there
+ * (FILE relative to the including file's folder, unless absolute): the included file's sections
+ * and keys come first, and the including file's keys replace the same keys of the same section
+ * (in place) or add keys and sections.  A file may include several files, in order, each as if
+ * read there; a key given twice in ONE file is an error, a later file's replaces an earlier
+ * file's.  Includes nest up to CFG_INCLUDE_DEPTH files deep; a cycle, a missing file and an
+ * include after a section are errors naming file:line.  slurm/expand.awk reads experiments by
+ * the same rules. */
+enum { CFG_INCLUDE_DEPTH = 8 };
+/* The config file `path` and every file it includes, as one block of *size bytes (malloc'd) for
+ * cfg_parse_files: read once (by rank 0) and shared.  NULL with errno set when `path` itself
+ * cannot be read; an included file that cannot be read is reported by cfg_parse_files at its
+ * include line. */
+char *cfg_read_files(const char *path, size_t *size);
+/* Parse the block cfg_read_files made (of any rank's copy), includes resolved as above; the
+ * config's source is the file named.  Errors as cfg_parse_text's. */
+void cfg_parse_files(cfg *c, const char *files, size_t size);
 /* "section.key=value" from the command line; the last assignment wins. */
 void cfg_override(cfg *c, const char *assignment);
 /* Unknown sections/keys, wrong types, out-of-range values, missing required

@@ -123,29 +123,30 @@ void ph_stage_check_configs(const ph_stage_options *o, const cfg_section *const 
                             void (*more)(const cfg *c, const char *path))
 {
     for (int k = 0; k < o->nconfigs; k++) {
-        char *text = ph_config_read_bcast(o->configs[k]);
         cfg c;
         cfg_init(&c, sections, nsections);
-        cfg_parse_text(&c, text, o->configs[k]);
+        ph_config_load(&c, o->configs[k]);
         for (int i = 0; i < o->nsets; i++) cfg_override(&c, o->sets[i]);
         cfg_validate(&c);
         if (more) more(&c, o->configs[k]);
         cfg_free(&c);
-        free(text);
     }
     ph_stage_end();
     exit(0);
 }
 
-char *ph_config_read_bcast(const char *path)
+/* Rank 0's bytes from read(path) (NULL with errno set: a usage error on every rank) reach every
+ * rank; *len is their number. */
+static char *read_bcast(const char *path, char *(*read)(const char *path, size_t *len), size_t *size)
 {
     long long len = -1;
-    char *text = NULL;
+    char *bytes = NULL;
     char why[256] = "";
     if (g_rank == 0) {
-        text = cfg_read_file(path);
-        if (text)
-            len = (long long)strlen(text);
+        size_t n = 0;
+        bytes = read(path, &n);
+        if (bytes)
+            len = (long long)n;
         else
             snprintf(why, sizeof why, "%s", strerror(errno));
     }
@@ -157,12 +158,45 @@ char *ph_config_read_bcast(const char *path)
         ph_usage_error("cannot read config %s: %s (check the path)", path, why);
     }
     if (g_rank != 0) {
-        text = malloc((size_t)len + 1);
-        PH_CHECK_ALLOC(text, "receiving the config");
+        bytes = malloc((size_t)len + 1);
+        PH_CHECK_ALLOC(bytes, "receiving the config");
     }
-    PH_CHECK_MPI(MPI_Bcast(text, (int)len + 1, MPI_CHAR, 0, MPI_COMM_WORLD), "sharing the config",
+    PH_CHECK_MPI(MPI_Bcast(bytes, (int)len + 1, MPI_CHAR, 0, MPI_COMM_WORLD), "sharing the config",
                  "check the MPI installation");
+    *size = (size_t)len;
+    return bytes;
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+    char *text = cfg_read_file(path);
+    if (text) *len = strlen(text);
     return text;
+}
+
+/* cfg_read_files with one more byte, so that every rank receives len + 1 bytes alike. */
+static char *read_files(const char *path, size_t *len)
+{
+    char *files = cfg_read_files(path, len);
+    if (!files) return NULL;
+    char *grown = realloc(files, *len + 1);
+    PH_CHECK_ALLOC(grown, "reading the config files");
+    grown[*len] = 0;
+    return grown;
+}
+
+char *ph_config_read_bcast(const char *path)
+{
+    size_t len;
+    return read_bcast(path, read_text, &len);
+}
+
+void ph_config_load(cfg *c, const char *path)
+{
+    size_t len;
+    char *files = read_bcast(path, read_files, &len);
+    cfg_parse_files(c, files, len);
+    free(files);
 }
 
 void ph_usage_check_bcast(const char *msg_on_rank0)

@@ -53,6 +53,10 @@ __attribute__((noreturn)) void ph_stage_check_configs(const ph_stage_options *o,
 
 /* Rank 0 reads the file and broadcasts it; a read failure is a usage error on all ranks. */
 char *ph_config_read_bcast(const char *path);
+/* The stage's config: rank 0 reads the file and the files it includes (cfg_read_files), every
+ * rank parses the same texts into c (cfg_init'ed); a read failure or a bad include is a usage
+ * error on all ranks. */
+void ph_config_load(cfg *c, const char *path);
 /* Rank 0's message (or "" for none) reaches every rank; if non-empty all exit 2. */
 void ph_usage_check_bcast(const char *msg_on_rank0);
 

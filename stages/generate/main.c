@@ -288,10 +288,9 @@ int main(int argc, char **argv)
     ph_stage_options_parse(argc, argv, "generate.out_dir", NULL, 1, usage, &o);
     if (o.check) ph_stage_check_configs(&o, sections, nsections, config_check);
 
-    char *text = ph_config_read_bcast(o.config_path);
     cfg c;
     cfg_init(&c, sections, nsections);
-    cfg_parse_text(&c, text, o.config_path);
+    ph_config_load(&c, o.config_path);
     for (int i = 0; i < o.nsets; i++) cfg_override(&c, o.sets[i]);
     cfg_validate(&c);
 
@@ -331,7 +330,6 @@ int main(int argc, char **argv)
     free(effective);
     ch->params_free(params);
     cfg_free(&c);
-    free(text);
     ph_stage_end();
     return 0;
 }

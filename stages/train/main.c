@@ -408,10 +408,9 @@ int main(int argc, char **argv)
     ph_stage_options o;
     ph_stage_options_parse(argc, argv, "train.out_dir", "train.device", 0, usage, &o);
     if (o.check) ph_stage_check_configs(&o, sections, nsections, NULL);
-    char *text = ph_config_read_bcast(o.config_path);
     cfg c;
     cfg_init(&c, sections, nsections);
-    cfg_parse_text(&c, text, o.config_path);
+    ph_config_load(&c, o.config_path);
     for (int i = 0; i < o.nsets; i++) cfg_override(&c, o.sets[i]);
     cfg_validate(&c);
 
@@ -627,7 +626,6 @@ int main(int argc, char **argv)
     dataset_free(&tr), dataset_free(&va);
     class_lists_free(&lists);
     cfg_free(&c);
-    free(text);
     ph_stage_end();
     return 0;
 }

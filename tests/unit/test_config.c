@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,8 +82,8 @@ static void test_override_wins_and_effective_text_roundtrips(void **state)
     cfg_free(&d);
 }
 
-/* Runs load(text) in a child; returns its exit code and its stderr. */
-static int load_in_child(const char *text, const char *set, char *err, size_t n)
+/* Runs body(arg) in a child; returns its exit code and its stderr. */
+static int in_child(void (*body)(const void *arg), const void *arg, char *err, size_t n)
 {
     int fd[2];
     if (pipe(fd)) return -1;
@@ -91,11 +92,7 @@ static int load_in_child(const char *text, const char *set, char *err, size_t n)
         dup2(fd[1], STDERR_FILENO);
         close(fd[0]);
         ph_error_init("test");
-        cfg c;
-        cfg_init(&c, sections, 2);
-        cfg_parse_text(&c, text, "t.ini");
-        if (set) cfg_override(&c, set);
-        cfg_validate(&c);
+        body(arg);
         _exit(0);
     }
     close(fd[1]);
@@ -109,18 +106,44 @@ static int load_in_child(const char *text, const char *set, char *err, size_t n)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static void expect_error(const char *text, const char *set, const char *needle1, const char *needle2)
+struct text_and_set {
+    const char *text, *set;
+};
+
+static void load_text_body(const void *arg)
 {
-    char err[2048];
-    int rc = load_in_child(text, set, err, sizeof err);
+    const struct text_and_set *a = arg;
+    cfg c;
+    cfg_init(&c, sections, 2);
+    cfg_parse_text(&c, a->text, "t.ini");
+    if (a->set) cfg_override(&c, a->set);
+    cfg_validate(&c);
+}
+
+/* Runs load(text) in a child; returns its exit code and its stderr. */
+static int load_in_child(const char *text, const char *set, char *err, size_t n)
+{
+    struct text_and_set a = {text, set};
+    return in_child(load_text_body, &a, err, n);
+}
+
+/* Exit code 2 and exactly one line holding every needle (NULLs skipped). */
+static void expect_one_line(int rc, const char *err, const char *needle1, const char *needle2)
+{
     print_message("# %s", err);
     assert_int_equal(rc, PH_EXIT_USAGE);
     assert_non_null(strstr(err, "phasor-test: "));
     assert_non_null(strstr(err, needle1));
     if (needle2) assert_non_null(strstr(err, needle2));
-    /* exactly one line */
     assert_non_null(strchr(err, '\n'));
     assert_null(strchr(strchr(err, '\n') + 1, '\n'));
+}
+
+static void expect_error(const char *text, const char *set, const char *needle1, const char *needle2)
+{
+    char err[2048];
+    int rc = load_in_child(text, set, err, sizeof err);
+    expect_one_line(rc, err, needle1, needle2);
 }
 
 static void test_errors_name_file_line_and_cause(void **state)
@@ -175,6 +198,156 @@ static void test_values_that_the_effective_text_would_change(void **state)
     assert_int_equal(load_in_child(ok_split, "run.length= 32", err, sizeof err), 0);
 }
 
+/* ---- includes: config files read with cfg_read_files and cfg_parse_files ---- */
+
+static char dir[256]; /* a fresh folder per test run */
+
+static void put_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void load_file(cfg *c, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t size = 0;
+    char *files = cfg_read_files(path, &size);
+    assert_non_null(files);
+    cfg_init(c, sections, 2);
+    cfg_parse_files(c, files, size);
+    cfg_validate(c);
+    free(files);
+}
+
+static int setup_dir(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/test_config.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(dir)) return -1;
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    return mkdir(sub, 0755);
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+/* where(c, s, k) without the folder: "sub/base.ini:3" */
+static const char *where_in(const cfg *c, const char *section, const char *key)
+{
+    const char *w = cfg_where(c, section, key);
+    return strncmp(w, dir, strlen(dir)) ? w : w + strlen(dir) + 1;
+}
+
+static void test_include_comes_first_and_is_overridden(void **state)
+{
+    (void)state;
+    /* the included file includes another, relative to its own folder */
+    put_file("sub/base.ini", "; base\ninclude = deeper.ini\n[run]\nlength = 8\nrate = 0.25\n"
+                             "[split.train]\nn = 4\nseed = 1\n");
+    put_file("sub/deeper.ini", "[run]\nname = deep\nmode = slow\n");
+    put_file("a.ini", "; what differs\ninclude = sub/base.ini\n\n[run]\nlength = 16 ; longer\n"
+                      "[split.test]\nn = 2\n[split.train]\nn = 5\n");
+    cfg c;
+    load_file(&c, "a.ini");
+    assert_int_equal(cfg_int(&c, "run", "length"), 16);
+    assert_string_equal(where_in(&c, "run", "length"), "a.ini:5");
+    assert_true(cfg_real(&c, "run", "rate") == 0.25);
+    assert_string_equal(where_in(&c, "run", "rate"), "sub/base.ini:5");
+    assert_string_equal(cfg_str(&c, "run", "name"), "deep");
+    assert_string_equal(where_in(&c, "run", "name"), "sub/deeper.ini:2");
+    assert_string_equal(cfg_str(&c, "run", "mode"), "slow");
+    assert_int_equal(cfg_int(&c, "split.train", "n"), 5);
+    assert_int_equal(cfg_int(&c, "split.train", "seed"), 1);
+    /* the included file's sections come first, new ones follow */
+    const char *names[8];
+    assert_int_equal(cfg_section_names(&c, "split", names, 8), 2);
+    assert_string_equal(names[0], "train");
+    assert_string_equal(names[1], "test");
+    assert_string_equal(c.source + strlen(dir) + 1, "a.ini");
+    cfg_free(&c);
+
+    /* several includes, in order: a later file replaces an earlier file's key */
+    put_file("sub/more.ini", "[run]\nrate = 0.75\n");
+    put_file("b.ini", "include = sub/base.ini\ninclude = sub/more.ini\n[run]\nmode = fast\n");
+    load_file(&c, "b.ini");
+    assert_true(cfg_real(&c, "run", "rate") == 0.75);
+    assert_string_equal(where_in(&c, "run", "rate"), "sub/more.ini:2");
+    assert_int_equal(cfg_int(&c, "run", "length"), 8);
+    assert_string_equal(cfg_str(&c, "run", "mode"), "fast");
+    cfg_free(&c);
+}
+
+static void load_file_body(const void *arg)
+{
+    cfg c;
+    load_file(&c, arg);
+}
+
+static void expect_file_error(const char *name, const char *needle1, const char *needle2)
+{
+    char err[2048];
+    expect_one_line(in_child(load_file_body, name, err, sizeof err), err, needle1, needle2);
+}
+
+static void test_include_errors(void **state)
+{
+    (void)state;
+    put_file("sub/base.ini", "[run]\nlength = 8\n[split.train]\nn = 4\n");
+    /* a key the including file gives twice stays an error; one it overrides does not */
+    put_file("dup.ini", "include = sub/base.ini\n[run]\nlength = 16\nlength = 17\n");
+    expect_file_error("dup.ini", "dup.ini:4: [run] length is given twice, first at", "dup.ini:3");
+    /* ... and so does a key given twice in the included file */
+    put_file("sub/dup.ini", "[run]\nrate = 0.1\nrate = 0.2\n[split.a]\nn = 1\n");
+    put_file("dup2.ini", "include = sub/dup.ini\n[run]\nrate = 0.3\n");
+    expect_file_error("dup2.ini", "sub/dup.ini:3: [run] rate is given twice", NULL);
+    put_file("missing.ini", "; a comment\ninclude = nope.ini\n[run]\nlength = 9\n");
+    expect_file_error("missing.ini", "missing.ini:2: include = nope.ini: no such file",
+                      "(check the path; it is relative to");
+    put_file("cycle1.ini", "include = sub/cycle2.ini\n");
+    put_file("sub/cycle2.ini", "include = ../cycle1.ini\n");
+    expect_file_error("cycle1.ini", "cycle2.ini:1: include = ../cycle1.ini: a cycle", "remove one of the includes");
+    put_file("self.ini", "include = ./self.ini\n");
+    expect_file_error("self.ini", "self.ini:1: include = ./self.ini: a cycle", NULL);
+    put_file("late.ini", "[run]\nlength = 9\ninclude = sub/base.ini\n");
+    expect_file_error("late.ini", "late.ini:3: include = sub/base.ini inside [run]", "before the first section");
+    put_file("indented.ini", "include = sub/base.ini\n  sub/more.ini\n");
+    expect_file_error("indented.ini", "indented.ini:2: an indented line continues the value above", NULL);
+    put_file("empty.ini", "include =\n");
+    expect_file_error("empty.ini", "empty.ini:1: include needs a file name", NULL);
+    put_file("folder.ini", "include = sub\n");
+    expect_file_error("folder.ini", "folder.ini:1: include = sub: cannot be read", NULL);
+    /* nine files deep: deep0 includes deep1 ... includes deep9 */
+    for (int i = 0; i < 9; i++) {
+        char name[32], text[64];
+        snprintf(name, sizeof name, "deep%d.ini", i);
+        snprintf(text, sizeof text, "include = deep%d.ini\n", i + 1);
+        put_file(name, text);
+    }
+    put_file("deep9.ini", "[split.a]\nn = 1\n");
+    cfg c;
+    load_file(&c, "deep1.ini"); /* eight deep: fine */
+    cfg_free(&c);
+    expect_file_error("deep0.ini", "deep8.ini:1: include = deep9.ini: includes nest more than 8 files deep", NULL);
+    /* an error in an included file names that file's line */
+    put_file("sub/bad.ini", "[run]\nlength = 1000\n[split.a]\nn = 1\n");
+    put_file("bad.ini", "include = sub/bad.ini\n");
+    expect_file_error("bad.ini", "sub/bad.ini:2: [run] length = 1000 is out of range", NULL);
+    /* text that is not a config file on disk includes nothing */
+    expect_error("include = a.ini\n[split.a]\nn = 1\n", NULL, "t.ini:1: include = a.ini: only a config file", NULL);
+}
+
 int main(void)
 {
     cmocka_set_message_output(CM_OUTPUT_TAP);
@@ -183,6 +356,8 @@ int main(void)
         cmocka_unit_test(test_override_wins_and_effective_text_roundtrips),
         cmocka_unit_test(test_errors_name_file_line_and_cause),
         cmocka_unit_test(test_values_that_the_effective_text_would_change),
+        cmocka_unit_test_setup_teardown(test_include_comes_first_and_is_overridden, setup_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_include_errors, setup_dir, remove_dir),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -433,10 +433,9 @@ int ph_analyze_maco_main(int argc, char **argv)
     ph_stage_options_parse(argc, argv, "maco.out_dir", "maco.device", 1, usage, &so);
     const cfg_section *secs[1] = {&maco_section};
     if (so.check) ph_stage_check_configs(&so, secs, 1, NULL);
-    char *text = ph_config_read_bcast(so.config_path);
     cfg c;
     cfg_init(&c, secs, 1);
-    cfg_parse_text(&c, text, so.config_path);
+    ph_config_load(&c, so.config_path);
     for (int i = 0; i < so.nsets; i++) cfg_override(&c, so.sets[i]);
     cfg_validate(&c);
     const char *out_dir = cfg_str(&c, "maco", "out_dir");
@@ -702,6 +701,5 @@ int ph_analyze_maco_main(int argc, char **argv)
     ph_spectrum_free(&sp);
     free(mag), free(olist), free(mlist), free(section), free(model_name), free(train_text), free(labels), free(samples_split);
     cfg_free(&c);
-    free(text);
     return 0;
 }
