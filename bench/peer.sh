@@ -23,9 +23,9 @@
 # Environment: PHASOR_BUILD (build directory; default ROOT/build), PHASOR_TORCH_PYTHON (python3),
 # BENCH_PEER_ROUNDS (5), BENCH_PEER_STEPS (3), BENCH_PEER_CASES (all seven),
 # BENCH_PEER_THREADS (2: OMP_NUM_THREADS of both sides and torch.set_num_threads),
-# BENCH_PEER_VARIANTS (none; a list of: glibc = PyTorch also with glibc's malloc as configured
-# by default, channels_last = PyTorch also in channels_last for the 3D CNNs and ResNets; each adds
-# a column of per-round ratios),
+# BENCH_PEER_VARIANTS ("glibc channels_last"; set it empty for none: glibc = PyTorch also with
+# glibc's malloc as configured by default, channels_last = PyTorch also in channels_last for the
+# 3D CNNs and ResNets; each adds a column of per-round ratios and PyTorch runs to every round),
 # BENCH_DIR (parent of the scratch folder).
 set -euo pipefail
 
@@ -36,7 +36,7 @@ ROUNDS=${BENCH_PEER_ROUNDS:-5}
 STEPS=${BENCH_PEER_STEPS:-3}
 CASES=${BENCH_PEER_CASES:-cnn3d-w16 cnn3d-w32 cnn3d-w16-bn resnet18 resnet50 int cvrnn}
 THREADS=${BENCH_PEER_THREADS:-2}
-VARIANTS=${BENCH_PEER_VARIANTS:-}
+VARIANTS=${BENCH_PEER_VARIANTS-glibc channels_last}
 # PyTorch allocates its tensors anew every step; glibc's malloc maps big blocks and hands freed
 # memory back to the kernel, so every step faults it in again (on this VM, where freed guest
 # memory goes back to the host, slowly).  phasor allocates its buffers once.  So PyTorch runs with

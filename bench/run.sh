@@ -21,6 +21,9 @@
 #    (N=BENCH_SVRT_N images, deflate 1); images/s per problem and overall.
 # 4. bench/engine: the sgemm peak and each model's training step (3D CNN, ResNet, InT, CV-RNN,
 #    the harmonized step), with the fraction of that peak.
+# 4b. bench/peer.sh: the engine's training steps against the same models in PyTorch, interleaved
+#    round by round, as paired ratios (skipped, keeping the doc's block, when PHASOR_TORCH_PYTHON
+#    or python3 cannot import torch; about 10-15 minutes otherwise).
 # 5. bench/maco: feature-visualisation steps/s and the FFT's share at 224 and 512.
 # 6. bench/train_reader.sh: phasor-train's whole-file and streamed readers on the demo model, and
 #    a 100,000-video file (18 GiB of samples) trained streamed, with its peak memory.
@@ -568,6 +571,11 @@ log "engine: sgemm peak and training steps (3D CNN, ResNet, InT, CV-RNN, harmoni
 cpu_during LOAD_ENGINE "$BUILD/bench/engine" --reps "$REPS" > "$TMP/engine.out"
 cat "$TMP/engine.out"
 echo "CPU used by others during the engine bench: $LOAD_ENGINE"
+log "peer: the engine's training steps against the same models in PyTorch (bench/peer.sh)"
+# Its block carries the CPU time others used (bench/peer.sh measures it); a failure keeps the old one.
+PHASOR_BUILD=$BUILD "$ROOT/bench/peer.sh" --block "$TMP/peer_block" > "$TMP/peer.out" ||
+    echo "bench/peer.sh failed (exit status $?); docs/performance.md keeps its peer block" >&2
+cat "$TMP/peer.out"
 log "maco: feature-visualisation steps at 224 and 512 working sizes"
 cpu_during LOAD_MACO "$BUILD/bench/maco" --reps "$REPS" > "$TMP/maco.out"
 cat "$TMP/maco.out"
@@ -593,5 +601,7 @@ block_write "$TMP/blocks" engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE" "$COM
 block_write "$TMP/blocks" maco "$(cat "$TMP/maco.out")" "$LOAD_MACO" "$COMMIT" "$LOAD_MACO_AT"
 block_write "$TMP/blocks" svrt "$SVRT_TEXT" "$LOAD_SVRT" "$COMMIT" "$LOAD_SVRT_AT"
 printf '%s\n' "$GENERATE_BLOCK" > "$TMP/blocks/generate"
-doc_write "$DOC" "$TMP/blocks" generate engine svrt maco reader
+PEER=""
+if [[ -f $TMP/peer_block/peer ]]; then cp "$TMP/peer_block/peer" "$TMP/blocks/peer" && PEER=peer; fi
+doc_write "$DOC" "$TMP/blocks" generate engine svrt maco reader $PEER
 log "done in $(($(date +%s) - T_START))s; wrote ${DOC#"$ROOT"/}"
