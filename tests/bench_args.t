@@ -2,8 +2,9 @@
 # The benchmark programs refuse a bad argument before they print any table: one line on
 # stderr naming the argument, exit status 2, nothing on stdout (make bench pastes stdout into
 # docs/performance.md, so half a table there would end up in the doc); --help exits 0.
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 15
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 B=$PHASOR_BUILD/bench
 for p in engine maco h5_vs_fwrite; do
@@ -42,3 +43,13 @@ for p in engine maco h5_vs_fwrite cuda_u8_affine; do
     rc=$?
     ok "bench/$p --help exits 0 with its usage" eval '[ "$rc" = 0 ] && grep -q "usage" out'
 done
+
+# bench/peer.sh (the PyTorch side by side): a bad argument is refused the same way, and without
+# an importable torch the section is skipped with one line and exit 0 (make bench goes on).
+peer() { PHASOR_BUILD=$PHASOR_BUILD PHASOR_TORCH_PYTHON=${PY:-python3} "$ROOT/bench/peer.sh" "$@" >out 2>err; }
+peer --bogus; rc=$?
+ok "bench/peer.sh names an unknown argument" eval '[ "$rc" = 2 ] && [ ! -s out ] && grep -q -F "'"'"'--bogus'"'"'" err'
+peer --rounds 0; rc=$?
+ok "bench/peer.sh refuses 0 rounds" eval '[ "$rc" = 2 ] && [ ! -s out ] && grep -q -F -- "--rounds" err'
+PY=/bin/false peer --rounds 1; rc=$?
+ok "bench/peer.sh without torch: one skipped line, exit 0" eval '[ "$rc" = 0 ] && grep -q "skipped: no torch" out err'
