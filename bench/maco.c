@@ -71,6 +71,10 @@ int main(int argc, char **argv)
     ph_model_geometry g = {crops, 1, in, in, C, 10, 1, MPI_COMM_SELF};
     ph_model *m = ph_model_create_text("resnet", ini, be, &g);
     m->want_dx = 1;
+    { /* as phasor-analyze maco: no weight gradients, only d(objective)/d(image) */
+        ph_param *params[PH_MODEL_MAX_PARAMS];
+        ph_params_freeze(params, m->def->params(m, params, PH_MODEL_MAX_PARAMS), 1);
+    }
     printf("## 5. Feature visualisation (MACO): optimisation steps and the FFT's share\n\n");
     printf("Command: `build/bench/maco --reps %d --crops %d --width %d --depth %d` (part of `make bench`); device %s; "
            "threads: OpenMP default; FFTW %s plans, one c2r and one r2c of %d planes per step.\n\n", reps, crops, width,

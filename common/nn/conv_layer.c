@@ -26,10 +26,12 @@ void ph_conv_layer_forward(const ph_conv_layer *l, const float *x, float *y)
 void ph_conv_layer_backward(ph_conv_layer *l, const float *x, const float *dy, float *dx)
 {
     const ph_backend *be = l->w.be;
-    PH_KERNEL(be, conv_backward_weights, "running a convolution backward", &l->s, x, dy,
-              l->w.scratch, l->bias ? l->b.scratch : NULL);
-    ph_param_add_scratch(&l->w);
-    if (l->bias) ph_param_add_scratch(&l->b);
+    if (!l->w.frozen) {
+        PH_KERNEL(be, conv_backward_weights, "running a convolution backward", &l->s, x, dy, l->w.scratch,
+                  l->bias ? l->b.scratch : NULL);
+        ph_param_add_scratch(&l->w);
+        if (l->bias) ph_param_add_scratch(&l->b);
+    }
     if (dx) PH_KERNEL(be, conv_backward_data, "running a convolution backward", &l->s, dy, l->w.w, dx);
 }
 

@@ -31,10 +31,12 @@ void ph_linear_forward(const ph_linear_layer *l, const float *x, float *y)
 void ph_linear_backward(ph_linear_layer *l, const float *x, const float *dy, float *dx)
 {
     /* dW += dy^T x, db += dy^T ones, dx = dy W */
-    PH_KERNEL(l->be, sgemm, "running a linear layer backward", 1, 0, l->out, l->in, l->n, 1.0f,
-              dy, l->out, x, l->in, 1.0f, l->w.g, l->in);
-    PH_KERNEL(l->be, sgemm, "running a linear layer backward", 1, 0, l->out, 1, l->n, 1.0f, dy,
-              l->out, l->ones, 1, 1.0f, l->b.g, 1);
+    if (!l->w.frozen) {
+        PH_KERNEL(l->be, sgemm, "running a linear layer backward", 1, 0, l->out, l->in, l->n, 1.0f, dy, l->out, x,
+                  l->in, 1.0f, l->w.g, l->in);
+        PH_KERNEL(l->be, sgemm, "running a linear layer backward", 1, 0, l->out, 1, l->n, 1.0f, dy, l->out, l->ones,
+                  1, 1.0f, l->b.g, 1);
+    }
     if (dx)
         PH_KERNEL(l->be, sgemm, "running a linear layer backward", 0, 0, l->n, l->in, l->out,
                   1.0f, dy, l->out, l->w.w, l->in, 0.0f, dx, l->in);

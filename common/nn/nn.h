@@ -58,6 +58,8 @@ typedef struct {
     int trainable;
     int no_decay;    /* a normalisation parameter: weight decay may skip it */
     int view;        /* w, g, m, v lie in another tensor's buffers (ph_params_pack) */
+    int frozen;      /* nobody reads its gradient (feature visualisation, attacks): convolution
+                      * and linear layers skip computing it; ph_params_freeze sets it */
 } ph_param;
 
 /* Normal(0, std) from Philox keyed on (seed, PH_STREAM_INIT, id): the same
@@ -83,6 +85,9 @@ void ph_param_add_scratch(ph_param *p);
  * them with it), the others become views.  Parameters on different backends,
  * or fewer than two, are left as they are. */
 void ph_params_pack(ph_param *const *params, int np);
+/* Marks every parameter frozen (or not): backward passes still give d(loss)/d(input), but
+ * convolution and linear layers skip their weight gradients, which g then no longer holds. */
+void ph_params_freeze(ph_param *const *params, int np, int frozen);
 /* The run of trainable parameters from params[i] down that lie back to back in
  * one arena (ph_params_pack), with the same no_decay flag when by_decay; its
  * floats from params[i]'s start, padding included, in *count (buffers between

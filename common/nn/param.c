@@ -143,6 +143,11 @@ void ph_params_zero_moments(ph_param *const *params, int np)
     }
 }
 
+void ph_params_freeze(ph_param *const *params, int np, int frozen)
+{
+    for (int i = 0; i < np; i++) params[i]->frozen = frozen;
+}
+
 /* Copies count floats of a tensor into an arena slot (through the host: backends have no
  * device-to-device copy; this runs once per model). */
 static void arena_move(const ph_backend *be, float *dst, float *src, size_t count, float *host)

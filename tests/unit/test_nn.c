@@ -296,6 +296,36 @@ static void test_params_pack_is_one_arena_with_the_same_updates(void **state)
     free(before);
 }
 
+/* Frozen parameters (MACO, attacks): the input gradient is the same bit for bit and no weight
+ * gradient is computed (g stays as it was). */
+static void test_frozen_params_give_the_same_input_gradient_and_no_weight_gradient(void **state)
+{
+    (void)state;
+    enum { N = 2 };
+    const char *ini = "[resnet]\ndepth = 10\nwidth = 8\nstem = small\n";
+    ph_model *a = model_new("resnet", ini, N, 1, 16, 16, 3, 3), *b = model_new("resnet", ini, N, 1, 16, 16, 3, 3);
+    int32_t labels[N] = {1, 0};
+    gradcheck_model_prepare(a, 1), gradcheck_model_prepare(b, 1);
+    ph_param *pa[256], *pb[256];
+    const int np = a->def->params(a, pa, 256);
+    b->def->params(b, pb, 256);
+    ph_params_freeze(pb, np, 1);
+    float da[N], db[N];
+    a->want_dx = b->want_dx = 1;
+    model_loss(a, labels, da), model_loss(b, labels, db);
+    ph_params_zero_grad(pa, np), ph_params_zero_grad(pb, np);
+    ph_model_backward_host(a, da), ph_model_backward_host(b, db);
+    const size_t nx = ph_model_input_count(a);
+    assert_memory_equal(a->dx, b->dx, nx * sizeof(float));
+    double ga = 0, gb = 0;
+    for (int i = 0; i < np; i++)
+        if (pa[i]->trainable && !pa[i]->no_decay) /* convolution and linear weights (norms still give theirs) */
+            for (size_t k = 0; k < pa[i]->count; k++) ga += fabs(pa[i]->g[k]), gb += fabs(pb[i]->g[k]);
+    assert_true(ga > 0);
+    assert_true(gb == 0);
+    a->def->destroy(a), b->def->destroy(b);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
@@ -306,6 +336,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_resnet_gradients_against_finite_differences),
         cmocka_unit_test(test_schedules_and_decay_exclusion),
         cmocka_unit_test(test_params_pack_is_one_arena_with_the_same_updates),
+        cmocka_unit_test(test_frozen_params_give_the_same_input_gradient_and_no_weight_gradient),
         cmocka_unit_test(test_training_learns_motion_direction),
     };
     int failed = cmocka_run_group_tests_name("nn", tests, NULL, NULL);

@@ -323,6 +323,7 @@ int ph_analyze_alignment_main(int argc, char **argv)
     ph_param *params[MAX_PARAMS];
     const int np = t.m->def->params(t.m, params, MAX_PARAMS);
     ph_checkpoint_load(o.checkpoint, params, np, model_name, NULL);
+    ph_params_freeze(params, np, 1); /* saliency and attacks use d(logit)/d(image) only */
     t.nx = ph_model_input_count(t.m);
     const size_t per = t.nx / (size_t)B;
     t.x0 = malloc(t.nx * sizeof *t.x0), t.x = malloc(t.nx * sizeof *t.x), t.g = malloc(t.nx * sizeof *t.g);

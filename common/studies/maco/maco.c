@@ -501,6 +501,7 @@ int ph_analyze_maco_main(int argc, char **argv)
     ph_param *params[MAX_PARAMS];
     int np = x.m->def->params(x.m, params, MAX_PARAMS);
     ph_checkpoint_load(ckpt, params, np, model_name, NULL);
+    ph_params_freeze(params, np, 1); /* only d(objective)/d(image) is used */
     x.nlayers = maco_layers(x.m, x.layers);
 
     /* Objectives and methods. */
