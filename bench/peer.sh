@@ -101,22 +101,8 @@ stats() {
         print m, v[1], v[NR] }'
 }
 fmt3() { awk -v f="$1" '{ printf f " (" f "-" f ")\n", $1, $2, $3 }'; }
-# CPU accounting as bench/run.sh's: /proc/stat busy, steal and total ticks, and this script's
-# finished children's ticks; cpu_foreign gives the share of all cores other programs used.
-cpu_mark() {
-    local c s
-    read -r -a c < /proc/stat
-    read -r -a s < /proc/$$/stat
-    echo "$((c[1] + c[2] + c[3] + c[6] + c[7])) ${c[8]} $((c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7] + c[8])) $((s[13] + s[14] + s[15] + s[16]))"
-}
-cpu_foreign() { # MARK_BEFORE MARK_AFTER
-    local -a x y
-    read -r -a x <<< "$1"
-    read -r -a y <<< "$2"
-    awk -v db=$((y[0] - x[0])) -v ds=$((y[1] - x[1])) -v dt=$((y[2] - x[2])) -v own=$((y[3] - x[3])) \
-        'BEGIN { if (dt <= 0) dt = 1; f = 100 * (db - own) / dt; if (f < 0) f = 0
-                 printf "%.0f %% other, %.0f %% steal", f, 100 * ds / dt }'
-}
+# CPU accounting as bench/run.sh's (cpu_mark, cpu_foreign).
+. "$ROOT/bench/cpu_load.sh"
 M_ALL=$(cpu_mark)
 
 # ---- phasor's parameter counts ------------------------------------------------------------

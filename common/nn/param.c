@@ -114,34 +114,30 @@ int ph_params_run(ph_param *const *params, int i, int by_decay, size_t *count)
     return j;
 }
 
-void ph_params_zero_grad(ph_param *const *params, int np)
+/* Zeros the gradients (moments = 0) or the optimiser moments (moments = 1) of the trainable
+ * parameters, one fill per run of tensors back to back in an arena. */
+static void params_clear(ph_param *const *params, int np, int moments)
 {
     size_t n;
     for (int i = np - 1; i >= 0;) {
-        if (!params[i]->trainable) {
+        const ph_param *p = params[i];
+        if (!p->trainable) {
             i--;
             continue;
         }
         const int next = ph_params_run(params, i, 0, &n);
-        PH_KERNEL(params[i]->be, fill, "clearing gradients", params[i]->g, 0.0f, n);
+        if (!moments) PH_KERNEL(p->be, fill, "clearing gradients", p->g, 0.0f, n);
+        else {
+            PH_KERNEL(p->be, fill, "clearing optimiser moments", p->m, 0.0f, n);
+            PH_KERNEL(p->be, fill, "clearing optimiser moments", p->v, 0.0f, n);
+        }
         i = next;
     }
 }
 
-void ph_params_zero_moments(ph_param *const *params, int np)
-{
-    size_t n;
-    for (int i = np - 1; i >= 0;) {
-        if (!params[i]->trainable) {
-            i--;
-            continue;
-        }
-        const int next = ph_params_run(params, i, 0, &n);
-        PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->m, 0.0f, n);
-        PH_KERNEL(params[i]->be, fill, "clearing optimiser moments", params[i]->v, 0.0f, n);
-        i = next;
-    }
-}
+void ph_params_zero_grad(ph_param *const *params, int np) { params_clear(params, np, 0); }
+
+void ph_params_zero_moments(ph_param *const *params, int np) { params_clear(params, np, 1); }
 
 void ph_params_freeze(ph_param *const *params, int np, int frozen)
 {
