@@ -93,16 +93,8 @@ for v in $VARIANTS; do
     [[ $v == glibc || $v == channels_last ]] || { echo "bench/peer.sh: no variant '$v' (glibc, channels_last)" >&2; exit 2; }
 done
 
-# "med min max" of the numbers on stdin (one per line).
-stats() {
-    sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "nan nan nan"; exit }
-        m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        print m, v[1], v[NR] }'
-}
-fmt3() { awk -v f="$1" '{ printf f " (" f "-" f ")\n", $1, $2, $3 }'; }
-# CPU accounting as bench/run.sh's (cpu_mark, cpu_foreign).
-. "$ROOT/bench/cpu_load.sh"
+# stats, fmt3, cpu_mark, cpu_foreign: bench/lib.sh.
+. "$ROOT/bench/lib.sh"
 M_ALL=$(cpu_mark)
 
 # ---- phasor's parameter counts ------------------------------------------------------------

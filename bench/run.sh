@@ -67,15 +67,8 @@ log() { printf '[bench %3ds] %s\n' $(($(date +%s) - T_START)) "$*" >&2; }
 
 # ---- helpers -----------------------------------------------------------------
 
-# "med min max" of the numbers on stdin (one per line).
-stats() {
-    sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "nan nan nan"; exit }
-        m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        print m, v[1], v[NR] }'
-}
-# "med min max" on stdin -> "M (A-B)", each printed with FORMAT.
-fmt3() { awk -v f="$1" '{ printf f " (" f "-" f ")\n", $1, $2, $3 }'; }
+# stats, fmt3, cpu_mark, cpu_foreign: bench/lib.sh.
+. "$ROOT/bench/lib.sh"
 med() { echo "${1%% *}"; }
 # calc FORMAT EXPRESSION: awk arithmetic on numbers pasted into the expression.
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -86,8 +79,6 @@ jfield() { # KEY RANKS
         i = index($0, k); s = substr($0, i + length(k)); sub(/[,}].*/, "", s); print s }'
 }
 
-# CPU accounting, to see other users (cpu_mark, cpu_foreign).
-. "$ROOT/bench/cpu_load.sh"
 # cpu_during VAR CMD...: run CMD in this shell (its variables stay set), put the share of the
 # machine's CPU time other programs used meanwhile into VAR, and the time CMD finished into
 # VAR_AT (the date its block in docs/performance.md gives).

@@ -1,5 +1,16 @@
-# bench/cpu_load.sh: how much of the machine other programs used while a bench section ran
-# (sourced by bench/run.sh and bench/peer.sh).
+# bench/lib.sh: what bench/run.sh and bench/peer.sh share: medians and ranges, and how much of
+# the machine other programs used while a section ran.
+
+# "med min max" of the numbers on stdin (one per line).
+stats() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print "nan nan nan"; exit }
+        m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        print m, v[1], v[NR] }'
+}
+# "med min max" on stdin -> "M (A-B)", each printed with FORMAT.
+fmt3() { awk -v f="$1" '{ printf f " (" f "-" f ")\n", $1, $2, $3 }'; }
+
 # cpu_mark: /proc/stat busy, steal and total ticks, and the ticks of this script's finished
 # children (mpirun and its ranks).
 cpu_mark() {
