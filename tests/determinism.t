@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Same config, same dataset contents for any number of MPI ranks (issue 2, must show 2).
+# Same config, same dataset contents for any number of MPI ranks.
 # Compared per dataset with h5diff, since root attributes record the rank count.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# diagnostic.t: the harmonizer's synthetic challenge through phasor-generate
-# (issue 8, "Data"): the same datasets, /maps/human included, for 1, 2 and 3
+# diagnostic.t: the harmonizer's synthetic challenge through phasor-generate:
+# the same datasets, /maps/human included, for 1, 2 and 3
 # ranks and both parts; /maps/human stored as float32 [N, H, W]; a split's
 # cue_agreement changes the images and the cue but not the labels, parts or
 # maps; bad keys refused with one line naming the key, exit 2, no output;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # featuretracker.t: FeatureTracker files have the same dataset bytes for 1, 2
-# and 3 MPI ranks (issue 4, must show 1), the paper and test configs parse,
+# and 3 MPI ranks, the paper and test configs parse,
 # and impossible parameters get one clear error line, exit 2 and no output.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # h5dump shows the documented schema and attributes, and reads every dataset
-# without phasor (issue 2, must show 3; docs/schema.md).
+# without phasor (docs/schema.md).
 . "$(dirname "$0")/lib.sh"
 
 cat >"$TMPD/s.ini" <<'INI'

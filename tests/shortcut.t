@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shortcut.t: phasor-analyze shortcut, the start-goal distance regression on
-# PathTracker files (issue 29): it finds the leak of the original negatives and
+# PathTracker files: it finds the leak of the original negatives and
 # none in matched ones; the same table from 1 and 2 ranks; one-line refusals of
 # a file without markers, a second run into the same folder, missing options.
 # shellcheck source=tests/lib.sh

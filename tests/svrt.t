@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# svrt.t: the SVRT challenge through phasor-generate (issue 5, "Must show" 2):
+# svrt.t: the SVRT challenge through phasor-generate:
 # the same datasets for 1, 2 and 3 ranks on problems of each kind, and bad
 # problem numbers refused with one clear line and exit 2; phasor-analyze
 # summary draws image files as one row of samples per file.

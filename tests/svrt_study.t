@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# svrt_study.t: the SVRT study (issue 5, "The study"): the paper-scale sweeps expand into the
+# svrt_study.t: the SVRT study: the paper-scale sweeps expand into the
 # expected Slurm arrays; a tiny study (2 problems, 2 sizes, 4 models, a few steps) runs end to
 # end through scripts/svrt_study.sh (what make reproduce-svrt runs) and gives a complete report;
 # phasor-analyze evaluate refuses the files a model trained or was selected on and gives the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tracking_controls.t: scripts/tracking_controls.sh at toy scale (issue 29): both challenges
+# tracking_controls.t: scripts/tracking_controls.sh at toy scale: both challenges
 # generated with original and matched negatives, the distance regression and the frame CNN on
 # each, a stand-in tracking-study checkpoint scored on both test files, and a report whose
 # numbers are those of its tables.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tracking_study.t: the tracking study (issue 4, "The study"): the paper-scale and local sweeps
+# tracking_study.t: the tracking study: the paper-scale and local sweeps
 # expand into the expected points; a tiny study (every sweep of the local study, a few videos and
 # steps, tiny models) runs end to end through scripts/tracking_study.sh (what make
 # reproduce-tracking runs) and gives a complete report whose numbers equal a recomputation from

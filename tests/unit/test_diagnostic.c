@@ -1,4 +1,4 @@
-/* test_diagnostic.c: the harmonizer's synthetic challenge (issue 8, "Data").
+/* test_diagnostic.c: the harmonizer's synthetic challenge.
  *
  * Checked from the pixels wherever possible, with code of the test's own:
  * balanced labels; the label's part is present, whole, inside the canvas and

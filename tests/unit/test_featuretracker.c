@@ -1,5 +1,5 @@
 /* test_featuretracker.c: statistics of FeatureTracker videos over thousands of
- * samples (issue 4, "Must show" 1), checked against oracles written here, not
+ * samples, checked against oracles written here, not
  * against the generator's own helpers: labels, hard negatives, hue ranges and
  * speeds, the shape rules frame to frame, bounds, and a re-rendering of every
  * frame and mask from the metadata. */

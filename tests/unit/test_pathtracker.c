@@ -1,5 +1,5 @@
 /* test_pathtracker.c: statistics of PathTracker videos over thousands of samples
- * (issue 2, "Must show" 4) and the purity of generation. */
+ * and the purity of generation. */
 #include "challenges/challenge.h"
 #include "challenges/pathtracker.h"
 

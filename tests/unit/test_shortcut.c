@@ -1,5 +1,5 @@
 /* test_shortcut.c: the logistic regression behind the shortcut floor, and the
- * matched negatives of PathTracker and FeatureTracker (issue 29): the
+ * matched negatives of PathTracker and FeatureTracker: the
  * start-goal distance alone must be at chance on matched data and clearly
  * above it on the original data. */
 #include "challenges/challenge.h"

@@ -1,5 +1,5 @@
-/* test_svrt.c: a rule checker for the 23 SVRT problems (issue 5, "Must show" 1
- * and 2) that shares no code with the generator.  From each sample's pixels
+/* test_svrt.c: a rule checker for the 23 SVRT problems that shares no code
+ * with the generator.  From each sample's pixels
  * it finds the shapes (8-connected components of black pixels), their
  * filled regions (4-connected flood fill from the border), and from those
  * decides identity (exact pixel translates, or a chamfer distance after
