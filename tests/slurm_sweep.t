@@ -380,4 +380,36 @@ ok "... one line naming the limit, signal_seconds and the fix" \
 "$submit" --dry-run sig.ini --out sig_run --time 1-00 >"$OUT" 2>"$ERR"
 is "$?" 0 "... accepted with --time 1-00 (one day)"
 
+# ---- a rerun submits no job for a stage already done ----------------------------------------
+# A fake sbatch records each call; points start at different stages, so each gets its own chain.
+mkdir -p recbin
+cat >recbin/sbatch <<'SH'
+#!/bin/sh
+echo "$*" >>"$SBATCH_LOG"
+echo $((1000 + $(wc -l <"$SBATCH_LOG")))
+SH
+printf '#!/bin/sh\nexit 0\n' >recbin/squeue
+printf '#!/bin/sh\nexit 0\n' >recbin/scancel
+chmod +x recbin/*
+export SBATCH_LOG=$TMPD/sbatch.log
+: >sbatch.log
+PATH=$TMPD/recbin:$PATH "$submit" tiny.ini --out rr >"$OUT" 2>"$ERR"
+ok "a fresh submission: one array per stage, every point" \
+    bash -c "[ \$(wc -l <sbatch.log) = 3 ] && [ \$(grep -c -- '--array=0-3 ' sbatch.log) = 3 ]"
+printf 'done\n' >rr/p0000/generate.state
+printf 'done\n' >rr/p0000/train.state
+printf 'done\n' >rr/p0001/generate.state
+for st in generate train analyze; do printf 'done\n' >rr/p0003/$st.state; done
+: >sbatch.log
+PATH=$TMPD/recbin:$PATH "$submit" --rerun rr >"$OUT" 2>"$ERR"
+is "$?" 0 "the rerun submits"
+is "$(wc -l <sbatch.log)" 6 "... 6 arrays: analyze for p0, train and analyze for p1, all three for p2"
+ok "... generate only for the point that has not generated" \
+    bash -c "[ \$(grep -c 'slurm/generate.sbatch' sbatch.log) = 1 ] && grep 'slurm/generate.sbatch' sbatch.log | grep -q -- '--array=2 '"
+ok "... train for p1 without a dependency, for p2 after its generate" \
+    bash -c "grep 'slurm/train.sbatch' sbatch.log | grep -- '--array=1 ' | grep -vq dependency && grep 'slurm/train.sbatch' sbatch.log | grep -- '--array=2 ' | grep -q 'dependency=aftercorr:'"
+ok "... analyze for p0 alone, without a dependency" \
+    bash -c "grep 'slurm/analyze.sbatch' sbatch.log | grep -- '--array=0 ' | grep -vq dependency"
+ok "... and it says so" grep -q "stages already done get no job" "$OUT"
+
 done_testing
