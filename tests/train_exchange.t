@@ -8,15 +8,19 @@
 #   - with one bucket, ResNet-18 (62 tensors) and ResNet-50 (161) both make 1;
 #   - batch_norm = local makes no batch-norm reductions, sync does;
 #   - the bucketing does not change the sums: tiny buckets and one bucket give
-#     the same parameters bit for bit.
+#     the same parameters bit for bit;
+#   - overlap: after the first step, buckets start during the backward pass, and
+#     the parameters are bit for bit those of overlap = off (ResNet with batch-norm
+#     reductions in the passes; InT, whose recurrence adds to each weight once per
+#     time step).
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 WRAP=$PHASOR_BUILD/tests/libcount_mpi.so
 [ -f "$WRAP" ] || bail_out "no $WRAP (run make build)"
-plan 11
+plan 17
 if ldd "$PHASOR_BUILD/bin/phasor-train" | grep -q libasan; then
-    skip "a preloaded PMPI wrapper cannot come before AddressSanitizer's runtime" 11
+    skip "a preloaded PMPI wrapper cannot come before AddressSanitizer's runtime" 17
     exit 0
 fi
 
@@ -81,3 +85,23 @@ counted whole 5 --set resnet.depth=10 --set resnet.width=8 --set train.bucket_mb
 ok "... the same parameters, bit for bit, as with one bucket" \
     h5diff -q tiny/checkpoint.h5 whole/checkpoint.h5 /params /params
 ok "... made in many more collectives" test "$(awk '$2 == 0 { print $4 }' tiny.count)" -gt 100
+
+# last NAME FIELD: the field's value in the last metrics line of run NAME
+last() { grep -o "\"$2\":[0-9.]*" "$1/train.jsonl" | tail -n 1 | cut -d: -f2; }
+overlapped=$(last r505 buckets_overlapped)
+diag "ResNet-50: $overlapped of its buckets a step started during the backward pass"
+ok "ResNet-50: buckets start during the backward pass (after the first step, which counts the additions)" \
+    awk -v v="$overlapped" 'BEGIN { exit !(v >= 1) }'
+counted off 5 --set resnet.depth=10 --set resnet.width=8 --set train.bucket_mb=0.001 --set train.overlap=off
+is "$RC" 0 "overlap = off trains"
+is "$(last off buckets_overlapped)" 0.00 "... and starts no bucket during the backward pass"
+ok "... the same parameters, bit for bit, as overlap = on (batch-norm reductions in the passes)" \
+    h5diff -q tiny/checkpoint.h5 off/checkpoint.h5 /params /params
+
+printf '[generate]\nchallenge = pathtracker\n[pathtracker]\nlength = 8\nnum_distractors = 1\n[split.train]\nn = 16\nseed = 1\n[split.val]\nn = 4\nseed = 2\n' >v.ini
+run_phasor generate v.ini --out vid --quiet
+vid=(--set train.model=int --set train.train=vid/train.h5 --set train.val=vid/val.h5 --set train.bucket_mb=0.001)
+counted int_on 4 "${vid[@]}"
+counted int_off 4 "${vid[@]}" --set train.overlap=off
+ok "InT, 1 kB buckets: some start during the backward pass" awk -v v="$(last int_on buckets_overlapped)" 'BEGIN { exit !(v > 0) }'
+ok "... the same parameters, bit for bit, as overlap = off" h5diff -q int_on/checkpoint.h5 int_off/checkpoint.h5 /params /params

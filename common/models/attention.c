@@ -79,6 +79,7 @@ void ph_attention_backward(ph_attention *m, const float *x, const float *dy, flo
     PH_KERNEL(be, binary, "attention backward", PH_BIN_MUL, dy, m->o, m->dtmp, x_count);
     PH_KERNEL(be, sgemm, "attention backward", 0, 0, 1, 1, (int64_t)x_count, 1.0f, m->dtmp,
               (int64_t)x_count, m->ones, 1, 1.0f, m->gamma.g, 1);
+    ph_param_grad_added(&m->gamma);
     PH_KERNEL(be, axpby, "attention backward", gamma_value(m), dy, 0.0f, m->dtmp, x_count);
     /* dx starts as the identity path's dy */
     PH_KERNEL(be, copy2d, "attention backward", dx, x_count, dy, x_count, 1, x_count);

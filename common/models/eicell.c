@@ -127,6 +127,7 @@ void ph_eicell_backward_begin(ph_eicell *c)
 static void add_channel_sums(ph_param *p, const float *src)
 {
     PH_KERNEL(p->be, axpby, "accumulating a gradient", 1.0f, src, 1.0f, p->g, p->count);
+    ph_param_grad_added(p);
 }
 
 const float *ph_eicell_step_backward(ph_eicell *c, int t, const float *z)

@@ -92,8 +92,14 @@ ph_model *ph_model_create_text(const char *name, const char *ini, const ph_backe
     cfg_init(&c, sec, 1);
     cfg_parse_text(&c, ini ? ini : "", "model text");
     cfg_validate(&c);
-    ph_model *m = def->create(&c, be, g);
+    ph_model *m = ph_model_create(def, &c, be, g);
     cfg_free(&c);
+    return m;
+}
+
+ph_model *ph_model_create(const ph_model_def *def, const cfg *c, const ph_backend *be, const ph_model_geometry *g)
+{
+    ph_model *m = def->create(c, be, g);
     ph_param *params[PH_MODEL_MAX_PARAMS];
     ph_params_pack(params, m->def->params(m, params, PH_MODEL_MAX_PARAMS));
     return m;

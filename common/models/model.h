@@ -98,6 +98,9 @@ extern const int ph_model_count;
 const ph_model_def *ph_model_find(const char *name);
 const char *ph_model_names(void); /* "a|b" for the config enum */
 
+/* Builds model def from a config holding its section, its trainable parameters packed into
+ * one arena (ph_params_pack): every stage builds its models through this. */
+ph_model *ph_model_create(const ph_model_def *def, const cfg *c, const ph_backend *be, const ph_model_geometry *g);
 /* Builds registered model `name` from INI text for its section (tests,
  * benchmarks): "[resnet]\ndepth = 18\n"; NULL text takes the defaults. */
 ph_model *ph_model_create_text(const char *name, const char *ini, const ph_backend *be,

@@ -3,14 +3,38 @@
 
 #include "core/error.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define EXCHANGE_WHAT "summing gradients over ranks"
+#define EXCHANGE_HINT "another rank failed; see its message"
+
+static void exchange_added(ph_grad_hook *h, int id);
+
+/* Orders the trainable parameters by their offset in the arena (insertion sort: a few hundred). */
+static void exchange_order_init(ph_grad_exchange *x)
+{
+    x->expect = calloc((size_t)x->np, sizeof *x->expect), x->seen = calloc((size_t)x->np, sizeof *x->seen);
+    x->order = malloc((size_t)x->np * sizeof *x->order), x->offset = malloc((size_t)x->np * sizeof *x->offset);
+    PH_CHECK_ALLOC(x->expect && x->seen && x->order && x->offset ? x : NULL, "allocating the gradient exchange");
+    for (int i = 0; i < x->np; i++) {
+        ph_param *p = x->params[i];
+        if (!p->trainable) continue;
+        x->offset[i] = (size_t)(p->g - x->direct);
+        int k = x->norder++;
+        while (k > 0 && x->offset[x->order[k - 1]] > x->offset[i]) x->order[k] = x->order[k - 1], k--;
+        x->order[k] = i;
+        p->hook = &x->hook, p->hook_id = i;
+    }
+}
+
 void ph_grad_exchange_init(ph_grad_exchange *x, ph_param *const *params, int np, MPI_Comm comm,
-                           double bucket_bytes)
+                           double bucket_bytes, int overlap)
 {
     memset(x, 0, sizeof *x);
-    x->comm = comm;
+    x->hook.added = exchange_added;
+    x->params = params, x->np = np;
     MPI_Comm_size(comm, &x->ranks);
     int top = -1;
     for (int i = 0; i < np; i++)
@@ -22,10 +46,14 @@ void ph_grad_exchange_init(ph_grad_exchange *x, ph_param *const *params, int np,
     /* MPI counts are ints */
     x->bucket = b < 1 ? 1 : b > (size_t)1 << 30 ? (size_t)1 << 30 : b;
     x->nbuckets = x->total ? (int)((x->total + x->bucket - 1) / x->bucket) : 0;
+    x->comm = MPI_COMM_NULL;
     if (x->ranks == 1) return;
+    PH_CHECK_MPI(MPI_Comm_dup(comm, &x->comm), "setting up the gradient exchange", EXCHANGE_HINT);
     x->host = x->direct ? NULL : malloc((x->total ? x->total : 1) * sizeof *x->host);
     x->req = malloc((size_t)(x->nbuckets ? x->nbuckets : 1) * sizeof *x->req);
     PH_CHECK_ALLOC(x->direct || x->host ? x->req : NULL, "allocating the gradient exchange buffer");
+    x->overlap = overlap && x->direct;
+    if (x->overlap) exchange_order_init(x);
 }
 
 /* Starts the sum of bucket k. */
@@ -34,45 +62,90 @@ static void bucket_start(ph_grad_exchange *x, int k)
     const size_t at = (size_t)k * x->bucket, n = x->total - at < x->bucket ? x->total - at : x->bucket;
     float *base = x->direct ? x->direct : x->host;
     PH_CHECK_MPI(MPI_Iallreduce(MPI_IN_PLACE, base + at, (int)n, MPI_FLOAT, MPI_SUM, x->comm, &x->req[k]),
-                 "summing gradients over ranks", "another rank failed; see its message");
+                 EXCHANGE_WHAT, EXCHANGE_HINT);
     x->collectives++;
 }
 
-void ph_grad_exchange_run(ph_grad_exchange *x, ph_param *const *params, int np)
+/* Lets the library progress the sums already started (Open MPI's progress only runs inside calls). */
+static void buckets_progress(ph_grad_exchange *x)
+{
+    int done;
+    if (x->started) PH_CHECK_MPI(MPI_Testall(x->started, x->req, &done, MPI_STATUSES_IGNORE), EXCHANGE_WHAT, EXCHANGE_HINT);
+}
+
+/* Starts every bucket whose parameters are all final. */
+static void buckets_start_ready(ph_grad_exchange *x)
+{
+    while (x->next < x->norder && x->seen[x->order[x->next]] == x->expect[x->order[x->next]]) x->next++;
+    const size_t ready = x->next < x->norder ? x->offset[x->order[x->next]] : x->total;
+    while (x->started < x->nbuckets) {
+        const size_t end = (size_t)(x->started + 1) * x->bucket;
+        if ((end < x->total ? end : x->total) > ready) break;
+        bucket_start(x, x->started++);
+        x->early++;
+    }
+}
+
+static void exchange_added(ph_grad_hook *h, int id)
+{
+    ph_grad_exchange *x = (ph_grad_exchange *)((char *)h - offsetof(ph_grad_exchange, hook));
+    if (!x->active) return;
+    x->seen[id]++;
+    if (!x->learned) return;
+    if (x->seen[id] > x->expect[id])
+        PH_FAIL(EXCHANGE_WHAT, "a parameter's gradient was added to more often than in the first step",
+                "set train.overlap = off for this model");
+    if (x->seen[id] == x->expect[id]) buckets_start_ready(x);
+    buckets_progress(x);
+}
+
+void ph_grad_exchange_begin(ph_grad_exchange *x)
+{
+    if (!x->overlap) return;
+    memset(x->seen, 0, (size_t)x->np * sizeof *x->seen);
+    x->next = 0, x->started = 0, x->active = 1;
+    if (x->learned) buckets_start_ready(x); /* parameters no backward pass adds to */
+}
+
+void ph_grad_exchange_run(ph_grad_exchange *x)
 {
     if (x->ranks == 1 || !x->total) return;
-    if (x->direct) { /* the arena is the buffer: start every bucket, then wait */
-        for (int k = 0; k < x->nbuckets; k++) bucket_start(x, k);
-        PH_CHECK_MPI(MPI_Waitall(x->nbuckets, x->req, MPI_STATUSES_IGNORE), "summing gradients over ranks",
-                     "another rank failed; see its message");
+    const double t0 = MPI_Wtime();
+    if (x->direct) { /* the arena is the buffer: start the buckets not started yet, then wait */
+        if (x->active && !x->learned) memcpy(x->expect, x->seen, (size_t)x->np * sizeof *x->expect), x->learned = 1;
+        x->active = 0;
+        while (x->started < x->nbuckets) bucket_start(x, x->started++);
+        x->started = 0;
+        PH_CHECK_MPI(MPI_Waitall(x->nbuckets, x->req, MPI_STATUSES_IGNORE), EXCHANGE_WHAT, EXCHANGE_HINT);
+        x->exposed_seconds += MPI_Wtime() - t0, x->steps++;
         return;
     }
+    ph_param *const *params = x->params;
     size_t at = 0;
-    int started = 0;
-    for (int i = np - 1; i >= 0; i--) { /* the last layers' gradients are ready first */
+    for (int i = x->np - 1; i >= 0; i--) { /* the last layers' gradients are ready first */
         if (!params[i]->trainable) continue;
         ph_dev_download(params[i]->be, x->host + at, params[i]->g, params[i]->count);
         at += params[i]->count;
-        while (started < x->nbuckets && ((size_t)started + 1) * x->bucket <= at) bucket_start(x, started++);
-        if (started) { /* lets the library progress the sums already started */
-            int done;
-            PH_CHECK_MPI(MPI_Testall(started, x->req, &done, MPI_STATUSES_IGNORE), "summing gradients over ranks",
-                         "another rank failed; see its message");
-        }
+        while (x->started < x->nbuckets && ((size_t)x->started + 1) * x->bucket <= at) bucket_start(x, x->started++);
+        buckets_progress(x);
     }
-    while (started < x->nbuckets) bucket_start(x, started++);
-    PH_CHECK_MPI(MPI_Waitall(x->nbuckets, x->req, MPI_STATUSES_IGNORE), "summing gradients over ranks",
-                 "another rank failed; see its message");
+    while (x->started < x->nbuckets) bucket_start(x, x->started++);
+    x->started = 0;
+    PH_CHECK_MPI(MPI_Waitall(x->nbuckets, x->req, MPI_STATUSES_IGNORE), EXCHANGE_WHAT, EXCHANGE_HINT);
     at = 0;
-    for (int i = np - 1; i >= 0; i--) {
+    for (int i = x->np - 1; i >= 0; i--) {
         if (!params[i]->trainable) continue;
         ph_dev_upload(params[i]->be, params[i]->g, x->host + at, params[i]->count);
         at += params[i]->count;
     }
+    x->exposed_seconds += MPI_Wtime() - t0, x->steps++;
 }
 
 void ph_grad_exchange_free(ph_grad_exchange *x)
 {
-    free(x->host), free(x->req);
+    for (int i = 0; x->offset && i < x->np; i++)
+        if (x->params[i]->hook == &x->hook) x->params[i]->hook = NULL;
+    if (x->comm != MPI_COMM_NULL) MPI_Comm_free(&x->comm);
+    free(x->host), free(x->req), free(x->expect), free(x->seen), free(x->order), free(x->offset);
     memset(x, 0, sizeof *x);
 }

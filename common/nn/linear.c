@@ -36,6 +36,7 @@ void ph_linear_backward(ph_linear_layer *l, const float *x, const float *dy, flo
                   l->in, 1.0f, l->w.g, l->in);
         PH_KERNEL(l->be, sgemm, "running a linear layer backward", 1, 0, l->out, 1, l->n, 1.0f, dy, l->out, l->ones,
                   1, 1.0f, l->b.g, 1);
+        ph_param_grad_added(&l->w), ph_param_grad_added(&l->b);
     }
     if (dx)
         PH_KERNEL(l->be, sgemm, "running a linear layer backward", 0, 0, l->n, l->in, l->out,

@@ -45,6 +45,13 @@ void ph_dev_download(const ph_backend *be, float *host, const float *src, size_t
  * timing device work from the host. */
 void ph_dev_wait(const ph_backend *be, const float *dev);
 
+/* Told of each addition a backward pass makes to a parameter's gradient, with the id the
+ * listener gave the parameter: the gradient exchange starts summing a bucket as soon as the
+ * additions of its parameters are complete (grad_exchange.c). */
+typedef struct ph_grad_hook {
+    void (*added)(struct ph_grad_hook *h, int id);
+} ph_grad_hook;
+
 /* A tensor of the model's state.  Trainable ones carry a gradient g and
  * optimiser moments m, v; buffers (batch norm's running statistics) carry
  * only w, are saved in checkpoints and never updated by the optimiser.
@@ -60,7 +67,15 @@ typedef struct {
     int view;        /* w, g, m, v lie in another tensor's buffers (ph_params_pack) */
     int frozen;      /* nobody reads its gradient (feature visualisation, attacks): convolution
                       * and linear layers skip computing it; ph_params_freeze sets it */
+    ph_grad_hook *hook; /* NULL, or told of each addition to g (ph_param_grad_added) */
+    int hook_id;
 } ph_param;
+
+/* Every layer calls this after each addition it makes to p->g (after the kernel is queued). */
+static inline void ph_param_grad_added(ph_param *p)
+{
+    if (p->hook) p->hook->added(p->hook, p->hook_id);
+}
 
 /* Normal(0, std) from Philox keyed on (seed, PH_STREAM_INIT, id): the same
  * initial values on every rank and backend.  std 0 gives zeros. */

@@ -196,4 +196,5 @@ void ph_params_pack(ph_param *const *params, int np)
 void ph_param_add_scratch(ph_param *p)
 {
     PH_KERNEL(p->be, axpby, "accumulating a gradient", 1.0f, p->scratch, 1.0f, p->g, p->count);
+    ph_param_grad_added(p);
 }

@@ -64,6 +64,9 @@ static cfg_key train_keys[] = {
      "reader = auto: the most MiB of samples a rank holds in memory (the training file first, then validation)"},
     {"bucket_mb", CFG_REAL, "25", 0.001, 1024, NULL,
      "gradients are summed over ranks in buckets of this many MB (one collective each)"},
+    {"overlap", CFG_ENUM, "on", 0, 0, "on|off",
+     "on: a bucket's sum starts during the backward pass once its gradients are final (CPU); "
+     "off: every bucket starts after it (the same sums either way)"},
     {"batch_norm", CFG_ENUM, "sync", 0, 0, "sync|local",
      "batch statistics summed over all ranks (sync: the result hardly depends on the rank count) "
      "or per rank (local: no collective in the passes, each rank normalises its own part of the batch)"},
@@ -92,7 +95,8 @@ static void resume_config_check(const cfg *c, const char *ckpt)
 {
     static const char *const may_change[] = {"train.steps", "train.log_every", "train.eval_every",
                                              "train.checkpoint_every", "train.device", "train.out_dir",
-                                             "train.reader", "train.memory_mb", "train.bucket_mb", NULL};
+                                             "train.reader", "train.memory_mb", "train.bucket_mb",
+                                             "train.overlap", NULL};
     char *text = ph_checkpoint_config(ckpt);
     if (!text) return; /* an older checkpoint without its config: nothing to compare */
     cfg old;
@@ -396,7 +400,7 @@ static ph_model *model_create(const cfg *c, const ph_backend *be, const dataset 
                        tr->video ? "videos" : "images");
     const MPI_Comm norm_comm = strcmp(cfg_str(c, "train", "batch_norm"), "local") ? MPI_COMM_WORLD : MPI_COMM_SELF;
     ph_model_geometry g = {local, tr->t, tr->h, tr->w, tr->c, outputs, seed, norm_comm};
-    return def->create(c, be, &g);
+    return ph_model_create(def, c, be, &g);
 }
 
 int main(int argc, char **argv)
@@ -471,7 +475,8 @@ int main(int argc, char **argv)
     PH_CHECK_ALLOC(params, "listing parameters");
     int np = m->def->params(m, params, MAX_PARAMS);
     ph_grad_exchange exchange;
-    ph_grad_exchange_init(&exchange, params, np, MPI_COMM_WORLD, cfg_real(&c, "train", "bucket_mb") * 1e6);
+    ph_grad_exchange_init(&exchange, params, np, MPI_COMM_WORLD, cfg_real(&c, "train", "bucket_mb") * 1e6,
+                          !strcmp(cfg_str(&c, "train", "overlap"), "on"));
     float *logits = malloc((size_t)local * outputs * sizeof *logits),
           *dlogits = malloc((size_t)local * outputs * sizeof *dlogits);
     int32_t *labels = malloc((size_t)local * sizeof *labels);
@@ -523,7 +528,8 @@ int main(int argc, char **argv)
     ph_progress prog;
     ph_progress_init(&prog, "train", "steps", steps - step, !o.quiet && ph_rank() == 0);
     const int64_t first = step;
-    double wait_at_log = 0;
+    double wait_at_log = 0, exchange_at_log = 0;
+    long long early_at_log = 0;
     if (step < steps) {
         batch_draw(seed, step + 1, batch, tr.n, balanced ? &lists : NULL, idx_steps + (size_t)((step + 1) % 2) * batch);
         ph_sample_stream_fetch(&tr.s, idx_steps + (size_t)((step + 1) % 2) * batch + (size_t)ph_rank() * local, local);
@@ -556,9 +562,10 @@ int main(int argc, char **argv)
                                                  labels, dlogits);
         } else {
             ph_params_zero_grad(params, np);
+            ph_grad_exchange_begin(&exchange);
             ph_model_backward_host(m, dlogits);
         }
-        ph_grad_exchange_run(&exchange, params, np);
+        ph_grad_exchange_run(&exchange);
         ph_optim_step(&opt, params, np, step);
         double global[4] = {loss * local / batch, (double)right / batch, aux_loss, harm_loss};
         PH_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, global, 4, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
@@ -577,6 +584,11 @@ int main(int argc, char **argv)
                          ph_optim_lr(&opt, step), sps, sps / local * step_flops / 1e9,
                          (tr.s.wait_seconds - wait_at_log) / (now - t_log), rss, vm);
             wait_at_log = tr.s.wait_seconds;
+            /* the exchange's exposed part: what the backward pass did not hide */
+            ph_sb_printf(&line, ",\"exchange_ms\":%.3f,\"buckets_overlapped\":%.2f",
+                         1e3 * (exchange.exposed_seconds - exchange_at_log) / since_log,
+                         (double)(exchange.early - early_at_log) / since_log);
+            exchange_at_log = exchange.exposed_seconds, early_at_log = exchange.early;
             if (aux) ph_sb_printf(&line, ",\"aux_loss\":%.9g", aux_sum / since_log);
             if (harm.on) ph_sb_printf(&line, ",\"harmonization_loss\":%.9g", harm_sum / since_log);
             ph_sb_printf(&line, "}\n");
