@@ -1,7 +1,10 @@
 /* norm.c: CPU normalisation (batch, group and instance norm) statistics,
  * forward and backward.  x is [N, C, S]; see ph_norm_shape for which
  * elements share a statistic.  Sums accumulate in double per statistic in a
- * fixed order, so results do not depend on the thread count. */
+ * fixed order, so results do not depend on the thread count: element j of a
+ * plane goes to partial sum j % LANES, and the partial sums are added in
+ * order at the end.  Independent partial sums let the additions overlap (and
+ * vectorise) instead of each waiting for the one before. */
 #include "cpu.h"
 
 #include <string.h>
@@ -19,6 +22,48 @@ static stat_range range_of(const ph_norm_shape *s, size_t k)
     return (stat_range){i, i + 1, g * cg, (g + 1) * cg};
 }
 
+enum { LANES = 8 };
+
+/* a[l] += x[j], b[l] += x[j]^2 for j % LANES == l */
+static inline void lanes_moments(const float *restrict x, size_t count, double *restrict a, double *restrict b)
+{
+    size_t j = 0;
+    for (; j + LANES <= count; j += LANES)
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) {
+            const double v = x[j + l];
+            a[l] += v, b[l] += v * v;
+        }
+    for (int l = 0; j < count; j++, l++) {
+        const double v = x[j];
+        a[l] += v, b[l] += v * v;
+    }
+}
+
+/* with d = g dy[j]: a[l] += d, b[l] += d (x[j] - mean) rstd, for j % LANES == l */
+static inline void lanes_grad_sums(const float *restrict dy, const float *restrict x, double g, float mean,
+                                   float rstd, size_t count, double *restrict a, double *restrict b)
+{
+    size_t j = 0;
+    for (; j + LANES <= count; j += LANES)
+#pragma omp simd
+        for (int l = 0; l < LANES; l++) {
+            const double d = g * dy[j + l];
+            a[l] += d, b[l] += d * (x[j + l] - mean) * rstd;
+        }
+    for (int l = 0; j < count; j++, l++) {
+        const double d = g * dy[j];
+        a[l] += d, b[l] += d * (x[j] - mean) * rstd;
+    }
+}
+
+static inline double lanes_total(const double *v)
+{
+    double t = 0;
+    for (int l = 0; l < LANES; l++) t += v[l];
+    return t;
+}
+
 static inline size_t stat_of(const ph_norm_shape *s, int i, int c)
 {
     return s->groups ? (size_t)i * s->groups + (size_t)(c / (s->c / s->groups)) : (size_t)c;
@@ -31,14 +76,11 @@ int ph_cpu_norm_moments(const ph_norm_shape *s, const float *x, double *sum, dou
     const size_t K = ph_norm_stat_count(s);
 #pragma omp parallel for schedule(static)
     for (size_t k = 0; k < K; k++) {
-        double a = 0, b = 0;
+        double a[LANES] = {0}, b[LANES] = {0};
         stat_range r = range_of(s, k);
         for (int i = r.i0; i < r.i1; i++)
-            for (int c = r.c0; c < r.c1; c++) {
-                const float *p = x + ((size_t)i * s->c + c) * s->s;
-                for (size_t j = 0; j < s->s; j++) a += p[j], b += (double)p[j] * p[j];
-            }
-        sum[k] = a, sumsq[k] = b;
+            for (int c = r.c0; c < r.c1; c++) lanes_moments(x + ((size_t)i * s->c + c) * s->s, s->s, a, b);
+        sum[k] = lanes_total(a), sumsq[k] = lanes_total(b);
     }
     return 0;
 }
@@ -56,7 +98,8 @@ int ph_cpu_norm_forward(const ph_norm_shape *s, const float *x, const float *mea
         float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f;
         float scale = rstd[k] * g, shift = b - mean[k] * scale;
         const float *px = x + pl * s->s;
-        float *py = y + pl * s->s;
+        float *py = y + pl * s->s; /* may be x: element j reads before it writes */
+#pragma omp simd
         for (size_t j = 0; j < s->s; j++) py[j] = px[j] * scale + shift;
     }
     return 0;
@@ -74,17 +117,15 @@ int ph_cpu_norm_backward_sums(const ph_norm_shape *s, const float *x, const floa
     const int per_channel = !s->groups;
 #pragma omp parallel for schedule(static)
     for (size_t k = 0; k < K; k++) {
-        double a = 0, b = 0;
+        double la[LANES] = {0}, lb[LANES] = {0};
         stat_range r = range_of(s, k);
         for (int i = r.i0; i < r.i1; i++)
             for (int c = r.c0; c < r.c1; c++) {
                 size_t pl = (size_t)i * s->c + c;
                 double g = per_channel || !gamma ? 1.0 : gamma[c];
-                for (size_t j = 0; j < s->s; j++) {
-                    double d = g * dy[pl * s->s + j];
-                    a += d, b += d * (x[pl * s->s + j] - mean[k]) * rstd[k];
-                }
+                lanes_grad_sums(dy + pl * s->s, x + pl * s->s, g, mean[k], rstd[k], s->s, la, lb);
             }
+        double a = lanes_total(la), b = lanes_total(lb);
         if (per_channel) {
             double g = gamma ? gamma[k] : 1.0;
             if (dbeta) dbeta[k] = (float)a;
@@ -96,16 +137,13 @@ int ph_cpu_norm_backward_sums(const ph_norm_shape *s, const float *x, const floa
     if (!per_channel && (dgamma || dbeta)) {
 #pragma omp parallel for schedule(static)
         for (int c = 0; c < s->c; c++) {
-            double a = 0, b = 0;
+            double la[LANES] = {0}, lb[LANES] = {0};
             for (int i = 0; i < s->n; i++) {
                 size_t pl = (size_t)i * s->c + c, k = stat_of(s, i, c);
-                for (size_t j = 0; j < s->s; j++) {
-                    double d = dy[pl * s->s + j];
-                    a += d * (x[pl * s->s + j] - mean[k]) * rstd[k], b += d;
-                }
+                lanes_grad_sums(dy + pl * s->s, x + pl * s->s, 1.0, mean[k], rstd[k], s->s, lb, la);
             }
-            if (dgamma) dgamma[c] = (float)a;
-            if (dbeta) dbeta[c] = (float)b;
+            if (dgamma) dgamma[c] = (float)lanes_total(la);
+            if (dbeta) dbeta[c] = (float)lanes_total(lb);
         }
     }
     return 0;
@@ -121,11 +159,13 @@ int ph_cpu_norm_backward_apply(const ph_norm_shape *s, const float *x, const flo
     for (size_t pl = 0; pl < planes; pl++) {
         int i = (int)(pl / s->c), c = (int)(pl % s->c);
         size_t k = stat_of(s, i, c);
-        float g = gamma ? gamma[c] : 1.0f;
+        const float g = gamma ? gamma[c] : 1.0f, m = mean[k], r = rstd[k], ak = a[k], bk = b[k];
+        const float *px = x + pl * s->s, *pdy = dy + pl * s->s;
+        float *pdx = dx + pl * s->s; /* may be dy */
+#pragma omp simd
         for (size_t j = 0; j < s->s; j++) {
-            size_t e = pl * s->s + j;
-            float xhat = (x[e] - mean[k]) * rstd[k];
-            dx[e] = rstd[k] * (g * dy[e] - a[k] - xhat * b[k]);
+            float xhat = (px[j] - m) * r;
+            pdx[j] = r * (g * pdy[j] - ak - xhat * bk);
         }
     }
     return 0;
