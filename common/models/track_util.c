@@ -24,10 +24,10 @@ void ph_conv_forward_n(const ph_conv_layer *l, int nb, const float *x, float *y)
 void ph_conv_backward_weights_n(ph_conv_layer *l, int nb, const float *x, const float *dy)
 {
     ph_conv_shape s = with_n(l, nb);
-    PH_KERNEL(l->w.be, conv_backward_weights, "running a convolution backward", &s, x, dy, l->w.scratch,
-              l->bias ? l->b.scratch : NULL);
-    ph_param_add_scratch(&l->w);
-    if (l->bias) ph_param_add_scratch(&l->b);
+    PH_KERNEL(l->w.be, conv_backward_weights, "running a convolution backward", &s, x, dy, ph_param_grad_out(&l->w),
+              l->bias ? ph_param_grad_out(&l->b) : NULL);
+    ph_param_grad_done(&l->w);
+    if (l->bias) ph_param_grad_done(&l->b);
 }
 
 void ph_conv_backward_n(ph_conv_layer *l, int nb, const float *x, const float *dy, float *dx)

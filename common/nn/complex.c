@@ -22,8 +22,8 @@ void ph_complex_conv_backward(ph_conv_layer *l, const float *z, const float *dy,
     ph_conv_shape s = doubled(l);
     const ph_backend *be = l->w.be;
     PH_KERNEL(be, conv_backward_weights, "running a complex convolution backward", &s, z, dy,
-              l->w.scratch, NULL);
-    ph_param_add_scratch(&l->w);
+              ph_param_grad_out(&l->w), NULL);
+    ph_param_grad_done(&l->w);
     if (dz) PH_KERNEL(be, conv_backward_data, "running a complex convolution backward", &s, dy, l->w.w, dz);
 }
 

@@ -27,10 +27,10 @@ void ph_conv_layer_backward(ph_conv_layer *l, const float *x, const float *dy, f
 {
     const ph_backend *be = l->w.be;
     if (!l->w.frozen) {
-        PH_KERNEL(be, conv_backward_weights, "running a convolution backward", &l->s, x, dy, l->w.scratch,
-                  l->bias ? l->b.scratch : NULL);
-        ph_param_add_scratch(&l->w);
-        if (l->bias) ph_param_add_scratch(&l->b);
+        PH_KERNEL(be, conv_backward_weights, "running a convolution backward", &l->s, x, dy, ph_param_grad_out(&l->w),
+                  l->bias ? ph_param_grad_out(&l->b) : NULL);
+        ph_param_grad_done(&l->w);
+        if (l->bias) ph_param_grad_done(&l->b);
     }
     if (dx) PH_KERNEL(be, conv_backward_data, "running a convolution backward", &l->s, dy, l->w.w, dx);
 }

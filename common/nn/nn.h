@@ -67,6 +67,7 @@ typedef struct {
     int view;        /* w, g, m, v lie in another tensor's buffers (ph_params_pack) */
     int frozen;      /* nobody reads its gradient (feature visualisation, attacks): convolution
                       * and linear layers skip computing it; ph_params_freeze sets it */
+    int g_clear;     /* g holds the zeros of ph_params_zero_grad: the next contribution may overwrite it */
     ph_grad_hook *hook; /* NULL, or told of each addition to g (ph_param_grad_added) */
     int hook_id;
 } ph_param;
@@ -74,6 +75,7 @@ typedef struct {
 /* Every layer calls this after each addition it makes to p->g (after the kernel is queued). */
 static inline void ph_param_grad_added(ph_param *p)
 {
+    p->g_clear = 0;
     if (p->hook) p->hook->added(p->hook, p->hook_id);
 }
 
@@ -89,8 +91,12 @@ void ph_params_zero_grad(ph_param *const *params, int np);
 /* Clears the optimiser's moments (m, v) of the trainable parameters: a new run from
  * another run's weights starts its optimiser afresh. */
 void ph_params_zero_moments(ph_param *const *params, int np);
-/* g += scratch */
-void ph_param_add_scratch(ph_param *p);
+/* Where a kernel that overwrites its output writes p's next gradient contribution: g itself
+ * while g still holds the zeros of ph_params_zero_grad (nothing to add, no extra pass), scratch
+ * otherwise.  ph_param_grad_done follows the kernel. */
+static inline float *ph_param_grad_out(const ph_param *p) { return p->g_clear ? p->g : p->scratch; }
+/* After a kernel wrote to ph_param_grad_out(p): g += scratch where it went there. */
+void ph_param_grad_done(ph_param *p);
 
 /* Moves the trainable parameters' w, g, m and v into one buffer each (an
  * arena), last parameter first, each tensor at a multiple of 16 floats with

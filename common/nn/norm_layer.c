@@ -98,9 +98,9 @@ void ph_norm_backward(ph_norm_layer *l, const float *x, const float *dy, float *
     const ph_backend *be = l->be;
     size_t K = ph_norm_stat_count(&l->s);
     PH_KERNEL(be, norm_backward_sums, "normalisation backward", &l->s, x, dy, l->mean, l->rstd,
-              l->gamma.w, l->hsum, l->hsq, l->gamma.scratch, l->beta.scratch);
-    ph_param_add_scratch(&l->gamma);
-    ph_param_add_scratch(&l->beta);
+              l->gamma.w, l->hsum, l->hsq, ph_param_grad_out(&l->gamma), ph_param_grad_out(&l->beta));
+    ph_param_grad_done(&l->gamma);
+    ph_param_grad_done(&l->beta);
     if (l->kind == PH_NORM_BATCH && !l->training) {
         /* running statistics are constants: y is affine in x, dx = gamma rstd dy */
         for (size_t k = 0; k < K; k++) l->hmean[k] = 0, l->hrstd[k] = 0;

@@ -135,7 +135,11 @@ static void params_clear(ph_param *const *params, int np, int moments)
     }
 }
 
-void ph_params_zero_grad(ph_param *const *params, int np) { params_clear(params, np, 0); }
+void ph_params_zero_grad(ph_param *const *params, int np)
+{
+    params_clear(params, np, 0);
+    for (int i = 0; i < np; i++) params[i]->g_clear = params[i]->trainable;
+}
 
 void ph_params_zero_moments(ph_param *const *params, int np) { params_clear(params, np, 1); }
 
@@ -193,8 +197,8 @@ void ph_params_pack(ph_param *const *params, int np)
     free(host), free(order);
 }
 
-void ph_param_add_scratch(ph_param *p)
+void ph_param_grad_done(ph_param *p)
 {
-    PH_KERNEL(p->be, axpby, "accumulating a gradient", 1.0f, p->scratch, 1.0f, p->g, p->count);
+    if (!p->g_clear) PH_KERNEL(p->be, axpby, "accumulating a gradient", 1.0f, p->scratch, 1.0f, p->g, p->count);
     ph_param_grad_added(p);
 }

@@ -326,6 +326,51 @@ static void test_frozen_params_give_the_same_input_gradient_and_no_weight_gradie
     a->def->destroy(a), b->def->destroy(b);
 }
 
+/* The first contribution after ph_params_zero_grad is written straight into g; the next ones
+ * are added.  A second backward pass without clearing doubles the gradients (within rounding:
+ * a product that adds into g, such as the linear layer's sgemm, rounds differently from one
+ * that starts at zero; overwriting instead would leave a difference as large as the gradients),
+ * and a pass after ph_params_zero_grad gives exactly one pass's gradients, not the stale ones. */
+static void test_gradients_overwrite_only_cleared_values(void **state)
+{
+    (void)state;
+    enum { N = 2 };
+    ph_model *a = model_new("resnet", "[resnet]\ndepth = 10\nwidth = 8\nstem = small\n", N, 1, 16, 16, 3, 3);
+    int32_t labels[N] = {1, 0};
+    gradcheck_model_prepare(a, 1);
+    ph_param *p[256];
+    const int np = a->def->params(a, p, 256);
+    float d[N];
+    model_loss(a, labels, d);
+    ph_params_zero_grad(p, np);
+    ph_model_backward_host(a, d);
+    size_t total = 0;
+    for (int i = 0; i < np; i++) total += p[i]->trainable ? p[i]->count : 0;
+    float *once = malloc(total * sizeof *once);
+    assert_non_null(once);
+    size_t at = 0;
+    for (int i = 0; i < np; i++)
+        if (p[i]->trainable) memcpy(once + at, p[i]->g, p[i]->count * sizeof *once), at += p[i]->count;
+    model_loss(a, labels, d); /* the same forward again: a backward pass may reuse its buffers */
+    ph_model_backward_host(a, d); /* adds a second time */
+    at = 0;
+    double norm = 0, off = 0;
+    for (int i = 0; i < np; i++)
+        if (p[i]->trainable)
+            for (size_t k = 0; k < p[i]->count; k++, at++)
+                norm += fabs(once[at]), off += fabs(p[i]->g[k] - 2.0 * once[at]);
+    assert_true(norm > 0);
+    assert_true(off <= 1e-3 * norm);
+    model_loss(a, labels, d);
+    ph_params_zero_grad(p, np);
+    ph_model_backward_host(a, d);
+    at = 0;
+    for (int i = 0; i < np; i++)
+        if (p[i]->trainable) assert_memory_equal(p[i]->g, once + at, p[i]->count * sizeof *once), at += p[i]->count;
+    free(once);
+    a->def->destroy(a);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv); /* batch norm layers take a communicator */
@@ -337,6 +382,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_schedules_and_decay_exclusion),
         cmocka_unit_test(test_params_pack_is_one_arena_with_the_same_updates),
         cmocka_unit_test(test_frozen_params_give_the_same_input_gradient_and_no_weight_gradient),
+        cmocka_unit_test(test_gradients_overwrite_only_cleared_values),
         cmocka_unit_test(test_training_learns_motion_direction),
     };
     int failed = cmocka_run_group_tests_name("nn", tests, NULL, NULL);
