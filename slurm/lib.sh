@@ -6,7 +6,8 @@
 #   experiment.ini      the experiment as given (its includes resolved into one file);
 #                       sets: its --set overrides, one per line
 #   points.tsv          point index and its axis values
-#   jobs                "STAGE JOBID ARRAY" per Slurm submission (the last line of a stage counts)
+#   jobs                "STAGE JOBID ARRAY OFFSET N LAST" per array submitted: task t runs the
+#                       points OFFSET + tN to OFFSET + tN + N - 1, at most LAST (N: points_per_task)
 #   slurm/STAGE.sbatch  the rendered batch scripts
 #   pNNNN/              one folder per point: point.ini, STAGE.ini, STAGE.cmd (the command),
 #                       STAGE.log (everything the stage printed), STAGE.state, STAGE/ (outputs)

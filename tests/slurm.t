@@ -8,6 +8,9 @@
 #      before a time limit, and to the job step) checkpoint, requeue themselves, resume and end
 #      bit-identical to an uninterrupted run;
 #   1b. arrays split below MaxArraySize run their points; 1,500 points go in as two arrays;
+#   1c. with points_per_task = 2 each array task runs two points in turn: every point done, the
+#       same outputs as --local; USR1 while a task's second point trains requeues the task,
+#       which skips the first point and resumes the second, bit-identical;
 #   3. a value out of range is refused at submission (naming the point), nothing written; a
 #      point that fails at run time fails alone, status shows its error line, its dependent task
 #      is cancelled (not left pending), the other points finish; the fixed config reruns only it;
@@ -120,6 +123,27 @@ ok "status: 4 points done (exit 0)" bash -c "[ $RC = 0 ] && [ \$(grep -c '  done
 ok "point 3 ran as point 3 (its log says so)" grep -q 'train of point 3, start 1' tiny_split/p0003/train.log
 ok "... its data and parameters equal those of the single-array run" same_data tiny_slurm tiny_split p0003
 
+# ---- 1c. points_per_task = 2: each array task runs two points in turn; the same outputs ---------
+t0=$(date +%s)
+"$submit" tiny.ini --out tiny_bundled --points-per-task 2 >"$OUT" 2>"$ERR"
+is "$?" 0 "submit the 2 x 2 sweep with 2 points per task"
+ok "one array of 2 tasks per stage, each of 2 points" \
+    bash -c "[ \$(grep -cF -- '--array=0-1 (points 0-3, 2 per task)' '$OUT') = 3 ]"
+ok "the 6 array tasks finish" wait_run tiny_bundled
+diag "Slurm sweep with 2 points per task: $(($(date +%s) - t0)) s"
+states=$(for s in generate train analyze; do for i in 0 1; do jstate "$(job_of tiny_bundled $s)_$i" JobState; done; done | sort | uniq -c | tr -s ' ')
+is "$states" " 6 COMPLETED" "Slurm: all 6 tasks COMPLETED"
+"$status" tiny_bundled >"$OUT" 2>"$ERR"
+RC=$?
+ok "status: 4 points done (exit 0)" bash -c "[ $RC = 0 ] && [ \$(grep -c '  done' '$OUT') = 4 ]"
+tj=$(job_of tiny_bundled train)
+ok "train task 1 ran points 2 and 3, each under srun with 2 ranks" \
+    bash -c "for p in 2 3; do grep -q \"^== .* train of point \$p (one of points 2-3), start 1, .*(array ${tj}_1)\" tiny_bundled/p000\$p/train.log && grep -q '^== srun ' tiny_bundled/p000\$p/train.log && grep -q '2 rank(s)' tiny_bundled/p000\$p/train.log || exit 1; done"
+ok "2 points per task and --local: identical datasets and parameters at all 4 points" \
+    same_data tiny_bundled tiny_local p0000 p0001 p0002 p0003
+ok "2 points per task and --local: identical contact sheets" \
+    bash -c 'for p in 0 1 2 3; do cmp -s tiny_bundled/p000$p/analyze/contact_sheet.png tiny_local/p000$p/analyze/contact_sheet.png || exit 1; done'
+
 # A sweep beyond the cluster's MaxArraySize (1001 here): 1,500 points submitted on hold, then cancelled.
 printf '[train]\ntrain = x.h5\nval = x.h5\nseed = %s\nlr = %s\n[slurm]\nextra = --hold\n' \
     "$(seq -s, 1 15)" "$(seq -s, 1 100 | sed 's/\([0-9]*\)/0.00\1/g')" >big.ini
@@ -183,6 +207,22 @@ done
 is "$?" 0 "the same trainings uninterrupted with --local"
 ok "signalled, requeued and resumed trainings end bit-identical to uninterrupted ones" \
     same_data sig_slurm sig_local p0000 p0001
+
+# Both trainings in one task (points_per_task = 2): USR1 while the second point trains.
+"$submit" sig.ini --out sig_bundled --points-per-task 2 >"$OUT" 2>"$ERR"
+is "$?" 0 "submit the 2 trainings as one task of 2 points"
+tj=$(job_of sig_bundled train)
+for _ in $(seq 1200); do [ -s sig_bundled/p0001/train/train.jsonl ] && break; sleep 0.05; done
+scancel --batch --signal=USR1 "${tj}_0"
+ok "the task finishes after the signal" wait_run sig_bundled 300
+log=sig_bundled/p0001/train.log
+k=$(sed -n 's/^phasor-train: stopped by signal 10 after step \([0-9]*\);.*/\1/p' "$log" | head -n1)
+ok "USR1 reached point 1's training: stopped at step ${k:-?} of 2000 with a checkpoint; the task requeued itself" \
+    bash -c "[ -n '$k' ] && [ '${k:-2000}' -lt 2000 ] && grep -q 'requeueing job ${tj}_0' '$log'"
+ok "the next start skipped point 0 (done) and resumed point 1 after step $k" \
+    bash -c "grep -q 'train of point 0 is already done' sig_bundled/p0000/train.log && grep -q 'resuming after step $k of 2000' '$log'"
+is "$(jstate "${tj}_0" Restarts) $(jstate "${tj}_0" JobState)" "1 COMPLETED" "Slurm counts 1 restart of the task, then COMPLETED"
+ok "both points end bit-identical to uninterrupted trainings" same_data sig_bundled sig_local p0000 p0001
 
 # ---- 3. a bad value is refused at submission; a point that fails at run time fails alone -------
 sed 's/^length = 8, 12$/length = 8/; s/^num_distractors = 0, 2$/num_distractors = 0/; s/^steps = 6$/lr = 0.003, 50\nsteps = 4/' tiny.ini >bad_lr.ini

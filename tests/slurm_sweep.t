@@ -5,7 +5,7 @@
 # the same on a real Slurm cluster.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
-submit=$root/slurm/submit status=$root/slurm/status
+submit=$root/slurm/submit status=$root/slurm/status task=$root/slurm/task
 export PHASOR_BUILD
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
@@ -97,14 +97,75 @@ covered() { # every point 0..4999 exactly once, as offset + index, indices < 100
         END { for (p = 0; p < 5000; p++) if (seen[p] != 1) bad++; exit bad > 0 }' "$OUT"
 }
 ok "... each point in exactly one task, every index below 1001" covered
-ok "... the batch scripts add the offset back" \
-    grep -q 'SLURM_ARRAY_TASK_ID + ${PHASOR_POINT_OFFSET:-0}' "$root/slurm/train.sbatch"
+# What a batch script hands slurm/task for an array task (its exec replaced by echo).
+task_points() { # task_points TASK_ID [VAR=VALUE...]: the points argument of slurm/task
+    local id=$1
+    shift
+    { echo 'task() { echo "$@"; exit 0; }'
+        sed -e '/^@SETUP@$/d' -e 's|^\(.*\)exec "@PHASOR@/slurm/task" "@RUN@" @STAGE@ |\1task |' "$root/slurm/train.sbatch"; } |
+        env -u PHASOR_POINT_OFFSET -u PHASOR_POINTS_PER_TASK -u PHASOR_POINT_LAST SLURM_ARRAY_TASK_ID="$id" "$@" bash
+}
+is "$(task_points 4 PHASOR_POINT_OFFSET=1001)" 1005 "... the batch scripts add the offset back: task 4 of the array from 1001 runs point 1005"
 "$submit" --dry-run big.ini --out nowhere/big --points 995-1005,4999 >"$OUT" 2>"$ERR"
 ok "--points 995-1005,4999: only those, across three arrays" \
     bash -c "grep -q 'points with work left: 995-1005,4999' '$OUT' && grep -q -- '--array=995-1000 ' '$OUT' && grep -q -- 'PHASOR_POINT_OFFSET=1001 .*--array=0-4 ' '$OUT' && grep -q -- 'PHASOR_POINT_OFFSET=4004 .*--array=995 ' '$OUT'"
 "$submit" --dry-run big.ini --points 4990-5000 >"$OUT" 2>"$ERR"
 is "$? $(grep -c . "$ERR")" "2 1" "--points beyond the sweep: exit 2, one line"
 ok "... naming the range and the sweep's points" grep -qF "'4990-5000' is not within the sweep's points 0-4999" "$ERR"
+
+# [slurm] points_per_task = 3: 1,667 tasks of 3 points (the last of 2), in arrays below MaxArraySize.
+cp big.ini big3.ini
+printf '[slurm]\npoints_per_task = 3\n' >>big3.ini
+"$submit" --dry-run big3.ini --out nowhere/big3 >"$OUT" 2>"$ERR"
+is "$?" 0 "--dry-run of the 5,000-point sweep with points_per_task = 3"
+ok "... says so: 3 points per task, 1667 array tasks, 2 arrays below MaxArraySize 1001" \
+    bash -c "grep -q '^# 3 points per task: .* 1667 array tasks in all' '$OUT' && grep -q '^# 2 arrays per stage: array indices stay below MaxArraySize 1001' '$OUT'"
+bundles() { # bundles POINTS N: prints the number of tasks if every point of POINTS ("A-B,C") is in
+    # exactly one task's points and no other point is, every index is below 1001 and every array has
+    # N points per task (a task runs points OFFSET + tN .. OFFSET + tN + N - 1, at most LAST)
+    awk -v pts="$1" -v want="$2" '/^JOB_/ { match($0, /--array=[0-9,-]+/); a = substr($0, RSTART + 8, RLENGTH - 8)
+            off = 0; if (match($0, /PHASOR_POINT_OFFSET=[0-9]+/)) off = substr($0, RSTART + 20, RLENGTH - 20) + 0
+            n = 1; if (match($0, /PHASOR_POINTS_PER_TASK=[0-9]+/)) n = substr($0, RSTART + 23, RLENGTH - 23) + 0
+            last = 1e9; if (match($0, /PHASOR_POINT_LAST=[0-9]+/)) last = substr($0, RSTART + 18, RLENGTH - 18) + 0
+            if (n != want) bad++
+            k = split(a, parts, ",")
+            for (i = 1; i <= k; i++) { split(parts[i], r, "-"); if (r[2] == "") r[2] = r[1]
+                for (t = r[1]; t <= r[2]; t++) { if (t >= 1001) bad++; tasks++
+                    for (p = off + t * n; p < off + t * n + n && p <= last; p++) seen[p]++ } } }
+        END { k = split(pts, parts, ",")
+              for (i = 1; i <= k; i++) { split(parts[i], r, "-"); if (r[2] == "") r[2] = r[1]
+                  for (p = r[1]; p <= r[2]; p++) { if (seen[p] != 1) bad++; delete seen[p] } }
+              for (p in seen) bad++
+              if (bad) print "wrong: " bad; else print tasks }' "$OUT"
+}
+is "$(bundles 0-4999 3)" 1667 "... 1667 tasks of 3 points each cover every point exactly once, every index below 1001"
+ok "... the second array starts at point 3003 (1001 tasks x 3) and ends at point 4999" \
+    grep -q 'PHASOR_POINT_OFFSET=3003.*PHASOR_POINT_LAST=4999 .*--array=0-665 ' "$OUT"
+ok "... its tasks log into RUN/slurm (the task writes each point's log)" \
+    grep -q -- "--output=$TMPD/nowhere/big3/slurm/train.%A.out " "$OUT"
+is "$(task_points 0 PHASOR_POINTS_PER_TASK=3 PHASOR_POINT_LAST=4999) $(task_points 665 PHASOR_POINT_OFFSET=3003 PHASOR_POINTS_PER_TASK=3 PHASOR_POINT_LAST=4999)" \
+    "0-2 4998-4999" "... the batch script runs points 0-2 for task 0 and 4998-4999 for the last task"
+"$submit" --dry-run big.ini --out nowhere/big3 --points-per-task 4 --points 10-20,15-30,100 >"$OUT" 2>"$ERR"
+is "$(bundles 10-30,100 4),$(grep -c '^JOB_' "$OUT")" "7,2" \
+    "--points-per-task 4 --points 10-20,15-30,100: tasks cover points 10-30 and 100 only (7 tasks, 2 arrays)"
+ok "... each run of chosen points is an array of its own: 10-30 and 100" \
+    bash -c "grep -q 'PHASOR_POINT_OFFSET=10.,PHASOR_POINTS_PER_TASK=4.,PHASOR_POINT_LAST=30 .*--array=0-5 ' '$OUT' && grep -q 'PHASOR_POINT_OFFSET=100.,.*PHASOR_POINT_LAST=100 .*--array=0 ' '$OUT'"
+
+# MaxJobCount (Slurm's 10000 under --dry-run; PHASOR_MAX_JOB_COUNT overrides it).
+PHASOR_MAX_JOB_COUNT=10 "$submit" --dry-run "$root/tests/sweep_tiny.ini" --out nowhere/tiny >"$OUT" 2>"$ERR"
+is "$? $(grep -c . "$ERR")" "2 1" "4 points x 3 stages (12 tasks) with MaxJobCount 10: exit 2, one line"
+ok "... naming the numbers and the fix: points_per_task = 2, or parts of at most 3 points with --points" \
+    grep -qF "this run needs 12 array tasks (4 points x 3 stages, 1 point per task) but the cluster's MaxJobCount is 10: set [slurm] points_per_task = 2 (or --points-per-task 2), or submit parts of at most 3 points with --points (e.g. --points 0-2); nothing was written" "$ERR"
+PHASOR_MAX_JOB_COUNT=10 "$submit" --dry-run "$root/tests/sweep_tiny.ini" --out nowhere/tiny --points-per-task 2 >"$OUT" 2>"$ERR"
+ok "... and points_per_task = 2 fits: 2 tasks per stage" \
+    bash -c "[ \$(grep -c -- '--array=0-1 ' '$OUT') = 3 ] && grep -q '6 array tasks in all (MaxJobCount 10)' '$OUT'"
+PHASOR_MAX_JOB_COUNT=1000 "$submit" --dry-run big.ini --out nowhere/big >"$OUT" 2>"$ERR"
+n=$(sed -n 's/.*points_per_task = \([0-9]*\) .*/\1/p' "$ERR")
+is "$n" 5 "5,000 one-stage points with MaxJobCount 1000: points_per_task = 5 suggested"
+PHASOR_MAX_JOB_COUNT=1000 "$submit" --dry-run big.ini --out nowhere/big --points-per-task "${n:-0}" >"$OUT" 2>"$ERR"
+is "$? $(bundles 0-4999 5)" "0 1000" "... which fits: 1000 tasks of 5 points, every point once"
+PHASOR_MAX_JOB_COUNT=1000 "$submit" --dry-run big.ini --out nowhere/big --points 0-999 >"$OUT" 2>"$ERR"
+is "$?" 0 "... and so does the part it suggests, --points 0-999"
 
 # Every sweep config in configs/ (one with a comma list, or an include that may give one) expands.
 for f in "$root"/configs/*.ini; do
@@ -136,6 +197,9 @@ bad "[sweep] zip of lists of different lengths" $'[train]\nlr = 0.1, 0.2\nsteps 
     "bad.ini:5" "2 items" "3 items"
 bad "[sweep] zip naming a key the experiment does not have" $'[train]\nlr = 0.1, 0.2\nsteps = 3\n[sweep]\nzip = train.lr train.step' \
     "bad.ini:5" "train.step,"
+bad "points_per_task in [slurm.STAGE]" $'[train]\nsteps = 3\n[slurm.train]\npoints_per_task = 2' \
+    "bad.ini:4" "points_per_task goes in [slurm], not [slurm.train]"
+bad "points_per_task = 0" $'[train]\nsteps = 3\n[slurm]\npoints_per_task = 0' "bad.ini:4" "points_per_task = 0: give 1 or more"
 bad "[sweep] with a key other than zip" $'[train]\nlr = 0.1, 0.2\n[sweep]\nzipp = train.lr' "bad.ini:4" "zipp"
 
 # ---- include: a base experiment and a variant that states what differs ------------------------
@@ -272,20 +336,20 @@ ok "--jobs 2: point 1 started before point 0 ended" \
     bash -c "[ $(when tiny2/p0001/generate.log 1) -lt $(when tiny2/p0000/analyze.log '$') ]"
 # Every dataset (videos, labels, weights, optimiser state) compared with h5diff: the files'
 # attributes name their own paths, which differ between the two run folders.
-same_data() {
+same_data() { # same_data RUN: RUN's datasets equal those of tiny (one point at a time)
     local p f ds n=0
     for p in 0 1 2 3; do
         for f in generate/train.h5 generate/val.h5 train/checkpoint.h5 train/best.h5; do
             for ds in $(h5ls -r "tiny/p000$p/$f" | awk '$2 == "Dataset" { print $1 }'); do
-                h5diff -q "tiny/p000$p/$f" "tiny2/p000$p/$f" "$ds" "$ds" >/dev/null 2>&1 ||
-                    { diag "tiny2/p000$p/$f $ds differs from one point at a time"; return 1; }
+                h5diff -q "tiny/p000$p/$f" "$1/p000$p/$f" "$ds" "$ds" >/dev/null 2>&1 ||
+                    { diag "$1/p000$p/$f $ds differs from one point at a time"; return 1; }
                 n=$((n + 1))
             done
         done
     done
     [ "$n" -ge 32 ] || { diag "only $n datasets compared"; return 1; }
 }
-ok "--jobs 2: the same datasets as one point at a time (videos, labels, weights)" same_data
+ok "--jobs 2: the same datasets as one point at a time (videos, labels, weights)" same_data tiny2
 "$submit" --local --jobs 0 tiny.ini --out tiny3 >"$OUT" 2>"$ERR"
 is "$? $(grep -c . "$ERR")" "2 1" "--jobs 0: exit 2, one line"
 
@@ -411,5 +475,101 @@ ok "... train for p1 without a dependency, for p2 after its generate" \
 ok "... analyze for p0 alone, without a dependency" \
     bash -c "grep 'slurm/analyze.sbatch' sbatch.log | grep -- '--array=0 ' | grep -vq dependency"
 ok "... and it says so" grep -q "stages already done get no job" "$OUT"
+
+# ---- points_per_task on Slurm (recorded sbatch): MaxJobCount, a rerun, status per point -------
+# The fake scontrol answers show config with FAKE_MAX_JOBS; the fake squeue prints SQUEUE_OUT.
+cat >recbin/scontrol <<'SH'
+#!/bin/sh
+[ "$1 $2" = "show config" ] && printf 'MaxArraySize            = 1001\nMaxJobCount             = %s\n' "${FAKE_MAX_JOBS:-10000}"
+exit 0
+SH
+printf '#!/bin/sh\n[ -n "${SQUEUE_OUT:-}" ] && cat "$SQUEUE_OUT"\nexit 0\n' >recbin/squeue
+chmod +x recbin/*
+: >sbatch.log
+FAKE_MAX_JOBS=8 PATH=$TMPD/recbin:$PATH "$submit" tiny.ini --out bun >"$OUT" 2>"$ERR"
+is "$? $(grep -c . "$ERR")" "2 1" "MaxJobCount 8 (scontrol show config), 4 points x 3 stages: exit 2, one line"
+ok "... naming the 12 tasks, MaxJobCount 8 and points_per_task = 2" \
+    grep -qF "this run needs 12 array tasks (4 points x 3 stages, 1 point per task) but the cluster's MaxJobCount is 8: set [slurm] points_per_task = 2 (or --points-per-task 2)" "$ERR"
+ok "... nothing written, nothing submitted" bash -c "[ ! -e bun ] && [ ! -s sbatch.log ]"
+FAKE_MAX_JOBS=8 PATH=$TMPD/recbin:$PATH "$submit" tiny.ini --out bun --points-per-task 2 >"$OUT" 2>"$ERR"
+is "$?" 0 "with --points-per-task 2 it submits"
+ok "... one array of 2 tasks per stage, each task points 2i and 2i + 1, chained task by task" \
+    bash -c "[ \$(grep -c -- '--export=ALL,PHASOR_POINTS_PER_TASK=2,PHASOR_POINT_LAST=3 .*--array=0-1 ' sbatch.log) = 3 ] && [ \$(grep -c 'dependency=aftercorr:' sbatch.log) = 2 ]"
+ok "... and says so" grep -q '^  train .*--array=0-1 (points 0-3, 2 per task)' "$OUT"
+ok "... the run keeps points_per_task for --rerun" grep -qx 'slurm.points_per_task=2' bun/sets
+for st in generate train analyze; do printf 'done\n' >bun/p0000/$st.state; printf 'done\n' >bun/p0001/$st.state; done
+printf 'done\n' >bun/p0002/generate.state
+printf 'done\n' >bun/p0002/train.state
+printf 'done\n' >bun/p0003/generate.state
+: >sbatch.log
+PATH=$TMPD/recbin:$PATH "$submit" --rerun bun >"$OUT" 2>"$ERR"
+is "$?" 0 "a rerun of the bundled run submits"
+ok "... train and analyze for the task of points 2-3 (--array=1), nothing for points 0-1 (done)" \
+    bash -c "[ \$(wc -l <sbatch.log) = 2 ] && [ \$(grep -c -- 'PHASOR_POINTS_PER_TASK=2,PHASOR_POINT_LAST=3 .*--array=1 ' sbatch.log) = 2 ]"
+ok "... train without a dependency, analyze after it" \
+    bash -c "grep 'slurm/train.sbatch' sbatch.log | grep -vq dependency && grep 'slurm/analyze.sbatch' sbatch.log | grep -q 'dependency=aftercorr:'"
+# slurm/status per point while the train task of points 2-3 runs point 2.
+tj=$(awk '$1 == "train" { j = $2 } END { print j }' bun/jobs)
+aj=$(awk '$1 == "analyze" { j = $2 } END { print j }' bun/jobs)
+printf '%s_1|RUNNING|None\n%s_1|PENDING|Dependency\n' "$tj" "$aj" >squeue.out
+printf 'running %s 1 %s\n' "$(hostname -s)" "$tj" >bun/p0002/train.state
+SQUEUE_OUT=$TMPD/squeue.out PATH=$TMPD/recbin:$PATH "$status" bun >"$OUT" 2>"$ERR"
+ok "status: points 0 and 1 done" bash -c "grep -Eq '^0000 .* done$' '$OUT' && grep -Eq '^0001 .* done$' '$OUT'"
+ok "status: point 2 running in its task" grep -Eq "^0002 .* running +train \(job ${tj}_1\)$" "$OUT"
+ok "status: point 3 pending, next in the same task" \
+    grep -Eq "^0003 .* pending +train: next in its task ${tj}_1 \(points 2-3, run in turn\)$" "$OUT"
+
+# ---- a task of several points (slurm/task RUN STAGE FIRST-LAST), here -------------------------
+# Point 1 trains long enough to be signalled; point 2's model does not fit its frames.
+cat >bund.ini <<'INI'
+[pathtracker]
+length = 8
+num_distractors = 0
+[split.train]
+n = 48
+seed = 1
+[split.val]
+n = 16
+seed = 2
+[train]
+train = {generate}/train.h5
+val = {generate}/val.h5
+steps = 20, 3000, 20
+batch = 8
+log_every = 20
+[cnn3d]
+width = 4
+stages = 3, 3, 6
+[analyze]
+args = summary {generate}/val.h5 --frames 2
+[sweep]
+zip = train.steps cnn3d.stages
+INI
+PATH=$TMPD/recbin:$PATH "$submit" bund.ini --out bund --points-per-task 3 >"$OUT" 2>"$ERR"
+ok "3 points in one task per stage (--array=0)" bash -c "[ \$(grep -c -- '--array=0 (points 0-2, 3 per task)' '$OUT') = 3 ]"
+states() { local p; for p in 0 1 2; do printf '%s,' "$(state_of "bund/p000$p/$1.state")"; done; }
+state_of() { if [ -f "$1" ]; then head -n1 "$1"; else echo -; fi; }
+"$task" --local bund generate 0-2 >"$OUT" 2>"$ERR"
+is "$? $(states generate)" "0 done,done,done," "slurm/task bund generate 0-2: the three points in turn"
+"$task" --local bund train 0-2 >"$OUT" 2>"$ERR" &
+tp=$!
+for _ in $(seq 1200); do [ -s bund/p0001/train/train.jsonl ] && break; sleep 0.05; done
+kill -USR1 "$tp"
+wait "$tp"
+is "$? $(states train)" "1 done,stopped USR1,-," "USR1 while point 1 trains: exit 1, point 0 done, point 1 stopped, point 2 not started"
+k=$(sed -n 's/^phasor-train: stopped by signal 10 after step \([0-9]*\);.*/\1/p' bund/p0001/train.log)
+ok "... point 1 saved its checkpoint after step ${k:-?}" test -n "$k"
+"$task" --local bund train 0-2 >"$OUT" 2>"$ERR"
+is "$? $(states train | cut -c1-16)" "0 done,done,failed" \
+    "the task again: exit 0 with point 2 failed (its points fail alone)"
+ok "... point 0 skipped as done, point 1 resumed after step $k, point 2 ran" \
+    bash -c "grep -q 'train of point 0 is already done' bund/p0000/train.log && grep -q 'resuming after step $k of 3000' bund/p0001/train.log && grep -q 'which allow at most 5 stages' bund/p0002/train.log"
+ok "... and it says so" grep -q 'train of points 0-2: 2 done, 1 failed (2), 0 skipped' "$OUT"
+"$task" --local bund analyze 0-2 >"$OUT" 2>"$ERR"
+is "$? $(states analyze)" "0 done,done,-," "analyze 0-2: points 0 and 1, not point 2 (its training failed)"
+ok "... point 2's log says why" grep -q 'analyze of point 2 skipped: its train is not done (failed ' bund/p0002/analyze.log
+PATH=$TMPD/recbin:$PATH "$status" bund >"$OUT" 2>"$ERR"
+ok "status: 0 and 1 done, 2 failed in train with its error, its analysis skipped" \
+    bash -c "grep -Eq '^0000 .* done$' '$OUT' && grep -Eq '^0001 .* done$' '$OUT' && grep -Eq '^0002 .* failed +train: phasor-train: .*at most 5 stages.*\[analyze skipped\]$' '$OUT'"
 
 done_testing
