@@ -1,5 +1,6 @@
 # phasor: build, test, demo, bench, install.
 #   make            check dependencies and build      make CUDA=0   without CUDA objects
+#   make NCCL=0     CUDA without NCCL (otherwise used when nccl.h and libnccl lie under CUDA_HOME or NCCL_HOME)
 #   make demo       install missing packages (root), build, run the demo into results/demo/
 #   make test       install missing packages (root), build, run the TAP suite with prove
 #   make sanitize   the same suite built with ASan + UBSan (into build-san/)
@@ -19,7 +20,17 @@ FUZZ_SECONDS ?= 60
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 CUDA    ?= $(if $(NVCC),1,0)
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+# NCCL, found like cuDNN: the toolkit's own (CUDA_HOME/{include,lib64}), or NCCL_HOME with
+# include/ and lib/ (a pip wheel's site-packages/nvidia/nccl, whose library is libnccl.so.2).
+NCCL_HOME ?= $(CUDA_HOME)
+NCCL_H   := $(firstword $(wildcard $(NCCL_HOME)/include/nccl.h))
+NCCL_SO  := $(firstword $(wildcard $(foreach d,lib64 lib,$(NCCL_HOME)/$(d)/libnccl.so $(NCCL_HOME)/$(d)/libnccl.so.2)))
 NP      ?= 2
+ifeq ($(CUDA),1)
+  NCCL  ?= $(if $(and $(NCCL_H),$(NCCL_SO)),1,0)
+else
+  override NCCL := 0
+endif
 
 CC      := mpicc
 # -dirty: tracked files differ from HEAD, except results/, which the reproduce
@@ -77,6 +88,23 @@ ifeq ($(CUDA),1)
   # sm_90 machine code for the H200/H100, PTX from compute_75 so older GPUs JIT it.
   NVFLAGS := -O2 -std=c++20 -Xcompiler -Wall,-Werror -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_75,code=compute_75
+endif
+# NCCL=1: kernels/cuda/nccl_comm.cu sums the gradients on the GPU (kernels/nccl_comm.h);
+# otherwise kernels/nccl_comm_none.c says the build has no NCCL.
+ifeq ($(NCCL),1)
+  ifeq ($(and $(NCCL_H),$(NCCL_SO)),)
+    $(error NCCL=1, but NCCL_HOME=$(NCCL_HOME) lacks include/nccl.h or lib64/ or lib/libnccl.so[.2])
+  endif
+  CFLAGS  += -DPHASOR_NCCL=1
+  NVFLAGS += -DPHASOR_NCCL=1 -I$(patsubst %/,%,$(dir $(NCCL_H)))
+  LIB_SRC := $(filter-out kernels/nccl_comm_none.c,$(LIB_SRC))
+  # a shared library (with its own CUDA runtime), found through the rpath like cuDNN's; its
+  # folder first (LDFLAGS precede LDLIBS), so NCCL_HOME's wins over a copy in CUDA_HOME
+  NCCL_LIBDIR := $(patsubst %/,%,$(dir $(NCCL_SO)))
+  LDFLAGS += -L$(NCCL_LIBDIR) -Wl,-rpath,$(NCCL_LIBDIR)
+  LDLIBS  += $(if $(filter %.so,$(NCCL_SO)),-lnccl,-l:$(notdir $(NCCL_SO)))
+else
+  CU_OBJ  := $(filter-out %/nccl_comm.o,$(CU_OBJ))
 endif
 LIB_OBJ := $(patsubst $(BUILD)/%.c,$(BUILD)/%.o,$(filter $(BUILD)/%,$(LIB_SRC))) \
            $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(BUILD)/%,$(LIB_SRC))) $(CU_OBJ)

@@ -8,6 +8,9 @@ static const char none[] = "this build has no CUDA backend (rebuild with nvcc on
 
 int ph_cuda_device_count(char *why, size_t n) { return snprintf(why, n, "%s", none), 0; }
 
+void *ph_cuda_host_alloc(size_t bytes) { return (void)bytes, NULL; }
+void ph_cuda_host_free(void *p) { (void)p; }
+
 static void *none_alloc(size_t bytes) { return (void)bytes, NULL; }
 static void none_free(void *p) { (void)p; }
 

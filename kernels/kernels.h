@@ -28,6 +28,10 @@ extern const char *const ph_device_names[PH_DEVICE_COUNT];
 /* Number of usable CUDA devices; 0 with a reason in `why` when there are
  * none (no GPU, no driver, or a build without CUDA). */
 int ph_cuda_device_count(char *why, size_t n);
+/* Page-locked host memory (cudaMallocHost), which the device copies to and from
+ * directly; NULL without a usable device or when none is left (use malloc then). */
+void *ph_cuda_host_alloc(size_t bytes);
+void ph_cuda_host_free(void *p);
 
 /* Convolution geometry, plain layouts: activations N C (D) H W, weights
  * O C/G (KD) KH KW, bias O.  Spatial arrays hold nsp entries (2 or 3),

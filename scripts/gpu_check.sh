@@ -32,7 +32,8 @@ link=("${lib[@]}" -ldnnl -lfftw3f -lcmocka -L"$cuda/lib64" -Wl,-rpath,"$cuda/lib
   for f in $(ls kernels/*.c kernels/cpu/*.c | grep -v cuda_none.c) common/core/rng.c; do
     o="$b/$(basename "$f" .c).o"; "${cc[@]}" -c "$f" -o "$o"; objs+=("$o")
   done
-  for f in kernels/cuda/*.cu; do
+  # NCCL (nccl_comm.cu) serves the gradient exchange, not the kernels: its stand-in is built instead
+  for f in $(ls kernels/cuda/*.cu | grep -v nccl_comm.cu); do
     o="$b/cuda_$(basename "$f" .cu).o"; "${nv[@]}" "${inc[@]}" -c "$f" -o "$o"; objs+=("$o")
   done
   for t in test_kernels test_cells test_kernels_cuda; do

@@ -1,4 +1,5 @@
-/* grad_exchange.c: bucketed, non-blocking sums of the gradients over ranks. */
+/* grad_exchange.c: bucketed, non-blocking sums of the gradients over ranks (the path they take:
+ * grad_exchange_path.c). */
 #include "grad_exchange.h"
 
 #include "core/error.h"
@@ -9,6 +10,8 @@
 
 #define EXCHANGE_WHAT "summing gradients over ranks"
 #define EXCHANGE_HINT "another rank failed; see its message"
+/* NCCL's reasons carry their own hint, as the kernels' do */
+#define EXCHANGE_NCCL_HINT "see the reason; --device cpu avoids GPU issues"
 
 static void exchange_added(ph_grad_hook *h, int id);
 
@@ -21,7 +24,7 @@ static void exchange_order_init(ph_grad_exchange *x)
     for (int i = 0; i < x->np; i++) {
         ph_param *p = x->params[i];
         if (!p->trainable) continue;
-        x->offset[i] = (size_t)(p->g - x->direct);
+        x->offset[i] = (size_t)(p->g - x->arena);
         int k = x->norder++;
         while (k > 0 && x->offset[x->order[k - 1]] > x->offset[i]) x->order[k] = x->order[k - 1], k--;
         x->order[k] = i;
@@ -30,7 +33,7 @@ static void exchange_order_init(ph_grad_exchange *x)
 }
 
 void ph_grad_exchange_init(ph_grad_exchange *x, ph_param *const *params, int np, MPI_Comm comm,
-                           double bucket_bytes, int overlap)
+                           double bucket_bytes, int overlap, ph_exchange_path fastest)
 {
     memset(x, 0, sizeof *x);
     x->hook.added = exchange_added;
@@ -40,8 +43,10 @@ void ph_grad_exchange_init(ph_grad_exchange *x, ph_param *const *params, int np,
     for (int i = 0; i < np; i++)
         if (params[i]->trainable) x->total += params[i]->count, x->tensors++, top = i;
     size_t run = 0;
-    if (top >= 0 && params[top]->be == &ph_backend_cpu && ph_params_run(params, top, 0, &run) < 0)
-        x->direct = params[top]->g, x->total = run; /* one arena: sum it where it lies */
+    const size_t packed = x->total;
+    x->be = top >= 0 ? params[top]->be : &ph_backend_cpu;
+    if (top >= 0 && ph_params_run(params, top, 0, &run) < 0)
+        x->arena = params[top]->g, x->total = run; /* one arena: sum it where it lies */
     size_t b = (size_t)(bucket_bytes / sizeof(float));
     /* MPI counts are ints */
     x->bucket = b < 1 ? 1 : b > (size_t)1 << 30 ? (size_t)1 << 30 : b;
@@ -49,10 +54,19 @@ void ph_grad_exchange_init(ph_grad_exchange *x, ph_param *const *params, int np,
     x->comm = MPI_COMM_NULL;
     if (x->ranks == 1) return;
     PH_CHECK_MPI(MPI_Comm_dup(comm, &x->comm), "setting up the gradient exchange", EXCHANGE_HINT);
-    x->host = x->direct ? NULL : malloc((x->total ? x->total : 1) * sizeof *x->host);
+    x->path = ph_grad_exchange_path_choose(x->be, x->arena != NULL, x->comm, fastest, &x->nccl, x->why,
+                                           sizeof x->why);
+    if (x->path == PH_EXCHANGE_HOST) { /* the tensors packed without the arena's padding */
+        x->arena = NULL, x->total = packed;
+        x->nbuckets = x->total ? (int)((x->total + x->bucket - 1) / x->bucket) : 0;
+        const size_t bytes = (x->total ? x->total : 1) * sizeof *x->host;
+        x->host = x->be == &ph_backend_cuda ? ph_cuda_host_alloc(bytes) : NULL; /* copied to directly */
+        x->pinned = x->host != NULL;
+        if (!x->host) x->host = malloc(bytes);
+    }
     x->req = malloc((size_t)(x->nbuckets ? x->nbuckets : 1) * sizeof *x->req);
-    PH_CHECK_ALLOC(x->direct || x->host ? x->req : NULL, "allocating the gradient exchange buffer");
-    x->overlap = overlap && x->direct;
+    PH_CHECK_ALLOC(x->arena || x->host ? x->req : NULL, "allocating the gradient exchange buffer");
+    x->overlap = overlap && x->arena;
     if (x->overlap) exchange_order_init(x);
 }
 
@@ -60,17 +74,24 @@ void ph_grad_exchange_init(ph_grad_exchange *x, ph_param *const *params, int np,
 static void bucket_start(ph_grad_exchange *x, int k)
 {
     const size_t at = (size_t)k * x->bucket, n = x->total - at < x->bucket ? x->total - at : x->bucket;
-    float *base = x->direct ? x->direct : x->host;
+    float *base = x->arena ? x->arena : x->host;
+    x->collectives++;
+    if (x->path == PH_EXCHANGE_NCCL) { /* ordered on the device after the kernels that wrote the slice */
+        char why[512];
+        if (ph_nccl_comm_start(x->nccl, base + at, n, why, sizeof why)) PH_FAIL(EXCHANGE_WHAT, why, EXCHANGE_NCCL_HINT);
+        return;
+    }
+    if (x->path == PH_EXCHANGE_MPI_DEVICE) ph_dev_wait(x->be, base + at); /* MPI reads the slice now */
     PH_CHECK_MPI(MPI_Iallreduce(MPI_IN_PLACE, base + at, (int)n, MPI_FLOAT, MPI_SUM, x->comm, &x->req[k]),
                  EXCHANGE_WHAT, EXCHANGE_HINT);
-    x->collectives++;
 }
 
 /* Lets the library progress the sums already started (Open MPI's progress only runs inside calls). */
 static void buckets_progress(ph_grad_exchange *x)
 {
     int done;
-    if (x->started) PH_CHECK_MPI(MPI_Testall(x->started, x->req, &done, MPI_STATUSES_IGNORE), EXCHANGE_WHAT, EXCHANGE_HINT);
+    if (x->started && x->path != PH_EXCHANGE_NCCL) /* NCCL's sums progress on the device */
+        PH_CHECK_MPI(MPI_Testall(x->started, x->req, &done, MPI_STATUSES_IGNORE), EXCHANGE_WHAT, EXCHANGE_HINT);
 }
 
 /* Starts every bucket whose parameters are all final. */
@@ -111,12 +132,16 @@ void ph_grad_exchange_run(ph_grad_exchange *x)
 {
     if (x->ranks == 1 || !x->total) return;
     const double t0 = MPI_Wtime();
-    if (x->direct) { /* the arena is the buffer: start the buckets not started yet, then wait */
+    if (x->arena) { /* the arena is the buffer: start the buckets not started yet, then wait */
         if (x->active && !x->learned) memcpy(x->expect, x->seen, (size_t)x->np * sizeof *x->expect), x->learned = 1;
         x->active = 0;
         while (x->started < x->nbuckets) bucket_start(x, x->started++);
         x->started = 0;
-        PH_CHECK_MPI(MPI_Waitall(x->nbuckets, x->req, MPI_STATUSES_IGNORE), EXCHANGE_WHAT, EXCHANGE_HINT);
+        char why[512];
+        if (x->path != PH_EXCHANGE_NCCL)
+            PH_CHECK_MPI(MPI_Waitall(x->nbuckets, x->req, MPI_STATUSES_IGNORE), EXCHANGE_WHAT, EXCHANGE_HINT);
+        else if (ph_nccl_comm_wait(x->nccl, why, sizeof why)) /* the device waits, before the optimiser */
+            PH_FAIL(EXCHANGE_WHAT, why, EXCHANGE_NCCL_HINT);
         x->exposed_seconds += MPI_Wtime() - t0, x->steps++;
         return;
     }
@@ -145,7 +170,10 @@ void ph_grad_exchange_free(ph_grad_exchange *x)
 {
     for (int i = 0; x->offset && i < x->np; i++)
         if (x->params[i]->hook == &x->hook) x->params[i]->hook = NULL;
+    ph_nccl_comm_free(x->nccl);
     if (x->comm != MPI_COMM_NULL) MPI_Comm_free(&x->comm);
-    free(x->host), free(x->req), free(x->expect), free(x->seen), free(x->order), free(x->offset);
+    if (x->pinned) ph_cuda_host_free(x->host);
+    else free(x->host);
+    free(x->req), free(x->expect), free(x->seen), free(x->order), free(x->offset);
     memset(x, 0, sizeof *x);
 }

@@ -22,6 +22,16 @@ static void *cuda_alloc(size_t bytes)
 
 static void cuda_free(void *p) { cudaFree(p); }
 
+extern "C" void *ph_cuda_host_alloc(size_t bytes)
+{
+    void *p = nullptr;
+    if (cudaMallocHost(&p, bytes ? bytes : 1) == cudaSuccess) return p;
+    cudaGetLastError(); // the caller falls back to pageable memory: no error to keep
+    return nullptr;
+}
+
+extern "C" void ph_cuda_host_free(void *p) { cudaFreeHost(p); }
+
 int ph_cuda_upload(void *dst, const void *host, size_t bytes, char *why, size_t n)
 {
     CUDA_TRY(cudaMemcpy(dst, host, bytes, cudaMemcpyHostToDevice), "copying to the device");

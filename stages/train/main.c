@@ -65,7 +65,8 @@ static cfg_key train_keys[] = {
     {"bucket_mb", CFG_REAL, "25", 0.001, 1024, NULL,
      "gradients are summed over ranks in buckets of this many MB (one collective each)"},
     {"overlap", CFG_ENUM, "on", 0, 0, "on|off",
-     "on: a bucket's sum starts during the backward pass once its gradients are final (CPU); "
+     "on: a bucket's sum starts during the backward pass once its gradients are final (where they are summed "
+     "in place: CPU, NCCL, CUDA-aware MPI); "
      "off: every bucket starts after it (the same sums either way)"},
     {"batch_norm", CFG_ENUM, "sync", 0, 0, "sync|local",
      "batch statistics summed over all ranks (sync: the result hardly depends on the rank count) "
@@ -476,7 +477,7 @@ int main(int argc, char **argv)
     int np = m->def->params(m, params, MAX_PARAMS);
     ph_grad_exchange exchange;
     ph_grad_exchange_init(&exchange, params, np, MPI_COMM_WORLD, cfg_real(&c, "train", "bucket_mb") * 1e6,
-                          !strcmp(cfg_str(&c, "train", "overlap"), "on"));
+                          !strcmp(cfg_str(&c, "train", "overlap"), "on"), PH_EXCHANGE_NCCL);
     float *logits = malloc((size_t)local * outputs * sizeof *logits),
           *dlogits = malloc((size_t)local * outputs * sizeof *dlogits);
     int32_t *labels = malloc((size_t)local * sizeof *labels);
@@ -508,9 +509,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "phasor-train: %s on %s, %d rank(s) x batch %d, %d classes, %s step %lld of %lld\n",
                 model_name, be->name, ph_size(), local, classes, step ? "resuming after" : "starting at",
                 (long long)step, (long long)steps);
-        fprintf(stderr, "phasor-train: %zu trainable parameters in %d tensors; gradients summed over ranks in %d "
-                "bucket(s) of at most %g MB\n", exchange.total, exchange.tensors, exchange.nbuckets,
-                cfg_real(&c, "train", "bucket_mb"));
+        if (exchange.path == PH_EXCHANGE_NONE)
+            fprintf(stderr, "phasor-train: %zu trainable parameters in %d tensors; one rank: no gradients to sum "
+                    "over ranks\n", exchange.total, exchange.tensors);
+        else /* the path, and why a faster one was passed over */
+            fprintf(stderr, "phasor-train: %zu trainable parameters in %d tensors; gradients summed over ranks %s "
+                    "in %d bucket(s) of at most %g MB%s%s%s\n", exchange.total, exchange.tensors,
+                    ph_exchange_path_text[exchange.path], exchange.nbuckets, cfg_real(&c, "train", "bucket_mb"),
+                    exchange.why[0] ? " (" : "", exchange.why, exchange.why[0] ? ")" : "");
         const dataset *ds[2] = {&tr, &va};
         for (int k = 0; k < 2; k++)
             fprintf(stderr, "phasor-train: %s: %lld samples, %.0f MiB, %s\n", ds[k]->path, (long long)ds[k]->n,
