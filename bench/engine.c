@@ -8,8 +8,9 @@
  *     images, InT and the CV-RNN on videos: samples/s and achieved GFLOP/s, counting
  *     2*MACs of every convolution pass that runs (forward, backward-weights,
  *     backward-data except the first layer's), and the AdamW share of the step.
- *   build/bench/engine [--reps R] [--breakdown] [--only MODEL|CASE|harmonized|peak]
- *     --breakdown: time per op of one more step, on stderr; --only: those rows only */
+ *   build/bench/engine [--reps R] [--breakdown] [--only MODEL|CASE|harmonized|peak] [--precision fp32|bf16]
+ *     --breakdown: time per op of one more step, on stderr; --only: those rows only;
+ *     --precision: the CPU convolutions' arithmetic (conv_precision) */
 #include "core/progress.h"
 #include "harmonize/step.h"
 #include "models/model.h"
@@ -186,6 +187,8 @@ static double peak_gflops(const ph_backend *be)
 
 /* The training-step table of one backend: the peak, then one row per case (the model's step
  * with the sgemm just before it). */
+static ph_precision precision = PH_PRECISION_FP32; /* of the CPU convolutions (--precision) */
+
 static void engine_table(const ph_backend *be, int reps, const char *only, int breakdown)
 {
     const int cpu = be == &ph_backend_cpu;
@@ -196,8 +199,10 @@ static void engine_table(const ph_backend *be, int reps, const char *only, int b
     stats(v, reps, &peak, &plo, &phi);
 
     if (cpu) {
-        printf("\n## 3. Engine: training steps against the sgemm peak (CPU)\n\n");
-        printf("Command: `build/bench/engine --reps %d` (part of `make bench`); threads: OpenMP default.\n\n", reps);
+        const int bf16 = precision != PH_PRECISION_FP32;
+        printf("\n## 3. Engine: training steps against the sgemm peak (CPU%s)\n\n", bf16 ? ", bf16 convolutions" : "");
+        printf("Command: `build/bench/engine --reps %d%s` (part of `make bench`); threads: OpenMP default.\n\n", reps,
+               bf16 ? " --precision bf16" : "");
         printf("Peak: `dnnl_sgemm` 2048^3 = **%.0f GFLOP/s** (%.0f-%.0f), median of %d.  On a shared VM the\n"
                "sgemm speed can change from one minute to the next, so every timed step runs right after an sgemm\n"
                "of its own: *sgemm beside it* is the median of those, *of sgemm peak* the median over the steps of\n"
@@ -265,7 +270,8 @@ static void engine_table(const ph_backend *be, int reps, const char *only, int b
     }
 }
 
-static const char usage[] = "usage: bench/engine [--reps R] [--breakdown] [--only MODEL|CASE|harmonized|peak]";
+static const char usage[] =
+    "usage: bench/engine [--reps R] [--breakdown] [--only MODEL|CASE|harmonized|peak] [--precision fp32|bf16]";
 
 int main(int argc, char **argv)
 {
@@ -276,7 +282,17 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--breakdown")) breakdown = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
-        else if (!strcmp(argv[i], "--help")) {
+        else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
+            const char *p = argv[++i];
+            int k = 0;
+            while (k < PH_PRECISION_COUNT && strcmp(p, ph_precision_names[k])) k++;
+            if (k == PH_PRECISION_COUNT) {
+                fprintf(stderr, "bench/engine: --precision '%s' is not fp32 or bf16 (%s)\n", p, usage);
+                MPI_Finalize();
+                return 2;
+            }
+            precision = (ph_precision)k;
+        } else if (!strcmp(argv[i], "--help")) {
             printf("%s\n\n"
                    "Measures the dnnl_sgemm 2048^3 peak, then each model's whole training step (forward,\n"
                    "BCE loss, backward, AdamW; the AdamW share in its own column) at the study's sizes,\n"
@@ -287,6 +303,8 @@ int main(int argc, char **argv)
                    "  --breakdown  per-op time of one step of each model (PHASOR_PROFILE)\n"
                    "  --only M     a model's cases (cnn3d, resnet, int, cvrnn), one case (cnn3d-w16,\n"
                    "               cnn3d-w32, cnn3d-w16-bn, resnet18, resnet50), harmonized, or peak\n"
+                   "  --precision  fp32 (default) or bf16: the CPU convolutions read bf16 copies of their\n"
+                   "               inputs and sum in fp32 (needs AVX512-BF16 or AMX; the rows say which)\n"
                    "Threads: OMP_NUM_THREADS.  make bench runs it and writes docs/performance.md.\n", usage);
             MPI_Finalize();
             return 0;
@@ -307,6 +325,11 @@ int main(int argc, char **argv)
     if (reps < 1) reps = 1;
     if (reps > 64) reps = 64; /* the arrays below */
     char why[256];
+    if (ph_backend_cpu.conv_precision(precision, why, sizeof why)) {
+        fprintf(stderr, "bench/engine: --precision %s: %s\n", ph_precision_names[precision], why);
+        MPI_Finalize();
+        return 2;
+    }
     engine_table(&ph_backend_cpu, reps, only, breakdown);
     if (ph_cuda_device_count(why, sizeof why) > 0) engine_table(&ph_backend_cuda, reps, only, breakdown);
     else printf("\nNo GPU rows: %s.\n", why);

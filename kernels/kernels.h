@@ -51,6 +51,10 @@ size_t ph_conv_y_count(const ph_conv_shape *s);
 /* Floating-point operations of one pass (2 x multiply-adds, padding taps included). */
 double ph_conv_flops(const ph_conv_shape *s);
 
+/* Arithmetic of the convolutions (conv_precision); ph_precision_names[] in the same order. */
+typedef enum { PH_PRECISION_FP32, PH_PRECISION_BF16, PH_PRECISION_COUNT } ph_precision;
+extern const char *const ph_precision_names[PH_PRECISION_COUNT];
+
 /* Element-wise activations; ph_act_names[] in the same order. */
 typedef enum { PH_ACT_RELU, PH_ACT_SIGMOID, PH_ACT_TANH, PH_ACT_SOFTPLUS, PH_ACT_COUNT } ph_act;
 extern const char *const ph_act_names[PH_ACT_COUNT];

@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 
+const char *const ph_precision_names[PH_PRECISION_COUNT] = {[PH_PRECISION_FP32] = "fp32",
+                                                            [PH_PRECISION_BF16] = "bf16"};
+
 const char *const ph_act_names[PH_ACT_COUNT] = {[PH_ACT_RELU] = "relu", [PH_ACT_SIGMOID] = "sigmoid",
                                                 [PH_ACT_TANH] = "tanh", [PH_ACT_SOFTPLUS] = "softplus"};
 

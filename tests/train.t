@@ -3,7 +3,7 @@
 # bit-identical resume (also after a signal), and bad input that leaves the
 # last good checkpoint intact.
 . "$(dirname "$0")/lib.sh"
-plan 37
+plan 40
 cd "$TMPD" || bail_out "cannot enter $TMPD"
 
 cat >g.ini <<'INI'
@@ -57,6 +57,24 @@ ok "a checkpoint and the best model are written" test -s r1/checkpoint.h5 -a -s 
 ok "the checkpoint records step 20" bash -c "h5dump -a /step r1/checkpoint.h5 | grep -q '(0): 20'"
 ok "... and where it trained (processor, backend, ranks) and the build" \
     bash -c "h5dump -a /machine r1/checkpoint.h5 | grep -q 'CPUs), cpu backend, 1 rank(s)' && h5dump -a /git_commit r1/checkpoint.h5 | grep -q '(0): \"'"
+
+# precision = bf16: the convolutions read bfloat16 copies of their inputs, where the processor
+# has bf16 kernels (else one line naming the reason, exit 2).
+if grep -qw avx512_bf16 /proc/cpuinfo || grep -qw amx_bf16 /proc/cpuinfo; then
+    run_phasor train t.ini --out h1 --quiet --set train.precision=bf16
+    is "$RC" 0 "precision = bf16 trains (this processor has AVX512-BF16)"
+    ok "... to other parameters than fp32 (the setting takes effect)" bash -c "! h5diff -q r1/checkpoint.h5 h1/checkpoint.h5 /params /params"
+    ok "... with losses within 5 % of fp32's (bfloat16 keeps 8 bits of each input)" perl -MJSON::PP -e '
+        open my $a, "<", "r1/train.jsonl" or die; open my $b, "<", "h1/train.jsonl" or die; my $worst = 0;
+        while (defined(my $la = <$a>)) { my ($x, $y) = (decode_json($la), decode_json(scalar <$b>));
+            next unless exists $x->{loss}; my $r = abs($x->{loss} - $y->{loss}) / $x->{loss}; $worst = $r if $r > $worst }
+        print "# worst relative loss difference bf16 / fp32: $worst\n"; exit !($worst < 0.05)'
+else
+    run_phasor train t.ini --out h1 --quiet --set train.precision=bf16
+    is "$RC" 2 "precision = bf16 is refused without bf16 instructions"
+    is "$(wc -l <"$ERR")" 1 "... with one line"
+    ok "... naming the reason" grep -q "precision = bf16: this processor has no bf16" "$ERR"
+fi
 
 # The balanced sampler: every global batch holds each class equally often; the same
 # batches for any rank count, other batches than the uniform sampler's.

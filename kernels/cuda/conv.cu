@@ -57,6 +57,15 @@ static int workspace(conv_descs *d, size_t bytes, char *why, size_t n)
 
 static const float one = 1.f, zero = 0.f;
 
+/* cuDNN's convolutions here take fp32 (no tensor-core math, see descs_init). */
+extern "C" int ph_cuda_conv_precision(ph_precision precision, char *why, size_t n)
+{
+    if (precision == PH_PRECISION_FP32) return 0;
+    return snprintf(why, n, "the CUDA backend has no %s convolutions; use precision = fp32 on the GPU",
+                    ph_precision_names[precision]),
+           -1;
+}
+
 extern "C" int ph_cuda_conv_forward(const ph_conv_shape *s, const float *x, const float *w,
                                     const float *b, float *y, char *why, size_t n)
 {

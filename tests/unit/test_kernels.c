@@ -294,6 +294,69 @@ static void test_conv_backward_against_finite_differences(void **state)
     }
 }
 
+/* x rounded to bfloat16, to nearest, ties to even (what oneDNN's reorders do) */
+static void round_bf16(float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        u += 0x7fffu + ((u >> 16) & 1u);
+        u &= 0xffff0000u;
+        memcpy(&v[i], &u, 4);
+    }
+}
+
+/* precision bf16: each pass computes with its inputs rounded to bfloat16 and sums in float,
+ * so it equals the float pass on rounded inputs up to float sums (1e-4), and differs from the
+ * float pass on the inputs themselves by about bfloat16's rounding.  A shape without a fast bf16
+ * kernel runs in fp32; the 2D 3x3 shape has one wherever bf16 is offered. */
+static void test_conv_bf16_rounds_inputs_and_sums_in_float(void **state)
+{
+    (void)state;
+    if (cpu->conv_precision(PH_PRECISION_BF16, why, sizeof why)) {
+        print_message("# skipped: %s\n", why); /* a pass: cmocka 1.1's TAP skip reads as a failure */
+        return;
+    }
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        ph_conv_shape s = shapes[t];
+        assert_int_equal(ph_conv_shape_init(&s, why, sizeof why), 0);
+        size_t nx = ph_conv_x_count(&s), nw = ph_conv_w_count(&s), ny = ph_conv_y_count(&s);
+        float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(s.o * 4), *dy = malloc(ny * 4);
+        float *xr = malloc(nx * 4), *wr = malloc(nw * 4), *dyr = malloc(ny * 4);
+        float *y = malloc(ny * 4), *dx = malloc(nx * 4), *dw = malloc(nw * 4), *db = malloc(s.o * 4);
+        float *y32 = malloc(ny * 4), *dx32 = malloc(nx * 4), *dw32 = malloc(nw * 4), *db32 = malloc(s.o * 4);
+        fill(x, nx, 41), fill(w, nw, 43), fill(b, s.o, 47), fill(dy, ny, 53);
+        memcpy(xr, x, nx * 4), memcpy(wr, w, nw * 4), memcpy(dyr, dy, ny * 4);
+        round_bf16(xr, nx), round_bf16(wr, nw), round_bf16(dyr, ny);
+        assert_int_equal(cpu->conv_precision(PH_PRECISION_BF16, why, sizeof why), 0);
+        assert_int_equal(cpu->conv_forward(&s, x, w, b, y, why, sizeof why), 0);
+        assert_int_equal(cpu->conv_backward_data(&s, dy, w, dx, why, sizeof why), 0);
+        assert_int_equal(cpu->conv_backward_weights(&s, x, dy, dw, db, why, sizeof why), 0);
+        assert_int_equal(cpu->conv_precision(PH_PRECISION_FP32, why, sizeof why), 0);
+        /* the float passes on the rounded inputs */
+        assert_int_equal(cpu->conv_forward(&s, xr, wr, b, y32, why, sizeof why), 0);
+        assert_int_equal(cpu->conv_backward_data(&s, dyr, wr, dx32, why, sizeof why), 0);
+        assert_int_equal(cpu->conv_backward_weights(&s, xr, dyr, dw32, db32, why, sizeof why), 0);
+        double ey = 0, ex = 0, ew = 0, eb = 0, moved = 0;
+        for (size_t i = 0; i < ny; i++) ey = fmax(ey, fabs(y[i] - y32[i]) / fmax(1.0, fabs(y32[i])));
+        for (size_t i = 0; i < nx; i++) ex = fmax(ex, fabs(dx[i] - dx32[i]) / fmax(1.0, fabs(dx32[i])));
+        for (size_t i = 0; i < nw; i++) ew = fmax(ew, fabs(dw[i] - dw32[i]) / fmax(1.0, fabs(dw32[i])));
+        for (int i = 0; i < s.o; i++) eb = fmax(eb, fabs(db[i] - db32[i]) / fmax(1.0, fabs(db32[i])));
+        for (size_t i = 0; i < nx; i++) moved = fmax(moved, fabs(x[i] - xr[i]));
+        const int bf16 = ey < 1e-4 && ex < 1e-4 && ew < 1e-4 && eb < 1e-4;
+        print_message("# conv %zu (%dD), bf16: relative difference from float passes on rounded inputs: y %.2g, dx %.2g, "
+                      "dw %.2g, db %.2g (%s)\n", t, s.nsp, ey, ex, ew, eb, bf16 ? "bf16" : "ran in fp32");
+        assert_true(moved > 1e-4); /* the rounding is visible, so equality above means bf16 inputs */
+        if (t == 0) assert_true(bf16);
+        if (!bf16) { /* the fp32 fallback: the float passes on the inputs themselves */
+            assert_int_equal(cpu->conv_forward(&s, x, w, b, y32, why, sizeof why), 0);
+            for (size_t i = 0; i < ny; i++) assert_true(fabs(y[i] - y32[i]) <= 1e-4 * fmax(1.0, fabs(y32[i])));
+        }
+        free(x), free(w), free(b), free(dy), free(xr), free(wr), free(dyr), free(y), free(dx), free(dw), free(db);
+        free(y32), free(dx32), free(dw32), free(db32);
+    }
+}
+
 static void test_conv_shape_rejects_impossible(void **state)
 {
     (void)state;
@@ -318,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_conv_shape_rejects_impossible),
         cmocka_unit_test(test_conv_forward_against_float64),
         cmocka_unit_test(test_conv_backward_against_finite_differences),
+        cmocka_unit_test(test_conv_bf16_rounds_inputs_and_sums_in_float),
     };
     return cmocka_run_group_tests_name("kernels", tests, NULL, NULL);
 }
