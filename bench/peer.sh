@@ -23,9 +23,11 @@
 # Environment: PHASOR_BUILD (build directory; default ROOT/build), PHASOR_TORCH_PYTHON (python3),
 # BENCH_PEER_ROUNDS (5), BENCH_PEER_STEPS (3), BENCH_PEER_CASES (all seven),
 # BENCH_PEER_THREADS (2: OMP_NUM_THREADS of both sides and torch.set_num_threads),
-# BENCH_PEER_VARIANTS ("glibc channels_last"; set it empty for none: glibc = PyTorch also with
-# glibc's malloc as configured by default, channels_last = PyTorch also in channels_last for the
-# 3D CNNs and ResNets; each adds a column of per-round ratios and PyTorch runs to every round),
+# BENCH_PEER_VARIANTS ("glibc channels_last", and bf16 where the processor has AVX512-BF16 or AMX;
+# set it empty for none: glibc = PyTorch also with glibc's malloc as configured by default,
+# channels_last = PyTorch also in channels_last for the 3D CNNs and ResNets, bf16 = phasor with
+# `--precision bf16` against PyTorch under torch.autocast(bfloat16); each adds a column of
+# per-round ratios and runs to every round),
 # BENCH_DIR (parent of the scratch folder).
 set -euo pipefail
 
@@ -36,7 +38,9 @@ ROUNDS=${BENCH_PEER_ROUNDS:-5}
 STEPS=${BENCH_PEER_STEPS:-3}
 CASES=${BENCH_PEER_CASES:-cnn3d-w16 cnn3d-w32 cnn3d-w16-bn resnet18 resnet50 int cvrnn}
 THREADS=${BENCH_PEER_THREADS:-2}
-VARIANTS=${BENCH_PEER_VARIANTS-glibc channels_last}
+BF16=""
+if grep -qw -e avx512_bf16 -e amx_bf16 /proc/cpuinfo; then BF16=" bf16"; fi
+VARIANTS=${BENCH_PEER_VARIANTS-glibc channels_last$BF16}
 # PyTorch allocates its tensors anew every step; glibc's malloc maps big blocks and hands freed
 # memory back to the kernel, so every step faults it in again (on this VM, where freed guest
 # memory goes back to the host, slowly).  phasor allocates its buffers once.  So PyTorch runs with
@@ -90,7 +94,8 @@ declare -A SETS=(
 )
 for c in $CASES; do [[ -n ${SETS[$c]:-} ]] || { echo "bench/peer.sh: no case '$c' (${!SETS[*]})" >&2; exit 2; }; done
 for v in $VARIANTS; do
-    [[ $v == glibc || $v == channels_last ]] || { echo "bench/peer.sh: no variant '$v' (glibc, channels_last)" >&2; exit 2; }
+    [[ $v == glibc || $v == channels_last || $v == bf16 ]] ||
+        { echo "bench/peer.sh: no variant '$v' (glibc, channels_last, bf16)" >&2; exit 2; }
 done
 
 # stats, fmt3, cpu_mark, cpu_foreign: bench/lib.sh.
@@ -140,14 +145,14 @@ done
 
 # ---- rounds --------------------------------------------------------------------------------
 
-# run_phasor CASE ROUND: the engine's row, "med_ms adamw_ms" into $TMP/phasor.CASE, its config
-# and geometry columns into $TMP/phasor.CASE.cfg.
+# run_phasor CASE ROUND [bf16]: the engine's row, "round med_ms adamw_ms" into
+# $TMP/phasor.CASE[.bf16], its config and geometry columns into $TMP/phasor.CASE.cfg (fp32).
 run_phasor() {
     local row
-    row=$("$BUILD/bench/engine" --only "$1" --reps "$STEPS" | awk -F'|' -v c=" $1 " '$2 == c')
+    row=$("$BUILD/bench/engine" --only "$1" --reps "$STEPS" ${3:+--precision "$3"} | awk -F'|' -v c=" $1 " '$2 == c')
     [[ -n $row ]] || { echo "bench/peer.sh: bench/engine printed no row for $1" >&2; exit 1; }
-    awk -F'|' -v r="$2" '{ split($5, s, " "); print r, s[1], $6 + 0 }' <<< "$row" >> "$TMP/phasor.$1"
-    awk -F'|' '{ gsub(/^ +| +$/, "", $3); gsub(/^ +| +$/, "", $4); print $3 "|" $4 }' <<< "$row" > "$TMP/phasor.$1.cfg"
+    awk -F'|' -v r="$2" '{ split($5, s, " "); print r, s[1], $6 + 0 }' <<< "$row" >> "$TMP/phasor.$1${3:+.$3}"
+    [[ -n ${3:-} ]] || awk -F'|' '{ gsub(/^ +| +$/, "", $3); gsub(/^ +| +$/, "", $4); print $3 "|" $4 }' <<< "$row" > "$TMP/phasor.$1.cfg"
 }
 # run_torch CASE ROUND [VARIANT]: torch_peer.py's line, "round med_ms adamw_ms" into
 # $TMP/torch.CASE[.VARIANT].
@@ -156,6 +161,7 @@ run_torch() {
     local -a extra=()
     [[ ${3:-} == glibc ]] && malloc=${GLIBC_TUNABLES:-}
     [[ ${3:-} == channels_last ]] && extra=(--channels-last)
+    [[ ${3:-} == bf16 ]] && extra=(--bf16)
     line=$(GLIBC_TUNABLES=$malloc "$PY" "$ROOT/bench/torch_peer.py" --case "$1" --steps "$STEPS" \
         --threads "$THREADS" --expect-params "${PARAMS[$1]}" "${extra[@]}" | grep '^#peer ')
     awk -v r="$2" '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -178,6 +184,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
             "run_$side" "$c" "$r"
             if [[ $side == torch ]]; then
                 for v in $VARIANTS; do if has_variant "$v" "$c"; then run_torch "$c" "$r" "$v"; fi; done
+            elif has_variant bf16 "$c"; then
+                run_phasor "$c" "$r" bf16
             fi
         done
     done
@@ -221,12 +229,18 @@ COMMIT=$(cd "$ROOT" && git rev-parse --short=12 HEAD 2> /dev/null || echo unknow
 (cd "$ROOT" && git diff --quiet HEAD 2> /dev/null) || COMMIT+=" with uncommitted changes"
 
 # per-round ratios of a case (phasor / PyTorch), paired by round number
-ratios() { join <(sort -k1,1 "$TMP/phasor.$1") <(sort -k1,1 "$TMP/torch.$1${2:-}") | awk '{ print $1, $2 / $4 }' | sort -n; }
+# (the bf16 variant pairs phasor's bf16 runs with PyTorch's)
+ratios() {
+    local p=$TMP/phasor.$1
+    [[ ${2:-} == .bf16 ]] && p+=.bf16
+    join <(sort -k1,1 "$p") <(sort -k1,1 "$TMP/torch.$1${2:-}") | awk '{ print $1, $2 / $4 }' | sort -n
+}
 HEAD='| case | config | batch x T x H x W x C | trainable params, phasor = PyTorch | phasor step ms | PyTorch step ms | of which AdamW ms, phasor / PyTorch | **phasor / PyTorch**, per round | ahead |'
 SEP='|---|---|---|--:|---|---|---|---|---|'
 for v in $VARIANTS; do
     [[ $v == glibc ]] && HEAD+=' phasor / PyTorch with plain glibc malloc, per round |'
     [[ $v == channels_last ]] && HEAD+=' phasor / PyTorch channels_last, per round |'
+    [[ $v == bf16 ]] && HEAD+=' bf16: phasor / PyTorch autocast, per round |'
     SEP+='---|'
 done
 ROWS=""
@@ -259,6 +273,7 @@ list() { local l=${1# }; echo "${l// /, }"; }
 VNOTE=""
 if has_variant glibc x; then VNOTE+=" *plain glibc malloc*: PyTorch without GLIBC_TUNABLES, in the same rounds."; fi
 if has_variant channels_last cnn3d; then VNOTE+=" *channels_last*: PyTorch with the model and batch in torch.channels_last(_3d), in the same rounds."; fi
+if has_variant bf16 x; then VNOTE+=" *bf16*: phasor with \`--precision bf16\` (convolutions on bfloat16 inputs, fp32 sums) against PyTorch's forward and loss under torch.autocast('cpu', dtype=torch.bfloat16), both with fp32 weights, in the same rounds; its rows are the ratio of those two medians."; fi
 TEXT=$(cat <<EOF
 ## 3b. phasor against PyTorch: the same training steps, side by side
 

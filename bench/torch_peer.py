@@ -412,6 +412,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=2, help="untimed steps first")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--channels-last", action="store_true", help="channels_last(_3d) memory format (cnn3d, resnet)")
+    ap.add_argument("--bf16", action="store_true",
+                    help="forward and loss under torch.autocast('cpu', dtype=torch.bfloat16) (fp32 weights)")
     ap.add_argument("--expect-params", type=int, default=None, help="phasor's trainable parameter count")
     ap.add_argument("--count", action="store_true", help="print the trainable parameter count and exit")
     ap.add_argument("--no-sgemm", action="store_true", help="no 2048^3 sgemm before each step")
@@ -446,7 +448,8 @@ def main():
             torch.mm(ga, gb, out=gc)
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss = F.binary_cross_entropy_with_logits(model(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+            loss = F.binary_cross_entropy_with_logits(model(x).float(), y)
         loss.backward()
         t1 = time.perf_counter()
         opt.step()
@@ -461,7 +464,7 @@ def main():
     print(f"#peer case={a.case} shape={shape} params={params} steps={a.steps} step_ms_med={statistics.median(step_t):.3f} "
           f"step_ms_min={min(step_t):.3f} step_ms_max={max(step_t):.3f} adamw_ms_med={statistics.median(opt_t):.3f} "
           f"adamw={adamw_impl(opt).replace(' ', '_')} torch={torch.__version__} threads={torch.get_num_threads()}"
-          f"{' channels_last' if a.channels_last else ''}")
+          f"{' channels_last' if a.channels_last else ''}{' bf16' if a.bf16 else ''}")
     return 0
 
 

@@ -65,8 +65,8 @@ is "$RC" 0 "ResNet-50 trains on 2 ranks with the wrapper preloaded"
 sums=$(per_step r50 float_sums)
 diag "ResNet-50, 25 MB buckets: $sums gradient collectives per step"
 ok "at most 8 gradient collectives per ResNet-50 step ($sums)" test "${sums%.*}" -le 8 -a "${sums%.*}" -ge 1
-params=$(grep -o '[0-9]* trainable parameters in 161 tensors' "$ERR" | cut -d' ' -f1)
-is "$(per_step r50 float_bytes)" "$((params * 4))" "every gradient is summed once a step (4 bytes x $params parameters)"
+params=$(grep -o '([0-9]* floats with the arena' "$ERR" | tr -dc '0-9')
+is "$(per_step r50 float_bytes)" "$((params * 4))" "every gradient is summed once a step (4 bytes x the arena's $params floats)"
 is "$(per_step r50 other_reductions)" 2 "batch_norm = local: no batch-norm reductions (only the loss and the stop agreement)"
 
 pair one50 --set train.batch_norm=local --set train.bucket_mb=1000

@@ -44,6 +44,7 @@ void ph_grad_exchange_init(ph_grad_exchange *x, ph_param *const *params, int np,
         if (params[i]->trainable) x->total += params[i]->count, x->tensors++, top = i;
     size_t run = 0;
     const size_t packed = x->total;
+    x->parameters = packed;
     x->be = top >= 0 ? params[top]->be : &ph_backend_cpu;
     if (top >= 0 && ph_params_run(params, top, 0, &run) < 0)
         x->arena = params[top]->g, x->total = run; /* one arena: sum it where it lies */

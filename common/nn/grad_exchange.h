@@ -58,6 +58,7 @@ typedef struct {
     int pinned;       /* host is page-locked (ph_cuda_host_alloc) */
     float *arena;     /* instead of host: the gradients' arena, summed in place */
     size_t total;     /* floats in host or the arena */
+    size_t parameters; /* trainable floats (total also counts the arena's padding between tensors) */
     int tensors;      /* trainable tensors */
     size_t bucket;    /* floats per bucket (the last may be shorter) */
     int nbuckets;

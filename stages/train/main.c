@@ -521,11 +521,12 @@ int main(int argc, char **argv)
                 (long long)step, (long long)steps);
         if (exchange.path == PH_EXCHANGE_NONE)
             fprintf(stderr, "phasor-train: %zu trainable parameters in %d tensors; one rank: no gradients to sum "
-                    "over ranks\n", exchange.total, exchange.tensors);
+                    "over ranks\n", exchange.parameters, exchange.tensors);
         else /* the path, and why a faster one was passed over */
             fprintf(stderr, "phasor-train: %zu trainable parameters in %d tensors; gradients summed over ranks %s "
-                    "in %d bucket(s) of at most %g MB%s%s%s\n", exchange.total, exchange.tensors,
-                    ph_exchange_path_text[exchange.path], exchange.nbuckets, cfg_real(&c, "train", "bucket_mb"),
+                    "(%zu floats with the arena's padding) in %d bucket(s) of at most %g MB%s%s%s\n",
+                    exchange.parameters, exchange.tensors, ph_exchange_path_text[exchange.path], exchange.total,
+                    exchange.nbuckets, cfg_real(&c, "train", "bucket_mb"),
                     exchange.why[0] ? " (" : "", exchange.why, exchange.why[0] ? ")" : "");
         const dataset *ds[2] = {&tr, &va};
         for (int k = 0; k < 2; k++)
