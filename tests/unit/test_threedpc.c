@@ -498,6 +498,58 @@ static void test_pure_and_shared(void **state)
     sample_free(&d);
 }
 
+/* The measured balance behind docs/challenges/3dpc.md: over 1000 settings
+ * (seed 7, defaults), what the candidates' VPT labels were before the target
+ * was imposed, why the kept negatives are negative, which VPT-Strategy moves
+ * were found, and how many frames the camera keeps.  Printed as TAP comments;
+ * the bounds catch a generator that drifts into a shortcut (negatives mostly
+ * outside the field of view) or into excluding most frames. */
+static void test_label_composition(void **state)
+{
+    (void)state;
+    const int n = 1000;
+    tdpc_params p = params_default(TDPC_TASK_VPT);
+    tdpc_setting *st = malloc(sizeof *st);
+    long raw[5] = {0}, nraw = 0, why[5] = {0}, moves[4] = {0}, attempts = 0, most = 0;
+    long frames = 0, seen = 0, undefined = 0, far = 0, pair_seen = 0;
+    double amount[4] = {0};
+    for (int64_t s = 0; s < n; s++) {
+        for (int a = 0; a < 4; a++)
+            if (tdpc_setting_candidate(st, &p, 7, s, a) == 0) raw[st->why]++, nraw++;
+        tdpc_setting_make(st, &p, 7, s);
+        attempts += st->attempt + 1;
+        most = st->attempt + 1 > most ? st->attempt + 1 : most;
+        why[st->why]++;
+        moves[st->move]++;
+        amount[st->move] += st->amount;
+        for (int f = 0; f < p.frames; f++) {
+            frames++;
+            seen += st->seen[f];
+            undefined += st->seen[f] && st->depth[f] < 0;
+            far += st->depth[f] == 1;
+            pair_seen += st->pair_seen[f];
+        }
+    }
+    printf("# candidates (%ld): seen %.3f, hidden %.3f, outside the view %.3f, partly hidden %.3f, on the view's edge %.3f\n",
+           nraw, (double)raw[TDPC_VPT_SEEN] / nraw, (double)raw[TDPC_VPT_HIDDEN] / nraw,
+           (double)raw[TDPC_VPT_OUTSIDE] / nraw, (double)raw[TDPC_VPT_PARTLY] / nraw, (double)raw[TDPC_VPT_EDGE] / nraw);
+    printf("# kept settings (%d): attempts mean %.1f, most %ld; negatives hidden %ld, outside the view %ld\n", n,
+           (double)attempts / n, most, why[TDPC_VPT_HIDDEN], why[TDPC_VPT_OUTSIDE]);
+    printf("# frames: camera sees both %.3f; of those depth undefined %.3f, ball farther %.3f; pair seen %.3f\n",
+           (double)seen / frames, (double)undefined / seen, (double)far / seen, (double)pair_seen / frames);
+    printf("# strategy moves: ball %ld (mean %.3f), observer %ld (mean %.3f), turn %ld (mean %.2f deg)\n",
+           moves[TDPC_MOVE_BALL], amount[TDPC_MOVE_BALL] / moves[TDPC_MOVE_BALL], moves[TDPC_MOVE_OBSERVER],
+           amount[TDPC_MOVE_OBSERVER] / moves[TDPC_MOVE_OBSERVER], moves[TDPC_MOVE_TURN],
+           amount[TDPC_MOVE_TURN] / moves[TDPC_MOVE_TURN]);
+    assert_int_equal(why[TDPC_VPT_SEEN], n / 2);
+    assert_true(why[TDPC_VPT_HIDDEN] > 3 * why[TDPC_VPT_OUTSIDE]);
+    assert_true(raw[TDPC_VPT_SEEN] > nraw / 8 && raw[TDPC_VPT_HIDDEN] > nraw / 8);
+    assert_true(2 * seen > frames && 10 * undefined < seen);
+    for (int m = TDPC_MOVE_BALL; m <= TDPC_MOVE_TURN; m++) assert_true(moves[m] > n / 10);
+    assert_true(most < TDPC_ATTEMPTS / 5);
+    free(st);
+}
+
 int main(void)
 {
     cmocka_set_message_output(CM_OUTPUT_TAP);
@@ -508,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_strategy_pairs),
         cmocka_unit_test(test_instances),
         cmocka_unit_test(test_pure_and_shared),
+        cmocka_unit_test(test_label_composition),
     };
     return cmocka_run_group_tests_name("threedpc", tests, NULL, NULL);
 }
