@@ -25,8 +25,22 @@
 
 #include <cmocka.h>
 
-enum { F_X, F_Y, F_SETTING, F_FRAME, F_LABELS, F_OBJECTS, F_CAMERA, F_OBSERVER, F_BALL, F_PRIMS, F_MOVE, F_DEPTH,
-       F_IDS, F_N };
+enum {
+    F_X,
+    F_Y,
+    F_SETTING,
+    F_FRAME,
+    F_LABELS,
+    F_OBJECTS,
+    F_CAMERA,
+    F_OBSERVER,
+    F_BALL,
+    F_PRIMS,
+    F_MOVE,
+    F_DEPTH,
+    F_IDS,
+    F_N
+};
 
 typedef struct {
     const ph_challenge *ch;
@@ -38,8 +52,16 @@ typedef struct {
 
 static tdpc_params params_default(tdpc_task task)
 {
-    return (tdpc_params){.task = task, .size = 64, .supersample = 1, .frames = 50, .per_setting = 8,
-                         .instances = 3, .held_out = 1, .clutter = 2, .fov_deg = 90, .depth_margin = 0.05,
+    return (tdpc_params){.task = task,
+                         .size = 64,
+                         .supersample = 1,
+                         .frames = 50,
+                         .per_setting = 8,
+                         .instances = 3,
+                         .held_out = 1,
+                         .clutter = 2,
+                         .fov_deg = 90,
+                         .depth_margin = 0.05,
                          .objects = TDPC_OBJECTS_SEEN};
 }
 
@@ -172,8 +194,7 @@ static void ball_points(pt c, double r, pt from, pt *out)
     u = norm(u) > 1e-9 ? unit(u) : mk(1, 0, 0);
     const pt w = cross(u, dir);
     out[0] = c;
-    for (int k = 0; k < 8; k++)
-        out[1 + k] = addm(addm(c, r * cos(k * M_PI / 4), u), r * sin(k * M_PI / 4), w);
+    for (int k = 0; k < 8; k++) out[1 + k] = addm(addm(c, r * cos(k * M_PI / 4), u), r * sin(k * M_PI / 4), w);
 }
 
 /* VPT by the rule: 1, 0, or -1 (no label: straddling the cone, or partly hidden). */
@@ -416,7 +437,8 @@ static void test_strategy_pairs(void **state)
         const float *pa = f32(&a, F_PRIMS), *pb = f32(&b, F_PRIMS);
         for (int k = 0; k < TDPC_MAX_PRIMS; k++)
             if (pa[k * TDPC_PRIM_FIELDS] >= TDPC_ID_OBJECT0)
-                assert_memory_equal(pa + k * TDPC_PRIM_FIELDS, pb + k * TDPC_PRIM_FIELDS, TDPC_PRIM_FIELDS * sizeof(float));
+                assert_memory_equal(pa + k * TDPC_PRIM_FIELDS, pb + k * TDPC_PRIM_FIELDS,
+                                    TDPC_PRIM_FIELDS * sizeof(float));
     }
     for (int k = TDPC_MOVE_BALL; k <= TDPC_MOVE_TURN; k++) assert_true(moves[k] > 0);
     sample_free(&a);
@@ -530,9 +552,11 @@ static void test_label_composition(void **state)
             pair_seen += st->pair_seen[f];
         }
     }
-    printf("# candidates (%ld): seen %.3f, hidden %.3f, outside the view %.3f, partly hidden %.3f, on the view's edge %.3f\n",
+    printf("# candidates (%ld): seen %.3f, hidden %.3f, outside the view %.3f, partly hidden %.3f, on the view's edge "
+           "%.3f\n",
            nraw, (double)raw[TDPC_VPT_SEEN] / nraw, (double)raw[TDPC_VPT_HIDDEN] / nraw,
-           (double)raw[TDPC_VPT_OUTSIDE] / nraw, (double)raw[TDPC_VPT_PARTLY] / nraw, (double)raw[TDPC_VPT_EDGE] / nraw);
+           (double)raw[TDPC_VPT_OUTSIDE] / nraw, (double)raw[TDPC_VPT_PARTLY] / nraw,
+           (double)raw[TDPC_VPT_EDGE] / nraw);
     printf("# kept settings (%d): attempts mean %.1f, most %ld; negatives hidden %ld, outside the view %ld\n", n,
            (double)attempts / n, most, why[TDPC_VPT_HIDDEN], why[TDPC_VPT_OUTSIDE]);
     printf("# frames: camera sees both %.3f; of those depth undefined %.3f, ball farther %.3f; pair seen %.3f\n",

@@ -16,8 +16,8 @@
 #include <math.h>
 #include <string.h>
 
-const char *const tdpc_category_names[TDPC_CATEGORIES] = {
-    "bench", "car", "chair", "couch", "hydrant", "laptop", "motorcycle", "plant", "suitcase", "umbrella"};
+const char *const tdpc_category_names[TDPC_CATEGORIES] = {"bench",  "car",        "chair", "couch",    "hydrant",
+                                                          "laptop", "motorcycle", "plant", "suitcase", "umbrella"};
 
 typedef struct {
     int kind;
@@ -59,14 +59,16 @@ static void across(parts *o, double x, double y, double z, double r, double half
 static double uni(ph_rng *r, double lo, double hi) { return lo + (hi - lo) * ph_rng_uniform(r); }
 
 /* Palettes (linear RGB). */
-static const float WOOD[][3] = {{0.33f, 0.18f, 0.08f}, {0.50f, 0.32f, 0.15f}, {0.22f, 0.13f, 0.07f}, {0.60f, 0.45f, 0.28f}};
+static const float WOOD[][3] = {
+    {0.33f, 0.18f, 0.08f}, {0.50f, 0.32f, 0.15f}, {0.22f, 0.13f, 0.07f}, {0.60f, 0.45f, 0.28f}};
 static const float METAL[][3] = {{0.12f, 0.12f, 0.13f}, {0.45f, 0.45f, 0.48f}, {0.28f, 0.28f, 0.30f}};
 static const float PAINT[][3] = {{0.06f, 0.13f, 0.50f}, {0.72f, 0.56f, 0.06f}, {0.72f, 0.72f, 0.70f},
                                  {0.28f, 0.10f, 0.42f}, {0.04f, 0.28f, 0.34f}, {0.03f, 0.04f, 0.14f},
                                  {0.05f, 0.05f, 0.05f}, {0.50f, 0.50f, 0.53f}, {0.55f, 0.42f, 0.26f}};
 static const float FABRIC[][3] = {{0.30f, 0.30f, 0.32f}, {0.10f, 0.16f, 0.40f}, {0.55f, 0.46f, 0.32f},
                                   {0.30f, 0.14f, 0.36f}, {0.16f, 0.10f, 0.06f}, {0.62f, 0.62f, 0.60f}};
-static const float LEAF[][3] = {{0.13f, 0.17f, 0.05f}, {0.26f, 0.24f, 0.06f}, {0.08f, 0.13f, 0.10f}, {0.42f, 0.27f, 0.04f}};
+static const float LEAF[][3] = {
+    {0.13f, 0.17f, 0.05f}, {0.26f, 0.24f, 0.06f}, {0.08f, 0.13f, 0.10f}, {0.42f, 0.27f, 0.04f}};
 static const float GLASS[3] = {0.04f, 0.06f, 0.09f};
 static const float TYRE[3] = {0.03f, 0.03f, 0.03f};
 
@@ -81,7 +83,8 @@ static void build_bench(parts *o, ph_rng *r)
     for (int side = -1; side <= 1; side += 2) box(o, side * (L / 2 - 0.12), 0, h / 2, 0.03, W / 2 - 0.02, h / 2, frame);
     if (back) {
         box(o, 0, -W / 2 + 0.03, h + 0.30, L / 2, 0.025, 0.14, seat);
-        for (int side = -1; side <= 1; side += 2) box(o, side * (L / 2 - 0.12), -W / 2 + 0.03, h + 0.2, 0.03, 0.03, 0.22, frame);
+        for (int side = -1; side <= 1; side += 2)
+            box(o, side * (L / 2 - 0.12), -W / 2 + 0.03, h + 0.2, 0.03, 0.03, 0.22, frame);
     }
 }
 
@@ -192,7 +195,8 @@ static void build_suitcase(parts *o, ph_rng *r)
     const float *col = PICK(r, CASE);
     const double w = uni(r, 0.28, 0.36), d = uni(r, 0.14, 0.20), h = uni(r, 0.38, 0.50);
     box(o, 0, 0, 0.05 + h, w, d, h, col);
-    for (int side = -1; side <= 1; side += 2) post(o, side * 0.1, -d + 0.03, 0.05 + 2 * h, 0.25 + 2 * h, 0.015, METAL[1]);
+    for (int side = -1; side <= 1; side += 2)
+        post(o, side * 0.1, -d + 0.03, 0.05 + 2 * h, 0.25 + 2 * h, 0.015, METAL[1]);
     box(o, 0, -d + 0.03, 0.25 + 2 * h, 0.12, 0.02, 0.02, METAL[0]);
     for (int side = -1; side <= 1; side += 2) across(o, side * (w - 0.05), -d + 0.04, 0.05, 0.05, 0.02, TYRE);
     if (ph_rng_below(r, 2)) { /* a second, smaller case lying beside it */
@@ -203,8 +207,11 @@ static void build_suitcase(parts *o, ph_rng *r)
 
 static void build_umbrella(parts *o, ph_rng *r)
 {
-    static const float CANOPY[][3] = {{0.06f, 0.13f, 0.50f}, {0.72f, 0.56f, 0.06f}, {0.72f, 0.72f, 0.70f},
-                                      {0.28f, 0.10f, 0.42f}, {0.04f, 0.28f, 0.34f}};
+    static const float CANOPY[][3] = {{0.06f, 0.13f, 0.50f},
+                                      {0.72f, 0.56f, 0.06f},
+                                      {0.72f, 0.72f, 0.70f},
+                                      {0.28f, 0.10f, 0.42f},
+                                      {0.04f, 0.28f, 0.34f}};
     const double top = uni(r, 1.55, 1.85), rad = uni(r, 0.75, 0.95);
     const float *col = PICK(r, CANOPY);
     post(o, 0, 0, 0, 0.08, 0.26, METAL[0]);
@@ -215,16 +222,14 @@ static void build_umbrella(parts *o, ph_rng *r)
     const double tz = uni(r, 0.66, 0.76), tr = uni(r, 0.42, 0.55);
     const float *table = ph_rng_below(r, 2) ? PAINT[2] : WOOD[1];
     post(o, 0, 0, 0.08, tz - 0.03, 0.05, METAL[0]);
-    if (ph_rng_below(r, 2))
-        post(o, 0, 0, tz - 0.03, tz + 0.01, tr, table);
-    else
-        box(o, 0, 0, tz - 0.01, tr * 0.9, tr * 0.9, 0.02, table);
+    if (ph_rng_below(r, 2)) post(o, 0, 0, tz - 0.03, tz + 0.01, tr, table);
+    else box(o, 0, 0, tz - 0.01, tr * 0.9, tr * 0.9, 0.02, table);
 }
 
 typedef void (*builder)(parts *o, ph_rng *r);
-static const builder builders[TDPC_CATEGORIES] = {
-    build_bench, build_car,   build_chair,      build_couch, build_hydrant,
-    build_laptop, build_motorcycle, build_plant, build_suitcase, build_umbrella};
+static const builder builders[TDPC_CATEGORIES] = {build_bench,    build_car,     build_chair,      build_couch,
+                                                  build_hydrant,  build_laptop,  build_motorcycle, build_plant,
+                                                  build_suitcase, build_umbrella};
 
 int tdpc_scene_object_add(tdpc_scene *s, int category, int instance, vec3 pos, double yaw)
 {

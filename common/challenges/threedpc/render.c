@@ -38,8 +38,7 @@ static void shade(const tdpc_scene *s, vec3 o, vec3 d, double *out)
     }
     const vec3 p = vec3_axpy(o, h.t, d);
     float albedo[3];
-    if (h.owner == TDPC_ID_GROUND)
-        ground_albedo(s, p, albedo);
+    if (h.owner == TDPC_ID_GROUND) ground_albedo(s, p, albedo);
     else
         for (int c = 0; c < 3; c++) albedo[c] = s->prims[h.prim].rgb[c];
     double lambert = vec3_dot(h.normal, s->light);
@@ -62,12 +61,11 @@ static uint8_t encode(double v)
 
 static vec3 ray_dir(const tdpc_camera *cam, double u, double v)
 {
-    return vec3_unit(vec3_add(cam->fwd, vec3_add(vec3_scale(cam->right, u * cam->tan_half),
-                                                 vec3_scale(cam->up, v * cam->tan_half))));
+    return vec3_unit(vec3_add(
+        cam->fwd, vec3_add(vec3_scale(cam->right, u * cam->tan_half), vec3_scale(cam->up, v * cam->tan_half))));
 }
 
-void tdpc_render(const tdpc_scene *s, const tdpc_camera *cam, int size, int ss, uint8_t *rgb, float *depth,
-                 float *ids)
+void tdpc_render(const tdpc_scene *s, const tdpc_camera *cam, int size, int ss, uint8_t *rgb, float *depth, float *ids)
 {
     const double inv = 1.0 / size, w = 1.0 / (ss * ss);
     for (int y = 0; y < size; y++)

@@ -32,8 +32,8 @@ const char *const tdpc_task_names[TDPC_TASK_COUNT] = {"depth", "vpt", "vpt_strat
 const char *const tdpc_objects_names[TDPC_OBJECTS_COUNT] = {"seen", "held_out", "all"};
 
 /* Ground albedos: concrete, sand, slate, clay, asphalt. */
-static const float GROUND[][3] = {{0.38f, 0.37f, 0.35f}, {0.50f, 0.42f, 0.30f}, {0.25f, 0.28f, 0.32f},
-                                  {0.42f, 0.33f, 0.26f}, {0.20f, 0.20f, 0.21f}};
+static const float GROUND[][3] = {
+    {0.38f, 0.37f, 0.35f}, {0.50f, 0.42f, 0.30f}, {0.25f, 0.28f, 0.32f}, {0.42f, 0.33f, 0.26f}, {0.20f, 0.20f, 0.21f}};
 
 static double uni(ph_rng *r, double lo, double hi) { return lo + (hi - lo) * ph_rng_uniform(r); }
 
@@ -47,7 +47,8 @@ static int instance_draw(const tdpc_params *p, ph_rng *r)
 
 /* Lays out one candidate: light, ground, camera path, the setting's object at
  * the centre, clutter beyond the camera path (the background, as a captured
- * scene has one), then ball and observer around the object
+ * scene has one; at 6 or more, no object reaches inside the path's radius, so
+ * none comes between the camera and the actors), then ball and observer around the object
  * (the observer on the far side from the ball, give or take 75 degrees).
  * 0, or -1 if no placement fitted. */
 static int scene_draw(tdpc_scene *s, const tdpc_params *p, int category, int instance, ph_rng *r)
@@ -69,7 +70,7 @@ static int scene_draw(tdpc_scene *s, const tdpc_params *p, int category, int ins
         const int cat = (int)ph_rng_below(r, TDPC_CATEGORIES);
         const int inst = instance_draw(p, r);
         for (int t = 0; t < CLUTTER_TRIES; t++) {
-            const double a = uni(r, 0, 2 * M_PI), d = uni(r, 5.5, 7.0), cyaw = uni(r, 0, 2 * M_PI);
+            const double a = uni(r, 0, 2 * M_PI), d = uni(r, 6.0, 7.5), cyaw = uni(r, 0, 2 * M_PI);
             if (tdpc_scene_object_add(s, cat, inst, vec3_make(d * cos(a), d * sin(a), 0), cyaw)) return -1;
             const tdpc_object *o = &s->objects[s->nobjects - 1];
             int clear = 1;

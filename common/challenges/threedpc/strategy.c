@@ -14,7 +14,7 @@
 /* Steps and reach: a pair further apart than the reach is no near-identical
  * pair, and the setting is redrawn. */
 enum { SHIFT_STEPS = 60, TURN_STEPS = 40 };
-#define SHIFT_STEP 0.01                 /* world units: a 0.6 reach */
+#define SHIFT_STEP 0.01                /* world units: a 0.6 reach */
 #define TURN_STEP (0.5 * M_PI / 180.0) /* radians: a 20 degree reach */
 
 /* The base moved by t; 0 if the moved scene does not fit. */

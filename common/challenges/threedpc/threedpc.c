@@ -19,13 +19,14 @@ static const cfg_key threedpc_keys[] = {
      "the ball; vpt_strategy = vpt on pairs of images a least move apart that flips it"},
     {"size", CFG_INT, "64", 32, 512, NULL, "image side in pixels (size x size RGB)"},
     {"supersample", CFG_INT, "2", 1, 4, NULL, "rays per pixel side (antialiasing; cost grows with its square)"},
-    {"frames", CFG_INT, "50", 8, TDPC_MAX_FRAMES, NULL, "camera path: views on one orbit around a setting (original: 50)"},
+    {"frames", CFG_INT, "50", 8, TDPC_MAX_FRAMES, NULL,
+     "camera path: views on one orbit around a setting (original: 50)"},
     {"per_setting", CFG_INT, "8", 1, TDPC_MAX_FRAMES / 4, NULL,
      "images drawn from one setting's camera path, at most frames / 4; even for vpt_strategy (pairs)"},
     {"instances", CFG_INT, "3", 2, 16, NULL, "object instances per category (original: 3)"},
     {"held_out", CFG_INT, "1", 1, 15, NULL,
      "the last held_out instances of each category appear only in splits with objects = held_out (original: 1)"},
-    {"clutter", CFG_INT, "2", 0, TDPC_MAX_OBJECTS - 1, NULL, "objects placed around the setting's object"},
+    {"clutter", CFG_INT, "2", 0, TDPC_MAX_OBJECTS - 1, NULL, "background objects, placed beyond the camera path"},
     {"fov", CFG_REAL, "90", 20, 170, NULL, "the observer's field of view: a cone of this full angle in degrees"},
     {"depth_margin", CFG_REAL, "0.05", 0, 0.5, NULL,
      "depth frames whose ball and observer distances differ by less than this share of their mean are left out"},
@@ -39,8 +40,22 @@ static const cfg_key threedpc_split_keys[] = {
      "threedpc challenge: object instances of this split: seen (training), held_out (test, human), all"},
 };
 
-enum { F_X, F_Y, F_SETTING, F_FRAME, F_LABELS, F_OBJECTS, F_CAMERA, F_OBSERVER, F_BALL, F_PRIMS, F_MOVE, F_DEPTH,
-       F_IDS, F_N };
+enum {
+    F_X,
+    F_Y,
+    F_SETTING,
+    F_FRAME,
+    F_LABELS,
+    F_OBJECTS,
+    F_CAMERA,
+    F_OBSERVER,
+    F_BALL,
+    F_PRIMS,
+    F_MOVE,
+    F_DEPTH,
+    F_IDS,
+    F_N
+};
 
 static int name_index(const char *const *names, int n, const char *value)
 {
@@ -74,16 +89,20 @@ static void *tdpc_params_load(const cfg *c)
     p->objects = TDPC_OBJECTS_SEEN;
     char msg[512] = "";
     if (p->held_out >= p->instances)
-        snprintf(msg, sizeof msg, "config error at %s: [threedpc] held_out = %d leaves no seen instance of %d "
-                 "(choose held_out < instances)", where_either(c, "held_out", "instances"), p->held_out, p->instances);
+        snprintf(msg, sizeof msg,
+                 "config error at %s: [threedpc] held_out = %d leaves no seen instance of %d "
+                 "(choose held_out < instances)",
+                 where_either(c, "held_out", "instances"), p->held_out, p->instances);
     else if (4 * p->per_setting > p->frames)
-        snprintf(msg, sizeof msg, "config error at %s: [threedpc] per_setting = %d is more than frames / 4 = %d "
-                 "(lower per_setting or raise frames)", where_either(c, "per_setting", "frames"), p->per_setting,
-                 p->frames / 4);
+        snprintf(msg, sizeof msg,
+                 "config error at %s: [threedpc] per_setting = %d is more than frames / 4 = %d "
+                 "(lower per_setting or raise frames)",
+                 where_either(c, "per_setting", "frames"), p->per_setting, p->frames / 4);
     else if (p->task == TDPC_TASK_STRATEGY && p->per_setting % 2)
-        snprintf(msg, sizeof msg, "config error at %s: [threedpc] per_setting = %d is odd, but vpt_strategy "
-                 "images come in pairs (choose an even per_setting)", where_either(c, "per_setting", "task"),
-                 p->per_setting);
+        snprintf(msg, sizeof msg,
+                 "config error at %s: [threedpc] per_setting = %d is odd, but vpt_strategy "
+                 "images come in pairs (choose an even per_setting)",
+                 where_either(c, "per_setting", "task"), p->per_setting);
     if (msg[0]) {
         free(p);
         ph_usage_error("%s", msg);
@@ -105,19 +124,48 @@ static int tdpc_fields(const void *params, ph_field *out, int max)
     const hsize_t S = (hsize_t)p->size;
     ph_field f[F_N] = {
         {"x", PH_U8, 3, {S, S, 3}, "images [N,H,W,C] uint8 RGB"},
-        {"y", PH_I32, 0, {0}, "label of the task: depth 1 = ball farther than the observer; vpt 1 = the observer sees the ball"},
+        {"y",
+         PH_I32,
+         0,
+         {0},
+         "label of the task: depth 1 = ball farther than the observer; vpt 1 = the observer sees the ball"},
         {"meta/setting", PH_I32, 0, {0}, "setting index (sample index / per_setting)"},
         {"meta/frame", PH_I32, 0, {0}, "view on the setting's camera path, 0..frames-1"},
         {"meta/labels", PH_I32, 1, {2}, "this image's depth and vpt labels (1, 0, or -1 undefined)"},
-        {"meta/objects", PH_I32, 2, {TDPC_MAX_OBJECTS, 2}, "category 0..9 and instance 1..instances of each object (-1: none)"},
-        {"meta/camera", PH_F32, 1, {7}, "camera position xyz, the point it looks at xyz, field of view in degrees (z up)"},
-        {"meta/observer", PH_F32, 1, {9}, "observer eye xyz (sight lines start there), facing unit xyz, body centre xyz"},
+        {"meta/objects",
+         PH_I32,
+         2,
+         {TDPC_MAX_OBJECTS, 2},
+         "category 0..9 and instance 1..instances of each object (-1: none)"},
+        {"meta/camera",
+         PH_F32,
+         1,
+         {7},
+         "camera position xyz, the point it looks at xyz, field of view in degrees (z up)"},
+        {"meta/observer",
+         PH_F32,
+         1,
+         {9},
+         "observer eye xyz (sight lines start there), facing unit xyz, body centre xyz"},
         {"meta/ball", PH_F32, 1, {4}, "ball centre xyz and radius"},
-        {"meta/prims", PH_F32, 2, {TDPC_MAX_PRIMS, TDPC_PRIM_FIELDS},
-         "primitives: owner id, kind (0 none, 1 box, 2 ellipsoid, 3 cylinder z, 4 cylinder x), centre xyz, half-sizes xyz, yaw"},
-        {"meta/move", PH_F32, 1, {2}, "vpt_strategy: move (1 ball shift, 2 observer shift, 3 observer turn) and its size (units or degrees); else 0"},
+        {"meta/prims",
+         PH_F32,
+         2,
+         {TDPC_MAX_PRIMS, TDPC_PRIM_FIELDS},
+         "primitives: owner id, kind (0 none, 1 box, 2 ellipsoid, 3 cylinder z, 4 cylinder x), centre xyz, half-sizes "
+         "xyz, yaw"},
+        {"meta/move",
+         PH_F32,
+         1,
+         {2},
+         "vpt_strategy: move (1 ball shift, 2 observer shift, 3 observer turn) and its size (units or degrees); else "
+         "0"},
         {"maps/depth", PH_F32, 2, {S, S}, "distance from the camera to the surface at each pixel centre, 0 for sky"},
-        {"maps/ids", PH_F32, 2, {S, S}, "what each pixel centre shows: 0 sky, 1 ground, 2 ball, 3 observer, 4+k object k"},
+        {"maps/ids",
+         PH_F32,
+         2,
+         {S, S},
+         "what each pixel centre shows: 0 sky, 1 ground, 2 ball, 3 observer, 4+k object k"},
     };
     if (F_N > max) PH_FAIL("listing 3D-PC datasets", "too many fields", "this is a bug");
     memcpy(out, f, sizeof f);
@@ -150,7 +198,8 @@ static void tdpc_generate(const void *params, uint32_t seed, int64_t index, void
     labels[0] = tdpc_depth_label(s, &cam, p->depth_margin);
     labels[1] = tdpc_vpt_label(s, p->fov_deg, NULL);
     if (labels[p->task == TDPC_TASK_DEPTH ? 0 : 1] != v.label || !tdpc_frame_seen(s, &cam))
-        PH_FAIL("labelling a 3D-PC image", "the chosen view lost its label", "this is a bug; report the seed and index");
+        PH_FAIL("labelling a 3D-PC image", "the chosen view lost its label",
+                "this is a bug; report the seed and index");
     *(int32_t *)out[F_Y] = v.label;
     *(int32_t *)out[F_SETTING] = (int32_t)v.setting;
     *(int32_t *)out[F_FRAME] = v.frame;

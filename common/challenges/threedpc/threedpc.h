@@ -25,10 +25,10 @@ enum {
     TDPC_OBJECT_PRIMS = 16, /* primitives one object may use */
     TDPC_OBSERVER_PRIMS = 3,
     TDPC_MAX_PRIMS = TDPC_MAX_OBJECTS * TDPC_OBJECT_PRIMS + TDPC_OBSERVER_PRIMS + 1,
-    TDPC_PRIM_FIELDS = 9,   /* a row of /meta/prims */
+    TDPC_PRIM_FIELDS = 9, /* a row of /meta/prims */
     TDPC_MAX_FRAMES = 720,
-    TDPC_ATTEMPTS = 10000,  /* redraws of one setting before giving up (a bug) */
-    TDPC_BALL_POINTS = 9,   /* sight lines to the ball: its centre and 8 rim points */
+    TDPC_ATTEMPTS = 10000, /* redraws of one setting before giving up (a bug) */
+    TDPC_BALL_POINTS = 9,  /* sight lines to the ball: its centre and 8 rim points */
 };
 
 /* Ids of /maps/ids, and owners of primitives: object k is TDPC_ID_OBJECT0 + k. */
@@ -38,17 +38,19 @@ enum { TDPC_OWNERS = TDPC_ID_OBJECT0 + TDPC_MAX_OBJECTS };
 #define TDPC_OBJECT_BITS (((1u << TDPC_OWNERS) - 1u) & ~((1u << TDPC_ID_OBJECT0) - 1u))
 
 /* Fixed sizes (world units; objects stand about 0.5 to 1.8 high). */
-#define TDPC_OCCLUSION_MARGIN 0.01 /* sight lines: clear of occluders grown by it, or blocked by occluders shrunk by it */
-#define TDPC_FOV_MARGIN_DEG 0.5    /* the ball is in or out of the field of view by at least this */
-#define TDPC_CAMERA_FOV_DEG 50.0   /* the scene camera's vertical (= horizontal) field of view */
-#define TDPC_SCREEN_MARGIN 0.85    /* ball and observer project within this of the image half-width */
-#define TDPC_OBS_BODY_HALF 0.17    /* the observer's body: half-sizes along facing, across, up */
+/* Sight lines count as clear when they miss occluders grown by it, as blocked
+ * when they meet occluders shrunk by it. */
+#define TDPC_OCCLUSION_MARGIN 0.01
+#define TDPC_FOV_MARGIN_DEG 0.5  /* the ball is in or out of the field of view by at least this */
+#define TDPC_CAMERA_FOV_DEG 50.0 /* the scene camera's vertical (= horizontal) field of view */
+#define TDPC_SCREEN_MARGIN 0.85  /* ball and observer project within this of the image half-width */
+#define TDPC_OBS_BODY_HALF 0.17  /* the observer's body: half-sizes along facing, across, up */
 #define TDPC_OBS_BODY_WIDTH 0.13
 #define TDPC_OBS_BODY_HEIGHT 0.12
 #define TDPC_OBS_LENS_RADIUS 0.085
 #define TDPC_OBS_LENS_HALF 0.11
 #define TDPC_OBS_POST_RADIUS 0.03
-#define TDPC_OBS_FOOTPRINT 0.36    /* radius of the ground circle the observer keeps to itself */
+#define TDPC_OBS_FOOTPRINT 0.36 /* radius of the ground circle the observer keeps to itself */
 
 typedef enum { TDPC_TASK_DEPTH, TDPC_TASK_VPT, TDPC_TASK_STRATEGY, TDPC_TASK_COUNT } tdpc_task;
 extern const char *const tdpc_task_names[TDPC_TASK_COUNT];
@@ -81,7 +83,12 @@ typedef struct {
  * s.y = s.z, half-length s.x).  So s is always the half-extent of the box
  * around it, and growing a primitive by m adds m to each of s. */
 typedef enum {
-    TDPC_PRIM_NONE, TDPC_PRIM_BOX, TDPC_PRIM_ELLIPSOID, TDPC_PRIM_CYL_Z, TDPC_PRIM_CYL_X, TDPC_PRIM_KINDS
+    TDPC_PRIM_NONE,
+    TDPC_PRIM_BOX,
+    TDPC_PRIM_ELLIPSOID,
+    TDPC_PRIM_CYL_Z,
+    TDPC_PRIM_CYL_X,
+    TDPC_PRIM_KINDS
 } tdpc_prim_kind;
 
 typedef struct {
@@ -130,9 +137,9 @@ typedef struct {
     tdpc_observer obs;
     vec3 ball;
     double ball_r;
-    vec3 light;           /* unit vector towards the sun */
-    float ground_rgb[3];  /* linear albedo of the tiles */
-    double tile;          /* tile side */
+    vec3 light;                               /* unit vector towards the sun */
+    float ground_rgb[3];                      /* linear albedo of the tiles */
+    double tile;                              /* tile side */
     double cam_radius, cam_height, cam_phase; /* the camera path */
     vec3 cam_target;                          /* where every view looks */
 } tdpc_scene;
@@ -187,11 +194,11 @@ int tdpc_ray_nearest(const tdpc_scene *s, vec3 o, vec3 d, double tmin, double tm
 void tdpc_ball_points(vec3 centre, double r, vec3 from, vec3 *out);
 /* Why a VPT label is what it is. */
 typedef enum {
-    TDPC_VPT_SEEN,        /* 1: in the field of view, every sight line clear */
-    TDPC_VPT_HIDDEN,      /* 0: in the field of view, every sight line blocked */
-    TDPC_VPT_OUTSIDE,     /* 0: outside the field of view */
-    TDPC_VPT_PARTLY,      /* -1: some sight lines clear, some blocked, or within the margins */
-    TDPC_VPT_EDGE,        /* -1: the ball straddles the edge of the field of view */
+    TDPC_VPT_SEEN,    /* 1: in the field of view, every sight line clear */
+    TDPC_VPT_HIDDEN,  /* 0: in the field of view, every sight line blocked */
+    TDPC_VPT_OUTSIDE, /* 0: outside the field of view */
+    TDPC_VPT_PARTLY,  /* -1: some sight lines clear, some blocked, or within the margins */
+    TDPC_VPT_EDGE,    /* -1: the ball straddles the edge of the field of view */
 } tdpc_vpt_why;
 /* 1, 0, or -1 (undefined); why (may be NULL). */
 int tdpc_vpt_label(const tdpc_scene *s, double fov_deg, tdpc_vpt_why *why);
@@ -210,21 +217,20 @@ int tdpc_frame_seen(const tdpc_scene *s, const tdpc_camera *cam);
  * last position with the base's label and the first with the other.  out[L]
  * gets the scene whose label is L; *amount the move between them (world
  * units, or degrees for a turn).  0, or -1 when no flip is within reach. */
-int tdpc_strategy_find(const tdpc_scene *base, tdpc_move move, double fov_deg, tdpc_scene out[2],
-                       double *amount);
+int tdpc_strategy_find(const tdpc_scene *base, tdpc_move move, double fov_deg, tdpc_scene out[2], double *amount);
 
 /* ---- setting.c ---------------------------------------------------------- */
 
 typedef struct {
-    tdpc_scene base;     /* the setting as drawn (depth and VPT images) */
-    tdpc_scene pair[2];  /* VPT-Strategy: pair[L] has VPT label L */
-    int vpt;             /* the base's VPT label */
+    tdpc_scene base;    /* the setting as drawn (depth and VPT images) */
+    tdpc_scene pair[2]; /* VPT-Strategy: pair[L] has VPT label L */
+    int vpt;            /* the base's VPT label */
     tdpc_vpt_why why;
-    tdpc_move move;      /* the VPT-Strategy move drawn, then the one that was found */
+    tdpc_move move; /* the VPT-Strategy move drawn, then the one that was found */
     double amount;
-    int attempt;         /* the redraw that was kept */
-    int8_t depth[TDPC_MAX_FRAMES];    /* base, per frame: depth label, -1 undefined or unseen */
-    uint8_t seen[TDPC_MAX_FRAMES];    /* base, per frame: camera sees ball and observer */
+    int attempt;                        /* the redraw that was kept */
+    int8_t depth[TDPC_MAX_FRAMES];      /* base, per frame: depth label, -1 undefined or unseen */
+    uint8_t seen[TDPC_MAX_FRAMES];      /* base, per frame: camera sees ball and observer */
     uint8_t pair_seen[TDPC_MAX_FRAMES]; /* both pair scenes seen */
 } tdpc_setting;
 
@@ -241,7 +247,7 @@ void tdpc_setting_make(tdpc_setting *st, const tdpc_params *p, uint32_t seed, in
 /* One image of a file: which setting, which frame, which scene. */
 typedef struct {
     int64_t setting;
-    int slot;   /* 0..K-1 within the setting */
+    int slot; /* 0..K-1 within the setting */
     int frame;
     int member; /* VPT-Strategy: 0 or 1 within its pair; -1 otherwise */
     int label;  /* the task's label */
@@ -255,7 +261,6 @@ void tdpc_view_pick(const tdpc_setting *st, const tdpc_params *p, uint32_t seed,
 /* Ray-cast image of the scene, size x size RGB (sRGB), each pixel the mean of
  * ss x ss rays; depth (distance from the camera, 0 for sky) and ids
  * (TDPC_ID_*) from the ray through each pixel centre.  depth and ids may be NULL. */
-void tdpc_render(const tdpc_scene *s, const tdpc_camera *cam, int size, int ss, uint8_t *rgb,
-                 float *depth, float *ids);
+void tdpc_render(const tdpc_scene *s, const tdpc_camera *cam, int size, int ss, uint8_t *rgb, float *depth, float *ids);
 
 #endif

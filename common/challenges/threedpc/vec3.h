@@ -30,10 +30,7 @@ static inline vec3 vec3_unit(vec3 a)
 static inline double vec3_dist(vec3 a, vec3 b) { return vec3_len(vec3_sub(a, b)); }
 
 /* Rotation about z by the angle whose cosine and sine are (c, s). */
-static inline vec3 vec3_rot_z(vec3 a, double c, double s)
-{
-    return (vec3){c * a.x - s * a.y, s * a.x + c * a.y, a.z};
-}
+static inline vec3 vec3_rot_z(vec3 a, double c, double s) { return (vec3){c * a.x - s * a.y, s * a.x + c * a.y, a.z}; }
 
 /* The value a float32 dataset stores: scene parameters are rounded to it as
  * they are drawn, so the labels computed here and a check that re-reads the
