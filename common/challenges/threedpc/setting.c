@@ -3,16 +3,15 @@
  *
  * Setting s of a split is drawn from sub-stream `attempt` of (seed,
  * PH_STREAM_CONTENT, s), attempts 0, 1, ... until one is kept; its object
- * (category and instance) from sub-stream TDPC_SUB_OBJECT of s / 2, shared by
- * the pair of settings (2k, 2k+1); which views a file shows from sub-stream
- * TDPC_SUB_VIEWS of s.  A setting is kept when
- * its VPT label is defined and is the target (one positive in each pair of
- * settings), the camera sees ball and observer in at least K frames, the
- * depth label has at least ceil(K/2) frames each way, and a VPT-Strategy
- * pair exists (by the drawn move, else by the next that works) that the
- * camera sees in at least ceil(K/2) frames.  Every
- * task asks all of this, so depth, VPT and VPT-Strategy files of one seed
- * hold the same settings. */
+ * (category and instance) from sub-stream TDPC_SUB_OBJECT of s / 2, shared
+ * by the pair of settings (2k, 2k+1); which views a file shows from
+ * sub-stream TDPC_SUB_VIEWS of s.  A setting is kept when its VPT label is
+ * defined and is the target (one positive in each pair of settings), the
+ * camera sees ball and observer in at least K frames, the depth label has
+ * at least ceil(K/2) frames each way, and a VPT-Strategy pair exists (by the
+ * drawn move, else by the next that works) that the camera sees in at least
+ * ceil(K/2) frames.  Every task asks all of this, so depth, VPT and
+ * VPT-Strategy files of one seed hold the same settings. */
 #include "threedpc.h"
 
 #include "core/error.h"
@@ -45,12 +44,12 @@ static int instance_draw(const tdpc_params *p, ph_rng *r)
     return lo + (int)ph_rng_below(r, (uint32_t)(hi - lo + 1));
 }
 
-/* Lays out one candidate: light, ground, camera path, the setting's object at
- * the centre, clutter beyond the camera path (the background, as a captured
- * scene has one; at 6 or more, no object reaches inside the path's radius, so
- * none comes between the camera and the actors), then ball and observer around the object
- * (the observer on the far side from the ball, give or take 75 degrees).
- * 0, or -1 if no placement fitted. */
+/* Lays out one candidate: light, ground, camera path, the setting's object
+ * at the centre, clutter beyond the camera path (the background, as a
+ * captured scene has one; from 6 out no object reaches inside the path's
+ * radius, so none comes between the camera and the actors), then ball and
+ * observer around the object (the observer on the far side from the ball,
+ * give or take 75 degrees).  0, or -1 if no placement fitted. */
 static int scene_draw(tdpc_scene *s, const tdpc_params *p, int category, int instance, ph_rng *r)
 {
     tdpc_scene_init(s);
@@ -117,7 +116,7 @@ static int setting_check(tdpc_setting *st, const tdpc_params *p, int target)
     for (int f = 0; f < p->frames; f++) {
         tdpc_camera cam;
         tdpc_camera_orbit(&st->base, p->frames, f, &cam);
-        st->seen[f] = (uint8_t)tdpc_frame_seen(&st->base, &cam);
+        st->seen[f] = (int8_t)tdpc_frame_seen(&st->base, &cam);
         st->depth[f] = (int8_t)(st->seen[f] ? tdpc_depth_label(&st->base, &cam, p->depth_margin) : -1);
         seen += st->seen[f];
         far += st->depth[f] == 1;
@@ -137,7 +136,7 @@ static int setting_check(tdpc_setting *st, const tdpc_params *p, int target)
     for (int f = 0; f < p->frames; f++) {
         tdpc_camera cam;
         tdpc_camera_orbit(&st->base, p->frames, f, &cam);
-        st->pair_seen[f] = (uint8_t)(tdpc_frame_seen(&st->pair[0], &cam) && tdpc_frame_seen(&st->pair[1], &cam));
+        st->pair_seen[f] = (int8_t)(tdpc_frame_seen(&st->pair[0], &cam) && tdpc_frame_seen(&st->pair[1], &cam));
         both += st->pair_seen[f];
     }
     return both >= half ? 0 : -1;
@@ -169,14 +168,12 @@ void tdpc_setting_make(tdpc_setting *st, const tdpc_params *p, uint32_t seed, in
     PH_FAIL("drawing a 3D-PC setting", why, "this is a bug; report it with the seed and the config");
 }
 
-/* Fisher-Yates over the frames whose flag equals `want`; their count. */
-static int frames_shuffled(const void *flags, int is_signed, int want, int frames, ph_rng *r, int *out)
+/* The frames whose flag equals `want`, in a Fisher-Yates order; their count. */
+static int frames_shuffled(const int8_t *flags, int want, int frames, ph_rng *r, int *out)
 {
     int n = 0;
-    for (int f = 0; f < frames; f++) {
-        const int v = is_signed ? ((const int8_t *)flags)[f] : ((const uint8_t *)flags)[f];
-        if (v == want) out[n++] = f;
-    }
+    for (int f = 0; f < frames; f++)
+        if (flags[f] == want) out[n++] = f;
     for (int k = n - 1; k > 0; k--) {
         const int j = (int)ph_rng_below(r, (uint32_t)k + 1), t = out[k];
         out[k] = out[j], out[j] = t;
@@ -196,7 +193,7 @@ void tdpc_view_pick(const tdpc_setting *st, const tdpc_params *p, uint32_t seed,
     ph_rng_init(&r, seed, PH_STREAM_CONTENT, (uint64_t)v->setting, TDPC_SUB_VIEWS);
     switch (p->task) {
     case TDPC_TASK_VPT:
-        frames_shuffled(st->seen, 0, 1, p->frames, &r, list);
+        frames_shuffled(st->seen, 1, p->frames, &r, list);
         v->frame = list[v->slot];
         v->label = st->vpt;
         break;
@@ -205,13 +202,13 @@ void tdpc_view_pick(const tdpc_setting *st, const tdpc_params *p, uint32_t seed,
         const int first = (int)(ph_rng_u32(&r) & 1u);
         v->label = (v->slot + first) & 1;
         int other[TDPC_MAX_FRAMES];
-        frames_shuffled(st->depth, 1, 1, p->frames, &r, v->label ? list : other);
-        frames_shuffled(st->depth, 1, 0, p->frames, &r, v->label ? other : list);
+        frames_shuffled(st->depth, 1, p->frames, &r, v->label ? list : other);
+        frames_shuffled(st->depth, 0, p->frames, &r, v->label ? other : list);
         v->frame = list[v->slot / 2];
         break;
     }
     default: { /* VPT-Strategy: slots 2q and 2q+1 are pair q, in a drawn order, on one frame */
-        frames_shuffled(st->pair_seen, 0, 1, p->frames, &r, list);
+        frames_shuffled(st->pair_seen, 1, p->frames, &r, list);
         const int q = v->slot / 2;
         uint32_t first = 0;
         for (int k = 0; k <= q; k++) first = ph_rng_u32(&r) & 1u;

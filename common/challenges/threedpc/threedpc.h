@@ -228,10 +228,10 @@ typedef struct {
     tdpc_vpt_why why;
     tdpc_move move; /* the VPT-Strategy move drawn, then the one that was found */
     double amount;
-    int attempt;                        /* the redraw that was kept */
-    int8_t depth[TDPC_MAX_FRAMES];      /* base, per frame: depth label, -1 undefined or unseen */
-    uint8_t seen[TDPC_MAX_FRAMES];      /* base, per frame: camera sees ball and observer */
-    uint8_t pair_seen[TDPC_MAX_FRAMES]; /* both pair scenes seen */
+    int attempt;                       /* the redraw that was kept */
+    int8_t depth[TDPC_MAX_FRAMES];     /* base, per frame: depth label, -1 undefined or unseen */
+    int8_t seen[TDPC_MAX_FRAMES];      /* base, per frame: camera sees ball and observer */
+    int8_t pair_seen[TDPC_MAX_FRAMES]; /* both pair scenes seen */
 } tdpc_setting;
 
 /* The target VPT label of setting s: one positive in each pair (2k, 2k+1). */
