@@ -2,7 +2,7 @@
 # threedpc.t: the 3D-PC challenge through phasor-generate: every dataset,
 # maps included, the same for 1, 2 and 3 ranks in each task; the datasets'
 # shapes and the condition attribute; held-out object instances only in the
-# held-out split; bad keys refused with one line naming the key, exit 2, no
+# held-out split; a human split with the test seed is the test split's head; bad keys refused with one line naming the key, exit 2, no
 # output; --help lists the keys; phasor-analyze summary draws the files.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -12,7 +12,7 @@ CFG=$(cd "$(dirname "$0")/.." && pwd)/configs/threedpc_tiny.ini
 datasets="x y meta/setting meta/frame meta/labels meta/objects meta/camera meta/observer meta/ball meta/prims
           meta/move maps/depth maps/ids"
 tasks="depth vpt vpt_strategy"
-plan 52
+plan 54
 
 same_all() { # TASK NP
     local ds split
@@ -60,6 +60,14 @@ instances() { h5dump -y -w 0 -A 0 -d /meta/objects "$1" | sed -n '/DATA {/,/}/p'
     awk 'NR % 2 == 0 && $1 >= 0' | sort -u | tr '\n' ' '; }
 is "$(instances "$TMPD/vpt_np1/train.h5")" "1 2 " "seen split: instances 1 and 2 only"
 is "$(instances "$TMPD/vpt_np1/test.h5")" "3 " "held-out split: instance 3 only"
+
+# The human subset is the head of the test split: the same seed and objects, a smaller n.
+run_phasor generate "$CFG" --quiet --set split.human.n=4 --set split.human.seed=13 --set split.human.objects=held_out \
+    --out "$TMPD/human"
+is "$RC" 0 "generate with a human split succeeds"
+data() { h5dump -A 0 -y -w 0 -d /x "$@" | sed -n '/DATA {/,/}/p' | grep -o '[0-9][0-9]*' | md5sum; }
+is "$(data "$TMPD/human/human.h5")" "$(data -s 0,0,0,0 -c 4,64,64,3 "$TMPD/human/test.h5")" \
+    "the human split's images are the first 4 of the test split"
 
 # Bad keys: one "phasor-generate:" line naming the key, exit 2, no output.
 bad() { # DESC NEEDLE1 NEEDLE2 CONFIG ARGS...
