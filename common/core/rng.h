@@ -22,6 +22,7 @@ enum {
     PH_STREAM_BOOTSTRAP = 9,   /* bootstrap intervals of analyses: index = replicate, sub = statistic */
     PH_STREAM_SPLIT = 10,      /* imported samples dealt to splits: index = draw of the shuffle */
     PH_STREAM_SITES = 11,      /* synthetic neural sites: index = image (noise) or site (tuning), sub = purpose */
+    PH_STREAM_SHAPE = 12,      /* fixed object instances of a challenge (seed 0): index = category, sub = instance */
 };
 
 typedef struct {
