@@ -1,5 +1,6 @@
 /* elementwise.c: CPU element-wise ops and plain copies (OpenMP loops). */
 #include "cpu.h"
+#include "vmath.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,9 +39,18 @@ int ph_cpu_avgpool_global_backward(const float *dy, float *dx, size_t planes, si
 }
 
 
-/* softplus(x) = log(1 + e^x), computed without overflow */
-static inline float softplus(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
-static inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* y = softplus(x) or sigmoid(x) in blocks through libmvec (vmath.h): a value depends on its
+ * input alone, whatever the block or thread; y may be x */
+static void act_blocks(const float *x, float *y, size_t count, int softplus)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t o = 0; o < count; o += PH_VMATH_BLOCK) {
+        const size_t m = count - o < PH_VMATH_BLOCK ? count - o : PH_VMATH_BLOCK;
+        float v[PH_VMATH_BLOCK];
+        ph_vsoftplus_sigmoid(m, x + o, softplus ? v : NULL, softplus ? NULL : v);
+        memcpy(y + o, v, m * sizeof *v);
+    }
+}
 
 int ph_cpu_act_forward(ph_act kind, const float *x, float *y, size_t count, char *why, size_t n)
 {
@@ -50,16 +60,14 @@ int ph_cpu_act_forward(ph_act kind, const float *x, float *y, size_t count, char
         for (size_t i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0;
         return 0;
     case PH_ACT_SIGMOID:
-#pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < count; i++) y[i] = sigmoid(x[i]);
+        act_blocks(x, y, count, 0);
         return 0;
     case PH_ACT_TANH:
 #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < count; i++) y[i] = tanhf(x[i]);
         return 0;
     case PH_ACT_SOFTPLUS:
-#pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < count; i++) y[i] = softplus(x[i]);
+        act_blocks(x, y, count, 1);
         return 0;
     default:
         return snprintf(why, n, "unknown activation %d", (int)kind), -1;
@@ -87,7 +95,13 @@ int ph_cpu_act_backward(ph_act kind, const float *x, const float *y, const float
         return 0;
     case PH_ACT_SOFTPLUS: /* d/dx softplus = sigmoid(x) */
 #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < count; i++) dx[i] = dy[i] * sigmoid(x[i]);
+        for (size_t o = 0; o < count; o += PH_VMATH_BLOCK) {
+            const size_t m = count - o < PH_VMATH_BLOCK ? count - o : PH_VMATH_BLOCK;
+            float sig[PH_VMATH_BLOCK];
+            ph_vsoftplus_sigmoid(m, x + o, NULL, sig);
+#pragma omp simd
+            for (size_t j = 0; j < m; j++) dx[o + j] = dy[o + j] * sig[j];
+        }
         return 0;
     default:
         return snprintf(why, n, "unknown activation %d", (int)kind), -1;
