@@ -171,14 +171,20 @@ static int distinct_values(const ph_powerlaw_data *d, int j, double *v)
     return m;
 }
 
-/* 0 if d can be fitted, else m's failure says why. */
-static int data_check(ph_powerlaw *m, const ph_powerlaw_data *d)
+/* 0 if every point of d is valid (positive sizes, finite errors >= 0, positive
+ * weights), else m's failure says why. */
+static int data_valid(ph_powerlaw *m, const ph_powerlaw_data *d)
 {
     static const char *what = "checking the points of a power-law fit";
     char why[200];
     if (d->k < 1 || d->k > PH_POWERLAW_MAX_K) {
         snprintf(why, sizeof why, "%d size variables (1 or 2 are fitted)", d->k);
         FIT_FAIL(m, what, why, "this is a bug");
+        return -1;
+    }
+    if (d->n < 2) {
+        snprintf(why, sizeof why, "%d point%s", d->n, d->n == 1 ? "" : "s");
+        FIT_FAIL(m, what, why, "give more sizes");
         return -1;
     }
     for (int i = 0; i < d->n; i++) {
@@ -199,6 +205,15 @@ static int data_check(ph_powerlaw *m, const ph_powerlaw_data *d)
             return -1;
         }
     }
+    return 0;
+}
+
+/* 0 if the valid points d determine a law, else m's failure says why. */
+static int data_check(ph_powerlaw *m, const ph_powerlaw_data *d)
+{
+    static const char *what = "checking the points of a power-law fit";
+    char why[200];
+    if (data_valid(m, d)) return -1;
     if (d->n < nparams(d->k)) {
         snprintf(why, sizeof why, "%d points for %d parameters", d->n, nparams(d->k));
         FIT_FAIL(m, what, why, "give more sizes");
@@ -771,7 +786,7 @@ static void boot_replicates(ph_powerlaw_boot *b, const ph_powerlaw_data *d, cons
             if (!isnan(s)) rho[(size_t)j * R + (size_t)nrho[j]++] = s;
             if (!isnan(slope[j])) nslope[j]++, ndec[j] += slope[j] < 0;
         }
-        if (!enough_sizes(&dr, val)) continue;
+        if (b->fit.status || !enough_sizes(&dr, val)) continue;
         ph_powerlaw m;
         if (ph_powerlaw_fit_from(&m, &dr, opt, &b->fit)) continue;
         for (int j = 0; j < k; j++)
@@ -789,7 +804,7 @@ static void boot_replicates(ph_powerlaw_boot *b, const ph_powerlaw_data *d, cons
         b->p_decrease[j] = nslope[j] ? (double)ndec[j] / nslope[j] : NAN;
     }
     interval_of(par + (size_t)(2 * k) * R, nfit, bo->level, &b->c);
-    if (isnan(bo->target)) {
+    if (isnan(bo->target) || b->fit.status) {
         b->needed.lo = b->needed.hi = b->p_reachable = NAN;
     } else {
         interval_of(need, nfit, bo->level, &b->needed);
@@ -806,17 +821,27 @@ int ph_powerlaw_bootstrap(ph_powerlaw_boot *b, const ph_powerlaw_data *d, const 
 {
     ph_powerlaw_boot_free(b);
     b->k = d->k;
-    if (ph_powerlaw_fit(&b->fit, d, opt)) return b->fit.status;
+    const ph_interval none = {NAN, NAN, NAN};
+    for (int j = 0; j < PH_POWERLAW_MAX_K; j++) b->a[j] = b->b[j] = b->spearman[j] = none, b->p_decrease[j] = NAN;
+    b->c = b->needed = none, b->p_reachable = NAN;
+    ph_powerlaw_fit(&b->fit, d, opt);
     gsl_error_handler_t *old = gsl_handler_enter();
-    const ph_powerlaw *m = &b->fit;
-    for (int j = 0; j < d->k; j++) b->a[j].value = m->a[j], b->b[j].value = m->b[j];
-    b->c.value = m->c;
-    b->needed.value = ph_powerlaw_solve(m, bo->target, bo->axis, bo->at);
-    double *val = malloc((size_t)d->n * sizeof *val), *mean = malloc((size_t)d->n * sizeof *mean);
-    PH_CHECK_ALLOC(val && mean, "allocating the bootstrap");
-    for (int j = 0; j < d->k; j++) b->spearman[j].value = spearman_of(d, j, val, mean);
-    free(val), free(mean);
-    boot_replicates(b, d, opt, bo);
+    /* Invalid points stop here; valid ones that no law fits (an error that does not
+     * fall) still get the monotonicity test, which is what shows that. */
+    ph_powerlaw check;
+    if (!data_valid(&check, d)) {
+        const ph_powerlaw *m = &b->fit;
+        if (!m->status) {
+            for (int j = 0; j < d->k; j++) b->a[j].value = m->a[j], b->b[j].value = m->b[j];
+            b->c.value = m->c;
+            b->needed.value = ph_powerlaw_solve(m, bo->target, bo->axis, bo->at);
+        }
+        double *val = malloc((size_t)d->n * sizeof *val), *mean = malloc((size_t)d->n * sizeof *mean);
+        PH_CHECK_ALLOC(val && mean, "allocating the bootstrap");
+        for (int j = 0; j < d->k; j++) b->spearman[j].value = spearman_of(d, j, val, mean);
+        free(val), free(mean);
+        boot_replicates(b, d, opt, bo);
+    }
     gsl_handler_leave(old);
-    return 0;
+    return b->fit.status;
 }

@@ -125,9 +125,12 @@ typedef struct {
 
 void ph_powerlaw_boot_init(ph_powerlaw_boot *b);
 void ph_powerlaw_boot_free(ph_powerlaw_boot *b);
-/* Fits d and bootstraps it; returns the full fit's status (the rest is filled
- * only when it is 0).  Intervals are NAN when fewer than 2 replicates fitted.
- * opt may be NULL. */
+/* Fits d and bootstraps it; returns the full fit's status (b->fit.why says why
+ * it failed).  The parameters, their intervals and the projection are filled
+ * only when the fit converged; the monotonicity test and the cells whenever the
+ * points are valid, so an error that does not fall with size (which no
+ * decreasing law fits) still shows in it.  Intervals are NAN when fewer than 2
+ * replicates gave a value.  opt may be NULL. */
 int ph_powerlaw_bootstrap(ph_powerlaw_boot *b, const ph_powerlaw_data *d, const ph_powerlaw_options *opt,
                           const ph_powerlaw_boot_options *bo);
 

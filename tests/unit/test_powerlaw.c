@@ -318,6 +318,16 @@ static void test_failures(void **state)
     assert_int_equal(ph_powerlaw_fit(&m, &rising, NULL), -1);
     printf("# rising errors: %s\n", m.why);
     assert_non_null(strstr(m.why, "does not fall with size"));
+    /* ... and the monotonicity test says it rises. */
+    ph_powerlaw_boot bt;
+    ph_powerlaw_boot_init(&bt);
+    const ph_powerlaw_boot_options bo = {.reps = 50, .level = 0.95, .seed = 1, .target = 0.05};
+    assert_int_equal(ph_powerlaw_bootstrap(&bt, &rising, NULL, &bo), -1);
+    assert_true(bt.spearman[0].value == 1.0 && bt.spearman[0].lo > 0);
+    assert_true(bt.p_decrease[0] == 0.0);
+    assert_int_equal(bt.fitted, 0);
+    assert_true(isnan(bt.b[0].value) && isnan(bt.needed.value) && isnan(bt.needed.lo));
+    ph_powerlaw_boot_free(&bt);
 
     /* Degenerate input. */
     double two[N];
