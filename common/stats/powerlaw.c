@@ -527,16 +527,19 @@ double ph_powerlaw_solve(const ph_powerlaw *m, double target, int axis, const do
 
 /* ---- statistics ---------------------------------------------------------------------------- */
 
-/* Mid-ranks of v [n] into r. */
+/* Order of indices by value, ties by index (qsort_r with the values). */
+static int cmp_index(const void *pa, const void *pb, void *values)
+{
+    const double *v = values;
+    const int a = *(const int *)pa, b = *(const int *)pb;
+    return v[a] != v[b] ? (v[a] > v[b]) - (v[a] < v[b]) : (a > b) - (a < b);
+}
+
+/* Mid-ranks (1-based) of v [n] into r; idx [n] is scratch. */
 static void ranks(const double *v, int n, double *r, int *idx)
 {
     for (int i = 0; i < n; i++) idx[i] = i;
-    /* insertion sort of indices: n is the number of sizes, a handful */
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[idx[j]] < v[idx[j - 1]]; j--) {
-            const int t = idx[j];
-            idx[j] = idx[j - 1], idx[j - 1] = t;
-        }
+    qsort_r(idx, (size_t)n, sizeof *idx, cmp_index, (void *)v);
     for (int i = 0; i < n;) {
         int e = i;
         while (e + 1 < n && v[idx[e + 1]] == v[idx[i]]) e++;
