@@ -33,9 +33,13 @@ static const double STATIONARY_COS = 1e-6;
  * the two terms then trade off along a ridge of equal fits. */
 static const double MAX_COLLINEAR = 0.999;
 
+/* Converged when a step moves every parameter by less than 1e-12 of itself.  GSL's
+ * gradient test is off (gtol 0): it bounds the gradient by gtol max(cost, 1), an
+ * absolute bound for errors below 1, which stops ill-conditioned fits (a steep law
+ * seen mostly through its floor) at 1e-7 of their parameters. */
 ph_powerlaw_options ph_powerlaw_options_default(void)
 {
-    return (ph_powerlaw_options){.max_iter = 500, .xtol = 1e-12, .gtol = 1e-12};
+    return (ph_powerlaw_options){.max_iter = 500, .xtol = 1e-12, .gtol = 0};
 }
 
 /* ---- GSL errors ---------------------------------------------------------------------------- */

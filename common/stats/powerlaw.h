@@ -52,7 +52,7 @@ typedef struct {
 typedef struct {
     int max_iter; /* trust-region iterations per start */
     double xtol;  /* relative step size that counts as converged */
-    double gtol;  /* scaled gradient that counts as converged */
+    double gtol;  /* GSL's scaled-gradient test (0: off; see the default) */
 } ph_powerlaw_options;
 
 ph_powerlaw_options ph_powerlaw_options_default(void);
