@@ -36,7 +36,11 @@ CC      := mpicc
 # -dirty: tracked files differ from HEAD, except results/, which the reproduce
 # targets themselves rewrite (a second run in one checkout is not a changed build).
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- . ':(exclude)results' 2>/dev/null || echo -dirty)
-PKGS    := hdf5-openmpi inih libpng libjpeg fftw3f cmocka libdeflate
+# gsl: the scaling-law fits (common/stats/powerlaw.c).  Its pkg-config links GSL's own
+# CBLAS (-lgslcblas), which Debian's libgsl needs anyway; nothing else here calls CBLAS
+# (LAPACK reaches OpenBLAS through the Fortran symbols), and the fits' few parameters do
+# not need OpenBLAS's speed.
+PKGS    := hdf5-openmpi inih libpng libjpeg fftw3f cmocka libdeflate gsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

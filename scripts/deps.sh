@@ -23,6 +23,7 @@ deps=(
   "libpng          libpng-dev              pkg:libpng         yes"
   "libjpeg         libjpeg-dev             pkg:libjpeg        yes"
   "libdeflate      libdeflate-dev          pkg:libdeflate     yes"
+  "GSL             libgsl-dev              pkg:gsl            yes"
   "gnuplot         gnuplot-nox             cmd:gnuplot        yes"
   "cmocka          libcmocka-dev           pkg:cmocka         yes"
   "prove (perl)    perl                    cmd:prove          yes"

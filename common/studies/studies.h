@@ -2,7 +2,7 @@
  *
  * A study is a folder here (its reports, figures and the analyses only it uses)
  * plus its rows in ph_study_analyses (studies.c); phasor-analyze lists them after
- * its general analyses (summary, evaluate). */
+ * its general analyses (summary, evaluate, scaling). */
 #ifndef PHASOR_STUDIES_H
 #define PHASOR_STUDIES_H
 

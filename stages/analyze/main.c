@@ -7,6 +7,7 @@
 #include "core/version.h"
 #include "studies/studies.h"
 #include "evaluate.h"
+#include "scaling.h"
 #include "summary.h"
 
 #include <stdio.h>
@@ -17,6 +18,8 @@ static const ph_analysis general[] = {
     {"summary", "per file: N, T, label balance, size, compression, target motion; a contact sheet",
      ph_analyze_summary_main},
     {"evaluate", "a trained model's accuracy on a held-out sample file", ph_analyze_evaluate_main},
+    {"scaling", "saturating power laws of error against data and model size, with projections",
+     ph_analyze_scaling_main},
 };
 static const int ngeneral = (int)(sizeof general / sizeof general[0]);
 
