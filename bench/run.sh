@@ -29,6 +29,8 @@
 #    a 100,000-video file (18 GiB of samples) trained streamed, with its peak memory.
 # 7. bench/scaling.sh: collectives and bytes per training step, measured with a PMPI wrapper,
 #    and the model of 8 to 1,024 ranks built on them, into docs/scaling.md.
+# 8. bench/precision.sh: the demo trained in fp32 and in bf16 with 3 seeds, accuracy and step
+#    (a "skipped" line where the processor has no AVX512-BF16 or AMX; about 15 minutes).
 # Tables on stdout, and docs/performance.md: each section's block between its marker lines is
 # replaced, the hand-written text around the blocks is kept (bench/doc_write.sh).  Each section
 # records the CPU time other programs used while it ran.
@@ -568,6 +570,11 @@ cpu_during LOAD_SCALING "$ROOT/bench/scaling.sh" "$TMP/scaling" > "$TMP/scaling.
 rm -rf "$TMP/scaling"
 cat "$TMP/scaling.out"
 
+log "precision: the demo in fp32 and bf16, 3 seeds each"
+cpu_during LOAD_PRECISION "$ROOT/bench/precision.sh" "$TMP/precision" > "$TMP/precision.out"
+rm -rf "$TMP/precision"
+cat "$TMP/precision.out"
+
 mkdir -p "$TMP/blocks" "$TMP/scaling_blocks"
 block_write "$TMP/scaling_blocks" scaling "$(cat "$TMP/scaling.out")" "$LOAD_SCALING" "$COMMIT" \
     "$LOAD_SCALING_AT" "the machine as in docs/performance.md, section 1"
@@ -575,9 +582,10 @@ doc_write "$ROOT/docs/scaling.md" "$TMP/scaling_blocks" scaling
 block_write "$TMP/blocks" reader "$(cat "$TMP/reader.out")" "$LOAD_READER" "$COMMIT" "$LOAD_READER_AT"
 block_write "$TMP/blocks" engine "$(cat "$TMP/engine.out")" "$LOAD_ENGINE" "$COMMIT" "$LOAD_ENGINE_AT"
 block_write "$TMP/blocks" maco "$(cat "$TMP/maco.out")" "$LOAD_MACO" "$COMMIT" "$LOAD_MACO_AT"
+block_write "$TMP/blocks" precision "$(cat "$TMP/precision.out")" "$LOAD_PRECISION" "$COMMIT" "$LOAD_PRECISION_AT"
 block_write "$TMP/blocks" svrt "$SVRT_TEXT" "$LOAD_SVRT" "$COMMIT" "$LOAD_SVRT_AT"
 printf '%s\n' "$GENERATE_BLOCK" > "$TMP/blocks/generate"
 PEER=""
 if [[ -f $TMP/peer_block/peer ]]; then cp "$TMP/peer_block/peer" "$TMP/blocks/peer" && PEER=peer; fi
-doc_write "$DOC" "$TMP/blocks" generate engine svrt maco reader $PEER
+doc_write "$DOC" "$TMP/blocks" generate engine svrt maco reader precision $PEER
 log "done in $(($(date +%s) - T_START))s; wrote ${DOC#"$ROOT"/}"
