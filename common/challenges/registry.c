@@ -7,12 +7,14 @@ extern const ph_challenge ph_challenge_pathtracker;
 extern const ph_challenge ph_challenge_featuretracker;
 extern const ph_challenge ph_challenge_svrt;
 extern const ph_challenge ph_challenge_diagnostic;
+extern const ph_challenge ph_challenge_hcs;
 
 const ph_challenge *const ph_challenges[] = {
     &ph_challenge_pathtracker,
     &ph_challenge_featuretracker,
     &ph_challenge_svrt,
     &ph_challenge_diagnostic,
+    &ph_challenge_hcs,
 };
 const int ph_challenge_count = (int)(sizeof ph_challenges / sizeof ph_challenges[0]);
 
