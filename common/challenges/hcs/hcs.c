@@ -168,10 +168,13 @@ static void splits_check(hcs_params *p, const cfg *c)
         snprintf(section, sizeof section, "split.%s", names[i]);
         split_pick(p, c, section);
         const int64_t avail = hcs_select(p);
+        const char *where = cfg_where(c, section, "compounds");
+        if (!strcmp(where, "default")) where = cfg_where(c, section, "plates");
+        if (!strcmp(where, "default")) where = cfg_where(c, section, "n");
         if (avail == 0)
             ph_usage_error("config error at %s: [%s] selects no wells (compounds = %s, plates = %s, controls = %s; "
                            "[hcs] held_out = %g, held_out_batches = %d of %d batches) (hold out some compounds or "
-                           "batches, or select more)", cfg_where(c, section, "n"), section,
+                           "batches, or select more)", where, section,
                            hcs_pick_names[p->compounds], hcs_pick_names[p->plates], p->controls ? "true" : "false",
                            p->lib.held_out, p->screen.held_out_batches, p->screen.batches);
         if (p->n > avail)
