@@ -8,6 +8,7 @@ extern const ph_challenge ph_challenge_featuretracker;
 extern const ph_challenge ph_challenge_svrt;
 extern const ph_challenge ph_challenge_diagnostic;
 extern const ph_challenge ph_challenge_threedpc;
+extern const ph_challenge ph_challenge_hcs;
 
 const ph_challenge *const ph_challenges[] = {
     &ph_challenge_pathtracker,
@@ -15,6 +16,7 @@ const ph_challenge *const ph_challenges[] = {
     &ph_challenge_svrt,
     &ph_challenge_diagnostic,
     &ph_challenge_threedpc,
+    &ph_challenge_hcs,
 };
 const int ph_challenge_count = (int)(sizeof ph_challenges / sizeof ph_challenges[0]);
 

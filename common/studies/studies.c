@@ -4,6 +4,7 @@
 #include "harmonization/alignment_analysis.h"
 #include "harmonization/harmonization_report.h"
 #include "maco/maco.h"
+#include "phenoca/hcs_sheet.h"
 #include "svrt/svrt_report.h"
 #include "tracking/tracking_report.h"
 #include "tracking/tracking_shortcut.h"
@@ -18,5 +19,7 @@ const ph_analysis ph_study_analyses[] = {
     {"tracking-report", "the tracking study's report from its sweeps", ph_analyze_tracking_report_main},
     {"harmonization-report", "the neural-harmonizer study's report from its sweeps",
      ph_analyze_harmonization_report_main},
+    {"hcs-sheet", "a synthetic screen's contact sheet: DMSO, then MoAs at rising dose, channels in false colour",
+     ph_analyze_hcs_sheet_main},
 };
 const int ph_study_analysis_count = (int)(sizeof ph_study_analyses / sizeof ph_study_analyses[0]);
