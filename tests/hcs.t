@@ -10,7 +10,7 @@
 [ -x "$PHASOR_BUILD/bin/phasor-generate" ] || bail_out "no $PHASOR_BUILD/bin/phasor-generate (run make build)"
 datasets="x y meta/compound meta/moa meta/target meta/scaffold meta/active meta/potency meta/dose meta/plate
 meta/replicate meta/batch meta/well meta/fingerprint meta/phenotype meta/cells"
-plan 50
+plan 52
 
 # A small screen: 32 compounds (4 MoAs x 2 targets) at 3 doses on 96-well plates with 8
 # DMSO wells: 2 plate maps x 2 replicates = 4 plates in 2 batches.  Chunks of 4 give the
@@ -66,6 +66,9 @@ is "$?" 1 "h5diff sees other images with another split seed"
 ok "the same wells, the same phenotypes: [hcs] seed fixes the screen" \
     h5diff -q "$TMPD/np1/all.h5" "$TMPD/reseed/all.h5" /meta/phenotype /meta/phenotype
 
+# the values of a dataset, one a line (its first DATA block: not the doc attribute's)
+values() { h5dump -d "$2" -y -w 0 "$1" | awk '/DATA \{/ { on = 1; next } on && /\}/ { exit } on' | tr -c '0-9.\n-' ' ' |
+    tr -s ' ' '\n' | grep -v '^$'; }
 space() { h5dump -H -d "$2" "$1" | grep -o 'DATASPACE  SIMPLE { ( [0-9, ]* )' | tr -s ' '; }
 attr() { h5dump -a "/$2" "$1" | sed -n 's/^ *(0): *//p' | tr -d '"'; }
 F=$TMPD/np1/all.h5
@@ -76,21 +79,21 @@ is "$(space "$F" /meta/well)" "DATASPACE SIMPLE { ( 384, 3 )" "/meta/well is [N,
 ok "/meta/phenotype is little-endian float32" grep -q H5T_IEEE_F32LE <<<"$(h5dump -H -d /meta/phenotype "$F")"
 ok "/meta/phenotype has its doc attribute" grep -q 'latent phenotype' <<<"$(h5dump -a /meta/phenotype/doc "$F")"
 is "$(values "$F" /y | md5sum)" "$(values "$F" /meta/moa | md5sum)" "/y is the MoA (label = moa)"
+ok "... and holds more than one class" test "$(values "$F" /y | sort -u | wc -l)" -gt 1
 is "$(attr "$F" condition)" "moa_c32_m4_d3_r2_compounds-all_plates-all" "the condition names label, screen and selection"
 is "$(attr "$TMPD/np1/train.h5" condition)" "moa_c32_m4_d3_r2_compounds-seen_plates-seen" "train's condition names its selection"
 
 # Splits: train holds batch 0 only; test only held-out compounds or DMSO (compound 32);
 # every well of the screen is in `all` once.
-# the values of a dataset, one a line (its first DATA block: not the doc attribute's)
-values() { h5dump -d "$2" -y -w 0 "$1" | awk '/DATA \{/ { on = 1; next } on && /\}/ { exit } on' | tr -c '0-9.\n-' ' ' |
-    tr -s ' ' '\n' | grep -v '^$'; }
 is "$(values "$TMPD/np1/train.h5" /meta/batch | sort -u | tr '\n' ' ')" "0 " "train: batch 0 only (plates = seen)"
 is "$(values "$F" /meta/batch | sort -u | tr '\n' ' ')" "0 1 " "all: both batches"
 is "$(values "$F" /meta/well | paste - - - | paste - <(values "$F" /meta/plate) | sort -u | wc -l)" 384 \
     "all: every (plate, row, column) once"
-held=$(values "$TMPD/np1/test.h5" /meta/compound | sort -un)
-seen=$(values "$TMPD/np1/train.h5" /meta/compound | sort -un | grep -vx 32)
-is "$(comm -12 <(echo "$held" | grep -vx 32) <(echo "$seen") | wc -l)" 0 "train and test share no compound"
+# (comm wants the lines in the locale's order, not numeric order)
+held=$(values "$TMPD/np1/test.h5" /meta/compound | grep -vx 32 | LC_ALL=C sort -u)
+seen=$(values "$TMPD/np1/train.h5" /meta/compound | grep -vx 32 | LC_ALL=C sort -u)
+ok "test holds compounds, train holds compounds" test -n "$held" -a -n "$seen"
+is "$(LC_ALL=C comm -12 <(echo "$held") <(echo "$seen") | wc -l)" 0 "train and test share no compound"
 
 # Bad values: one "phasor-generate:" line naming the key and the problem, exit 2, no output.
 bad() { # DESC NEEDLE ARGS...
